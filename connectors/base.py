@@ -1,0 +1,139 @@
+"""The connector contract: capability flags, the call gate, and the methods each role needs.
+
+A *source* (back office) lists changes since a cursor, or lists everything for audit mode, and
+fetches single items. A *channel* (web shop) accepts product upserts and batched stock writes
+and can read back what it holds, so the daemon can verify and repair drift.
+
+Paging inside one pass uses a compound key ``(token, id)``: the source returns items ordered by
+(change token, id) strictly after the key. Between passes the daemon asks again from a lower
+bound ``since`` that is inclusive, so nothing committed late or twice in one tick is missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+from connectors.model import Product, StockLevel, WriteResult
+
+T = TypeVar("T")
+
+CursorKind = Literal["time", "version", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a connector can do; the daemon picks pull modes and batch sizes from this."""
+
+    #: How changes can be asked for: by modified time, by a version number, or not at all
+    #: ("none" means the daemon must use audit mode: list everything and diff by hash).
+    cursor: CursorKind
+    max_page_size: int = 1000
+    product_batch_size: int = 100
+    stock_batch_size: int = 250
+    webhooks: bool = False
+    #: Name of the default price list this platform gets (e.g. "Shopify Price").
+    price_list_name: str = "Default Price"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeQuery:
+    """One page request of a change pull.
+
+    ``since`` is the inclusive lower bound of the change token for the whole pass (None: from
+    the beginning). ``after`` is the (token, id) key of the last item of the previous page in
+    this pass; the page holds items strictly after it, ordered by (token, id).
+    """
+
+    since: str | None
+    after: tuple[str, str] | None
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """A page of items; ``last_key`` is the (token, id) key of its last item."""
+
+    items: Sequence[T]
+    last_key: tuple[str, str] | None
+    #: True when the source says there is nothing after this page.
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """One page of a full listing, ordered by id, strictly after ``after``."""
+
+    after: str | None
+    limit: int
+
+
+class CallGate(Protocol):
+    """What a connector calls around every remote request; the daemon's budget implements it.
+
+    ``acquire`` waits for, or refuses (raising RateLimitedError with ``local=True``), the right
+    to spend ``cost`` units. ``report`` passes what the server said about its quota back.
+    """
+
+    async def acquire(self, cost: float = 1.0) -> None: ...
+
+    def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None: ...
+
+
+class OpenGate:
+    """A gate that never refuses: for tools and tests that run without a budget."""
+
+    async def acquire(self, cost: float = 1.0) -> None:
+        return None
+
+    def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None:
+        return None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    kind: str
+    capabilities: Capabilities
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SourceConnector(Connector, Protocol):
+    """A back office: where products, stock and prices come from."""
+
+    async def changed_products(self, query: ChangeQuery) -> Page[Product]: ...
+
+    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]: ...
+
+    async def list_products(self, query: ListQuery) -> Page[Product]: ...
+
+    async def list_stock(self, query: ListQuery) -> Page[StockLevel]: ...
+
+    async def get_product(self, id_or_sku: str) -> Product | None: ...
+
+    async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]: ...
+
+
+@runtime_checkable
+class ChannelConnector(Connector, Protocol):
+    """A sales channel: receives products and stock, can read back what it holds."""
+
+    async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]: ...
+
+    async def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]: ...
+
+    async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]: ...
+
+    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SystemSpec:
+    """What the daemon hands a connector factory: the system's name, settings and gate."""
+
+    name: str
+    kind: str
+    settings: Mapping[str, object]
+    secrets: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,137 @@
+"""A shared JSON-over-HTTP client: spends from the call gate, maps failures to connector errors.
+
+Every request first asks the gate for ``cost`` units, then reports the response's status and
+headers back so the budget can learn from the server's quota headers and Retry-After.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from connectors.base import CallGate, OpenGate
+from connectors.errors import (
+    AuthError,
+    PayloadError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delta seconds or an HTTP date; None if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        current = time.time() if now is None else now
+        return max(0.0, when.timestamp() - current)
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return seconds
+
+
+class JsonClient:
+    """httpx.AsyncClient wrapper for one remote system."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        system: str,
+        gate: CallGate | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.system = system
+        self.gate: CallGate = gate or OpenGate()
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers=dict(headers or {}),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        cost: float = 1.0,
+    ) -> Any:
+        """Send one request and return the decoded JSON body, or raise a connector error."""
+        await self.gate.acquire(cost)
+        try:
+            response = await self._client.request(
+                method,
+                path,
+                params={k: v for k, v in (params or {}).items() if v is not None},
+                content=None if json_body is None else json.dumps(json_body, default=str),
+                headers=None if json_body is None else {"content-type": "application/json"},
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{method} {path} timed out", system=self.system) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{method} {path} failed: {exc!r}", system=self.system) from exc
+        self.gate.report(response.status_code, response.headers)
+        return self._decode(method, path, response)
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        what = f"{method} {path}"
+        if status == 429:
+            raise RateLimitedError(
+                f"{what} was rate limited",
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                system=self.system,
+                status=status,
+            )
+        if status in (401, 403):
+            raise AuthError(f"{what} was refused: check the credentials", system=self.system,
+                            status=status)
+        if status >= 500:
+            raise TransientError(f"{what} failed on the server", system=self.system, status=status)
+        if status >= 400:
+            raise PermanentError(f"{what} was rejected: {_reason(response)}", system=self.system,
+                                 status=status)
+        if status == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PayloadError(f"{what} returned a body that is not JSON", system=self.system,
+                               status=status) from exc
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail", "errors"):
+            if key in body:
+                return str(body[key])[:300]
+    return str(body)[:300]

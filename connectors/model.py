@@ -1,0 +1,100 @@
+"""Canonical records that every connector reads and writes, with a content hash of each.
+
+Connectors translate a platform's wire format into these records at the edge; the daemon only
+ever sees these. Records are frozen: change them with ``model_copy(update=...)``.
+
+The content hash covers what would be written to the other side. Bookkeeping that changes
+without the content changing (the source's modified time or version) is left out, so an item
+seen again through the overlap window costs no write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ProductStatus = Literal["live", "discontinued"]
+
+
+class Record(BaseModel):
+    """Base of every canonical record: frozen, strict about unknown fields, hashable content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Fields that are bookkeeping, not content; the hash ignores them.
+    hash_exclude: ClassVar[frozenset[str]] = frozenset({"modified_at", "version"})
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON form of the content (sorted keys, no whitespace)."""
+        data = self.model_dump(mode="json", exclude=set(self.hash_exclude))
+        raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Variant(Record):
+    external_id: str
+    sku: str | None
+    title: str = ""
+    weight_grams: int | None = None
+    position: int = 0
+    image_url: str | None = None
+    options: dict[str, str] = Field(default_factory=dict)
+    price: Decimal | None = None
+    rrp: Decimal | None = None
+
+
+class Product(Record):
+    external_id: str
+    title: str
+    handle: str
+    status: ProductStatus = "live"
+    variants: tuple[Variant, ...] = ()
+    restock_date: date | None = None
+    custom: dict[str, str] = Field(default_factory=dict)
+    modified_at: datetime | None = None
+    version: int | None = None
+
+
+class StockLevel(Record):
+    """Quantity of one variant (by SKU) at one location of the system that owns it."""
+
+    sku: str
+    location: str
+    quantity: int
+    variant_external_id: str | None = None
+    modified_at: datetime | None = None
+    version: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sku, self.location)
+
+
+class WriteResult(BaseModel):
+    """Outcome of writing one item to a system: its id there, or why it was refused."""
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: str
+    remote_id: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON form used for hashes and payloads: sorted keys, compact, Decimals as strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal | datetime | date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")

@@ -1,0 +1,186 @@
+"""The state file: one SQLite database in WAL mode, one batching writer, non-blocking readers.
+
+Every write goes through :meth:`Store.write` as a plain function of a sqlite3 connection. The
+writer task collects whatever writes are waiting, runs them in one ``BEGIN IMMEDIATE``
+transaction (each in its own savepoint, so one failing write does not undo the others),
+commits once, and only then wakes the callers: when ``write`` returns, the change is durable.
+
+Reads go through a separate aiosqlite connection opened read-only; in WAL mode they see the
+last committed state and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import aiosqlite
+import anyio
+import structlog
+from anyio.abc import TaskStatus
+
+from daemon.store.migrations import migrate
+
+T = TypeVar("T")
+log = structlog.get_logger("syncwright.store")
+
+#: Writes per transaction at most; more wait for the next one.
+MAX_BATCH = 512
+
+
+class StoreClosed(RuntimeError):
+    """A write arrived after the store stopped accepting them."""
+
+
+@dataclass(eq=False)
+class _Op(Generic[T]):
+    fn: Callable[[sqlite3.Connection], T]
+    done: anyio.Event = field(default_factory=anyio.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+def connect_sync(path: str | Path) -> sqlite3.Connection:
+    """A writable connection with the pragmas every writer uses."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Store:
+    """Owns the state file. Create with :meth:`open`, run :meth:`serve` in a task group."""
+
+    def __init__(self, path: Path, writer: sqlite3.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._send, self._receive = anyio.create_memory_object_stream[_Op[Any]](math.inf)
+        self._thread = anyio.CapacityLimiter(1)
+        self._closed = False
+        self.commits = 0
+        self.writes = 0
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) and migrate the state file. Raises SchemaTooNew."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def _open() -> sqlite3.Connection:
+            conn = connect_sync(path)
+            try:
+                before, after = migrate(conn, str(path))
+            except BaseException:
+                conn.close()
+                raise
+            if before != after:
+                log.info("store.migrated", path=str(path), from_version=before, to_version=after)
+            return conn
+
+        writer = await anyio.to_thread.run_sync(_open)
+        reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
+        reader.row_factory = sqlite3.Row
+        await reader.execute("PRAGMA query_only=1")
+        return cls(path, writer, reader)
+
+    async def serve(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """The writer loop. Runs until :meth:`close`; finishes the writes already queued."""
+        task_status.started()
+        async with self._receive:
+            async for first in self._receive:
+                batch = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(self._receive.receive_nowait())
+                    except (anyio.WouldBlock, anyio.EndOfStream):
+                        break
+                await anyio.to_thread.run_sync(self._run_batch, batch, limiter=self._thread)
+                for op in batch:
+                    op.done.set()
+
+    def _run_batch(self, batch: Sequence[_Op[Any]]) -> None:
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for op in batch:
+                op.error = exc
+            return
+        for op in batch:
+            conn.execute("SAVEPOINT op")
+            try:
+                op.result = op.fn(conn)
+            except BaseException as exc:  # the caller gets it; the rest of the batch carries on
+                op.error = exc
+                conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            for op in batch:
+                if op.error is None:
+                    op.error = exc
+            return
+        self.commits += 1
+        self.writes += len(batch)
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in the next write transaction; return once it is committed."""
+        if self._closed:
+            raise StoreClosed("the state store is closed")
+        op: _Op[T] = _Op(fn)
+        self._send.send_nowait(op)
+        with anyio.CancelScope(shield=True):
+            # Once queued the write will happen; wait for its outcome even when cancelled, so
+            # callers never mistake a committed write for a lost one.
+            await op.done.wait()
+        if op.error is not None:
+            raise op.error
+        return op.result  # type: ignore[no-any-return]
+
+    def write_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in its own transaction at once, from a thread. For start-up and tools only,
+        before :meth:`serve` runs or after it stopped."""
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Run a read-only query on the reader connection."""
+        async with self._reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return row
+
+    def stop_writes(self) -> None:
+        """Accept no more writes; :meth:`serve` returns once the queued ones are committed."""
+        if not self._closed:
+            self._closed = True
+            self._send.close()
+
+    async def aclose(self) -> None:
+        self.stop_writes()
+        await self._reader.close()
+        await anyio.to_thread.run_sync(self._writer.close, limiter=self._thread)
+
+
+def executemany(conn: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    return conn.executemany(sql, rows).rowcount

@@ -1,0 +1,183 @@
+"""The state file's schema as an ordered list of migrations, applied under PRAGMA user_version.
+
+Append new migrations; never edit one that has shipped. A state file whose user_version is
+newer than this list was written by a newer Syncwright and is refused, not guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema.
+    """
+    CREATE TABLE jobs (
+        id               INTEGER PRIMARY KEY,
+        connection       TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        class            INTEGER NOT NULL CHECK (class BETWEEN 0 AND 4),
+        state            TEXT NOT NULL CHECK (state IN ('pending', 'leased', 'done', 'dead')),
+        dedup_key        TEXT,
+        payload          TEXT NOT NULL DEFAULT '{}',
+        run_at           REAL NOT NULL,
+        enqueued_at      REAL NOT NULL,
+        first_failed_at  REAL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        snoozes          INTEGER NOT NULL DEFAULT 0,
+        orphaned         INTEGER NOT NULL DEFAULT 0,
+        lease_owner      TEXT,
+        lease_expires_at REAL,
+        progress         TEXT,
+        last_error       TEXT,
+        errors           TEXT NOT NULL DEFAULT '[]',
+        finished_at      REAL
+    );
+    CREATE INDEX jobs_ready ON jobs (connection, state, class, run_at, id);
+    CREATE UNIQUE INDEX jobs_dedup ON jobs (connection, dedup_key)
+        WHERE dedup_key IS NOT NULL AND state = 'pending';
+    CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state IN ('done', 'dead');
+
+    CREATE TABLE cursors (
+        connection  TEXT NOT NULL,
+        flow        TEXT NOT NULL,
+        value       TEXT,            -- high-water change token of the last completed pass
+        pass_since  TEXT,            -- lower bound of the pass in progress (NULL: none running)
+        pass_after  TEXT,            -- JSON [token, id] of the last applied item in this pass
+        pass_high   TEXT,            -- highest token applied so far in this pass
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (connection, flow)
+    );
+
+    CREATE TABLE links (
+        connection  TEXT NOT NULL,
+        entity      TEXT NOT NULL,   -- product, customer, order, ...
+        source_id   TEXT NOT NULL,   -- id in the back office
+        channel_id  TEXT NOT NULL,   -- id in the channel
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (connection, entity, source_id),
+        UNIQUE (connection, entity, channel_id)
+    );
+
+    CREATE TABLE item_state (
+        connection       TEXT NOT NULL,
+        entity           TEXT NOT NULL,
+        source_id        TEXT NOT NULL,
+        hash             TEXT,        -- content hash of what we last wrote
+        token            TEXT,        -- change token of the version we last wrote
+        written_at       REAL,
+        last_verified_at REAL,
+        last_error       TEXT,
+        PRIMARY KEY (connection, entity, source_id)
+    );
+    CREATE INDEX item_state_verified ON item_state (connection, entity, last_verified_at);
+
+    CREATE TABLE stock_state (
+        connection  TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        location    TEXT NOT NULL,
+        quantity    INTEGER NOT NULL,   -- last quantity pushed to the channel
+        pushed_at   REAL NOT NULL,
+        PRIMARY KEY (connection, sku, location)
+    );
+
+    CREATE TABLE audit (
+        connection  TEXT NOT NULL,
+        entity      TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        seen_pass   INTEGER NOT NULL,
+        PRIMARY KEY (connection, entity, external_id)
+    );
+
+    CREATE TABLE connection_state (
+        connection        TEXT PRIMARY KEY,
+        paused            INTEGER NOT NULL DEFAULT 0,
+        pause_reason      TEXT,
+        last_full_sync    REAL,
+        last_partial_sync REAL,
+        full_run          TEXT,       -- JSON of the full sync in progress (slices left)
+        updated_at        REAL NOT NULL
+    );
+
+    CREATE TABLE sync_errors (
+        connection  TEXT NOT NULL,
+        flow        TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        first_seen  REAL NOT NULL,
+        last_seen   REAL NOT NULL,
+        PRIMARY KEY (connection, flow, external_id)
+    );
+
+    CREATE TABLE budget_usage (
+        system       TEXT NOT NULL,
+        window       TEXT NOT NULL,
+        bucket_start INTEGER NOT NULL,
+        used         REAL NOT NULL,
+        PRIMARY KEY (system, window, bucket_start)
+    );
+
+    CREATE TABLE budget_state (
+        system        TEXT PRIMARY KEY,
+        blocked_until REAL,
+        block_reason  TEXT,
+        last_headers  TEXT,
+        updated_at    REAL NOT NULL
+    );
+
+    CREATE TABLE events (
+        id           INTEGER PRIMARY KEY,
+        system       TEXT NOT NULL,
+        delivery_id  TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        received_at  REAL NOT NULL,
+        headers      TEXT NOT NULL,
+        body         BLOB NOT NULL,
+        processed_at REAL,
+        UNIQUE (system, delivery_id)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    """The state file was written by a newer Syncwright than this one."""
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> tuple[int, int]:
+    """Bring the schema up to date; returns (version before, version after)."""
+    (current,) = conn.execute("PRAGMA user_version").fetchone()
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the state file {path} has schema version {current}, but this Syncwright knows "
+            f"only up to {SCHEMA_VERSION}: run the newer Syncwright that wrote it, or restore "
+            f"a backup taken before the upgrade"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return current, SCHEMA_VERSION
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows where they end)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete statement in migration: {buf.strip()[:80]}")
+    return out
