@@ -1,0 +1,285 @@
+"""Window arithmetic for budgets: the window spec, rolling sub-bucket ledgers, calendar periods.
+
+A rolling window counts every sub-bucket that overlaps ``(now - length, now]``; a bucket is
+counted until its end plus the window length, so the count is never lower than the truth. A
+calendar window counts one bucket per period, keyed by the period start in the window's own
+time zone (a calendar day is 23, 24 or 25 hours long around DST changes).
+
+Buckets are keyed by their start as an epoch integer, which is also how they are stored in
+``budget_usage``; rolling second windows are kept in memory only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: Rolling window lengths in seconds. A rolling month is 30 days.
+WINDOW_SECONDS: dict[str, int] = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86_400,
+    "month": 30 * 86_400,
+}
+MODES = ("rolling", "calendar")
+#: Sub-buckets per rolling window: the count may run ahead of the truth by 1/60 of a window.
+SUBBUCKETS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """One limit of a system: ``limit`` units per ``name`` window, rolling or calendar."""
+
+    name: str
+    limit: float
+    mode: str = "rolling"
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        if self.name not in WINDOW_SECONDS:
+            raise ValueError(f"unknown budget window {self.name!r}: use one of "
+                             f"{', '.join(WINDOW_SECONDS)}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r} for the {self.name} window: "
+                             f"use rolling or calendar")
+        if not (math.isfinite(self.limit) and self.limit > 0):
+            raise ValueError(f"the {self.name} window needs a positive limit, not {self.limit!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r} for the {self.name} window") \
+                from exc
+
+    @property
+    def key(self) -> str:
+        """The ``budget_usage.window`` value: a changed mode or zone is a different ledger."""
+        if self.mode == "rolling":
+            return self.name
+        return f"{self.name}:calendar:{self.timezone}"
+
+
+def calendar_period(name: str, tz: ZoneInfo, t: float) -> tuple[float, float]:
+    """Start and end (epoch seconds) of the calendar period holding ``t`` in zone ``tz``.
+
+    Local midnights that fall in a DST gap resolve (fold=0) to the transition instant, which is
+    the first instant of that day, so days and months are DST-correct.
+    """
+    local = datetime.fromtimestamp(t, tz)
+    if name == "day":
+        start = datetime(local.year, local.month, local.day, tzinfo=tz)
+        after = datetime.fromordinal(local.toordinal() + 1)
+        end = datetime(after.year, after.month, after.day, tzinfo=tz)
+        return start.timestamp(), end.timestamp()
+    if name == "month":
+        start = datetime(local.year, local.month, 1, tzinfo=tz)
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        return start.timestamp(), datetime(year, month, 1, tzinfo=tz).timestamp()
+    if name == "hour":
+        floored = local.replace(minute=0, second=0, microsecond=0)
+    elif name == "minute":
+        floored = local.replace(second=0, microsecond=0)
+    else:
+        floored = local.replace(microsecond=0)
+    begin = floored.timestamp()  # replace() keeps fold, so a repeated DST hour stays distinct
+    return begin, begin + WINDOW_SECONDS[name]
+
+
+class Usage:
+    """The usage ledger of one window. Not thread-safe: the Budget serialises access."""
+
+    #: Expired rows are pruned from the store at most once per step.
+    step = 1.0
+
+    def __init__(self, spec: WindowSpec) -> None:
+        self.spec = spec
+        self.buckets: dict[int, float] = {}
+        self.dirty: set[int] = set()
+        self.pruned_before: int | None = None
+
+    @property
+    def persisted(self) -> bool:
+        return True
+
+    def used(self, now: float) -> float:
+        self.expire(now)
+        return sum(self.buckets.values())
+
+    def add(self, now: float, amount: float) -> None:
+        self._put(self.current(now), amount)
+
+    def hold(self, now: float, amount: float, until: float | None) -> None:
+        """Count ``amount`` of phantom usage, released no earlier than ``until`` if possible."""
+        self._put(self.current(now), amount)
+
+    def remove(self, now: float, amount: float) -> None:
+        """Take back up to ``amount``, newest bucket first; no bucket goes below zero."""
+        self.expire(now)
+        for key in sorted(self.buckets, reverse=True):
+            if amount <= 0:
+                break
+            take = min(amount, self.buckets[key])
+            amount -= take
+            left = self.buckets[key] - take
+            if left <= 1e-12:
+                del self.buckets[key]
+            else:
+                self.buckets[key] = left
+            self.dirty.add(key)
+
+    def merge(self, rows: dict[int, float], now: float) -> None:
+        """Take stored rows; a bucket known both here and there keeps the larger count."""
+        for key, used in rows.items():
+            if used > self.buckets.get(key, 0.0):
+                self.buckets[key] = used
+        self.expire(now)
+
+    def take_dirty(self) -> list[tuple[int, float]]:
+        """Changed buckets as (bucket_start, used); 0 means delete the row."""
+        rows = [(key, self.buckets.get(key, 0.0)) for key in sorted(self.dirty)]
+        self.dirty.clear()
+        return rows
+
+    def all_rows(self) -> list[tuple[int, float]]:
+        self.dirty.clear()
+        return sorted(self.buckets.items())
+
+    def prune_cutoff(self, now: float) -> int | None:
+        """Rows starting before the returned value are expired; None if nothing new expired."""
+        cutoff = self.expired_before(now)
+        if self.pruned_before is not None and cutoff < self.pruned_before + self.step:
+            return None
+        self.pruned_before = cutoff
+        return cutoff
+
+    def _put(self, key: int, amount: float) -> None:
+        if amount <= 0:
+            return
+        self.buckets[key] = self.buckets.get(key, 0.0) + amount
+        self.dirty.add(key)
+
+    def current(self, now: float) -> int:
+        raise NotImplementedError
+
+    def expire(self, now: float) -> None:
+        raise NotImplementedError
+
+    def free_at(self, now: float, allowed: float) -> float:
+        """Earliest time the count is at most ``allowed`` if nothing more is spent."""
+        raise NotImplementedError
+
+    def resets_at(self, now: float) -> float | None:
+        raise NotImplementedError
+
+    def expired_before(self, now: float) -> int:
+        raise NotImplementedError
+
+
+class RollingUsage(Usage):
+    """Sub-buckets of 1/60 of the window, each counted until its end plus the window length."""
+
+    def __init__(self, spec: WindowSpec) -> None:
+        super().__init__(spec)
+        self.length = float(WINDOW_SECONDS[spec.name])
+        self.step = self.length / SUBBUCKETS
+        self._next_expiry = math.inf
+    @property
+    def persisted(self) -> bool:
+        return self.step >= 1  # keys are whole seconds from the minute window up
+
+    def current(self, now: float) -> int:
+        return self._start(math.floor(now / self.step))
+
+    def _start(self, index: int) -> int:
+        # A second window's sub-buckets are shorter than a second: key them by index instead.
+        return int(index * self.step) if self.persisted else index
+
+    def _expiry(self, key: int) -> float:
+        start = key if self.persisted else key * self.step
+        return start + self.step + self.length
+
+    def _put(self, key: int, amount: float) -> None:
+        super()._put(key, amount)
+        self._next_expiry = min(self._next_expiry, self._expiry(key))
+
+    def hold(self, now: float, amount: float, until: float | None) -> None:
+        index = math.floor(now / self.step)
+        if until is not None and until > now:
+            # The latest bucket that still counts at ``until``: released at or after it.
+            index = min(index, math.ceil((until - self.length) / self.step) - 1)
+        self._put(self._start(index), amount)
+
+    def merge(self, rows: dict[int, float], now: float) -> None:
+        if self.persisted:
+            step = int(self.step)
+            rows = {key // step * step: used for key, used in rows.items()}
+        super().merge(rows, now)
+        self._next_expiry = min((self._expiry(k) for k in self.buckets), default=math.inf)
+
+    def expire(self, now: float) -> None:
+        if now < self._next_expiry:
+            return
+        for key in [k for k in self.buckets if self._expiry(k) <= now]:
+            del self.buckets[key]
+            self.dirty.discard(key)
+        self._next_expiry = min((self._expiry(k) for k in self.buckets), default=math.inf)
+
+    def free_at(self, now: float, allowed: float) -> float:
+        used = self.used(now)
+        if used <= allowed:
+            return now
+        for expiry, amount in sorted((self._expiry(k), v) for k, v in self.buckets.items()):
+            used -= amount
+            if used <= allowed:
+                return expiry
+        return math.inf  # only when ``allowed`` is negative
+
+    def resets_at(self, now: float) -> float | None:
+        self.expire(now)
+        return self._next_expiry if self.buckets else None
+
+    def expired_before(self, now: float) -> int:
+        return math.floor(now - self.length - self.step) + 1
+
+
+class CalendarUsage(Usage):
+    """One bucket per calendar period, keyed by the period's start."""
+
+    def __init__(self, spec: WindowSpec) -> None:
+        super().__init__(spec)
+        self.tz = ZoneInfo(spec.timezone)
+        self._period = (0.0, 0.0)
+
+    def period(self, now: float) -> tuple[float, float]:
+        if not self._period[0] <= now < self._period[1]:
+            self._period = calendar_period(self.spec.name, self.tz, now)
+        return self._period
+
+    def current(self, now: float) -> int:
+        return int(self.period(now)[0])
+
+    def expire(self, now: float) -> None:
+        start = self.current(now)
+        for key in [k for k in self.buckets if k < start]:
+            del self.buckets[key]
+            self.dirty.discard(key)
+
+    def free_at(self, now: float, allowed: float) -> float:
+        if self.used(now) <= allowed:
+            return now
+        if allowed < 0:
+            return math.inf
+        # Buckets ahead of the current period exist only after the clock went back.
+        return calendar_period(self.spec.name, self.tz, max(self.buckets))[1]
+
+    def resets_at(self, now: float) -> float | None:
+        return self.period(now)[1]
+
+    def expired_before(self, now: float) -> int:
+        return self.current(now)
+
+
+def new_usage(spec: WindowSpec) -> Usage:
+    return RollingUsage(spec) if spec.mode == "rolling" else CalendarUsage(spec)
