@@ -1,0 +1,176 @@
+"""The sandbox back office: a Starlette app over SQLite that pages changes by (modified_at, id).
+
+API (all JSON, ``Authorization: Bearer <api_key>``; ``limit`` is 1-1000, default 100):
+
+    GET /api/products/changes?since=&after_modified=&after_id=&limit=
+        products with modified_at >= since and (modified_at, id) > (after_modified, after_id),
+        in that order, with their variants; deleted ones as status "discontinued", deleted true
+    GET /api/stock/changes?since=&after_modified=&after_id=&limit=   stock rows, same paging
+    GET /api/products?after_id=&limit=      live catalogue (not deleted) by id
+    GET /api/stock?after_id=&limit=         every stock row by row id
+    GET /api/customers?after_id=&limit=     customers by id
+    GET /api/products/{id}                  one product (also when deleted)
+    GET /api/products/by-sku/{sku}          the product owning a SKU
+    GET /api/stock/by-sku?skus=a,b          stock rows of these SKUs at every warehouse
+
+Pages answer ``{"items": [...], "next": {...} | null}``; ``next`` is null when nothing more
+exists. Admin endpoints are in erp_admin.py.
+"""
+
+from __future__ import annotations
+
+import anyio
+from anyio.abc import TaskStatus
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from connectors.sandbox.erp_admin import ErpAdmin
+from connectors.sandbox.erp_store import ErpStore
+from connectors.sandbox.generator import ChangeGenerator
+from connectors.sandbox.serving import serve_asgi
+from connectors.sandbox.settings import ErpSettings
+from connectors.sandbox.web import (
+    DbWorker,
+    Guard,
+    HttpError,
+    RateLimiter,
+    int_param,
+    limit_param,
+    list_param,
+    make_app,
+    page_response,
+    raw_response,
+    token_param,
+)
+
+
+class ErpApi:
+    def __init__(self, store: ErpStore, db: DbWorker, guard: Guard) -> None:
+        self._store, self._db, self._guard = store, db, guard
+
+    def routes(self) -> list[Route]:
+        wrap = self._guard.wrap
+        get = ["GET"]
+        return [
+            Route(
+                "/api/products/changes",
+                wrap("GET /api/products/changes", self.product_changes),
+                methods=get,
+            ),
+            Route(
+                "/api/products/by-sku/{sku}",
+                wrap("GET /api/products/by-sku", self.product_by_sku),
+                methods=get,
+            ),
+            Route(
+                "/api/products/{id:int}", wrap("GET /api/products/{id}", self.product), methods=get
+            ),
+            Route("/api/products", wrap("GET /api/products", self.products), methods=get),
+            Route(
+                "/api/stock/changes",
+                wrap("GET /api/stock/changes", self.stock_changes),
+                methods=get,
+            ),
+            Route(
+                "/api/stock/by-sku", wrap("GET /api/stock/by-sku", self.stock_by_sku), methods=get
+            ),
+            Route("/api/stock", wrap("GET /api/stock", self.stock), methods=get),
+            Route("/api/customers", wrap("GET /api/customers", self.customers), methods=get),
+        ]
+
+    async def product_changes(self, request: Request) -> Response:
+        items, after = await self._db.run(
+            self._store.changed_products,
+            token_param(request, "since"),
+            _after(request),
+            limit_param(request),
+        )
+        return page_response(items, after)
+
+    async def stock_changes(self, request: Request) -> Response:
+        items, after = await self._db.run(
+            self._store.changed_stock,
+            token_param(request, "since"),
+            _after(request),
+            limit_param(request),
+        )
+        return page_response(items, after)
+
+    async def products(self, request: Request) -> Response:
+        items, after = await self._db.run(
+            self._store.list_products, int_param(request, "after_id", 0), limit_param(request)
+        )
+        return page_response(items, after)
+
+    async def stock(self, request: Request) -> Response:
+        items, after = await self._db.run(
+            self._store.list_stock, int_param(request, "after_id", 0), limit_param(request)
+        )
+        return page_response(items, after)
+
+    async def customers(self, request: Request) -> Response:
+        items, after = await self._db.run(
+            self._store.list_customers, int_param(request, "after_id", 0), limit_param(request)
+        )
+        return page_response(items, after)
+
+    async def product(self, request: Request) -> Response:
+        product_id = request.path_params["id"]
+        product = await self._db.run(self._store.get_product, product_id)
+        if product is None:
+            raise HttpError(404, f"no product with id {product_id}")
+        return raw_response(product)
+
+    async def product_by_sku(self, request: Request) -> Response:
+        sku = request.path_params["sku"]
+        product = await self._db.run(self._store.product_by_sku, sku)
+        if product is None:
+            raise HttpError(404, f"no product has a variant with SKU {sku!r}")
+        return raw_response(product)
+
+    async def stock_by_sku(self, request: Request) -> Response:
+        skus = list_param(request, "skus")
+        if not skus:
+            raise HttpError(400, "'skus' must list at least one SKU (comma separated)")
+        return page_response(await self._db.run(self._store.stock_by_sku, skus), None)
+
+
+def _after(request: Request) -> tuple[str, int] | None:
+    modified = token_param(request, "after_modified")
+    after_id = int_param(request, "after_id")
+    if (modified is None) != (after_id is None):
+        raise HttpError(400, "'after_modified' and 'after_id' go together: give both or neither")
+    return None if modified is None or after_id is None else (modified, after_id)
+
+
+def build_erp_app(
+    store: ErpStore, db: DbWorker, guard: Guard, generator: ChangeGenerator
+) -> Starlette:
+    admin = ErpAdmin(store, db, guard, generator)
+    return make_app(ErpApi(store, db, guard).routes() + admin.routes())
+
+
+async def serve_erp(
+    settings: ErpSettings, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve the sandbox back office until cancelled; reports its base URL once listening."""
+    db = DbWorker()
+    store = await db.run(ErpStore.open, settings)
+    try:
+        limiter = (
+            RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+        )
+        guard = Guard(settings.api_key, limiter)
+        generator = ChangeGenerator(store, db, rate=settings.change_rate, seed=settings.seed)
+        app = build_erp_app(store, db, guard, generator)
+        async with anyio.create_task_group() as group:
+            group.start_soon(generator.run, name="sandbox-erp change generator")
+            url = await group.start(
+                serve_asgi, app, settings.host, settings.port, name="sandbox-erp http"
+            )
+            task_status.started(url)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await db.run(store.close)

@@ -1,0 +1,50 @@
+"""The sandbox back office's change generator: random edits at a steady, adjustable rate."""
+
+from __future__ import annotations
+
+import random
+
+import anyio
+
+from connectors.sandbox.erp_store import ErpStore
+from connectors.sandbox.web import DbWorker
+
+TICK_SECONDS = 0.1
+#: A stalled loop must not turn into one giant transaction when it wakes up.
+MAX_PER_TICK = 5000
+
+
+class ChangeGenerator:
+    """Edits random titles, prices and stock quantities, ``rate`` changes per second on average."""
+
+    def __init__(self, store: ErpStore, db: DbWorker, *, rate: float, seed: int) -> None:
+        self.rate = rate
+        self.applied = 0
+        self._store = store
+        self._db = db
+        self._rng = random.Random(seed + 1)
+
+    def set_rate(self, rate: float) -> None:
+        if rate < 0 or rate != rate:
+            raise ValueError("rate must be a number of changes per second, 0 or more")
+        self.rate = rate
+
+    def statistics(self) -> dict[str, float]:
+        return {"rate": self.rate, "applied": self.applied}
+
+    async def run(self) -> None:
+        """Run until cancelled; a rate of 0 idles cheaply and picks up a new rate within a tick."""
+        carry = 0.0
+        last = anyio.current_time()
+        while True:
+            await anyio.sleep(TICK_SECONDS)
+            now = anyio.current_time()
+            if self.rate <= 0:
+                carry, last = 0.0, now
+                continue
+            carry += self.rate * (now - last)
+            last = now
+            count = min(int(carry), MAX_PER_TICK)
+            carry -= int(carry)
+            if count:
+                self.applied += await self._db.run(self._store.random_changes, self._rng, count)

@@ -1,0 +1,226 @@
+"""The sandbox shop: a Starlette app over SQLite that takes product and stock writes in batches.
+
+API (all JSON, ``Authorization: Bearer <api_key>``):
+
+    PUT  /api/products/batch     {"products": [canonical product, ...]} (at most 100)
+         -> {"results": [{"external_id", "id", "error"}]}; a refused item leaves the rest
+    POST /api/inventory/set      {"levels": [{"sku", "location", "quantity"}, ...]} (at most 250)
+         -> {"results": [{"sku", "location", "error"}]}
+    GET  /api/products?external_ids=a,b          -> {"items": [canonical product + "id"]}
+    GET  /api/products?after_id=&limit=          -> {"items": [...], "next": {"after_id"}|null}
+    GET  /api/inventory?skus=a,b | ?after_id=&limit=   inventory rows, likewise
+    GET  /admin/stats, POST /admin/reset-stats   call counts, product_writes, stock_writes
+
+Products are keyed by the back office's ``external_id``; the shop gives each its own id
+("sp_12"). Prices go to the "Sandbox Price" list.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from anyio.abc import TaskStatus
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from connectors.model import Product
+from connectors.sandbox.serving import serve_asgi
+from connectors.sandbox.settings import ShopSettings
+from connectors.sandbox.shop_store import ShopStore
+from connectors.sandbox.web import (
+    DbWorker,
+    Guard,
+    HttpError,
+    RateLimiter,
+    int_param,
+    json_object,
+    json_response,
+    limit_param,
+    list_param,
+    make_app,
+    read_json,
+)
+
+PRODUCT_BATCH = 100
+STOCK_BATCH = 250
+
+
+def check_product(raw: Any) -> Product | str:
+    """The product ``raw`` describes, or why the shop refuses it (as its admin UI would say)."""
+    try:
+        product = Product.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "product"
+        return f"invalid product: {where}: {first['msg']}"
+    if not product.external_id.strip():
+        return "external_id is empty"
+    if not product.title.strip():
+        return "title is empty"
+    if not product.handle.strip():
+        return "handle is empty"
+    if not product.variants:
+        return "product has no variants"
+    seen: set[str] = set()
+    for variant in product.variants:
+        if not variant.sku or not variant.sku.strip():
+            return f"variant {variant.external_id} has no SKU"
+        if variant.sku in seen:
+            return f"SKU {variant.sku!r} appears twice in this product"
+        seen.add(variant.sku)
+        if any(amount is not None and amount < 0 for amount in (variant.price, variant.rrp)):
+            return f"variant {variant.external_id} has a negative price"
+    return product
+
+
+def check_level(raw: Any) -> tuple[str, str, int] | str:
+    if not isinstance(raw, dict):
+        return "a stock level must be an object with sku, location and quantity"
+    sku, location, quantity = raw.get("sku"), raw.get("location"), raw.get("quantity")
+    if not isinstance(sku, str) or not sku:
+        return "sku must be a non-empty string"
+    if not isinstance(location, str) or not location:
+        return "location must be a non-empty string"
+    if type(quantity) is not int:
+        return "quantity must be an integer"
+    return sku, location, quantity
+
+
+@dataclass
+class WriteCounts:
+    product_writes: int = 0
+    stock_writes: int = 0
+    product_errors: int = 0
+    stock_errors: int = 0
+
+
+class ShopApi:
+    def __init__(self, store: ShopStore, db: DbWorker, guard: Guard) -> None:
+        self._store, self._db, self._guard = store, db, guard
+        self.counts = WriteCounts()
+
+    def routes(self) -> list[Route]:
+        wrap = self._guard.wrap
+        return [
+            Route(
+                "/api/products/batch", wrap("PUT /api/products/batch", self.upsert), methods=["PUT"]
+            ),
+            Route(
+                "/api/inventory/set",
+                wrap("POST /api/inventory/set", self.set_inventory),
+                methods=["POST"],
+            ),
+            Route("/api/products", wrap("GET /api/products", self.products), methods=["GET"]),
+            Route("/api/inventory", wrap("GET /api/inventory", self.inventory), methods=["GET"]),
+            Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
+            Route("/admin/reset-stats", wrap("reset", self.reset, admin=True), methods=["POST"]),
+        ]
+
+    async def upsert(self, request: Request) -> Response:
+        items = _batch(await read_json(request), "products", PRODUCT_BATCH)
+        checked = [check_product(item) for item in items]
+        valid = [p for p in checked if isinstance(p, Product)]
+        written = iter(await self._db.run(self._store.upsert_products, valid, time.time()))
+        results = [
+            next(written)
+            if isinstance(p, Product)
+            else {"external_id": _field(raw, "external_id"), "id": None, "error": p}
+            for raw, p in zip(items, checked, strict=True)
+        ]
+        self._count(results, "product")
+        return json_response({"results": results})
+
+    async def set_inventory(self, request: Request) -> Response:
+        items = _batch(await read_json(request), "levels", STOCK_BATCH)
+        checked = [check_level(item) for item in items]
+        valid = [level for level in checked if isinstance(level, tuple)]
+        written = iter(await self._db.run(self._store.set_inventory, valid, time.time()))
+        results = [
+            next(written)
+            if isinstance(level, tuple)
+            else {"sku": _field(raw, "sku"), "location": _field(raw, "location"), "error": level}
+            for raw, level in zip(items, checked, strict=True)
+        ]
+        self._count(results, "stock")
+        return json_response({"results": results})
+
+    async def products(self, request: Request) -> Response:
+        external_ids = list_param(request, "external_ids")
+        if external_ids is not None:
+            found = await self._db.run(self._store.products_by_external_id, external_ids)
+            return json_response({"items": found})
+        items, after = await self._db.run(
+            self._store.list_products, int_param(request, "after_id", 0), limit_param(request)
+        )
+        return json_response({"items": items, "next": after})
+
+    async def inventory(self, request: Request) -> Response:
+        skus = list_param(request, "skus")
+        if skus is not None:
+            return json_response({"items": await self._db.run(self._store.inventory_by_sku, skus)})
+        items, after = await self._db.run(
+            self._store.list_inventory, int_param(request, "after_id", 0), limit_param(request)
+        )
+        return json_response({"items": items, "next": after})
+
+    async def stats(self, request: Request) -> Response:
+        return json_response({**self._guard.stats(), **vars(self.counts)})
+
+    async def reset(self, request: Request) -> Response:
+        self._guard.reset()
+        self.counts = WriteCounts()
+        return await self.stats(request)
+
+    def _count(self, results: list[dict[str, Any]], kind: str) -> None:
+        errors = sum(1 for result in results if result["error"] is not None)
+        if kind == "product":
+            self.counts.product_writes += len(results) - errors
+            self.counts.product_errors += errors
+        else:
+            self.counts.stock_writes += len(results) - errors
+            self.counts.stock_errors += errors
+
+
+def _batch(body: Any, key: str, most: int) -> list[Any]:
+    items = json_object(body).get(key)
+    if not isinstance(items, list):
+        raise HttpError(400, f"the body must be an object with a list '{key}'")
+    if len(items) > most:
+        raise HttpError(400, f"at most {most} {key} per request, got {len(items)}")
+    return items
+
+
+def _field(raw: Any, key: str) -> str:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def build_shop_app(store: ShopStore, db: DbWorker, guard: Guard) -> Starlette:
+    return make_app(ShopApi(store, db, guard).routes())
+
+
+async def serve_shop(
+    settings: ShopSettings, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """Serve the sandbox shop until cancelled; reports its base URL once listening."""
+    db = DbWorker()
+    store = await db.run(ShopStore.open, settings.db_path, settings.locations)
+    try:
+        limiter = (
+            RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+        )
+        app = build_shop_app(store, db, Guard(settings.api_key, limiter))
+        async with anyio.create_task_group() as group:
+            url = await group.start(
+                serve_asgi, app, settings.host, settings.port, name="sandbox-shop http"
+            )
+            task_status.started(url)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await db.run(store.close)

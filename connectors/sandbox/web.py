@@ -1,0 +1,220 @@
+"""HTTP plumbing both sandbox servers share: auth, rate limit, call counts, params, JSON replies."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from connectors.sandbox.timestamps import parse_token
+
+MAX_PAGE = 1000
+T = TypeVar("T")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class HttpError(Exception):
+    """Raised by a handler or a parameter parser; becomes a JSON ``{"error": ...}`` reply."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def raw_response(text: str, status: int = 200) -> Response:
+    """A reply whose JSON the store already built (as text)."""
+    return Response(text, status_code=status, media_type="application/json")
+
+
+def page_response(items: list[str], after: dict[str, Any] | None) -> Response:
+    """``{"items": [...], "next": ...}`` from items that are JSON text already."""
+    return raw_response(f'{{"items":[{",".join(items)}],"next":{json.dumps(after)}}}')
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"error": message}, status, headers)
+
+
+class RateLimiter:
+    """A fixed one-minute window per server, the scheme many REST APIs document."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._window_start = clock()
+        self._used = 0
+
+    def hit(self) -> tuple[bool, dict[str, str]]:
+        """Count one request; returns whether it may proceed and the headers to send."""
+        now = self._clock()
+        if now - self._window_start >= 60.0:
+            self._window_start, self._used = now, 0
+        reset = max(1, math.ceil(60.0 - (now - self._window_start)))
+        allowed = self._used < self.per_minute
+        if allowed:
+            self._used += 1
+        headers = {
+            "X-RateLimit-Limit": str(self.per_minute),
+            "X-RateLimit-Remaining": str(self.per_minute - self._used),
+            "X-RateLimit-Reset": str(reset),
+        }
+        if not allowed:
+            headers["Retry-After"] = str(reset)
+        return allowed, headers
+
+
+@dataclass
+class Guard:
+    """Per-server request policy and counters; wraps every handler with ``guard.wrap``."""
+
+    api_key: str
+    limiter: RateLimiter | None = None
+    calls: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+    refused: int = 0
+
+    def wrap(self, label: str, handler: Handler, *, admin: bool = False) -> Handler:
+        """Auth for every route; rate limit and call counts for API routes (not admin ones)."""
+
+        async def guarded(request: Request) -> Response:
+            if not self._authorized(request):
+                self.refused += 1
+                return error_response(
+                    401, "missing or wrong API key: send 'Authorization: Bearer <api_key>'"
+                )
+            headers: dict[str, str] = {}
+            if not admin:
+                if self.limiter is not None:
+                    allowed, headers = self.limiter.hit()
+                    if not allowed:
+                        self.rate_limited += 1
+                        return error_response(
+                            429,
+                            f"rate limit of {self.limiter.per_minute} requests per minute "
+                            f"exceeded; retry after {headers['Retry-After']} s",
+                            headers,
+                        )
+                self.calls[label] += 1
+            try:
+                response = await handler(request)
+            except HttpError as exc:
+                response = error_response(exc.status, exc.message)
+            response.headers.update(headers)
+            return response
+
+        return guarded
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "calls": dict(self.calls),
+            "total_calls": sum(self.calls.values()),
+            "rate_limited": self.rate_limited,
+            "refused": self.refused,
+        }
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.rate_limited = self.refused = 0
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.api_key.encode()
+        )
+
+
+class DbWorker:
+    """Runs blocking SQLite calls one at a time in a worker thread, off the event loop."""
+
+    def __init__(self) -> None:
+        self._limiter = anyio.CapacityLimiter(1)
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter)
+
+
+async def read_json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HttpError(400, f"request body is not valid JSON: {exc}") from exc
+
+
+def json_object(value: Any, what: str = "request body") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise HttpError(400, f"{what} must be a JSON object")
+    return value
+
+
+def int_param(
+    request: Request, name: str, default: int | None = None, *, minimum: int = 0
+) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HttpError(400, f"'{name}' must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise HttpError(400, f"'{name}' must be at least {minimum}, got {value}")
+    return value
+
+
+def limit_param(request: Request, default: int = 100) -> int:
+    limit = int_param(request, "limit", default, minimum=1)
+    assert limit is not None
+    if limit > MAX_PAGE:
+        raise HttpError(400, f"'limit' must be at most {MAX_PAGE}, got {limit}")
+    return limit
+
+
+def token_param(request: Request, name: str) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_token(raw)
+    except ValueError:
+        raise HttpError(400, f"'{name}' must be an ISO 8601 time, got {raw!r}") from None
+
+
+def list_param(request: Request, name: str, *, max_items: int = MAX_PAGE) -> list[str] | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    items = [item for item in raw.split(",") if item]
+    if len(items) > max_items:
+        raise HttpError(400, f"'{name}' may hold at most {max_items} values, got {len(items)}")
+    return items
+
+
+def make_app(routes: list[Route]) -> Starlette:
+    """A Starlette app whose unknown paths and methods also answer in JSON."""
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return error_response(404, f"no such endpoint: {request.method} {request.url.path}")
+
+    async def bad_method(request: Request, exc: Exception) -> Response:
+        return error_response(405, f"{request.method} is not allowed on {request.url.path}")
+
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: bad_method})
