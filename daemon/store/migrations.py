@@ -75,10 +75,12 @@ MIGRATIONS: list[str] = [
         connection  TEXT NOT NULL,
         sku         TEXT NOT NULL,
         location    TEXT NOT NULL,
-        quantity    INTEGER NOT NULL,   -- last quantity pushed to the channel
-        pushed_at   REAL NOT NULL,
+        quantity    INTEGER,            -- last quantity pushed to the channel (NULL: never)
+        pending     INTEGER,            -- quantity waiting for its product to reach the channel
+        pushed_at   REAL,
         PRIMARY KEY (connection, sku, location)
     );
+    CREATE INDEX stock_state_pending ON stock_state (connection, sku) WHERE pending IS NOT NULL;
 
     CREATE TABLE audit (
         connection  TEXT NOT NULL,

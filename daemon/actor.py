@@ -1,0 +1,320 @@
+"""One connection's actor: its scheduler, a dispatcher that leases jobs, and the job workers.
+
+The dispatcher leases only jobs whose class may spend on every budget the connection uses, so
+a job that cannot spend is never taken and put back. Of ``workers`` slots, one is always kept
+for class 0 (sale-time work): lower classes may fill at most ``workers - 1``.
+
+A job's handler does the remote work and returns its commit; the commit and the job's
+completion are written in one transaction. Failures go through the pure retry policy.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup, TaskStatus
+
+from connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
+from connectors.errors import PermanentError
+from connectors.registry import build
+from daemon.budget import Budget, BudgetGate, current_class
+from daemon.clock import Clock, iso
+from daemon.flows import HANDLERS, FlowContext, FlowSettings
+from daemon.queue import Job, JobSpec, Queue
+from daemon.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
+from daemon.scheduler import Scheduler
+from daemon.store import Store
+
+log = structlog.get_logger("syncwright.actor")
+
+#: Longest the dispatcher sleeps without looking again (a safety net, not the wake-up path).
+MAX_IDLE = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ActorSettings:
+    name: str
+    source: SystemSpec
+    channel: SystemSpec
+    flows: tuple[str, ...]
+    flow: FlowSettings
+    workers: int
+    recent: float
+
+
+@dataclass(slots=True)
+class Services:
+    """What every actor shares, built once by the supervisor."""
+
+    store: Store
+    queue: Queue
+    clock: Clock
+    policy: RetryPolicy
+    budgets: dict[str, Budget]
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True, slots=True)
+class ActorStats:
+    name: str
+    state: str
+    pause_reason: str | None
+    running: tuple[tuple[int, str, int], ...]  # (job id, kind, class)
+    jobs_done: int
+    jobs_failed: int
+    last_error: str | None
+
+
+class Actor:
+    def __init__(self, settings: ActorSettings, services: Services, *, burst: bool = False):
+        self.settings = settings
+        self.services = services
+        self.burst = burst
+        self.name = settings.name
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{settings.name}"
+        self.state = "starting"
+        self.pause_reason: str | None = None
+        self.running: dict[int, Job] = {}
+        self.jobs_done = 0
+        self.jobs_failed = 0
+        self.last_error: str | None = None
+        self._stopping = False
+        self._connectors: list[Connector] = []
+        self.log = log.bind(connection=self.name)
+        self.scheduler: Scheduler | None = None
+
+    # -- control -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self.services.queue.notify(self.name)
+
+    def stop(self) -> None:
+        """Take no new jobs; :meth:`run` returns once the running ones finish."""
+        self._stopping = True
+        self.wake()
+
+    async def enqueue(self, specs: Sequence[JobSpec]) -> None:
+        await self.services.queue.enqueue_many(self.name, list(specs))
+        self.wake()
+
+    async def pause(self, reason: str, *, state: str = "paused") -> None:
+        self.state, self.pause_reason = state, reason
+        now = self.services.clock.now()
+
+        def save(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO connection_state (connection, paused, pause_reason, updated_at)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT (connection) DO UPDATE SET paused = 1,"
+                " pause_reason = excluded.pause_reason, updated_at = excluded.updated_at",
+                (self.name, reason, now),
+            )
+
+        await self.services.store.write(save)
+        self.log.warning("connection.paused", reason=reason, state=state)
+
+    async def resume(self) -> None:
+        now = self.services.clock.now()
+        await self.services.store.write(
+            lambda c: c.execute(
+                "UPDATE connection_state SET paused = 0, pause_reason = NULL, updated_at = ?"
+                " WHERE connection = ?",
+                (now, self.name),
+            )
+        )
+        self.state, self.pause_reason = "running", None
+        self.log.info("connection.resumed")
+        self.wake()
+
+    def statistics(self) -> ActorStats:
+        return ActorStats(
+            name=self.name,
+            state=self.state,
+            pause_reason=self.pause_reason,
+            running=tuple((j.id, j.kind, j.cls) for j in self.running.values()),
+            jobs_done=self.jobs_done,
+            jobs_failed=self.jobs_failed,
+            last_error=self.last_error,
+        )
+
+    async def idle(self) -> bool:
+        """Scheduled once, no job running and none pending (burst mode's stop condition)."""
+        if self.running or self.scheduler is None or self.scheduler.last_tick is None:
+            return False
+        row = await self.services.store.fetchone(
+            "SELECT 1 FROM jobs WHERE connection = ? AND state IN ('pending', 'leased') LIMIT 1",
+            (self.name,),
+        )
+        return row is None
+
+    # -- life ----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        s, svc = self.settings, self.services
+        source = self._connect(s.source)
+        channel = self._connect(s.channel)
+        if not isinstance(source, SourceConnector) or not isinstance(channel, ChannelConnector):
+            raise PermanentError(f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
+                                 "back office -> channel pair")
+        ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
+        await self._load_pause()
+        self.scheduler = Scheduler(self.name, s.flows, s.recent, svc.clock, self.enqueue)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self.scheduler.run, self.burst, name=f"{self.name}.scheduler")
+                tg.start_soon(self._renew_leases, name=f"{self.name}.leases")
+                task_status.started()
+                await self._dispatch(ctx)
+                tg.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                for connector in self._connectors:
+                    await connector.aclose()
+
+    def _connect(self, spec: SystemSpec) -> Connector:
+        gate = BudgetGate(self.services.budgets[spec.name], self.services.store)
+        connector = build(spec, gate)
+        self._connectors.append(connector)
+        return connector
+
+    async def _load_pause(self) -> None:
+        row = await self.services.store.fetchone(
+            "SELECT paused, pause_reason FROM connection_state WHERE connection = ?", (self.name,)
+        )
+        if row is not None and row["paused"]:
+            self.state, self.pause_reason = "paused", row["pause_reason"]
+        else:
+            self.state = "running"
+
+    def _allowed(self) -> frozenset[int]:
+        allowed = frozenset(range(5))
+        for spec in (self.settings.source, self.settings.channel):
+            allowed &= self.services.budgets[spec.name].allowed_classes()
+        return allowed
+
+    def _budget_wait(self, blocked: frozenset[int]) -> float:
+        waits = [
+            self.services.budgets[spec.name].wait_time(cls)
+            for cls in blocked
+            for spec in (self.settings.source, self.settings.channel)
+        ]
+        return min([w for w in waits if w > 0] or [MAX_IDLE])
+
+    async def _dispatch(self, ctx: FlowContext) -> None:
+        q, workers = self.services.queue, max(2, self.settings.workers)
+        async with anyio.create_task_group() as jobs:
+            while not self._stopping:
+                wakeup = q.signal(self.name)  # taken before leasing: no wake-up is lost
+                leased: list[Job] = []
+                timeout = MAX_IDLE
+                if self.state == "running":
+                    allowed = self._allowed()
+                    free = workers - len(self.running)
+                    if free > 0 and 0 in allowed:
+                        leased += await q.lease(self.name, self.owner, [0], free)
+                    low = sorted(allowed - {0})
+                    room = min(workers - len(self.running) - len(leased),
+                               workers - 1 - sum(1 for j in self.running.values() if j.cls))
+                    if room > 0 and low:
+                        leased += await q.lease(self.name, self.owner, low, room)
+                    for job in leased:
+                        self._start(jobs, job, ctx)
+                    if leased:
+                        continue
+                    timeout = await self._sleep_for(allowed)
+                with anyio.move_on_after(timeout):
+                    await wakeup.wait()
+            self.state = "stopping"
+
+    async def _sleep_for(self, allowed: frozenset[int]) -> float:
+        now = self.services.clock.now()
+        timeout = MAX_IDLE
+        if allowed:
+            due = await self.services.queue.next_run_at(self.name, sorted(allowed))
+            if due is not None:
+                timeout = min(timeout, max(0.0, due - now))
+        blocked = frozenset(range(5)) - allowed
+        if blocked:
+            timeout = min(timeout, self._budget_wait(blocked))
+        return max(0.01, timeout)
+
+    def _start(self, tg: TaskGroup, job: Job, ctx: FlowContext) -> None:
+        self.running[job.id] = job
+        tg.start_soon(self._run_job, job, ctx, name=f"{self.name}.job-{job.id}")
+
+    async def _run_job(self, job: Job, ctx: FlowContext) -> None:
+        svc = self.services
+        token = current_class.set(job.cls)
+        jlog = self.log.bind(job=job.id, kind=job.kind, cls=job.cls, flow=job.payload.get("flow"))
+        started = svc.clock.now()
+        try:
+            handler = HANDLERS.get(job.kind)
+            if handler is None:
+                raise PermanentError(f"unknown job kind {job.kind!r}")
+            commit = await handler(ctx, job)
+
+            def finish(conn: sqlite3.Connection) -> None:
+                if commit is not None:
+                    commit(conn)
+                svc.queue.complete_in(conn, job)
+
+            await svc.store.write(finish)
+            self.jobs_done += 1
+            jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await svc.queue.fail(
+                    job, RetryDecision("pause", svc.clock.now(), "interrupted by shutdown"),
+                    "interrupted", "the daemon stopped while this job ran; it will run again",
+                )
+            raise
+        except Exception as exc:  # every failure goes through the retry policy
+            await self._failed(job, exc, jlog)
+        finally:
+            current_class.reset(token)
+            self.running.pop(job.id, None)
+            with anyio.CancelScope(shield=True):
+                await self._flush_budgets()
+            self.wake()
+
+    async def _flush_budgets(self) -> None:
+        """Save what the job's responses told the budgets (blocks, real costs)."""
+        for spec in (self.settings.source, self.settings.channel):
+            budget = self.services.budgets[spec.name]
+            if budget.dirty:
+                await budget.flush(self.services.store)
+
+    async def _failed(self, job: Job, exc: Exception, jlog: Any) -> None:
+        svc = self.services
+        kind = classify(exc)
+        retry_after = getattr(exc, "retry_after", None)
+        decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after)
+        await svc.queue.fail(job, decision, kind.value, str(exc) or type(exc).__name__)
+        self.jobs_failed += 1
+        self.last_error = f"{job.kind}: {exc}"
+        fields = {"error": str(exc), "error_kind": kind.value, "action": decision.action,
+                  "next_run": iso(decision.run_at), "reason": decision.reason}
+        if kind is ErrorKind.CRASH:
+            jlog.exception("job.crashed", **fields)
+        elif kind is ErrorKind.RATE_LIMITED:
+            jlog.info("job.rate_limited", **fields)
+        else:
+            jlog.warning("job.failed", **fields)
+        if kind is ErrorKind.AUTH:
+            await self.pause(f"authentication failed: {exc}. Fix the credentials, then resume "
+                             f"the connection", state="auth_failed")
+
+    async def _renew_leases(self) -> None:
+        interval = max(1.0, self.services.queue.lease_seconds / 3)
+        while True:
+            await anyio.sleep(interval)
+            if self.running:
+                await self.services.queue.renew(list(self.running), self.owner)
+

@@ -1,0 +1,125 @@
+"""The ``syncwright`` command line: run the daemon, check a config, print the version.
+
+Exit status: 0 success; 1 the daemon failed at run time; 2 usage or configuration error;
+3 the state file cannot be used (for example written by a newer Syncwright).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STATE = 0, 1, 2, 3
+
+
+def package_version() -> str:
+    try:
+        return version("syncwright")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from daemon.config import default_config_path
+
+    default = default_config_path()
+    parser = argparse.ArgumentParser(
+        prog="syncwright",
+        description="Keep a back office and its sales channels in step, within every API's budget.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run the daemon in the foreground",
+                         description="Run the daemon in the foreground until SIGTERM or SIGINT. "
+                                     "SIGHUP reloads the config file.")
+    run.add_argument("--config", "-c", type=Path, default=default, metavar="PATH",
+                     help=f"config file (default: {default})")
+    run.add_argument("--until-idle", action="store_true",
+                     help="burst mode: queue one round of pulls, run until no job is left, exit")
+
+    check = sub.add_parser("check-config", help="validate a config file and summarise it",
+                           description="Validate a config file (and that its credentials "
+                                       "resolve) and print a summary. Exit 2 when invalid.")
+    check.add_argument("path", nargs="?", type=Path, default=default, metavar="PATH",
+                       help=f"config file (default: {default})")
+
+    sub.add_parser("version", help="print the version", description="Print the version.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "version":
+        print(f"syncwright {package_version()}")
+        return EXIT_OK
+    if args.command == "check-config":
+        return check_config(args.path)
+    if args.command == "run":
+        return run(args.config, until_idle=args.until_idle)
+    return EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands first
+
+
+def check_config(path: Path) -> int:
+    from daemon.config import ConfigError, load_config, resolve_secrets
+
+    try:
+        config = load_config(path)
+        resolve_secrets(config)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    print(config.summary())
+    print(f"\n{path}: OK")
+    return EXIT_OK
+
+
+def run(path: Path, *, until_idle: bool = False) -> int:
+    import anyio
+    import structlog
+
+    from daemon import logs
+    from daemon.config import ConfigError, load_config
+    from daemon.store import SchemaTooNew
+    from daemon.supervisor import Supervisor
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    logs.configure(config.daemon.log_level, config.daemon.log_format)
+    log = structlog.get_logger("syncwright")
+    log.info("daemon.starting", version=package_version(), config=str(path))
+    supervisor = Supervisor(config, path, burst=until_idle)
+    try:
+        try:
+            anyio.run(supervisor.run, backend="asyncio")
+        except BaseExceptionGroup as group:
+            raise _sole(group) from group
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except SchemaTooNew as exc:
+        log.error("store.refused", error=str(exc))
+        return EXIT_STATE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception:
+        log.exception("daemon.failed")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _sole(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+    """The one real error inside nested task-group wrappers, or the group itself."""
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""What a job handler gets: the connection's connectors, settings and the shared services."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from connectors.base import ChannelConnector, SourceConnector
+from daemon.clock import Clock
+from daemon.store import Store
+
+if TYPE_CHECKING:
+    from daemon.queue import Job, Queue
+
+T = TypeVar("T")
+
+#: A handler's result: the writes that finish the job, run in the same transaction that marks
+#: the job done (so "applied" and "done" can never disagree after a crash).
+Commit = Callable[[sqlite3.Connection], None]
+Handler = Callable[["FlowContext", "Job"], Awaitable[Commit | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    page_size: int = 500
+    overlap: float = 120.0
+    pull_mode: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowContext:
+    connection: str
+    settings: FlowSettings
+    source: SourceConnector
+    channel: ChannelConnector
+    store: Store
+    queue: Queue
+    clock: Clock
+
+    def now(self) -> float:
+        return self.clock.now()
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
+
+
+async def fetch_in(
+    store: Store, sql_head: str, head_params: Sequence[Any], values: Sequence[Any], sql_tail: str = ""
+) -> list[sqlite3.Row]:
+    """Run ``sql_head IN (values) sql_tail`` in chunks small enough for SQLite's variable limit."""
+    rows: list[sqlite3.Row] = []
+    for chunk in chunks(values, 900):
+        marks = ",".join("?" * len(chunk))
+        rows += await store.fetchall(f"{sql_head} ({marks}) {sql_tail}", (*head_params, *chunk))
+    return rows

@@ -1,0 +1,95 @@
+"""Cursor arithmetic and persistence for change pulls (DESIGN.md rules 1 and 2).
+
+A cursor row per (connection, flow) holds the high-water change token of the last *completed*
+pass, plus the state of the pass in progress: its inclusive lower bound, the (token, id) key of
+the last applied item, and the highest token applied so far. A pass resumes from that key after
+a restart; a new pass starts from ``high-water - overlap`` (time tokens) or the high-water itself
+(version tokens), inclusively, so late commits and same-tick edits are seen again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from connectors.base import CursorKind
+from daemon.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    value: str | None = None
+    pass_since: str | None = None
+    pass_after: tuple[str, str] | None = None
+    pass_high: str | None = None
+
+    @property
+    def in_pass(self) -> bool:
+        return self.pass_after is not None
+
+
+def parse_time(token: str) -> datetime:
+    when = datetime.fromisoformat(token.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def format_time(when: datetime) -> str:
+    spec = "seconds" if when.microsecond == 0 else "microseconds"
+    return when.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def start_of_pass(kind: CursorKind, value: str | None, overlap: float) -> str | None:
+    """The inclusive lower bound of a new pass."""
+    if value is None:
+        return None
+    if kind == "time":
+        return format_time(parse_time(value) - timedelta(seconds=overlap))
+    return value
+
+
+def later(kind: CursorKind, a: str | None, b: str | None) -> str | None:
+    """The later of two tokens (None counts as nothing)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if kind == "time":
+        return a if parse_time(a) >= parse_time(b) else b
+    if kind == "version":
+        return a if int(a) >= int(b) else b
+    return max(a, b)
+
+
+async def load(store: Store, connection: str, flow: str) -> Cursor:
+    row = await store.fetchone(
+        "SELECT value, pass_since, pass_after, pass_high FROM cursors"
+        " WHERE connection = ? AND flow = ?",
+        (connection, flow),
+    )
+    if row is None:
+        return Cursor()
+    after = json.loads(row["pass_after"]) if row["pass_after"] else None
+    return Cursor(row["value"], row["pass_since"], tuple(after) if after else None, row["pass_high"])
+
+
+def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, now: float) -> None:
+    conn.execute(
+        "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (connection, flow) DO UPDATE SET value = excluded.value,"
+        " pass_since = excluded.pass_since, pass_after = excluded.pass_after,"
+        " pass_high = excluded.pass_high, updated_at = excluded.updated_at",
+        (
+            connection,
+            flow,
+            cursor.value,
+            cursor.pass_since,
+            json.dumps(list(cursor.pass_after)) if cursor.pass_after else None,
+            cursor.pass_high,
+            now,
+        ),
+    )

@@ -1,0 +1,118 @@
+"""Products flow: write changed products to the channel, only when their content hash changed.
+
+A product is written when its canonical hash differs from the hash of what we last wrote (so
+the pull overlap and repeated events cost no writes). Successful writes record the link and
+the hash; refused items become sync-log errors; newly linked SKUs release stock that waited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from connectors.model import Product, WriteResult
+from daemon import synclog
+from daemon.flows.context import Commit, FlowContext, chunks, fetch_in
+
+FLOW = "products"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductOutcome:
+    product: Product
+    hash: str
+    result: WriteResult | None  # None: unchanged, nothing written
+
+
+async def last_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str | None]:
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id, hash FROM item_state WHERE connection = ? AND entity = 'product'"
+        " AND source_id IN",
+        (ctx.connection,),
+        ids,
+    )
+    return {row["source_id"]: row["hash"] for row in rows}
+
+
+async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[ProductOutcome]:
+    """Write the products whose content changed; returns an outcome per product."""
+    latest: dict[str, Product] = {}
+    for product in products:  # an item edited while paging can appear twice: keep the last
+        latest[product.external_id] = product
+    known = await last_hashes(ctx, list(latest))
+    outcomes: list[ProductOutcome] = []
+    changed: list[tuple[Product, str]] = []
+    for product in latest.values():
+        digest = product.content_hash()
+        if known.get(product.external_id) == digest:
+            outcomes.append(ProductOutcome(product, digest, None))
+        else:
+            changed.append((product, digest))
+    batch_size = ctx.channel.capabilities.product_batch_size
+    for batch in chunks(changed, batch_size):
+        results = await ctx.channel.upsert_products([p for p, _ in batch])
+        by_id = {r.external_id: r for r in results}
+        for product, digest in batch:
+            result = by_id.get(product.external_id) or WriteResult(
+                external_id=product.external_id, error="the channel did not answer for this item"
+            )
+            outcomes.append(ProductOutcome(product, digest, result))
+    return outcomes
+
+
+def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
+    """The writes that make ``outcomes`` durable: links, hashes, sync-log entries."""
+    now = ctx.now()
+
+    def commit(conn: sqlite3.Connection) -> None:
+        ok_ids: list[str] = []
+        new_skus: list[str] = []
+        for out in outcomes:
+            pid = out.product.external_id
+            if out.result is None:
+                ok_ids.append(pid)
+                continue
+            if not out.result.ok:
+                synclog.add_error(conn, ctx.connection, FLOW, pid, out.result.error or "", now)
+                conn.execute(
+                    "INSERT INTO item_state (connection, entity, source_id, last_error)"
+                    " VALUES (?, 'product', ?, ?) ON CONFLICT (connection, entity, source_id)"
+                    " DO UPDATE SET last_error = excluded.last_error",
+                    (ctx.connection, pid, out.result.error),
+                )
+                continue
+            ok_ids.append(pid)
+            token = out.product.modified_at.isoformat() if out.product.modified_at else None
+            conn.execute(
+                "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
+                " last_verified_at, last_error) VALUES (?, 'product', ?, ?, ?, ?, ?, NULL)"
+                " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
+                " token = excluded.token, written_at = excluded.written_at,"
+                " last_verified_at = excluded.last_verified_at, last_error = NULL",
+                (ctx.connection, pid, out.hash, token, now, now),
+            )
+            if out.result.remote_id:
+                conn.execute(
+                    "INSERT OR REPLACE INTO links (connection, entity, source_id, channel_id,"
+                    " created_at) VALUES (?, 'product', ?, ?, ?)",
+                    (ctx.connection, pid, out.result.remote_id, now),
+                )
+            for variant in out.product.variants:
+                if variant.sku is None:
+                    continue
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id,"
+                    " created_at) VALUES (?, 'variant', ?, ?, ?)",
+                    (ctx.connection, variant.sku, f"{out.result.remote_id or pid}:{variant.sku}", now),
+                ).rowcount
+                if inserted:
+                    new_skus.append(variant.sku)
+        synclog.resolve(conn, ctx.connection, FLOW, ok_ids)
+        if new_skus:
+            from daemon.flows.stock import release_waiting_stock
+
+            release_waiting_stock(ctx, conn, new_skus)
+
+    return commit

@@ -1,0 +1,106 @@
+"""Change pulls in cursor mode: one page per job, the cursor moving only with applied data.
+
+A ``pull`` job reads one page of changes, writes what differs to the channel, and commits in
+one transaction: the items' new state, the cursor's progress, the job's completion and, when
+the pass is not finished, the job for the next page. A crash anywhere before that commit
+re-reads the same page; a crash after it continues with the next. When a pass completes, the
+cursor's high-water token becomes the start of the next pass (minus the overlap window).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from connectors.base import ChangeQuery, Page
+from connectors.errors import PermanentError
+from daemon import synclog
+from daemon.flows import cursor as cursors
+from daemon.flows import products, stock
+from daemon.flows.context import Commit, FlowContext
+from daemon.queue import Job, JobSpec
+
+
+@dataclass(frozen=True, slots=True)
+class PullFlow:
+    name: str
+    fetch: Callable[[FlowContext, ChangeQuery], Awaitable[Page[Any]]]
+    apply: Callable[[FlowContext, Sequence[Any]], Awaitable[Commit]]
+
+
+async def _fetch_products(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
+    return await ctx.source.changed_products(query)
+
+
+async def _apply_products(ctx: FlowContext, items: Sequence[Any]) -> Commit:
+    return products.record(ctx, await products.push_products(ctx, items))
+
+
+async def _fetch_stock(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
+    return await ctx.source.changed_stock(query)
+
+
+async def _apply_stock(ctx: FlowContext, items: Sequence[Any]) -> Commit:
+    return stock.record(ctx, await stock.push_levels(ctx, items))
+
+
+PULLS: dict[str, PullFlow] = {
+    "products": PullFlow("products", _fetch_products, _apply_products),
+    "stock": PullFlow("stock", _fetch_stock, _apply_stock),
+}
+
+
+def pull_spec(flow: str, cls: int = 2) -> JobSpec:
+    return JobSpec(kind="pull", cls=cls, payload={"flow": flow}, dedup_key=f"pull:{flow}")
+
+
+async def pull_page(ctx: FlowContext, job: Job) -> Commit:
+    flow_name = str(job.payload.get("flow", ""))
+    flow = PULLS.get(flow_name)
+    if flow is None:
+        raise PermanentError(f"no change pull for flow {flow_name!r}")
+    kind = ctx.source.capabilities.cursor
+    if kind == "none" or ctx.settings.pull_mode == "audit":
+        raise PermanentError(
+            f"{flow_name}: audit-mode pulls are not available yet for this connection"
+        )
+    cur = await cursors.load(ctx.store, ctx.connection, flow_name)
+    if cur.in_pass:
+        since, after = cur.pass_since, cur.pass_after
+    else:
+        since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
+    page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
+    page = await flow.fetch(ctx, ChangeQuery(since=since, after=after, limit=page_size))
+    apply = await flow.apply(ctx, page.items)
+    high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
+    if page.complete or not page.items or page.last_key is None:
+        new = cursors.Cursor(value=cursors.later(kind, cur.value, high))
+    else:
+        new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
+    now = ctx.now()
+
+    def commit(conn: sqlite3.Connection) -> None:
+        apply(conn)
+        cursors.save(conn, ctx.connection, flow_name, new, now)
+        if new.pass_after is None:
+            synclog.touch_partial(conn, ctx.connection, now)
+        else:
+            ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
+
+    return commit
+
+
+async def stock_waiting(ctx: FlowContext, job: Job) -> Commit:
+    outcomes, more = await stock.write_waiting(ctx)
+    apply = stock.record(ctx, outcomes)
+
+    def commit(conn: sqlite3.Connection) -> None:
+        apply(conn)
+        if more:
+            ctx.queue.enqueue_in(
+                conn, ctx.connection, JobSpec(kind="stock_waiting", cls=job.cls, dedup_key="stock_waiting")
+            )
+
+    return commit

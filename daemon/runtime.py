@@ -1,0 +1,113 @@
+"""From a validated Config to the daemon's runtime objects: budgets, retry policy, actor
+settings, and the embedded sandbox servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+from anyio.abc import TaskGroup
+
+from connectors.base import SystemSpec
+from daemon.actor import ActorSettings
+from daemon.budget import Budget, WindowSpec
+from daemon.clock import Clock
+from daemon.config import CLASS_NAMES, Config, resolve_sandbox_secrets
+from daemon.config_types import split_listen
+from daemon.flows import FlowSettings
+from daemon.logs import register_secret
+from daemon.retry import RetryPolicy
+
+log = structlog.get_logger("syncwright.runtime")
+
+
+def _budget_shape(config: Config, name: str) -> tuple[list[WindowSpec], dict[int, float]]:
+    budget = config.systems[name].budget
+    windows = [
+        WindowSpec(name=wname, limit=float(w.limit), mode=w.mode, timezone=w.timezone)
+        for wname, w in budget.windows.items()
+    ]
+    reserve = {cls: budget.reserve.for_class(cls) for cls in range(len(CLASS_NAMES))}
+    return windows, reserve
+
+
+def build_budgets(config: Config, clock: Clock) -> dict[str, Budget]:
+    budgets: dict[str, Budget] = {}
+    for name in config.systems:
+        windows, reserve = _budget_shape(config, name)
+        budgets[name] = Budget(name, windows, reserve, clock=clock)
+    return budgets
+
+
+def update_budgets(budgets: dict[str, Budget], config: Config, clock: Clock) -> list[Budget]:
+    """Apply a reloaded config to the budgets in place; returns the newly created ones."""
+    created: list[Budget] = []
+    for name in config.systems:
+        windows, reserve = _budget_shape(config, name)
+        if name in budgets:
+            budgets[name].reconfigure(windows, reserve)
+        else:
+            budgets[name] = Budget(name, windows, reserve, clock=clock)
+            created.append(budgets[name])
+    return created
+
+
+def retry_policy(config: Config) -> RetryPolicy:
+    retry = config.daemon.retry
+    classes = range(len(CLASS_NAMES))
+    return RetryPolicy(
+        base=retry.base,
+        cap={c: retry.cap.for_class(c) for c in classes},
+        give_up={c: retry.give_up.for_class(c) for c in classes},
+        max_snoozes=retry.max_snoozes,
+    )
+
+
+def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> SystemSpec:
+    system = config.systems[name]
+    values = secrets.get(name, {})
+    for value in values.values():
+        register_secret(value)
+    return SystemSpec(name=name, kind=system.kind, settings=system.connector_settings(),
+                      secrets=values)
+
+
+def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> ActorSettings:
+    conn = config.connections[name]
+    return ActorSettings(
+        name=name,
+        source=system_spec(config, conn.source, secrets),
+        channel=system_spec(config, conn.channel, secrets),
+        flows=tuple(conn.flows),
+        flow=FlowSettings(page_size=conn.page_size, overlap=conn.overlap, pull_mode=conn.pull_mode),
+        workers=conn.workers,
+        recent=conn.schedule.recent,
+    )
+
+
+async def start_sandbox(tg: TaskGroup, config: Config, config_path: Path) -> None:
+    """Serve the sandbox ERP and shop inside the daemon's task group (the shipped demo)."""
+    from connectors.sandbox.erp import serve_erp
+    from connectors.sandbox.settings import ErpSettings, ShopSettings
+    from connectors.sandbox.shop import serve_shop
+
+    sb = config.sandbox
+    keys = resolve_sandbox_secrets(config)
+    sb.data_dir.mkdir(parents=True, exist_ok=True)
+    host, port = split_listen(sb.erp.listen)
+    erp = ErpSettings(
+        db_path=sb.data_dir / "erp.db", host=host, port=port,
+        **({"api_key": keys["erp"]} if "erp" in keys else {}),
+        products=sb.erp.products, variants_per_product=sb.erp.variants_per_product,
+        warehouses=tuple(sb.erp.warehouses), customers=sb.erp.customers,
+        change_rate=sb.erp.change_rate, rate_limit_per_minute=sb.erp.rate_limit_per_minute,
+    )
+    host, port = split_listen(sb.shop.listen)
+    shop = ShopSettings(
+        db_path=sb.data_dir / "shop.db", host=host, port=port,
+        **({"api_key": keys["shop"]} if "shop" in keys else {}),
+        locations=tuple(sb.shop.locations), rate_limit_per_minute=sb.shop.rate_limit_per_minute,
+    )
+    erp_url = await tg.start(serve_erp, erp, name="sandbox.erp")
+    shop_url = await tg.start(serve_shop, shop, name="sandbox.shop")
+    log.info("sandbox.started", erp=erp_url, shop=shop_url, data_dir=str(sb.data_dir))

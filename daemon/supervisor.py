@@ -1,0 +1,221 @@
+"""The daemon's process shape: one task group owning the store, budgets, sandbox and actors.
+
+Start-up order: state file (migrated), orphaned leases recovered, budgets loaded, sandbox
+servers (when configured), then one actor per connection. An actor that crashes is restarted
+alone with capped exponential backoff. SIGTERM/SIGINT stop gracefully: actors take no new jobs,
+running jobs get the grace period, then are cancelled (their leases make that lossless).
+SIGHUP reloads config.toml; an invalid file is rejected and the old config stays in force.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup
+
+from daemon import runtime
+from daemon.actor import Actor, ActorSettings, Services
+from daemon.budget import Budget
+from daemon.clock import Clock, SystemClock
+from daemon.config import Config, ConfigError, load_config, resolve_secrets
+from daemon.queue import Queue
+from daemon.store import Store
+
+log = structlog.get_logger("syncwright.supervisor")
+
+RESTART_CAP = 300.0
+MAINTENANCE_EVERY = 60.0
+
+
+@dataclass(slots=True)
+class ActorSlot:
+    actor: Actor
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    restarts: int = 0
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+    finished: anyio.Event = field(default_factory=anyio.Event)
+    last_crash: str | None = None
+
+
+class Supervisor:
+    def __init__(self, config: Config, config_path: Path, *, clock: Clock | None = None,
+                 burst: bool = False, on_ready: Callable[[], None] | None = None) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock or SystemClock()
+        self.burst = burst
+        self.on_ready = on_ready
+        self.slots: dict[str, ActorSlot] = {}
+        self.services: Services | None = None
+        self._stop = anyio.Event()
+        self._tg: TaskGroup | None = None
+        self.secrets: dict[str, dict[str, str]] = {}
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        cfg = self.config
+        self.secrets = resolve_secrets(cfg)
+        store = await Store.open(cfg.daemon.state_file)
+        try:
+            async with anyio.create_task_group() as outer:
+                await outer.start(store.serve, name="store.writer")
+                try:
+                    await self._run_with_store(store)
+                finally:
+                    store.stop_writes()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await store.aclose()
+        log.info("daemon.stopped")
+
+    async def _run_with_store(self, store: Store) -> None:
+        cfg = self.config
+        queue = Queue(store, self.clock, lease_seconds=cfg.daemon.lease,
+                      max_orphaned=cfg.daemon.max_orphaned)
+        recovered = await queue.recover_orphans()
+        log.info("queue.recovered", report=str(recovered))
+        budgets = runtime.build_budgets(cfg, self.clock)
+        for budget in budgets.values():
+            await budget.load(store)
+        self.services = Services(store, queue, self.clock, runtime.retry_policy(cfg), budgets,
+                                 random.Random())
+        async with anyio.create_task_group() as tg:
+            self._tg = tg
+            tg.start_soon(self._signals, name="signals")
+            if cfg.sandbox is not None and cfg.sandbox.enabled:
+                await runtime.start_sandbox(tg, cfg, self.config_path)
+            for name in cfg.connections:
+                self._start_actor(name)
+            if not self.burst:
+                tg.start_soon(self._maintenance, name="maintenance")
+            else:
+                tg.start_soon(self._stop_when_idle, name="burst")
+            log.info("daemon.ready", connections=len(self.slots), state_file=str(store.path))
+            if self.on_ready:
+                self.on_ready()
+            await self._stop.wait()
+            await self._stop_actors(list(self.slots))
+            tg.cancel_scope.cancel()
+
+    # -- actors ----------------------------------------------------------------------------
+
+    def _actor_settings(self, name: str) -> ActorSettings:
+        return runtime.actor_settings(self.config, name, self.secrets)
+
+    def _start_actor(self, name: str) -> None:
+        assert self._tg is not None and self.services is not None
+        slot = ActorSlot(Actor(self._actor_settings(name), self.services, burst=self.burst))
+        self.slots[name] = slot
+        self._tg.start_soon(self._supervise, slot, name=f"actor.{name}")
+
+    async def _supervise(self, slot: ActorSlot) -> None:
+        backoff = 1.0
+        name = slot.actor.name
+        try:
+            with slot.scope:
+                while True:
+                    try:
+                        await slot.actor.run()
+                        return
+                    except Exception as exc:
+                        slot.restarts += 1
+                        slot.last_crash = "".join(traceback.format_exception_only(exc)).strip()
+                        log.exception("actor.crashed", connection=name, restarts=slot.restarts,
+                                      restart_in=backoff)
+                        slot.actor.state = "backing_off"
+                        with anyio.move_on_after(backoff):
+                            await slot.stopping.wait()
+                        if slot.stopping.is_set():
+                            return
+                        backoff = min(backoff * 2, RESTART_CAP)
+                        assert self.services is not None
+                        slot.actor = Actor(self._actor_settings(name), self.services,
+                                           burst=self.burst)
+        finally:
+            slot.finished.set()
+
+    async def _stop_actors(self, names: list[str]) -> None:
+        """Stop taking jobs, give running ones the grace period, then cancel what is left."""
+        slots = [self.slots[n] for n in names if n in self.slots]
+        for slot in slots:
+            slot.stopping.set()
+            slot.actor.stop()
+        with anyio.move_on_after(self.config.daemon.shutdown_grace):
+            for slot in slots:
+                await slot.finished.wait()
+        for slot in slots:
+            if not slot.finished.is_set():
+                log.warning("actor.cancelled", connection=slot.actor.name,
+                            running=len(slot.actor.running))
+            slot.scope.cancel()
+        for slot in slots:
+            await slot.finished.wait()
+        for name in names:
+            self.slots.pop(name, None)
+
+    # -- signals, reload, maintenance ------------------------------------------------------
+
+    async def _signals(self) -> None:
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            async for signum in signals:
+                if signum == signal.SIGHUP:
+                    await self.reload()
+                else:
+                    log.info("daemon.stopping", signal=signal.Signals(signum).name,
+                             grace=self.config.daemon.shutdown_grace)
+                    self.request_stop()
+
+    async def reload(self) -> bool:
+        """Re-read the config file; apply it, or keep the old one when it is invalid."""
+        try:
+            new = load_config(self.config_path)
+            secrets = resolve_secrets(new)
+        except ConfigError as exc:
+            log.error("config.reload_rejected", path=str(self.config_path), error=str(exc))
+            return False
+        old = self.config
+        assert self.services is not None
+        for budget in runtime.update_budgets(self.services.budgets, new, self.clock):
+            await budget.load(self.services.store)
+        self.config, self.secrets = new, secrets
+        removed = [n for n in old.connections if n not in new.connections]
+        changed = [n for n in new.connections if n in old.connections
+                   and runtime.actor_settings(old, n, secrets) != self._actor_settings(n)]
+        added = [n for n in new.connections if n not in old.connections]
+        await self._stop_actors(removed + changed)
+        for name in changed + added:
+            self._start_actor(name)
+        log.info("config.reloaded", path=str(self.config_path), added=added, removed=removed,
+                 restarted=changed)
+        return True
+
+    async def _maintenance(self) -> None:
+        assert self.services is not None
+        svc = self.services
+        while True:
+            await anyio.sleep(MAINTENANCE_EVERY)
+            now = self.clock.now()
+            reaped = await svc.queue.reap_expired()
+            pruned = await svc.queue.prune(now - self.config.daemon.job_retention,
+                                           now - self.config.daemon.dead_retention)
+            if reaped or pruned:
+                log.info("queue.maintenance", reaped=reaped, pruned=pruned)
+
+    async def _stop_when_idle(self) -> None:
+        """Burst mode: stop once every actor has been idle twice in a row."""
+        quiet = 0
+        while quiet < 2:
+            await anyio.sleep(0.2)
+            states = [await slot.actor.idle() for slot in list(self.slots.values())]
+            quiet = quiet + 1 if all(states) else 0
+        log.info("daemon.idle")
+        self.request_stop()
