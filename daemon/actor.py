@@ -24,8 +24,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
 from connectors.errors import PermanentError
-from connectors.registry import build
-from daemon.budget import Budget, BudgetGate, current_class
+from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
 from daemon.flows import HANDLERS, FlowContext, FlowSettings
 from daemon.queue import Job, JobSpec, Queue
@@ -59,6 +58,8 @@ class Services:
     clock: Clock
     policy: RetryPolicy
     budgets: dict[str, Budget]
+    #: One connector per system, shared by every connection that uses it (one HTTP pool).
+    connectors: dict[str, Connector] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
 
 
@@ -87,7 +88,6 @@ class Actor:
         self.jobs_failed = 0
         self.last_error: str | None = None
         self._stopping = False
-        self._connectors: list[Connector] = []
         self.log = log.bind(connection=self.name)
         self.scheduler: Scheduler | None = None
 
@@ -158,31 +158,20 @@ class Actor:
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         s, svc = self.settings, self.services
-        source = self._connect(s.source)
-        channel = self._connect(s.channel)
+        source = svc.connectors[s.source.name]
+        channel = svc.connectors[s.channel.name]
         if not isinstance(source, SourceConnector) or not isinstance(channel, ChannelConnector):
             raise PermanentError(f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
                                  "back office -> channel pair")
         ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
         await self._load_pause()
         self.scheduler = Scheduler(self.name, s.flows, s.recent, svc.clock, self.enqueue)
-        try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(self.scheduler.run, self.burst, name=f"{self.name}.scheduler")
-                tg.start_soon(self._renew_leases, name=f"{self.name}.leases")
-                task_status.started()
-                await self._dispatch(ctx)
-                tg.cancel_scope.cancel()
-        finally:
-            with anyio.CancelScope(shield=True):
-                for connector in self._connectors:
-                    await connector.aclose()
-
-    def _connect(self, spec: SystemSpec) -> Connector:
-        gate = BudgetGate(self.services.budgets[spec.name], self.services.store)
-        connector = build(spec, gate)
-        self._connectors.append(connector)
-        return connector
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self.scheduler.run, self.burst, name=f"{self.name}.scheduler")
+            tg.start_soon(self._renew_leases, name=f"{self.name}.leases")
+            task_status.started()
+            await self._dispatch(ctx)
+            tg.cancel_scope.cancel()
 
     async def _load_pause(self) -> None:
         row = await self.services.store.fetchone(

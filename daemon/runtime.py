@@ -8,15 +8,17 @@ from pathlib import Path
 import structlog
 from anyio.abc import TaskGroup
 
-from connectors.base import SystemSpec
+from connectors.base import Connector, SystemSpec
+from connectors.registry import build
 from daemon.actor import ActorSettings
-from daemon.budget import Budget, WindowSpec
+from daemon.budget import Budget, BudgetGate, WindowSpec
 from daemon.clock import Clock
 from daemon.config import CLASS_NAMES, Config, resolve_sandbox_secrets
 from daemon.config_types import split_listen
 from daemon.flows import FlowSettings
 from daemon.logs import register_secret
 from daemon.retry import RetryPolicy
+from daemon.store import Store
 
 log = structlog.get_logger("syncwright.runtime")
 
@@ -70,6 +72,27 @@ def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -
         register_secret(value)
     return SystemSpec(name=name, kind=system.kind, settings=system.connector_settings(),
                       secrets=values)
+
+
+async def sync_connectors(
+    connectors: dict[str, Connector], budgets: dict[str, Budget], store: Store, config: Config,
+    secrets: dict[str, dict[str, str]], built_from: dict[str, SystemSpec],
+) -> list[str]:
+    """Build a connector per system; rebuild those whose spec changed, close removed ones.
+    Returns the names of systems whose connector was (re)built."""
+    rebuilt: list[str] = []
+    for name in list(connectors):
+        spec = system_spec(config, name, secrets) if name in config.systems else None
+        if spec != built_from.get(name):
+            await connectors.pop(name).aclose()
+            built_from.pop(name, None)
+    for name in config.systems:
+        if name not in connectors:
+            spec = system_spec(config, name, secrets)
+            connectors[name] = build(spec, BudgetGate(budgets[name], store))
+            built_from[name] = spec
+            rebuilt.append(name)
+    return rebuilt
 
 
 def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> ActorSettings:

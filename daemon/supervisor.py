@@ -27,6 +27,7 @@ from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.queue import Queue
 from daemon.store import Store
+from connectors.base import SystemSpec
 
 log = structlog.get_logger("syncwright.supervisor")
 
@@ -57,6 +58,7 @@ class Supervisor:
         self._stop = anyio.Event()
         self._tg: TaskGroup | None = None
         self.secrets: dict[str, dict[str, str]] = {}
+        self._built_from: dict[str, SystemSpec] = {}
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -86,8 +88,19 @@ class Supervisor:
         budgets = runtime.build_budgets(cfg, self.clock)
         for budget in budgets.values():
             await budget.load(store)
-        self.services = Services(store, queue, self.clock, runtime.retry_policy(cfg), budgets,
-                                 random.Random())
+        self.services = svc = Services(store, queue, self.clock, runtime.retry_policy(cfg),
+                                       budgets, {}, random.Random())
+        try:
+            await runtime.sync_connectors(svc.connectors, budgets, store, cfg, self.secrets,
+                                          self._built_from)
+            await self._serve()
+        finally:
+            with anyio.CancelScope(shield=True):
+                for connector in svc.connectors.values():
+                    await connector.aclose()
+
+    async def _serve(self) -> None:
+        cfg = self.config
         async with anyio.create_task_group() as tg:
             self._tg = tg
             tg.start_soon(self._signals, name="signals")
@@ -99,7 +112,7 @@ class Supervisor:
                 tg.start_soon(self._maintenance, name="maintenance")
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
-            log.info("daemon.ready", connections=len(self.slots), state_file=str(store.path))
+            log.info("daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file))
             if self.on_ready:
                 self.on_ready()
             await self._stop.wait()
@@ -182,20 +195,25 @@ class Supervisor:
         except ConfigError as exc:
             log.error("config.reload_rejected", path=str(self.config_path), error=str(exc))
             return False
-        old = self.config
         assert self.services is not None
-        for budget in runtime.update_budgets(self.services.budgets, new, self.clock):
-            await budget.load(self.services.store)
-        self.config, self.secrets = new, secrets
+        svc = self.services
+        old, old_secrets = self.config, self.secrets
         removed = [n for n in old.connections if n not in new.connections]
         changed = [n for n in new.connections if n in old.connections
-                   and runtime.actor_settings(old, n, secrets) != self._actor_settings(n)]
+                   and runtime.actor_settings(old, n, old_secrets)
+                   != runtime.actor_settings(new, n, secrets)]
         added = [n for n in new.connections if n not in old.connections]
+        # Actors stop before the connectors they use are replaced.
         await self._stop_actors(removed + changed)
+        self.config, self.secrets = new, secrets
+        for budget in runtime.update_budgets(svc.budgets, new, self.clock):
+            await budget.load(svc.store)
+        rebuilt = await runtime.sync_connectors(svc.connectors, svc.budgets, svc.store, new,
+                                                secrets, self._built_from)
         for name in changed + added:
             self._start_actor(name)
         log.info("config.reloaded", path=str(self.config_path), added=added, removed=removed,
-                 restarted=changed)
+                 restarted=changed, systems_rebuilt=rebuilt)
         return True
 
     async def _maintenance(self) -> None:
