@@ -35,7 +35,7 @@ from daemon.store import Store
 log = structlog.get_logger("syncwright.actor")
 
 #: Longest the dispatcher sleeps without looking again (a safety net, not the wake-up path).
-MAX_IDLE = 60.0
+MAX_IDLE = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,42 +197,44 @@ class Actor:
         return min([w for w in waits if w > 0] or [MAX_IDLE])
 
     async def _dispatch(self, ctx: FlowContext) -> None:
-        q, workers = self.services.queue, max(2, self.settings.workers)
+        q = self.services.queue
         async with anyio.create_task_group() as jobs:
             while not self._stopping:
-                wakeup = q.signal(self.name)  # taken before leasing: no wake-up is lost
-                leased: list[Job] = []
+                wakeup = q.signal(self.name)  # taken before looking: no wake-up is lost
                 timeout = MAX_IDLE
                 if self.state == "running":
                     allowed = self._allowed()
-                    free = workers - len(self.running)
-                    if free > 0 and 0 in allowed:
-                        leased += await q.lease(self.name, self.owner, [0], free)
-                    low = sorted(allowed - {0})
-                    room = min(workers - len(self.running) - len(leased),
-                               workers - 1 - sum(1 for j in self.running.values() if j.cls))
-                    if room > 0 and low:
-                        leased += await q.lease(self.name, self.owner, low, room)
-                    for job in leased:
-                        self._start(jobs, job, ctx)
-                    if leased:
-                        continue
-                    timeout = await self._sleep_for(allowed)
-                with anyio.move_on_after(timeout):
+                    # A read first: an idle connection costs no write transaction.
+                    due = await q.next_run_at(self.name, sorted(allowed)) if allowed else None
+                    now = self.services.clock.now()
+                    if due is not None and due <= now:
+                        leased = await self._lease(allowed)
+                        for job in leased:
+                            self._start(jobs, job, ctx)
+                        if leased:
+                            continue
+                    elif due is not None:
+                        timeout = due - now
+                    blocked = frozenset(range(5)) - allowed
+                    if blocked:
+                        timeout = min(timeout, self._budget_wait(blocked))
+                with anyio.move_on_after(max(0.01, timeout)):
                     await wakeup.wait()
             self.state = "stopping"
 
-    async def _sleep_for(self, allowed: frozenset[int]) -> float:
-        now = self.services.clock.now()
-        timeout = MAX_IDLE
-        if allowed:
-            due = await self.services.queue.next_run_at(self.name, sorted(allowed))
-            if due is not None:
-                timeout = min(timeout, max(0.0, due - now))
-        blocked = frozenset(range(5)) - allowed
-        if blocked:
-            timeout = min(timeout, self._budget_wait(blocked))
-        return max(0.01, timeout)
+    async def _lease(self, allowed: frozenset[int]) -> list[Job]:
+        """Fill free slots: class 0 may take any, lower classes at most ``workers - 1``."""
+        q, workers = self.services.queue, max(2, self.settings.workers)
+        leased: list[Job] = []
+        free = workers - len(self.running)
+        if free > 0 and 0 in allowed:
+            leased += await q.lease(self.name, self.owner, [0], free)
+        low = sorted(allowed - {0})
+        busy_low = sum(1 for j in self.running.values() if j.cls)
+        room = min(free - len(leased), workers - 1 - busy_low)
+        if room > 0 and low:
+            leased += await q.lease(self.name, self.owner, low, room)
+        return leased
 
     def _start(self, tg: TaskGroup, job: Job, ctx: FlowContext) -> None:
         self.running[job.id] = job
