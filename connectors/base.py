@@ -78,7 +78,9 @@ class CallGate(Protocol):
 
     async def acquire(self, cost: float = 1.0) -> None: ...
 
-    def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None: ...
+    def report(
+        self, status: int, headers: Mapping[str, str], *, cost: float | None = None
+    ) -> None: ...
 
 
 class OpenGate:

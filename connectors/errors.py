@@ -4,7 +4,7 @@
     ├── TransientError             timeouts, dropped connections, 5xx: try again later
     ├── RateLimitedError           429, THROTTLED, or our own budget said no: wait, no attempt used
     ├── AuthError                  401/403, bad or expired credentials: pause the connection
-    └── PermanentError             the request itself is wrong (validation, 4xx): record, do not retry
+    └── PermanentError             the request is wrong (validation, 4xx): record, do not retry
         └── PayloadError           the remote answered with something we cannot read
 
 Connectors raise these and nothing else for remote failures; they never decide on retries.

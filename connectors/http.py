@@ -109,20 +109,23 @@ class JsonClient:
                 status=status,
             )
         if status in (401, 403):
-            raise AuthError(f"{what} was refused: check the credentials", system=self.system,
-                            status=status)
+            raise AuthError(
+                f"{what} was refused: check the credentials", system=self.system, status=status
+            )
         if status >= 500:
             raise TransientError(f"{what} failed on the server", system=self.system, status=status)
         if status >= 400:
-            raise PermanentError(f"{what} was rejected: {_reason(response)}", system=self.system,
-                                 status=status)
+            raise PermanentError(
+                f"{what} was rejected: {_reason(response)}", system=self.system, status=status
+            )
         if status == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError as exc:
-            raise PayloadError(f"{what} returned a body that is not JSON", system=self.system,
-                               status=status) from exc
+            raise PayloadError(
+                f"{what} returned a body that is not JSON", system=self.system, status=status
+            ) from exc
 
 
 def _reason(response: httpx.Response) -> str:

@@ -39,7 +39,9 @@ def role_of(kind: str) -> Role:
     try:
         return KINDS[kind].role
     except KeyError:
-        raise UnknownKind(f"unknown system kind {kind!r}; known: {', '.join(sorted(KINDS))}") from None
+        raise UnknownKind(
+            f"unknown system kind {kind!r}; known: {', '.join(sorted(KINDS))}"
+        ) from None
 
 
 def build(spec: SystemSpec, gate: CallGate) -> Connector:

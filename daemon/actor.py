@@ -27,7 +27,7 @@ from connectors.errors import PermanentError
 from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
 from daemon.flows import HANDLERS, FlowContext, FlowSettings
-from daemon.queue import Job, JobSpec, Queue
+from daemon.queue import Job, JobSpec, LeaseLost, Queue
 from daemon.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
 from daemon.scheduler import Scheduler
 from daemon.store import Store
@@ -161,8 +161,10 @@ class Actor:
         source = svc.connectors[s.source.name]
         channel = svc.connectors[s.channel.name]
         if not isinstance(source, SourceConnector) or not isinstance(channel, ChannelConnector):
-            raise PermanentError(f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
-                                 "back office -> channel pair")
+            raise PermanentError(
+                f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
+                "back office -> channel pair"
+            )
         ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
         await self._load_pause()
         self.scheduler = Scheduler(self.name, s.flows, s.recent, svc.clock, self.enqueue)
@@ -259,11 +261,16 @@ class Actor:
             await svc.store.write(finish)
             self.jobs_done += 1
             jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
+        except LeaseLost:
+            # Someone else holds the job now (our lease ran out); its effects were rolled back.
+            jlog.warning("job.lease_lost")
         except anyio.get_cancelled_exc_class():
             with anyio.CancelScope(shield=True):
                 await svc.queue.fail(
-                    job, RetryDecision("pause", svc.clock.now(), "interrupted by shutdown"),
-                    "interrupted", "the daemon stopped while this job ran; it will run again",
+                    job,
+                    RetryDecision("pause", svc.clock.now(), "interrupted by shutdown"),
+                    "interrupted",
+                    "the daemon stopped while this job ran; it will run again",
                 )
             raise
         except Exception as exc:  # every failure goes through the retry policy
@@ -287,11 +294,18 @@ class Actor:
         kind = classify(exc)
         retry_after = getattr(exc, "retry_after", None)
         decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after)
-        await svc.queue.fail(job, decision, kind.value, str(exc) or type(exc).__name__)
+        if not await svc.queue.fail(job, decision, kind.value, str(exc) or type(exc).__name__):
+            jlog.warning("job.lease_lost", error=str(exc))
+            return
         self.jobs_failed += 1
         self.last_error = f"{job.kind}: {exc}"
-        fields = {"error": str(exc), "error_kind": kind.value, "action": decision.action,
-                  "next_run": iso(decision.run_at), "reason": decision.reason}
+        fields = {
+            "error": str(exc),
+            "error_kind": kind.value,
+            "action": decision.action,
+            "next_run": iso(decision.run_at),
+            "reason": decision.reason,
+        }
         if kind is ErrorKind.CRASH:
             jlog.exception("job.crashed", **fields)
         elif kind is ErrorKind.RATE_LIMITED:
@@ -299,8 +313,10 @@ class Actor:
         else:
             jlog.warning("job.failed", **fields)
         if kind is ErrorKind.AUTH:
-            await self.pause(f"authentication failed: {exc}. Fix the credentials, then resume "
-                             f"the connection", state="auth_failed")
+            await self.pause(
+                f"authentication failed: {exc}. Fix the credentials, then resume the connection",
+                state="auth_failed",
+            )
 
     async def _renew_leases(self) -> None:
         interval = max(1.0, self.services.queue.lease_seconds / 3)
@@ -308,4 +324,3 @@ class Actor:
             await anyio.sleep(interval)
             if self.running:
                 await self.services.queue.renew(list(self.running), self.owner)
-

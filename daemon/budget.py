@@ -34,8 +34,14 @@ from daemon.clock import Clock, iso
 from daemon.store.db import Store
 
 __all__ = [
-    "DEFAULT_RESERVE", "Budget", "BudgetGate", "BudgetRows", "BudgetStats", "WindowSpec",
-    "WindowStats", "current_class",
+    "DEFAULT_RESERVE",
+    "Budget",
+    "BudgetGate",
+    "BudgetRows",
+    "BudgetStats",
+    "WindowSpec",
+    "WindowStats",
+    "current_class",
 ]
 
 DEFAULT_RESERVE: Mapping[int, float] = {0: 0.0, 1: 0.05, 2: 0.15, 3: 0.30, 4: 0.30}
@@ -106,8 +112,9 @@ class Budget:
 
     # Configuration and start-up.
 
-    def reconfigure(self, windows: Sequence[WindowSpec],
-                    reserve: Mapping[int, float] | None = None) -> None:
+    def reconfigure(
+        self, windows: Sequence[WindowSpec], reserve: Mapping[int, float] | None = None
+    ) -> None:
         """New limits and reserves; usage is kept (and carried over if a window's mode changed)."""
         names = [spec.name for spec in windows]
         if len(set(names)) != len(names):
@@ -115,8 +122,10 @@ class Budget:
         merged = {**DEFAULT_RESERVE, **(reserve or {})}
         for cls, fraction in merged.items():
             if not 0.0 <= fraction <= 1.0:
-                raise ValueError(f"budget {self.system}: reserve of class {cls} must be between "
-                                 f"0 and 1, not {fraction!r}")
+                raise ValueError(
+                    f"budget {self.system}: reserve of class {cls} must be between "
+                    f"0 and 1, not {fraction!r}"
+                )
         with self._lock:
             now = self.clock.now()
             kept: dict[str, Usage] = {}
@@ -232,8 +241,13 @@ class Budget:
             if until > self._blocked_until:
                 self._blocked_until, self._block_reason = until, reason
                 self._state_dirty = True
-                log.warning("budget.blocked", system=self.system, until=iso(until),
-                            seconds=round(until - now, 1), reason=reason)
+                log.warning(
+                    "budget.blocked",
+                    system=self.system,
+                    until=iso(until),
+                    seconds=round(until - now, 1),
+                    reason=reason,
+                )
             return self._blocked_until
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
@@ -267,8 +281,11 @@ class Budget:
     @property
     def dirty(self) -> bool:
         with self._lock:
-            return self._state_dirty or bool(self._drop) or any(
-                u.dirty for u in self._windows.values() if u.persisted)
+            return (
+                self._state_dirty
+                or bool(self._drop)
+                or any(u.dirty for u in self._windows.values() if u.persisted)
+            )
 
     def dirty_rows(self) -> BudgetRows:
         """Take what changed since the last call (clearing it) for :meth:`BudgetRows.write`."""
@@ -287,10 +304,15 @@ class Budget:
                     prune.append((window.spec.key, cutoff))
             state = None
             if self._state_dirty:
-                state = (self._blocked_until, self._block_reason,
-                         json.dumps(self._last_headers, sort_keys=True), now)
-            rows_out = BudgetRows(self.system, tuple(sorted(self._drop)), tuple(usage),
-                                  tuple(prune), state)
+                state = (
+                    self._blocked_until,
+                    self._block_reason,
+                    json.dumps(self._last_headers, sort_keys=True),
+                    now,
+                )
+            rows_out = BudgetRows(
+                self.system, tuple(sorted(self._drop)), tuple(usage), tuple(prune), state
+            )
             self._drop.clear()
             self._state_dirty = False
             return rows_out
@@ -330,19 +352,25 @@ class Budget:
             blocked = self._blocked_until > now
             windows = tuple(
                 WindowStats(
-                    name=u.spec.name, mode=u.spec.mode, timezone=u.spec.timezone,
-                    limit=u.spec.limit, used=u.used(now),
+                    name=u.spec.name,
+                    mode=u.spec.mode,
+                    timezone=u.spec.timezone,
+                    limit=u.spec.limit,
+                    used=u.used(now),
                     remaining=max(0.0, u.spec.limit - u.used(now)),
-                    resets_at=u.resets_at(now), reserve=dict(self._reserve),
+                    resets_at=u.resets_at(now),
+                    reserve=dict(self._reserve),
                 )
                 for u in self._windows.values()
             )
             return BudgetStats(
-                system=self.system, taken_at=now,
+                system=self.system,
+                taken_at=now,
                 blocked_until=self._blocked_until if blocked else None,
                 block_reason=self._block_reason if blocked else None,
                 last_headers=dict(self._last_headers),
-                allowed_classes=self.allowed_classes(), windows=windows,
+                allowed_classes=self.allowed_classes(),
+                windows=windows,
             )
 
     # Internals; callers hold the lock.
@@ -354,8 +382,7 @@ class Budget:
         if now < self._blocked_until:
             return False
         reserve = self._reserve_of(cls)
-        return all(u.used(now) <= _allowance(u.spec, reserve, cost)
-                   for u in self._windows.values())
+        return all(u.used(now) <= _allowance(u.spec, reserve, cost) for u in self._windows.values())
 
     def _clamp(self, now: float, hint: QuotaHint) -> None:
         usage = self._target(hint)
@@ -416,11 +443,15 @@ class BudgetGate:
                 raise PermanentError(
                     f"a call costing {cost:g} is more than {what} may ever spend from this "
                     f"budget: raise the window limits or lower the reserve",
-                    system=self.budget.system)
+                    system=self.budget.system,
+                )
             if clock.now() + wait > deadline:
                 raise RateLimitedError(
                     f"the local budget lets {what} spend {cost:g} again in {wait:.1f} s",
-                    retry_after=wait, system=self.budget.system, local=True)
+                    retry_after=wait,
+                    system=self.budget.system,
+                    local=True,
+                )
             await clock.sleep(max(wait, 1e-3))
         _last_spend.set((id(self), cost))
         await self.budget.flush(self.store)

@@ -14,15 +14,19 @@ from dataclasses import dataclass
 
 LOAD_USAGE = 'SELECT "window", bucket_start, used FROM budget_usage WHERE system = ?'
 LOAD_STATE = "SELECT blocked_until, block_reason, last_headers FROM budget_state WHERE system = ?"
-_UPSERT = ('INSERT INTO budget_usage (system, "window", bucket_start, used) VALUES (?, ?, ?, ?) '
-           'ON CONFLICT (system, "window", bucket_start) DO UPDATE SET used = excluded.used')
+_UPSERT = (
+    'INSERT INTO budget_usage (system, "window", bucket_start, used) VALUES (?, ?, ?, ?) '
+    'ON CONFLICT (system, "window", bucket_start) DO UPDATE SET used = excluded.used'
+)
 _DELETE = 'DELETE FROM budget_usage WHERE system = ? AND "window" = ? AND bucket_start = ?'
 _PRUNE = 'DELETE FROM budget_usage WHERE system = ? AND "window" = ? AND bucket_start < ?'
 _DROP = 'DELETE FROM budget_usage WHERE system = ? AND ("window" = ? OR "window" LIKE ?)'
-_STATE = ("INSERT INTO budget_state (system, blocked_until, block_reason, last_headers, "
-          "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (system) DO UPDATE SET "
-          "blocked_until = excluded.blocked_until, block_reason = excluded.block_reason, "
-          "last_headers = excluded.last_headers, updated_at = excluded.updated_at")
+_STATE = (
+    "INSERT INTO budget_state (system, blocked_until, block_reason, last_headers, "
+    "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (system) DO UPDATE SET "
+    "blocked_until = excluded.blocked_until, block_reason = excluded.block_reason, "
+    "last_headers = excluded.last_headers, updated_at = excluded.updated_at"
+)
 
 
 @dataclass(frozen=True, slots=True)

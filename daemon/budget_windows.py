@@ -40,18 +40,21 @@ class WindowSpec:
 
     def __post_init__(self) -> None:
         if self.name not in WINDOW_SECONDS:
-            raise ValueError(f"unknown budget window {self.name!r}: use one of "
-                             f"{', '.join(WINDOW_SECONDS)}")
+            raise ValueError(
+                f"unknown budget window {self.name!r}: use one of {', '.join(WINDOW_SECONDS)}"
+            )
         if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r} for the {self.name} window: "
-                             f"use rolling or calendar")
+            raise ValueError(
+                f"unknown mode {self.mode!r} for the {self.name} window: use rolling or calendar"
+            )
         if not (math.isfinite(self.limit) and self.limit > 0):
             raise ValueError(f"the {self.name} window needs a positive limit, not {self.limit!r}")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r} for the {self.name} window") \
-                from exc
+            raise ValueError(
+                f"unknown time zone {self.timezone!r} for the {self.name} window"
+            ) from exc
 
     @property
     def key(self) -> str:
@@ -185,6 +188,7 @@ class RollingUsage(Usage):
         self.length = float(WINDOW_SECONDS[spec.name])
         self.step = self.length / SUBBUCKETS
         self._next_expiry = math.inf
+
     @property
     def persisted(self) -> bool:
         return self.step >= 1  # keys are whole seconds from the minute window up

@@ -32,19 +32,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="run the daemon in the foreground",
-                         description="Run the daemon in the foreground until SIGTERM or SIGINT. "
-                                     "SIGHUP reloads the config file.")
-    run.add_argument("--config", "-c", type=Path, default=default, metavar="PATH",
-                     help=f"config file (default: {default})")
-    run.add_argument("--until-idle", action="store_true",
-                     help="burst mode: queue one round of pulls, run until no job is left, exit")
+    run = sub.add_parser(
+        "run",
+        help="run the daemon in the foreground",
+        description="Run the daemon in the foreground until SIGTERM or SIGINT. "
+        "SIGHUP reloads the config file.",
+    )
+    run.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help=f"config file (default: {default})",
+    )
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="burst mode: queue one round of pulls, run until no job is left, exit",
+    )
 
-    check = sub.add_parser("check-config", help="validate a config file and summarise it",
-                           description="Validate a config file (and that its credentials "
-                                       "resolve) and print a summary. Exit 2 when invalid.")
-    check.add_argument("path", nargs="?", type=Path, default=default, metavar="PATH",
-                       help=f"config file (default: {default})")
+    check = sub.add_parser(
+        "check-config",
+        help="validate a config file and summarise it",
+        description="Validate a config file (and that its credentials "
+        "resolve) and print a summary. Exit 2 when invalid.",
+    )
+    check.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help=f"config file (default: {default})",
+    )
 
     sub.add_parser("version", help="print the version", description="Print the version.")
     return parser
@@ -113,7 +134,7 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     return EXIT_OK
 
 
-def _sole(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The one real error inside nested task-group wrappers, or the group itself."""
     exc: BaseException = group
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:

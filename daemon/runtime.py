@@ -3,8 +3,6 @@ settings, and the embedded sandbox servers."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import structlog
 from anyio.abc import TaskGroup
 
@@ -70,13 +68,18 @@ def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -
     values = secrets.get(name, {})
     for value in values.values():
         register_secret(value)
-    return SystemSpec(name=name, kind=system.kind, settings=system.connector_settings(),
-                      secrets=values)
+    return SystemSpec(
+        name=name, kind=system.kind, settings=system.connector_settings(), secrets=values
+    )
 
 
 async def sync_connectors(
-    connectors: dict[str, Connector], budgets: dict[str, Budget], store: Store, config: Config,
-    secrets: dict[str, dict[str, str]], built_from: dict[str, SystemSpec],
+    connectors: dict[str, Connector],
+    budgets: dict[str, Budget],
+    store: Store,
+    config: Config,
+    secrets: dict[str, dict[str, str]],
+    built_from: dict[str, SystemSpec],
 ) -> list[str]:
     """Build a connector per system; rebuild those whose spec changed, close removed ones.
     Returns the names of systems whose connector was (re)built."""
@@ -108,10 +111,10 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
     )
 
 
-async def start_sandbox(tg: TaskGroup, config: Config, config_path: Path) -> None:
+async def start_sandbox(tg: TaskGroup, config: Config) -> None:
     """Serve the sandbox ERP and shop inside the daemon's task group (the shipped demo)."""
     from connectors.sandbox.erp import serve_erp
-    from connectors.sandbox.settings import ErpSettings, ShopSettings
+    from connectors.sandbox.settings import DEMO_KEY, ErpSettings, ShopSettings
     from connectors.sandbox.shop import serve_shop
 
     sb = config.sandbox
@@ -119,17 +122,25 @@ async def start_sandbox(tg: TaskGroup, config: Config, config_path: Path) -> Non
     sb.data_dir.mkdir(parents=True, exist_ok=True)
     host, port = split_listen(sb.erp.listen)
     erp = ErpSettings(
-        db_path=sb.data_dir / "erp.db", host=host, port=port,
-        **({"api_key": keys["erp"]} if "erp" in keys else {}),
-        products=sb.erp.products, variants_per_product=sb.erp.variants_per_product,
-        warehouses=tuple(sb.erp.warehouses), customers=sb.erp.customers,
-        change_rate=sb.erp.change_rate, rate_limit_per_minute=sb.erp.rate_limit_per_minute,
+        db_path=sb.data_dir / "erp.db",
+        host=host,
+        port=port,
+        api_key=keys.get("erp") or DEMO_KEY,
+        products=sb.erp.products,
+        variants_per_product=sb.erp.variants_per_product,
+        warehouses=tuple(sb.erp.warehouses),
+        customers=sb.erp.customers,
+        change_rate=sb.erp.change_rate,
+        rate_limit_per_minute=sb.erp.rate_limit_per_minute,
     )
     host, port = split_listen(sb.shop.listen)
     shop = ShopSettings(
-        db_path=sb.data_dir / "shop.db", host=host, port=port,
-        **({"api_key": keys["shop"]} if "shop" in keys else {}),
-        locations=tuple(sb.shop.locations), rate_limit_per_minute=sb.shop.rate_limit_per_minute,
+        db_path=sb.data_dir / "shop.db",
+        host=host,
+        port=port,
+        api_key=keys.get("shop") or DEMO_KEY,
+        locations=tuple(sb.shop.locations),
+        rate_limit_per_minute=sb.shop.rate_limit_per_minute,
     )
     erp_url = await tg.start(serve_erp, erp, name="sandbox.erp")
     shop_url = await tg.start(serve_shop, shop, name="sandbox.shop")

@@ -22,8 +22,9 @@ Enqueue = Callable[[Sequence[JobSpec]], Awaitable[None]]
 
 
 class Scheduler:
-    def __init__(self, connection: str, flows: Sequence[str], recent: float, clock: Clock,
-                 enqueue: Enqueue) -> None:
+    def __init__(
+        self, connection: str, flows: Sequence[str], recent: float, clock: Clock, enqueue: Enqueue
+    ) -> None:
         self.connection = connection
         self.pull_flows = [f for f in flows if f in PULLS]
         self.recent = recent

@@ -20,14 +20,13 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup
 
+from connectors.base import SystemSpec
 from daemon import runtime
 from daemon.actor import Actor, ActorSettings, Services
-from daemon.budget import Budget
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.queue import Queue
 from daemon.store import Store
-from connectors.base import SystemSpec
 
 log = structlog.get_logger("syncwright.supervisor")
 
@@ -46,8 +45,15 @@ class ActorSlot:
 
 
 class Supervisor:
-    def __init__(self, config: Config, config_path: Path, *, clock: Clock | None = None,
-                 burst: bool = False, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        config_path: Path,
+        *,
+        clock: Clock | None = None,
+        burst: bool = False,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
         self.config = config
         self.config_path = config_path
         self.clock = clock or SystemClock()
@@ -81,18 +87,21 @@ class Supervisor:
 
     async def _run_with_store(self, store: Store) -> None:
         cfg = self.config
-        queue = Queue(store, self.clock, lease_seconds=cfg.daemon.lease,
-                      max_orphaned=cfg.daemon.max_orphaned)
+        queue = Queue(
+            store, self.clock, lease_seconds=cfg.daemon.lease, max_orphaned=cfg.daemon.max_orphaned
+        )
         recovered = await queue.recover_orphans()
         log.info("queue.recovered", report=str(recovered))
         budgets = runtime.build_budgets(cfg, self.clock)
         for budget in budgets.values():
             await budget.load(store)
-        self.services = svc = Services(store, queue, self.clock, runtime.retry_policy(cfg),
-                                       budgets, {}, random.Random())
+        self.services = svc = Services(
+            store, queue, self.clock, runtime.retry_policy(cfg), budgets, {}, random.Random()
+        )
         try:
-            await runtime.sync_connectors(svc.connectors, budgets, store, cfg, self.secrets,
-                                          self._built_from)
+            await runtime.sync_connectors(
+                svc.connectors, budgets, store, cfg, self.secrets, self._built_from
+            )
             await self._serve()
         finally:
             with anyio.CancelScope(shield=True):
@@ -105,14 +114,16 @@ class Supervisor:
             self._tg = tg
             tg.start_soon(self._signals, name="signals")
             if cfg.sandbox is not None and cfg.sandbox.enabled:
-                await runtime.start_sandbox(tg, cfg, self.config_path)
+                await runtime.start_sandbox(tg, cfg)
             for name in cfg.connections:
                 self._start_actor(name)
             if not self.burst:
                 tg.start_soon(self._maintenance, name="maintenance")
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
-            log.info("daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file))
+            log.info(
+                "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
+            )
             if self.on_ready:
                 self.on_ready()
             await self._stop.wait()
@@ -142,8 +153,12 @@ class Supervisor:
                     except Exception as exc:
                         slot.restarts += 1
                         slot.last_crash = "".join(traceback.format_exception_only(exc)).strip()
-                        log.exception("actor.crashed", connection=name, restarts=slot.restarts,
-                                      restart_in=backoff)
+                        log.exception(
+                            "actor.crashed",
+                            connection=name,
+                            restarts=slot.restarts,
+                            restart_in=backoff,
+                        )
                         slot.actor.state = "backing_off"
                         with anyio.move_on_after(backoff):
                             await slot.stopping.wait()
@@ -151,8 +166,9 @@ class Supervisor:
                             return
                         backoff = min(backoff * 2, RESTART_CAP)
                         assert self.services is not None
-                        slot.actor = Actor(self._actor_settings(name), self.services,
-                                           burst=self.burst)
+                        slot.actor = Actor(
+                            self._actor_settings(name), self.services, burst=self.burst
+                        )
         finally:
             slot.finished.set()
 
@@ -167,8 +183,9 @@ class Supervisor:
                 await slot.finished.wait()
         for slot in slots:
             if not slot.finished.is_set():
-                log.warning("actor.cancelled", connection=slot.actor.name,
-                            running=len(slot.actor.running))
+                log.warning(
+                    "actor.cancelled", connection=slot.actor.name, running=len(slot.actor.running)
+                )
             slot.scope.cancel()
         for slot in slots:
             await slot.finished.wait()
@@ -183,8 +200,11 @@ class Supervisor:
                 if signum == signal.SIGHUP:
                     await self.reload()
                 else:
-                    log.info("daemon.stopping", signal=signal.Signals(signum).name,
-                             grace=self.config.daemon.shutdown_grace)
+                    log.info(
+                        "daemon.stopping",
+                        signal=signal.Signals(signum).name,
+                        grace=self.config.daemon.shutdown_grace,
+                    )
                     self.request_stop()
 
     async def reload(self) -> bool:
@@ -199,21 +219,32 @@ class Supervisor:
         svc = self.services
         old, old_secrets = self.config, self.secrets
         removed = [n for n in old.connections if n not in new.connections]
-        changed = [n for n in new.connections if n in old.connections
-                   and runtime.actor_settings(old, n, old_secrets)
-                   != runtime.actor_settings(new, n, secrets)]
+        changed = [
+            n
+            for n in new.connections
+            if n in old.connections
+            and runtime.actor_settings(old, n, old_secrets)
+            != runtime.actor_settings(new, n, secrets)
+        ]
         added = [n for n in new.connections if n not in old.connections]
         # Actors stop before the connectors they use are replaced.
         await self._stop_actors(removed + changed)
         self.config, self.secrets = new, secrets
         for budget in runtime.update_budgets(svc.budgets, new, self.clock):
             await budget.load(svc.store)
-        rebuilt = await runtime.sync_connectors(svc.connectors, svc.budgets, svc.store, new,
-                                                secrets, self._built_from)
+        rebuilt = await runtime.sync_connectors(
+            svc.connectors, svc.budgets, svc.store, new, secrets, self._built_from
+        )
         for name in changed + added:
             self._start_actor(name)
-        log.info("config.reloaded", path=str(self.config_path), added=added, removed=removed,
-                 restarted=changed, systems_rebuilt=rebuilt)
+        log.info(
+            "config.reloaded",
+            path=str(self.config_path),
+            added=added,
+            removed=removed,
+            restarted=changed,
+            systems_rebuilt=rebuilt,
+        )
         return True
 
     async def _maintenance(self) -> None:
@@ -223,8 +254,9 @@ class Supervisor:
             await anyio.sleep(MAINTENANCE_EVERY)
             now = self.clock.now()
             reaped = await svc.queue.reap_expired()
-            pruned = await svc.queue.prune(now - self.config.daemon.job_retention,
-                                           now - self.config.daemon.dead_retention)
+            pruned = await svc.queue.prune(
+                now - self.config.daemon.job_retention, now - self.config.daemon.dead_retention
+            )
             if reaped or pruned:
                 log.info("queue.maintenance", reaped=reaped, pruned=pruned)
 

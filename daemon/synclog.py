@@ -22,14 +22,17 @@ def add_error(
     )
 
 
-def resolve(conn: sqlite3.Connection, connection: str, flow: str, external_ids: Iterable[str]) -> int:
+def resolve(
+    conn: sqlite3.Connection, connection: str, flow: str, external_ids: Iterable[str]
+) -> int:
     ids = list(external_ids)
     done = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         done += conn.execute(
-            f"DELETE FROM sync_errors WHERE connection = ? AND flow = ? AND external_id IN ({marks})",
+            "DELETE FROM sync_errors WHERE connection = ? AND flow = ?"
+            f" AND external_id IN ({marks})",
             (connection, flow, *chunk),
         ).rowcount
     return done

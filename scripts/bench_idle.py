@@ -103,8 +103,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="sw-bench-idle-") as tmp_name:
         tmp = Path(tmp_name)
-        erp = start_server("erp", tmp / "erp.db", "--products", "20", "--variants", "1",
-                           "--customers", "0")
+        erp = start_server(
+            "erp", tmp / "erp.db", "--products", "20", "--variants", "1", "--customers", "0"
+        )
         shop = start_server("shop", tmp / "shop.db")
         config = tmp / "config.toml"
         config.write_text(config_text(erp.url, shop.url, args.connections))
@@ -112,7 +113,10 @@ def main() -> int:
         started = time.monotonic()
         daemon = subprocess.Popen(
             [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
-            stdout=log, stderr=log, env={**daemon_env(), "SYNCWRIGHT_TEST_KEY": API_KEY}, cwd=ROOT,
+            stdout=log,
+            stderr=log,
+            env={**daemon_env(), "SYNCWRIGHT_TEST_KEY": API_KEY},
+            cwd=ROOT,
         )
         try:
             while pending(tmp / "state.db") != 0:
@@ -141,8 +145,12 @@ def main() -> int:
     today = dt.date.today().isoformat()
     command = f"python scripts/bench_idle.py --connections {args.connections} --idle {args.idle:g}"
     rows = [
-        ("connections", f"{args.connections}", "", "start-up round drained in "
-         f"{drained:.1f} s ({2 * args.connections} pull jobs)"),
+        (
+            "connections",
+            f"{args.connections}",
+            "",
+            f"start-up round drained in {drained:.1f} s ({2 * args.connections} pull jobs)",
+        ),
         ("peak RSS (VmHWM)", f"{rss_peak:.0f} MB", "< 300 MB", f"RSS when idle {rss_now:.0f} MB"),
         ("idle CPU", f"{idle_cpu:.2f} % of one core", "< 2 %", f"over {args.idle:g} s"),
     ]

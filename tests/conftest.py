@@ -14,8 +14,14 @@ def sandbox_factory(tmp_path: Path) -> Iterator[object]:
     started: list[Sandbox] = []
 
     def make(products: int = 120, variants: int = 2, **erp_opts: object) -> Sandbox:
-        extra = ["--products", str(products), "--variants-per-product", str(variants),
-                 "--customers", "0"]
+        extra = [
+            "--products",
+            str(products),
+            "--variants-per-product",
+            str(variants),
+            "--customers",
+            "0",
+        ]
         for key, value in erp_opts.items():
             extra += [f"--{key.replace('_', '-')}", str(value)]
         erp = start_server("erp", tmp_path / "erp.db", *extra)

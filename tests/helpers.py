@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-sandbox-key"
 
@@ -37,8 +36,19 @@ class Server:
 
 def start_server(kind: str, db: Path, *extra: str, listen: str = "127.0.0.1:0") -> Server:
     """Start ``python -m connectors.sandbox KIND`` and wait for its 'listening on' line."""
-    args = [sys.executable, "-m", "connectors.sandbox", kind, "--listen", listen, "--db", str(db),
-            "--api-key", API_KEY, *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "connectors.sandbox",
+        kind,
+        "--listen",
+        listen,
+        "--db",
+        str(db),
+        "--api-key",
+        API_KEY,
+        *extra,
+    ]
     log = db.with_suffix(".log").open("a")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
     log.close()
@@ -70,8 +80,16 @@ class Sandbox:
         self.shop = start_server("shop", self.shop.db, *self.shop.args, listen=f"127.0.0.1:{port}")
 
 
-def write_config(tmp: Path, box: Sandbox, *, page_size: int = 50, workers: int = 4,
-                 extra: str = "", minute_limit: int = 100000, connection: str = "demo") -> Path:
+def write_config(
+    tmp: Path,
+    box: Sandbox,
+    *,
+    page_size: int = 50,
+    workers: int = 4,
+    extra: str = "",
+    minute_limit: int = 100000,
+    connection: str = "demo",
+) -> Path:
     """A config for the given sandbox processes, with the credential from an env variable."""
     text = textwrap.dedent(f"""
         [daemon]
@@ -127,8 +145,14 @@ def daemon_cmd(config: Path, *extra: str) -> list[str]:
 
 
 def run_daemon(config: Path, *extra: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(daemon_cmd(config, *extra), capture_output=True, text=True,
-                          timeout=timeout, env=daemon_env(), cwd=ROOT)
+    return subprocess.run(
+        daemon_cmd(config, *extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=daemon_env(),
+        cwd=ROOT,
+    )
 
 
 def daemon_log(config: Path) -> Path:
@@ -138,8 +162,14 @@ def daemon_log(config: Path) -> Path:
 def start_daemon(config: Path, *extra: str) -> subprocess.Popen[str]:
     """Start the daemon in the background; its log goes to :func:`daemon_log`."""
     with daemon_log(config).open("a") as log:
-        return subprocess.Popen(daemon_cmd(config, *extra), stdout=log, stderr=log, text=True,
-                                env=daemon_env(), cwd=ROOT)
+        return subprocess.Popen(
+            daemon_cmd(config, *extra),
+            stdout=log,
+            stderr=log,
+            text=True,
+            env=daemon_env(),
+            cwd=ROOT,
+        )
 
 
 def _spec(name: str, kind: str, url: str) -> object:
@@ -171,11 +201,17 @@ async def _snapshot(box: Sandbox) -> dict[str, dict[str, object]]:
             if spage.complete or not spage.items:
                 break
             after = spage.last_key[1] if spage.last_key else None
-        shop_products = {k: p.content_hash() for k, p in (await shop.read_products(list(products))).items()}
+        shop_products = {
+            k: p.content_hash() for k, p in (await shop.read_products(list(products))).items()
+        }
         skus = sorted({key.split("|")[0] for key in stock})
         shop_stock = {f"{s.sku}|{s.location}": s.quantity for s in await shop.read_stock(skus)}
-        return {"erp_products": products, "shop_products": shop_products,
-                "erp_stock": stock, "shop_stock": shop_stock}
+        return {
+            "erp_products": products,
+            "shop_products": shop_products,
+            "erp_stock": stock,
+            "shop_stock": shop_stock,
+        }
     finally:
         await erp.aclose()
         await shop.aclose()
@@ -192,7 +228,9 @@ def assert_converged(box: Sandbox) -> dict[str, dict[str, object]]:
     snap = snapshot(box)
     assert snap["erp_products"], "the ERP listed no products"
     missing = set(snap["erp_products"]) - set(snap["shop_products"])
-    assert not missing, f"{len(missing)} products never reached the shop, e.g. {sorted(missing)[:5]}"
+    assert not missing, (
+        f"{len(missing)} products never reached the shop, e.g. {sorted(missing)[:5]}"
+    )
     differ = [k for k, v in snap["erp_products"].items() if snap["shop_products"][k] != v]
     assert not differ, f"{len(differ)} products differ between ERP and shop, e.g. {differ[:5]}"
     assert snap["shop_stock"] == snap["erp_stock"]

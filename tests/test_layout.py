@@ -7,8 +7,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_top_level_layout() -> None:
-    for name in ["pyproject.toml", "README.md", "daemon", "tui", "connectors", "tests",
-                 "config.toml", "scripts", ".ci/run", "ARCHITECTURE.md", "BENCHMARKS.md"]:
+    for name in [
+        "pyproject.toml",
+        "README.md",
+        "daemon",
+        "tui",
+        "connectors",
+        "tests",
+        "config.toml",
+        "scripts",
+        ".ci/run",
+        "ARCHITECTURE.md",
+        "BENCHMARKS.md",
+    ]:
         assert (ROOT / name).exists(), f"{name} is missing from the top level"
 
 
@@ -30,7 +41,9 @@ def test_daemon_never_imports_the_ui() -> None:
 
 
 def test_connectors_never_import_the_daemon() -> None:
-    bad = [(p, m) for p, m in _imports("connectors") if m.split(".")[0] in {"daemon", "tui", "textual"}]
+    bad = [
+        (p, m) for p, m in _imports("connectors") if m.split(".")[0] in {"daemon", "tui", "textual"}
+    ]
     assert not bad, f"connectors/ must not import daemon/ or tui/: {bad}"
 
 

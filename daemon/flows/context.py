@@ -49,7 +49,11 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 async def fetch_in(
-    store: Store, sql_head: str, head_params: Sequence[Any], values: Sequence[Any], sql_tail: str = ""
+    store: Store,
+    sql_head: str,
+    head_params: Sequence[Any],
+    values: Sequence[Any],
+    sql_tail: str = "",
 ) -> list[sqlite3.Row]:
     """Run ``sql_head IN (values) sql_tail`` in chunks small enough for SQLite's variable limit."""
     rows: list[sqlite3.Row] = []

@@ -73,12 +73,15 @@ async def load(store: Store, connection: str, flow: str) -> Cursor:
     if row is None:
         return Cursor()
     after = json.loads(row["pass_after"]) if row["pass_after"] else None
-    return Cursor(row["value"], row["pass_since"], tuple(after) if after else None, row["pass_high"])
+    return Cursor(
+        row["value"], row["pass_since"], tuple(after) if after else None, row["pass_high"]
+    )
 
 
 def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, now: float) -> None:
     conn.execute(
-        "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high, updated_at)"
+        "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high,"
+        " updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (connection, flow) DO UPDATE SET value = excluded.value,"
         " pass_since = excluded.pass_since, pass_after = excluded.pass_after,"

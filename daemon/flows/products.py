@@ -105,7 +105,12 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
                 inserted = conn.execute(
                     "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id,"
                     " created_at) VALUES (?, 'variant', ?, ?, ?)",
-                    (ctx.connection, variant.sku, f"{out.result.remote_id or pid}:{variant.sku}", now),
+                    (
+                        ctx.connection,
+                        variant.sku,
+                        f"{out.result.remote_id or pid}:{variant.sku}",
+                        now,
+                    ),
                 ).rowcount
                 if inserted:
                     new_skus.append(variant.sku)

@@ -100,7 +100,9 @@ async def stock_waiting(ctx: FlowContext, job: Job) -> Commit:
         apply(conn)
         if more:
             ctx.queue.enqueue_in(
-                conn, ctx.connection, JobSpec(kind="stock_waiting", cls=job.cls, dedup_key="stock_waiting")
+                conn,
+                ctx.connection,
+                JobSpec(kind="stock_waiting", cls=job.cls, dedup_key="stock_waiting"),
             )
 
     return commit

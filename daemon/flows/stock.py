@@ -84,8 +84,9 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
             lvl = out.level
             if out.parked:
                 conn.execute(
-                    "INSERT INTO stock_state (connection, sku, location, pending) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (connection, sku, location) DO UPDATE SET pending = excluded.pending",
+                    "INSERT INTO stock_state (connection, sku, location, pending)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (connection, sku, location)"
+                    " DO UPDATE SET pending = excluded.pending",
                     (ctx.connection, lvl.sku, lvl.location, lvl.quantity),
                 )
             elif out.result is None or out.result.ok:
@@ -95,7 +96,8 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
                         "INSERT INTO stock_state (connection, sku, location, quantity, pending,"
                         " pushed_at) VALUES (?, ?, ?, ?, NULL, ?)"
                         " ON CONFLICT (connection, sku, location) DO UPDATE SET"
-                        " quantity = excluded.quantity, pending = NULL, pushed_at = excluded.pushed_at",
+                        " quantity = excluded.quantity, pending = NULL,"
+                        " pushed_at = excluded.pushed_at",
                         (ctx.connection, lvl.sku, lvl.location, lvl.quantity, now),
                     )
                 else:
@@ -105,7 +107,9 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
                         (ctx.connection, lvl.sku, lvl.location),
                     )
             else:
-                synclog.add_error(conn, ctx.connection, FLOW, level_id(lvl), out.result.error or "", now)
+                synclog.add_error(
+                    conn, ctx.connection, FLOW, level_id(lvl), out.result.error or "", now
+                )
         synclog.resolve(conn, ctx.connection, FLOW, ok)
         if parked:
             release_waiting_stock(ctx, conn, parked)
@@ -129,7 +133,9 @@ def release_waiting_stock(ctx: FlowContext, conn: sqlite3.Connection, skus: Sequ
         ).fetchone()
         if row is not None:
             ctx.queue.enqueue_in(
-                conn, ctx.connection, JobSpec(kind="stock_waiting", cls=2, dedup_key="stock_waiting")
+                conn,
+                ctx.connection,
+                JobSpec(kind="stock_waiting", cls=2, dedup_key="stock_waiting"),
             )
             return
 
@@ -143,5 +149,8 @@ async def write_waiting(ctx: FlowContext, limit: int = 1000) -> tuple[list[Stock
         (ctx.connection, limit + 1),
     )
     more = len(rows) > limit
-    levels = [StockLevel(sku=r["sku"], location=r["location"], quantity=r["pending"]) for r in rows[:limit]]
+    levels = [
+        StockLevel(sku=r["sku"], location=r["location"], quantity=r["pending"])
+        for r in rows[:limit]
+    ]
     return await push_levels(ctx, levels, full=True), more

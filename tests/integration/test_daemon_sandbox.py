@@ -1,4 +1,4 @@
-"""The daemon as a real process on a real state file, syncing the sandbox ERP to the sandbox shop."""
+"""The daemon as a real process on a real state file, syncing sandbox ERP to sandbox shop."""
 
 from __future__ import annotations
 
@@ -33,16 +33,22 @@ def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple
 
 
 def shop_stats(box: Sandbox) -> dict[str, object]:
-    response = httpx.get(f"{box.shop.url}/admin/stats",
-                         headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10)
+    response = httpx.get(
+        f"{box.shop.url}/admin/stats", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
+    )
     response.raise_for_status()
     data: dict[str, object] = response.json()
     return data
 
 
 def erp_admin(box: Sandbox, method: str, path: str, body: object) -> object:
-    response = httpx.request(method, f"{box.erp.url}{path}", json=body,
-                             headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10)
+    response = httpx.request(
+        method,
+        f"{box.erp.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=10,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -58,8 +64,11 @@ def test_until_idle_makes_the_shop_equal_the_erp(sandbox_factory, tmp_path: Path
     # Every job finished; nothing pending, leased or dead.
     assert state(config, "SELECT state, count(*) FROM jobs WHERE state != 'done' GROUP BY 1") == []
     # A page per job: 150 products at 40 a page is 4 pages (the last one short).
-    assert state(config, "SELECT count(*) FROM jobs WHERE kind = 'pull'"
-                         " AND json_extract(payload, '$.flow') = 'products'") == [(4,)]
+    assert state(
+        config,
+        "SELECT count(*) FROM jobs WHERE kind = 'pull'"
+        " AND json_extract(payload, '$.flow') = 'products'",
+    ) == [(4,)]
     events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     names = [e["event"] for e in events]
     assert "daemon.ready" in names and names[-1] == "daemon.stopped"
@@ -84,11 +93,18 @@ def test_changes_made_while_the_daemon_was_down_arrive(sandbox_factory, tmp_path
     config = write_config(tmp_path, box, page_size=30)
     assert run_daemon(config, "--until-idle").returncode == 0
     erp_admin(box, "PATCH", "/admin/products/7", {"title": "Changed while down"})
-    listing = httpx.get(f"{box.erp.url}/api/stock", params={"limit": 3},
-                        headers={"Authorization": f"Bearer {API_KEY}"}).json()["items"]
+    listing = httpx.get(
+        f"{box.erp.url}/api/stock",
+        params={"limit": 3},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    ).json()["items"]
     level = listing[0]
-    erp_admin(box, "PUT", "/admin/stock",
-              {"sku": level["sku"], "location": level["location"], "quantity": 4242})
+    erp_admin(
+        box,
+        "PUT",
+        "/admin/stock",
+        {"sku": level["sku"], "location": level["location"], "quantity": 4242},
+    )
     before = shop_stats(box)
     result = run_daemon(config, "--until-idle")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -127,13 +143,18 @@ def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(
     assert len(snap["shop_products"]) == 1500
     assert state(config, "SELECT state, count(*) FROM jobs WHERE state != 'done' GROUP BY 1") == []
     # The shop holds each product once (upserts keyed by the ERP's id; no duplicates).
-    listing = httpx.get(f"{box.shop.url}/api/products", params={"limit": 1000},
-                        headers={"Authorization": f"Bearer {API_KEY}"}).json()
+    listing = httpx.get(
+        f"{box.shop.url}/api/products",
+        params={"limit": 1000},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    ).json()
     count = len(listing["items"])
     while listing.get("next"):
-        listing = httpx.get(f"{box.shop.url}/api/products",
-                            params={"limit": 1000, "after_id": listing["next"]["after_id"]},
-                            headers={"Authorization": f"Bearer {API_KEY}"}).json()
+        listing = httpx.get(
+            f"{box.shop.url}/api/products",
+            params={"limit": 1000, "after_id": listing["next"]["after_id"]},
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        ).json()
         count += len(listing["items"])
     assert count == 1500
 

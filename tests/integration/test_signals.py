@@ -25,7 +25,9 @@ def wait_for_event(config: Path, event: str, timeout: float = 30) -> dict[str, o
     raise AssertionError(f"no {event} in the log:\n{daemon_log(config).read_text()[-3000:]}")
 
 
-def test_sighup_adds_a_connection_and_rejects_a_broken_file(sandbox_factory, tmp_path: Path) -> None:
+def test_sighup_adds_a_connection_and_rejects_a_broken_file(
+    sandbox_factory, tmp_path: Path
+) -> None:
     box = sandbox_factory(products=20, variants=1)
     config = write_config(tmp_path, box)
     proc = start_daemon(config)
@@ -40,7 +42,7 @@ def test_sighup_adds_a_connection_and_rejects_a_broken_file(sandbox_factory, tmp
         assert reloaded["added"] == ["second"]
         assert reloaded["removed"] == [] and reloaded["restarted"] == []
 
-        config.write_text(good.replace('page_size = 50', 'page_size = "lots"'))
+        config.write_text(good.replace("page_size = 50", 'page_size = "lots"'))
         proc.send_signal(signal.SIGHUP)
         rejected = wait_for_event(config, "config.reload_rejected")
         assert "connections.demo.page_size" in str(rejected["error"])

@@ -21,12 +21,16 @@ def test_a_crashing_actor_is_restarted_alone(
     sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     box = sandbox_factory(products=30, variants=1)
-    config_path = write_config(tmp_path, box, extra="""
+    config_path = write_config(
+        tmp_path,
+        box,
+        extra="""
         [connections.steady]
         source = "erp"
         channel = "shop"
         flows = ["stock"]
-        """)
+        """,
+    )
     monkeypatch.setenv("SYNCWRIGHT_TEST_KEY", API_KEY)
     crashes = {"demo": 0}
 
@@ -45,9 +49,9 @@ def test_a_crashing_actor_is_restarted_alone(
     async def main() -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(sup.run)
-            while not sup.slots:
-                await anyio.sleep(0.01)
             with anyio.fail_after(60):
+                while not sup.slots:  # noqa: ASYNC110 - polling the supervisor from outside
+                    await anyio.sleep(0.01)
                 while sup.slots:
                     seen.update({n: s.restarts for n, s in sup.slots.items()})
                     await anyio.sleep(0.01)

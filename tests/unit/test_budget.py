@@ -44,8 +44,12 @@ class EdgeRng(random.Random):
         return b if self.high else a
 
 
-def make(*windows: WindowSpec, clock: FakeClock | None = None, high: bool = False,
-         reserve: Mapping[int, float] | None = None) -> tuple[Budget, FakeClock]:
+def make(
+    *windows: WindowSpec,
+    clock: FakeClock | None = None,
+    high: bool = False,
+    reserve: Mapping[int, float] | None = None,
+) -> tuple[Budget, FakeClock]:
     clock = clock or FakeClock()
     return Budget("erp", windows, reserve, clock=clock, rng=EdgeRng(high)), clock
 
@@ -85,8 +89,9 @@ def with_store(path: Path, body: Callable[[Store], Awaitable[T]]) -> T:
 
 def rows(path: Path) -> list[tuple[str, int, float]]:
     with sqlite3.connect(path) as conn:
-        return conn.execute('SELECT "window", bucket_start, used FROM budget_usage '
-                            "ORDER BY 1, 2").fetchall()
+        return conn.execute(
+            'SELECT "window", bucket_start, used FROM budget_usage ORDER BY 1, 2'
+        ).fetchall()
 
 
 @pytest.fixture
@@ -97,6 +102,7 @@ def reset_class() -> Iterator[None]:
 
 
 # Windows.
+
 
 def test_rolling_window_frees_usage_once_it_is_a_window_old() -> None:
     budget, clock = make(WindowSpec("minute", 10))
@@ -144,12 +150,15 @@ def test_calendar_day_resets_at_local_midnight_not_utc() -> None:
     assert budget.can_spend(0)
 
 
-@pytest.mark.parametrize(("zone", "day", "hours"), [
-    ("Europe/Paris", (2026, 3, 29), 23),
-    ("Europe/Paris", (2026, 10, 25), 25),
-    ("Europe/Paris", (2026, 6, 1), 24),
-    ("America/Santiago", (2026, 9, 6), 23),  # local midnight does not exist that day
-])
+@pytest.mark.parametrize(
+    ("zone", "day", "hours"),
+    [
+        ("Europe/Paris", (2026, 3, 29), 23),
+        ("Europe/Paris", (2026, 10, 25), 25),
+        ("Europe/Paris", (2026, 6, 1), 24),
+        ("America/Santiago", (2026, 9, 6), 23),  # local midnight does not exist that day
+    ],
+)
 def test_calendar_days_follow_dst(zone: str, day: tuple[int, int, int], hours: int) -> None:
     tz = ZoneInfo(zone)
     noon = datetime(*day, 12, tzinfo=tz).timestamp()
@@ -174,9 +183,13 @@ def test_calendar_month_resets_on_the_first_in_its_zone() -> None:
 
 
 def test_window_specs_are_validated() -> None:
-    for bad in [dict(name="week", limit=1), dict(name="day", limit=0),
-                dict(name="day", limit=math.nan), dict(name="day", limit=1, mode="leaky"),
-                dict(name="day", limit=1, mode="calendar", timezone="Mars/Olympus")]:
+    for bad in [
+        dict(name="week", limit=1),
+        dict(name="day", limit=0),
+        dict(name="day", limit=math.nan),
+        dict(name="day", limit=1, mode="leaky"),
+        dict(name="day", limit=1, mode="calendar", timezone="Mars/Olympus"),
+    ]:
         with pytest.raises(ValueError):
             WindowSpec(**bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
@@ -184,6 +197,7 @@ def test_window_specs_are_validated() -> None:
 
 
 # Reserves and waits.
+
 
 def test_reserves_stop_background_classes_first() -> None:
     budget, _ = make(WindowSpec("day", 100))
@@ -264,6 +278,7 @@ def test_bad_costs_are_refused() -> None:
 
 # Retry-After and backoff.
 
+
 def test_retry_after_delta_seconds_blocks_the_account() -> None:
     budget, clock = make(WindowSpec("minute", 10), high=True)
     budget.observe(429, {"Retry-After": "120"})
@@ -292,8 +307,7 @@ def test_jitter_is_only_added_and_bounded() -> None:
         seen = set()
         for seed in range(50):
             clock = FakeClock()
-            budget = Budget("erp", [WindowSpec("minute", 10)], clock=clock,
-                            rng=random.Random(seed))
+            budget = Budget("erp", [WindowSpec("minute", 10)], clock=clock, rng=random.Random(seed))
             extra = budget.block(seconds, "t") - (START + seconds)
             assert 0 <= extra <= min(0.2 * seconds, 30)
             seen.add(round(extra, 6))
@@ -333,6 +347,7 @@ def test_a_shorter_block_never_shortens_a_longer_one() -> None:
 
 # Server quota headers.
 
+
 def test_remaining_headers_lower_but_never_raise_local_remaining() -> None:
     budget, clock = make(WindowSpec("minute", 100))
     budget.try_spend(0, 10)
@@ -348,18 +363,22 @@ def test_remaining_headers_lower_but_never_raise_local_remaining() -> None:
     assert remaining(budget, "minute") == 50  # our own 50 units still count
 
 
-@pytest.mark.parametrize(("headers", "window", "expected"), [
-    ({"X-RateLimit-Remaining": "7"}, "minute", 7),  # no reset: the smallest window
-    ({"RateLimit-Remaining": "7", "RateLimit-Reset": "50"}, "minute", 7),
-    ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "3000"}, "hour", 7),
-    ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": str(int(START) + 40_000)}, "day", 7),
-    ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "99999999"}, "day", 7),
-    ({"X-MinLimit-Remaining": "3"}, "minute", 3),
-    ({"X-DayLimit-Remaining": "12", "X-MinLimit-Remaining": "55"}, "day", 12),
-    ({"X-Shopify-Shop-Api-Call-Limit": "38/40"}, "minute", 2),
-])
-def test_quota_headers_map_to_their_window(headers: dict[str, str], window: str,
-                                           expected: float) -> None:
+@pytest.mark.parametrize(
+    ("headers", "window", "expected"),
+    [
+        ({"X-RateLimit-Remaining": "7"}, "minute", 7),  # no reset: the smallest window
+        ({"RateLimit-Remaining": "7", "RateLimit-Reset": "50"}, "minute", 7),
+        ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "3000"}, "hour", 7),
+        ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": str(int(START) + 40_000)}, "day", 7),
+        ({"X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "99999999"}, "day", 7),
+        ({"X-MinLimit-Remaining": "3"}, "minute", 3),
+        ({"X-DayLimit-Remaining": "12", "X-MinLimit-Remaining": "55"}, "day", 12),
+        ({"X-Shopify-Shop-Api-Call-Limit": "38/40"}, "minute", 2),
+    ],
+)
+def test_quota_headers_map_to_their_window(
+    headers: dict[str, str], window: str, expected: float
+) -> None:
     budget, _ = make(WindowSpec("minute", 60), WindowSpec("hour", 1000), WindowSpec("day", 5000))
     budget.observe(200, headers)
     after = {w.name: w.remaining for w in budget.statistics().windows}
@@ -373,20 +392,23 @@ def test_quota_headers_map_to_their_window(headers: dict[str, str], window: str,
     assert budget.statistics().last_headers == {k.lower(): v for k, v in headers.items()}
 
 
-@pytest.mark.parametrize("headers", [
-    {"X-RateLimit-Remaining": "abc"},
-    {"X-RateLimit-Remaining": "-5"},
-    {"X-RateLimit-Remaining": "nan"},
-    {"X-RateLimit-Remaining": "1e999"},
-    {"X-RateLimit-Remaining": "10, 5"},
-    {"X-RateLimit-Remaining": ""},
-    {"X-MinLimit-Remaining": "lots"},
-    {"X-Shopify-Shop-Api-Call-Limit": "40"},
-    {"X-Shopify-Shop-Api-Call-Limit": "a/40"},
-    {"X-Shopify-Shop-Api-Call-Limit": "1/2/3"},
-    {"Retry-After": "Thu, 99 Foo 2026 25:61:00 GMT"},
-    {"X-RateLimit-Reset": "soon", "X-RateLimit-Remaining": "x"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-RateLimit-Remaining": "abc"},
+        {"X-RateLimit-Remaining": "-5"},
+        {"X-RateLimit-Remaining": "nan"},
+        {"X-RateLimit-Remaining": "1e999"},
+        {"X-RateLimit-Remaining": "10, 5"},
+        {"X-RateLimit-Remaining": ""},
+        {"X-MinLimit-Remaining": "lots"},
+        {"X-Shopify-Shop-Api-Call-Limit": "40"},
+        {"X-Shopify-Shop-Api-Call-Limit": "a/40"},
+        {"X-Shopify-Shop-Api-Call-Limit": "1/2/3"},
+        {"Retry-After": "Thu, 99 Foo 2026 25:61:00 GMT"},
+        {"X-RateLimit-Reset": "soon", "X-RateLimit-Remaining": "x"},
+    ],
+)
 def test_malformed_headers_are_ignored(headers: dict[str, str]) -> None:
     budget, _ = make(WindowSpec("minute", 60), WindowSpec("day", 5000))
     budget.observe(200, headers)
@@ -405,6 +427,7 @@ def test_a_broken_header_mapping_does_not_raise() -> None:
 
 
 # Reconciling costs.
+
 
 def test_adjust_reconciles_estimates_and_never_goes_below_zero() -> None:
     budget, clock = make(WindowSpec("minute", 100), WindowSpec("day", 1000))
@@ -433,10 +456,14 @@ def test_a_refund_takes_back_the_newest_usage() -> None:
 
 # Persistence.
 
+
 def test_usage_and_block_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    windows = [WindowSpec("minute", 100), WindowSpec("day", 1000),
-               WindowSpec("month", 10_000, "calendar", "Europe/Paris")]
+    windows = [
+        WindowSpec("minute", 100),
+        WindowSpec("day", 1000),
+        WindowSpec("month", 10_000, "calendar", "Europe/Paris"),
+    ]
     clock = FakeClock(START + 3600)
 
     async def first(store: Store) -> float:
@@ -531,6 +558,7 @@ def test_a_restart_with_a_changed_mode_keeps_the_usage(tmp_path: Path) -> None:
 
 # Reconfiguration.
 
+
 def test_reconfigure_keeps_usage_under_new_limits() -> None:
     budget, _ = make(WindowSpec("day", 100), WindowSpec("minute", 1000))
     budget.try_spend(0, 75)
@@ -551,8 +579,10 @@ def test_reconfigure_keeps_usage_under_new_limits() -> None:
 
 # The call gate.
 
-def test_gate_refuses_locally_when_the_class_cannot_spend(tmp_path: Path,
-                                                          reset_class: None) -> None:
+
+def test_gate_refuses_locally_when_the_class_cannot_spend(
+    tmp_path: Path, reset_class: None
+) -> None:
     path = tmp_path / "state.db"
     clock = FakeClock()
     budget = Budget("erp", [WindowSpec("day", 10)], clock=clock)
@@ -591,8 +621,9 @@ def test_gate_waits_out_short_waits(tmp_path: Path, reset_class: None) -> None:
     assert 2.0 <= clock.now() - START <= 2.2
 
 
-def test_gate_refuses_a_long_block_and_a_cost_it_can_never_pay(tmp_path: Path,
-                                                               reset_class: None) -> None:
+def test_gate_refuses_a_long_block_and_a_cost_it_can_never_pay(
+    tmp_path: Path, reset_class: None
+) -> None:
     clock = FakeClock()
     budget = Budget("erp", [WindowSpec("minute", 10)], clock=clock)
 
@@ -626,6 +657,7 @@ def test_gate_report_reconciles_the_real_cost(tmp_path: Path, reset_class: None)
 
 
 # Snapshots.
+
 
 def test_statistics_is_a_frozen_snapshot() -> None:
     budget, _ = make(WindowSpec("minute", 10), WindowSpec("day", 100, "calendar", "UTC"))

@@ -35,6 +35,7 @@ def test_time_tokens_with_offsets_and_fractions_normalise_to_utc() -> None:
         ("version", "10", None, "10"),
     ],
 )
-def test_later_compares_tokens_by_their_kind(kind: str, a: str | None, b: str | None,
-                                             expected: str) -> None:
+def test_later_compares_tokens_by_their_kind(
+    kind: str, a: str | None, b: str | None, expected: str
+) -> None:
     assert later(kind, a, b) == expected  # type: ignore[arg-type]
