@@ -32,6 +32,9 @@ from pathlib import Path
 
 import anyio
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import update_section
+
 from daemon.clock import SystemClock
 from daemon.logs import configure
 from daemon.queue import JobSpec, Queue, explain_lease
@@ -207,21 +210,6 @@ def report(args: argparse.Namespace, rows: list[str]) -> str:
     )
 
 
-def write_section(text: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it), keeping the others."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = old.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        lines[start:end] = text.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
-    else:
-        lines += ([""] if lines and lines[-1] else []) + text.rstrip("\n").splitlines()
-    path.write_text("\n".join(lines).rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100_000)
@@ -241,7 +229,7 @@ def main() -> None:
     text = report(args, rows)
     print(text)
     if args.write:
-        write_section(text)
+        update_section(ROOT / "BENCHMARKS.md", SECTION.removeprefix("## "), text.split("\n", 1)[1])
         print(f"updated {ROOT / 'BENCHMARKS.md'}", file=sys.stderr)
 
 
