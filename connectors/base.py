@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
-from connectors.model import Product, StockLevel, WriteResult
+from connectors.model import (
+    Customer,
+    Order,
+    Product,
+    Shipment,
+    StockLevel,
+    StoreSettings,
+    WriteResult,
+)
 
 T = TypeVar("T")
 
@@ -132,6 +140,81 @@ class ChannelConnector(Connector, Protocol):
     async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]: ...
 
     async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]: ...
+
+
+@runtime_checkable
+class OrderSource(Protocol):
+    """A channel that has orders (and customers) to pull."""
+
+    async def changed_orders(self, query: ChangeQuery) -> Page[Order]: ...
+
+    async def list_orders(self, query: ListQuery) -> Page[Order]: ...
+
+    async def get_order(self, external_id: str) -> Order | None: ...
+
+
+@runtime_checkable
+class CustomerDirectory(Protocol):
+    """Customer lookup and creation; both roles may have it."""
+
+    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
+        """Every customer matching the e-mail (case-insensitive) or the account id; more than
+        one means the match is ambiguous and the caller must not guess."""
+        ...
+
+    async def create_customer(self, customer: Customer) -> str:
+        """Create and return the new id here."""
+        ...
+
+
+@runtime_checkable
+class CustomerSource(Protocol):
+    """A back office whose customers flow to the channel."""
+
+    async def changed_customers(self, query: ChangeQuery) -> Page[Customer]: ...
+
+    async def list_customers(self, query: ListQuery) -> Page[Customer]: ...
+
+
+@runtime_checkable
+class SettingsSource(Protocol):
+    async def get_settings(self) -> StoreSettings: ...
+
+
+@runtime_checkable
+class SettingsTarget(Protocol):
+    async def set_settings(self, settings: StoreSettings) -> None: ...
+
+
+class AlreadyPosted(Exception):  # noqa: N818 - an outcome, not a failure
+    """The back office already holds an order with this channel reference."""
+
+    def __init__(self, channel_ref: str, existing_id: str) -> None:
+        super().__init__(f"an order with channel reference {channel_ref} exists: {existing_id}")
+        self.channel_ref = channel_ref
+        self.existing_id = existing_id
+
+
+@runtime_checkable
+class OrderTarget(Protocol):
+    """A back office that takes orders posted from a channel.
+
+    ``create_order`` must be refused by the back office itself when an order with the same
+    ``channel_ref`` exists (a unique key there), raising AlreadyPosted: that, not our own
+    bookkeeping alone, is what makes a repeated post after a crash harmless.
+    """
+
+    async def find_order(self, channel_ref: str) -> str | None: ...
+
+    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str: ...
+
+    async def amend_order(self, order_id: str, order: Order) -> None: ...
+
+    async def add_shipment(self, order_id: str, shipment: Shipment) -> None: ...
+
+    async def create_product(self, product: Product) -> str:
+        """Create a product (at sale time, when an order names a SKU the back office lacks)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,73 @@ class StockLevel(Record):
         return (self.sku, self.location)
 
 
+class Address(Record):
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+
+
+class Customer(Record):
+    """A customer account. On the channel side ``external_id`` is the channel's id."""
+
+    external_id: str
+    email: str | None
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address: Address | None = None
+    # B2B extras, where the platform has them.
+    group: str | None = None
+    accounting_id: str | None = None
+    price_lists: tuple[str, ...] = ()
+    discount_percent: Decimal | None = None
+    pays_on_account: bool = False
+    parent_external_id: str | None = None
+    modified_at: datetime | None = None
+    version: int | None = None
+
+
+class OrderLine(Record):
+    sku: str | None
+    title: str = ""
+    quantity: int
+    unit_price: Decimal
+    external_id: str | None = None
+
+
+class Shipment(Record):
+    external_id: str
+    lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity)
+    carrier: str = ""
+    tracking: str = ""
+    shipped_at: datetime | None = None
+
+
+class Order(Record):
+    """An order as the channel holds it; ``external_id`` is the channel's order reference."""
+
+    external_id: str
+    number: str = ""
+    customer: Customer
+    lines: tuple[OrderLine, ...]
+    currency: str
+    total: Decimal
+    status: str = "open"  # open | cancelled | closed
+    b2b: bool = False
+    shipping_address: Address | None = None
+    shipments: tuple[Shipment, ...] = ()
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    version: int | None = None
+
+
+class StoreSettings(Record):
+    currency: str
+    name: str = ""
+
+
 class WriteResult(BaseModel):
     """Outcome of writing one item to a system: its id there, or why it was refused."""
 
