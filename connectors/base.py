@@ -186,7 +186,7 @@ class SettingsTarget(Protocol):
     async def set_settings(self, settings: StoreSettings) -> None: ...
 
 
-class AlreadyPosted(Exception):  # noqa: N818 - an outcome, not a failure
+class AlreadyPosted(Exception):
     """The back office already holds an order with this channel reference."""
 
     def __init__(self, channel_ref: str, existing_id: str) -> None:

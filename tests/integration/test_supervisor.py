@@ -50,7 +50,7 @@ def test_a_crashing_actor_is_restarted_alone(
         async with anyio.create_task_group() as tg:
             tg.start_soon(sup.run)
             with anyio.fail_after(60):
-                while not sup.slots:  # noqa: ASYNC110 - polling the supervisor from outside
+                while not sup.slots:
                     await anyio.sleep(0.01)
                 while sup.slots:
                     seen.update({n: s.restarts for n, s in sup.slots.items()})
