@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from connectors.base import ChangeQuery, Page
+from connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from connectors.errors import PermanentError
 from daemon import synclog
 from daemon.flows import cursor as cursors
@@ -25,9 +25,18 @@ from daemon.queue import Job, JobSpec
 
 @dataclass(frozen=True, slots=True)
 class PullFlow:
+    """A flow whose changes are pulled page by page.
+
+    ``fetch`` asks for changes since a cursor (cursor mode); ``list_all`` lists everything by
+    id (audit mode and full syncs); ``apply`` writes what differs and returns the commit;
+    ``cursor_kind`` says which kind of change token the side being read has ("none": audit).
+    """
+
     name: str
     fetch: Callable[[FlowContext, ChangeQuery], Awaitable[Page[Any]]]
     apply: Callable[[FlowContext, Sequence[Any]], Awaitable[Commit]]
+    list_all: Callable[[FlowContext, ListQuery], Awaitable[Page[Any]]] | None = None
+    cursor_kind: Callable[[FlowContext], CursorKind] = lambda ctx: ctx.source.capabilities.cursor
 
 
 async def _fetch_products(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
@@ -46,9 +55,18 @@ async def _apply_stock(ctx: FlowContext, items: Sequence[Any]) -> Commit:
     return stock.record(ctx, await stock.push_levels(ctx, items))
 
 
+async def _list_products(ctx: FlowContext, query: ListQuery) -> Page[Any]:
+    return await ctx.source.list_products(query)
+
+
+async def _list_stock(ctx: FlowContext, query: ListQuery) -> Page[Any]:
+    return await ctx.source.list_stock(query)
+
+
+#: Every pulled flow by name. Modules of other flows register theirs here at import.
 PULLS: dict[str, PullFlow] = {
-    "products": PullFlow("products", _fetch_products, _apply_products),
-    "stock": PullFlow("stock", _fetch_stock, _apply_stock),
+    "products": PullFlow("products", _fetch_products, _apply_products, _list_products),
+    "stock": PullFlow("stock", _fetch_stock, _apply_stock, _list_stock),
 }
 
 
@@ -61,7 +79,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
     flow = PULLS.get(flow_name)
     if flow is None:
         raise PermanentError(f"no change pull for flow {flow_name!r}")
-    kind = ctx.source.capabilities.cursor
+    kind = flow.cursor_kind(ctx)
     if kind == "none" or ctx.settings.pull_mode == "audit":
         raise PermanentError(
             f"{flow_name}: audit-mode pulls are not available yet for this connection"

@@ -182,6 +182,7 @@ class Store:
 
     async def aclose(self) -> None:
         self.stop_writes()
+        self._receive.close()  # when serve() never ran, nobody else closes it
         await self._reader.close()
         await anyio.to_thread.run_sync(self._writer.close, limiter=self._thread)
 

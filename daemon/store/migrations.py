@@ -139,6 +139,31 @@ MIGRATIONS: list[str] = [
         UNIQUE (system, delivery_id)
     );
     """,
+    # 2: full-sync runs and the e-mail outbox.
+    """
+    CREATE TABLE full_runs (
+        connection  TEXT NOT NULL,
+        run_id      INTEGER NOT NULL,
+        flows       TEXT NOT NULL,      -- JSON list of the flows this run covers
+        started_at  REAL NOT NULL,
+        finished_at REAL,
+        slices_left INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (connection, run_id)
+    );
+
+    CREATE TABLE notifications (
+        id          INTEGER PRIMARY KEY,
+        connection  TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        sent_at     REAL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        last_error  TEXT
+    );
+    CREATE INDEX notifications_unsent ON notifications (created_at) WHERE sent_at IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
