@@ -50,7 +50,13 @@ def parse_args(argv: list[str] | None = None) -> ErpSettings | ShopSettings:
     )
     erp.add_argument("--customers", type=int, default=50)
     erp.add_argument("--change-rate", type=float, default=0.0, help="random edits per second")
-    erp.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the random data and generators"
+    )
+    shop = parser.add_argument_group("shop only")
+    shop.add_argument(
+        "--order-rate", type=float, default=0.0, help="random orders per second, 0 = off"
+    )
     parser.add_argument(
         "--warehouses",
         "--locations",
@@ -76,7 +82,9 @@ def parse_args(argv: list[str] | None = None) -> ErpSettings | ShopSettings:
     locations = tuple(name.strip() for name in args.locations.split(","))
     try:
         if args.role == "shop":
-            return ShopSettings(**common, locations=locations)
+            return ShopSettings(
+                **common, locations=locations, order_rate=args.order_rate, seed=args.seed
+            )
         return ErpSettings(
             **common,
             products=args.products,

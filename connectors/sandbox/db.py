@@ -1,9 +1,10 @@
-"""SQLite helpers both sandbox stores use: a tuned connection and one transaction per request."""
+"""SQLite helpers both sandbox stores use: a tuned connection, one transaction per request,
+and compound-key paging by (modified time, id)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,45 @@ def marks(count: int) -> str:
 def chunked(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+#: A page: the items as JSON text, and the ``next`` key (None when nothing more exists).
+Page = tuple[list[str], dict[str, Any] | None]
+
+
+def change_filter(
+    time_col: str, id_col: str, since: str | None, after: tuple[str, int] | None
+) -> tuple[str, list[Any]]:
+    """``time >= since AND (time, id) > after`` as SQL and its arguments (either may be None)."""
+    conditions: list[str] = ["1"]
+    args: list[Any] = []
+    if since is not None:
+        conditions.append(f"{time_col} >= ?")
+        args.append(since)
+    if after is not None:
+        conditions.append(f"({time_col}, {id_col}) > (?, ?)")
+        args.extend(after)
+    return " AND ".join(conditions), args
+
+
+def json_page(rows: Sequence[Any], limit: int, *, by_time: bool) -> Page:
+    """Rows of (id, modified_at, json) fetched with ``limit + 1``: the page and its next key."""
+    return cut(rows, limit, by_time=by_time, item=lambda row: str(row[2]))
+
+
+def cut(
+    rows: Sequence[Any],
+    limit: int,
+    *,
+    by_time: bool,
+    item: Callable[[Any], Any],
+    public_id: Callable[[int], int | str] = lambda row_id: row_id,
+) -> tuple[list[Any], dict[str, Any] | None]:
+    """A page of ``item(row)`` from rows (id, modified_at, ...) and its ``next`` key, if any."""
+    if len(rows) <= limit:
+        return [item(row) for row in rows], None
+    last_id, last_modified = rows[limit - 1][0], rows[limit - 1][1]
+    after: dict[str, Any] = {"after_id": public_id(last_id)}
+    if by_time:
+        after = {"after_modified": last_modified, **after}
+    return [item(row) for row in rows[:limit]], after

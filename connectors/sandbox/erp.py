@@ -8,13 +8,15 @@ API (all JSON, ``Authorization: Bearer <api_key>``; ``limit`` is 1-1000, default
     GET /api/stock/changes?since=&after_modified=&after_id=&limit=   stock rows, same paging
     GET /api/products?after_id=&limit=      live catalogue (not deleted) by id
     GET /api/stock?after_id=&limit=         every stock row by row id
-    GET /api/customers?after_id=&limit=     customers by id
     GET /api/products/{id}                  one product (also when deleted)
     GET /api/products/by-sku/{sku}          the product owning a SKU
     GET /api/stock/by-sku?skus=a,b          stock rows of these SKUs at every warehouse
+    GET /api/settings                       {"currency", "name", "modified_at"}
 
-Pages answer ``{"items": [...], "next": {...} | null}``; ``next`` is null when nothing more
-exists. Admin endpoints are in erp_admin.py.
+Customers are in erp_customers.py; sale orders and sale-time product creation in
+erp_orders.py; admin endpoints in erp_admin.py. Pages answer ``{"items": [...], "next": {...}
+| null}``; ``next`` is null when nothing more exists. Refusals answer ``{"error": ...}`` (a 409
+also names ``existing_id``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.sandbox.erp_admin import ErpAdmin
+from connectors.sandbox.erp_customers import ErpCustomersApi
+from connectors.sandbox.erp_orders import ErpOrdersApi
 from connectors.sandbox.erp_store import ErpStore
 from connectors.sandbox.generator import ChangeGenerator
 from connectors.sandbox.serving import serve_asgi
@@ -36,7 +40,9 @@ from connectors.sandbox.web import (
     Guard,
     HttpError,
     RateLimiter,
+    after_param,
     int_param,
+    json_response,
     limit_param,
     list_param,
     make_app,
@@ -77,14 +83,14 @@ class ErpApi:
                 "/api/stock/by-sku", wrap("GET /api/stock/by-sku", self.stock_by_sku), methods=get
             ),
             Route("/api/stock", wrap("GET /api/stock", self.stock), methods=get),
-            Route("/api/customers", wrap("GET /api/customers", self.customers), methods=get),
+            Route("/api/settings", wrap("GET /api/settings", self.settings), methods=get),
         ]
 
     async def product_changes(self, request: Request) -> Response:
         items, after = await self._db.run(
             self._store.changed_products,
             token_param(request, "since"),
-            _after(request),
+            after_param(request),
             limit_param(request),
         )
         return page_response(items, after)
@@ -93,7 +99,7 @@ class ErpApi:
         items, after = await self._db.run(
             self._store.changed_stock,
             token_param(request, "since"),
-            _after(request),
+            after_param(request),
             limit_param(request),
         )
         return page_response(items, after)
@@ -110,11 +116,8 @@ class ErpApi:
         )
         return page_response(items, after)
 
-    async def customers(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.list_customers, int_param(request, "after_id", 0), limit_param(request)
-        )
-        return page_response(items, after)
+    async def settings(self, request: Request) -> Response:
+        return json_response(await self._db.run(self._store.settings))
 
     async def product(self, request: Request) -> Response:
         product_id = request.path_params["id"]
@@ -137,19 +140,15 @@ class ErpApi:
         return page_response(await self._db.run(self._store.stock_by_sku, skus), None)
 
 
-def _after(request: Request) -> tuple[str, int] | None:
-    modified = token_param(request, "after_modified")
-    after_id = int_param(request, "after_id")
-    if (modified is None) != (after_id is None):
-        raise HttpError(400, "'after_modified' and 'after_id' go together: give both or neither")
-    return None if modified is None or after_id is None else (modified, after_id)
-
-
 def build_erp_app(
     store: ErpStore, db: DbWorker, guard: Guard, generator: ChangeGenerator
 ) -> Starlette:
-    admin = ErpAdmin(store, db, guard, generator)
-    return make_app(ErpApi(store, db, guard).routes() + admin.routes())
+    customers = ErpCustomersApi(store.customers, db, guard)
+    orders = ErpOrdersApi(store, db, guard)
+    admin = ErpAdmin(store, db, guard, generator, counts=orders.counts.as_dict)
+    return make_app(
+        ErpApi(store, db, guard).routes() + customers.routes() + orders.routes() + admin.routes()
+    )
 
 
 async def serve_erp(

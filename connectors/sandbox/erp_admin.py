@@ -1,4 +1,5 @@
-"""Admin endpoints of the sandbox back office: edit the catalogue, stock, clock and generator.
+"""Admin endpoints of the sandbox back office: edit the catalogue, stock, settings, clock and
+generator, and read the call and write statistics (customer admin is in erp_customers.py).
 
 These exist for tests and the demo. They need the API key but are neither rate limited nor
 counted in the call statistics, so a test's setup never disturbs what it measures.
@@ -6,6 +7,7 @@ counted in the call statistics, so a test's setup never disturbs what it measure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from connectors.sandbox import inputs
 from connectors.sandbox.erp_store import Conflict, ErpStore, NotFound
 from connectors.sandbox.generator import ChangeGenerator
 from connectors.sandbox.timestamps import parse_token
@@ -33,9 +36,16 @@ PRODUCT_FIELDS = ("title", "handle", "status", "restock_date", "custom")
 
 class ErpAdmin:
     def __init__(
-        self, store: ErpStore, db: DbWorker, guard: Guard, generator: ChangeGenerator
+        self,
+        store: ErpStore,
+        db: DbWorker,
+        guard: Guard,
+        generator: ChangeGenerator,
+        *,
+        counts: Callable[[], dict[str, int]] = dict,
     ) -> None:
         self._store, self._db, self._guard, self._generator = store, db, guard, generator
+        self._counts = counts
 
     def routes(self) -> list[Route]:
         wrap = self._guard.wrap
@@ -50,6 +60,7 @@ class ErpAdmin:
                 methods=["DELETE"],
             ),
             Route("/admin/stock", wrap("stock", self.stock, admin=True), methods=["PUT"]),
+            Route("/admin/settings", wrap("settings", self.settings, admin=True), methods=["PUT"]),
             Route("/admin/clock", wrap("clock", self.clock, admin=True), methods=["POST"]),
             Route("/admin/generator", wrap("gen", self.generator, admin=True), methods=["POST"]),
             Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
@@ -101,6 +112,18 @@ class ErpAdmin:
             )
         return page_response(await self._call(self._store.set_stock, levels), None)
 
+    async def settings(self, request: Request) -> Response:
+        """``{"currency"?, "name"?}``: change the store settings (modified_at moves)."""
+        body = json_object(await read_json(request))
+        changes: dict[str, str] = {}
+        if "currency" in body:
+            changes["currency"] = inputs.currency(body["currency"])
+        if "name" in body:
+            changes["name"] = inputs.text(body["name"], "name")
+        if not changes:
+            raise HttpError(400, "give 'currency' and/or 'name'")
+        return json_response(await self._db.run(self._store.set_settings, changes))
+
     async def clock(self, request: Request) -> Response:
         offset = json_object(await read_json(request)).get("offset_seconds")
         if not isinstance(offset, int | float) or isinstance(offset, bool):
@@ -119,6 +142,7 @@ class ErpAdmin:
         return json_response(
             {
                 **self._guard.stats(),
+                **self._counts(),
                 "generator": self._generator.statistics(),
                 "clock_offset_seconds": self._store.clock.offset_seconds,
             }

@@ -13,35 +13,53 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from connectors.sandbox.db import chunked, connect, marks, transaction
-from connectors.sandbox.erp_schema import CUSTOMER, PRODUCT, SCHEMA, STOCK, VARIANT_COLUMNS
+from connectors.sandbox.db import (
+    Page,
+    change_filter,
+    chunked,
+    connect,
+    json_page,
+    marks,
+    transaction,
+)
+from connectors.sandbox.erp_customer_store import CustomerStore
+from connectors.sandbox.erp_order_store import OrderStore
+from connectors.sandbox.erp_schema import (
+    CUSTOMER_ADDED,
+    CUSTOMER_COLUMNS,
+    PRODUCT,
+    SALES_SCHEMA,
+    SCHEMA,
+    STOCK,
+    VARIANT_COLUMNS,
+)
+from connectors.sandbox.refusals import Conflict, Invalid, NotFound
 from connectors.sandbox.seed import ADJECTIVES, seed_data
 from connectors.sandbox.settings import ErpSettings
 from connectors.sandbox.timestamps import SkewedClock
 
+__all__ = ["Conflict", "ErpStore", "Invalid", "NotFound"]
 Json = dict[str, Any]
-#: A page: the items as JSON text, and the ``next`` key (None when nothing more exists).
-Page = tuple[list[str], dict[str, Any] | None]
-
-
-class NotFound(LookupError):
-    """The product, variant or SKU named in a request does not exist."""
-
-
-class Conflict(ValueError):
-    """The request clashes with existing data (a duplicate SKU, an unknown warehouse)."""
+#: Store settings as first seeded; PUT /admin/settings changes them.
+DEFAULT_SETTINGS = {"currency": "EUR", "name": "Sandbox ERP"}
 
 
 class ErpStore:
+    """Products and stock here; customers and sale orders in ``customers`` and ``orders``."""
+
     def __init__(self, conn: sqlite3.Connection, clock: SkewedClock) -> None:
         self._conn = conn
         self.clock = clock
         self.warehouses = [row[0] for row in conn.execute("SELECT name FROM warehouses")]
+        self.customers = CustomerStore(conn, clock)
+        self.orders = OrderStore(conn, clock)
 
     @classmethod
     def open(cls, settings: ErpSettings) -> ErpStore:
         """Open the database, seeding it on first start (an existing one keeps its state)."""
         conn = connect(settings.db_path, SCHEMA)
+        _add_missing_columns(conn, "customers", CUSTOMER_ADDED)
+        conn.executescript(SALES_SCHEMA)
         offset = conn.execute("SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
         clock = SkewedClock(float(offset[0]) if offset else 0.0)
         with transaction(conn):
@@ -58,8 +76,16 @@ class ErpStore:
                     "modified_at) VALUES (?,?,?,?)",
                     data.stock,
                 )
-                conn.executemany("INSERT INTO customers VALUES (?,?,?,?,?,?)", data.customers)
+                conn.executemany(
+                    f"INSERT INTO customers (id, {', '.join(CUSTOMER_COLUMNS)}) "
+                    f"VALUES ({marks(len(CUSTOMER_COLUMNS) + 1)})",
+                    data.customers,
+                )
                 conn.execute("INSERT INTO meta VALUES ('seeded', ?)", (clock.token(),))
+            conn.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [*DEFAULT_SETTINGS.items(), ("settings_modified_at", clock.token())],
+            )
         return cls(conn, clock)
 
     def close(self) -> None:
@@ -70,8 +96,8 @@ class ErpStore:
     def changed_products(
         self, since: str | None, after: tuple[str, int] | None, limit: int
     ) -> Page:
-        where, args = _change_filter("p.modified_at", "p.id", since, after)
-        return _page(
+        where, args = change_filter("p.modified_at", "p.id", since, after)
+        return json_page(
             self._conn.execute(
                 f"{PRODUCT} WHERE {where} ORDER BY p.modified_at, p.id LIMIT ?", (*args, limit + 1)
             ).fetchall(),
@@ -80,7 +106,7 @@ class ErpStore:
         )
 
     def list_products(self, after_id: int, limit: int) -> Page:
-        return _page(
+        return json_page(
             self._conn.execute(
                 f"{PRODUCT} WHERE p.deleted = 0 AND p.id > ? ORDER BY p.id LIMIT ?",
                 (after_id, limit + 1),
@@ -98,8 +124,8 @@ class ErpStore:
         return None if row is None else self.get_product(row[0])
 
     def changed_stock(self, since: str | None, after: tuple[str, int] | None, limit: int) -> Page:
-        where, args = _change_filter("s.modified_at", "s.id", since, after)
-        return _page(
+        where, args = change_filter("s.modified_at", "s.id", since, after)
+        return json_page(
             self._conn.execute(
                 f"{STOCK} AND {where} ORDER BY s.modified_at, s.id LIMIT ?", (*args, limit + 1)
             ).fetchall(),
@@ -108,7 +134,7 @@ class ErpStore:
         )
 
     def list_stock(self, after_id: int, limit: int) -> Page:
-        return _page(
+        return json_page(
             self._conn.execute(
                 f"{STOCK} AND s.id > ? ORDER BY s.id LIMIT ?", (after_id, limit + 1)
             ).fetchall(),
@@ -125,14 +151,13 @@ class ErpStore:
             )
         ]
 
-    def list_customers(self, after_id: int, limit: int) -> Page:
-        return _page(
-            self._conn.execute(
-                f"{CUSTOMER} WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit + 1)
-            ).fetchall(),
-            limit,
-            by_time=False,
-        )
+    def settings(self) -> Json:
+        values = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        return {
+            "currency": values["currency"],
+            "name": values["name"],
+            "modified_at": values["settings_modified_at"],
+        }
 
     # -- writes (admin endpoints and the change generator) ---------------------------------
 
@@ -208,6 +233,18 @@ class ErpStore:
             )
         return self.stock_by_sku(sorted({sku for sku, _, _ in levels}))
 
+    def set_settings(self, changes: Json) -> Json:
+        """Change the currency and/or name; the settings' modified_at moves only on a change."""
+        with transaction(self._conn) as conn:
+            current = self.settings()
+            if any(current[key] != value for key, value in changes.items()):
+                conn.executemany(
+                    "UPDATE meta SET value = ? WHERE key = ?",
+                    [(value, key) for key, value in changes.items()]
+                    + [(self.clock.token(), "settings_modified_at")],
+                )
+        return self.settings()
+
     def set_clock_offset(self, seconds: float) -> None:
         with transaction(self._conn) as conn:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('clock_offset', ?)", (str(seconds),))
@@ -251,12 +288,19 @@ class ErpStore:
                 (product_id, *values),
             )
         except sqlite3.IntegrityError:
-            raise Conflict(
-                f"SKU {variant.get('sku')!r} already belongs to another variant"
-            ) from None
+            raise self._sku_taken(variant.get("sku")) from None
         self._conn.executemany(
             "INSERT INTO stock (variant_id, location, quantity, modified_at) VALUES (?,?,0,?)",
             [(cursor.lastrowid, name, now) for name in self.warehouses],
+        )
+
+    def _sku_taken(self, sku: Any) -> Conflict:
+        owner = self._conn.execute(
+            "SELECT product_id FROM variants WHERE sku = ?", (sku,)
+        ).fetchone()
+        where = f"product {owner[0]}" if owner else "another variant"
+        return Conflict(
+            f"SKU {sku!r} already belongs to {where}", existing_id=owner[0] if owner else None
         )
 
     def _edit_variant(self, product_id: int, edit: Json, now: str) -> None:
@@ -290,7 +334,7 @@ class ErpStore:
                 (*columns.values(), variant_id),
             )
         except sqlite3.IntegrityError:
-            raise Conflict(f"SKU {edit.get('sku')!r} already belongs to another variant") from None
+            raise self._sku_taken(edit.get("sku")) from None
         if "sku" in columns:  # stock under a new SKU is news to every channel
             self._conn.execute(
                 "UPDATE stock SET modified_at = ? WHERE variant_id = ?", (now, variant_id)
@@ -323,29 +367,12 @@ class ErpStore:
         return 1
 
 
-def _change_filter(
-    time_col: str, id_col: str, since: str | None, after: tuple[str, int] | None
-) -> tuple[str, list[Any]]:
-    conditions: list[str] = ["1"]
-    args: list[Any] = []
-    if since is not None:
-        conditions.append(f"{time_col} >= ?")
-        args.append(since)
-    if after is not None:
-        conditions.append(f"({time_col}, {id_col}) > (?, ?)")
-        args.extend(after)
-    return " AND ".join(conditions), args
-
-
-def _page(rows: list[Any], limit: int, *, by_time: bool) -> Page:
-    """Rows of (id, modified_at, json) fetched with ``limit + 1``: the page and its next key."""
-    if len(rows) <= limit:
-        return [row[2] for row in rows], None
-    last_id, last_modified, _ = rows[limit - 1]
-    after = (
-        {"after_modified": last_modified, "after_id": last_id} if by_time else {"after_id": last_id}
-    )
-    return [row[2] for row in rows[:limit]], after
+def _add_missing_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Bring a table made by an older sandbox up to date (new columns only, data kept)."""
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def _slug(title: str, product_id: int) -> str:

@@ -1,8 +1,14 @@
-"""The sandbox back office's change generator: random edits at a steady, adjustable rate."""
+"""Background generators of the sandboxes: random work at a steady, adjustable rate.
+
+``RateGenerator`` runs any ``apply(rng, count) -> done`` on the database thread, ``rate``
+times a second on average; ``ChangeGenerator`` edits the back office's catalogue and stock,
+and the shop's order generator (order_generator.py) places orders.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import anyio
 
@@ -13,20 +19,22 @@ TICK_SECONDS = 0.1
 #: A stalled loop must not turn into one giant transaction when it wakes up.
 MAX_PER_TICK = 5000
 
+Apply = Callable[[random.Random, int], int]
 
-class ChangeGenerator:
-    """Edits random titles, prices and stock quantities, ``rate`` changes per second on average."""
 
-    def __init__(self, store: ErpStore, db: DbWorker, *, rate: float, seed: int) -> None:
-        self.rate = rate
+class RateGenerator:
+    """Calls ``apply`` with a due count every tick; ``applied`` sums what it reports done."""
+
+    def __init__(self, apply: Apply, db: DbWorker, *, rate: float, seed: int) -> None:
+        self.set_rate(rate)
         self.applied = 0
-        self._store = store
+        self._apply = apply
         self._db = db
         self._rng = random.Random(seed + 1)
 
     def set_rate(self, rate: float) -> None:
         if rate < 0 or rate != rate:
-            raise ValueError("rate must be a number of changes per second, 0 or more")
+            raise ValueError("rate must be a number per second, 0 or more")
         self.rate = rate
 
     def statistics(self) -> dict[str, float]:
@@ -47,4 +55,11 @@ class ChangeGenerator:
             count = min(int(carry), MAX_PER_TICK)
             carry -= int(carry)
             if count:
-                self.applied += await self._db.run(self._store.random_changes, self._rng, count)
+                self.applied += await self._db.run(self._apply, self._rng, count)
+
+
+class ChangeGenerator(RateGenerator):
+    """Edits random titles, prices and stock quantities, ``rate`` changes per second on average."""
+
+    def __init__(self, store: ErpStore, db: DbWorker, *, rate: float, seed: int) -> None:
+        super().__init__(store.random_changes, db, rate=rate, seed=seed)

@@ -1,7 +1,8 @@
 """Deterministic, realistic seed data for the sandbox back office (rows ready for executemany).
 
 The same seed gives the same catalogue; only the timestamps follow the clock at seeding time.
-Products arrive in import batches that share one second, as bulk imports do in real systems.
+Products and customers arrive in import batches that share one second, as bulk imports do in
+real systems. Customers (with the deliberate duplicate e-mail) come from seed_customers.py.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from connectors.sandbox.seed_customers import CustomerRow, seed_customers
 from connectors.sandbox.settings import ErpSettings
 from connectors.sandbox.timestamps import format_token
 
@@ -65,44 +67,9 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
 }
 BRANDS = ("Northwind", "Fjordline", "Kestrel & Co", "Marlow", "Oakhaven", "Tidewater")
 SEASONS = ("SS26", "AW26", "SS27", "core")
-FIRST = (
-    "Anna",
-    "Ben",
-    "Chloe",
-    "Daan",
-    "Emma",
-    "Finn",
-    "Greta",
-    "Hugo",
-    "Iris",
-    "Jonas",
-    "Lotte",
-    "Milan",
-    "Noor",
-    "Oscar",
-    "Sara",
-    "Tim",
-)
-LAST = (
-    "de Vries",
-    "Jansen",
-    "Bakker",
-    "Visser",
-    "Smit",
-    "Meijer",
-    "Mulder",
-    "Bos",
-    "Peters",
-    "Hendriks",
-    "Dekker",
-    "Brouwer",
-)
-COMPANIES = ("Atelier Noord", "Stadsmode BV", "Kustwinkel", "Bergsport Plus", "De Wolhandel")
-
 ProductRow = tuple[int, str, str, str, str | None, str, str]
 VariantRow = tuple[int, int, str, str, int, int, str, str, str, str | None]
 StockRow = tuple[int, str, int, str]
-CustomerRow = tuple[int, str, str, str, str | None, str]
 
 
 @dataclass
@@ -171,11 +138,8 @@ def seed_data(settings: ErpSettings, now: float) -> SeedData:
                 quantity = 0 if rng.random() < 0.1 else rng.randint(1, 200)
                 counted = min(now, stamp + rng.randint(0, 3600))
                 data.stock.append((variant_id, warehouse, quantity, format_token(counted)))
-    for customer_id in range(1, settings.customers + 1):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        email = f"{first}.{last.replace(' ', '')}{customer_id}@example.com".lower()
-        company = rng.choice(COMPANIES) if rng.random() < 0.4 else None
-        data.customers.append((customer_id, email, first, last, company, format_token(now)))
+    stamps = _import_batches(rng, settings.customers, now)
+    data.customers = seed_customers(rng, [format_token(stamp) for stamp in stamps])
     return data
 
 

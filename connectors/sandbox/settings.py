@@ -51,7 +51,7 @@ class ErpSettings:
 
 @dataclass(frozen=True, slots=True)
 class ShopSettings:
-    """One sandbox shop: starts empty and accepts what the daemon writes."""
+    """One sandbox shop: starts with no products and accepts what the daemon writes."""
 
     db_path: Path
     host: str = "127.0.0.1"
@@ -59,10 +59,19 @@ class ShopSettings:
     api_key: str = DEMO_KEY
     locations: tuple[str, ...] = DEFAULT_WAREHOUSES
     rate_limit_per_minute: int = 0
+    #: Random orders placed per second (for listed, priced products); 0 turns it off.
+    order_rate: float = 0.0
+    #: The currency a new shop starts with, until the daemon pushes the back office's.
+    currency: str = "USD"
+    seed: int = 1
 
     def __post_init__(self) -> None:
         _check_common(self.port, self.api_key, self.rate_limit_per_minute)
         _check_locations(self.locations, "locations")
+        if not self.order_rate >= 0:
+            raise ValueError("order_rate must not be negative")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError("currency must be a three-letter code such as USD")
 
 
 def _check_common(port: int, api_key: str, rate_limit: int) -> None:

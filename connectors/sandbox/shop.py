@@ -9,15 +9,20 @@ API (all JSON, ``Authorization: Bearer <api_key>``):
     GET  /api/products?external_ids=a,b          -> {"items": [canonical product + "id"]}
     GET  /api/products?after_id=&limit=          -> {"items": [...], "next": {"after_id"}|null}
     GET  /api/inventory?skus=a,b | ?after_id=&limit=   inventory rows, likewise
-    GET  /admin/stats, POST /admin/reset-stats   call counts, product_writes, stock_writes
+    GET  /api/price-lists        {"items": [{"name": "Sandbox Price", "currency", "entries"}]}
+    GET  /api/settings           {"currency", "name", "updated_at"} (a new shop starts in USD)
+    PUT  /api/settings           {"currency": "EUR"}: the daemon pushes the back office's currency
+    GET  /admin/stats, POST /admin/reset-stats   call counts, product_writes, stock_writes,
+                                                 orders_placed, customers_created, generator
+    POST /admin/clock {"offset_seconds"}, POST /admin/generator {"rate"} (orders per second)
 
 Products are keyed by the back office's ``external_id``; the shop gives each its own id
-("sp_12"). Prices go to the "Sandbox Price" list.
+("sp_12"). Prices go to the "Sandbox Price" list. Customers are in shop_customers.py, orders
+in shop_orders.py.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +35,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.model import Product
+from connectors.sandbox import inputs
+from connectors.sandbox.generator import RateGenerator
 from connectors.sandbox.serving import serve_asgi
 from connectors.sandbox.settings import ShopSettings
+from connectors.sandbox.shop_customers import ShopCustomersApi
+from connectors.sandbox.shop_orders import ShopOrdersApi
 from connectors.sandbox.shop_store import ShopStore
 from connectors.sandbox.web import (
     DbWorker,
@@ -101,9 +110,13 @@ class WriteCounts:
 
 
 class ShopApi:
-    def __init__(self, store: ShopStore, db: DbWorker, guard: Guard) -> None:
-        self._store, self._db, self._guard = store, db, guard
+    def __init__(
+        self, store: ShopStore, db: DbWorker, guard: Guard, generator: RateGenerator
+    ) -> None:
+        self._store, self._db, self._guard, self._generator = store, db, guard, generator
         self.counts = WriteCounts()
+        self.customers = ShopCustomersApi(store.customers, db, guard)
+        self.orders = ShopOrdersApi(store, db, guard)
 
     def routes(self) -> list[Route]:
         wrap = self._guard.wrap
@@ -118,15 +131,25 @@ class ShopApi:
             ),
             Route("/api/products", wrap("GET /api/products", self.products), methods=["GET"]),
             Route("/api/inventory", wrap("GET /api/inventory", self.inventory), methods=["GET"]),
+            Route(
+                "/api/price-lists", wrap("GET /api/price-lists", self.price_lists), methods=["GET"]
+            ),
+            Route("/api/settings", wrap("GET /api/settings", self.settings), methods=["GET"]),
+            Route("/api/settings", wrap("PUT /api/settings", self.set_settings), methods=["PUT"]),
             Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
             Route("/admin/reset-stats", wrap("reset", self.reset, admin=True), methods=["POST"]),
+            Route("/admin/clock", wrap("clock", self.clock, admin=True), methods=["POST"]),
+            Route("/admin/generator", wrap("gen", self.generator, admin=True), methods=["POST"]),
+            *self.customers.routes(),
+            *self.orders.routes(),
         ]
 
     async def upsert(self, request: Request) -> Response:
         items = _batch(await read_json(request), "products", PRODUCT_BATCH)
         checked = [check_product(item) for item in items]
         valid = [p for p in checked if isinstance(p, Product)]
-        written = iter(await self._db.run(self._store.upsert_products, valid, time.time()))
+        now = self._store.clock.now()
+        written = iter(await self._db.run(self._store.upsert_products, valid, now))
         results = [
             next(written)
             if isinstance(p, Product)
@@ -140,7 +163,8 @@ class ShopApi:
         items = _batch(await read_json(request), "levels", STOCK_BATCH)
         checked = [check_level(item) for item in items]
         valid = [level for level in checked if isinstance(level, tuple)]
-        written = iter(await self._db.run(self._store.set_inventory, valid, time.time()))
+        now = self._store.clock.now()
+        written = iter(await self._db.run(self._store.set_inventory, valid, now))
         results = [
             next(written)
             if isinstance(level, tuple)
@@ -169,12 +193,47 @@ class ShopApi:
         )
         return json_response({"items": items, "next": after})
 
+    async def price_lists(self, request: Request) -> Response:
+        return json_response({"items": await self._db.run(self._store.price_lists)})
+
+    async def settings(self, request: Request) -> Response:
+        return json_response(await self._db.run(self._store.settings))
+
+    async def set_settings(self, request: Request) -> Response:
+        body = json_object(await read_json(request))
+        currency = inputs.currency(body.get("currency"))
+        return json_response(await self._db.run(self._store.set_settings, currency))
+
+    async def clock(self, request: Request) -> Response:
+        offset = json_object(await read_json(request)).get("offset_seconds")
+        if not isinstance(offset, int | float) or isinstance(offset, bool):
+            raise HttpError(400, "'offset_seconds' must be a number")
+        await self._db.run(self._store.set_clock_offset, float(offset))
+        return json_response({"offset_seconds": offset, "now": self._store.clock.token()})
+
+    async def generator(self, request: Request) -> Response:
+        rate = json_object(await read_json(request)).get("rate")
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate >= 0:
+            raise HttpError(400, "'rate' must be a number of orders per second, 0 or more")
+        self._generator.set_rate(float(rate))
+        return json_response(self._generator.statistics())
+
     async def stats(self, request: Request) -> Response:
-        return json_response({**self._guard.stats(), **vars(self.counts)})
+        return json_response(
+            {
+                **self._guard.stats(),
+                **vars(self.counts),
+                "orders_placed": self.orders.placed,
+                "customers_created": self.customers.created,
+                "generator": self._generator.statistics(),
+                "clock_offset_seconds": self._store.clock.offset_seconds,
+            }
+        )
 
     async def reset(self, request: Request) -> Response:
         self._guard.reset()
         self.counts = WriteCounts()
+        self.orders.placed = self.customers.created = 0
         return await self.stats(request)
 
     def _count(self, results: list[dict[str, Any]], kind: str) -> None:
@@ -201,8 +260,10 @@ def _field(raw: Any, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def build_shop_app(store: ShopStore, db: DbWorker, guard: Guard) -> Starlette:
-    return make_app(ShopApi(store, db, guard).routes())
+def build_shop_app(
+    store: ShopStore, db: DbWorker, guard: Guard, generator: RateGenerator
+) -> Starlette:
+    return make_app(ShopApi(store, db, guard, generator).routes())
 
 
 async def serve_shop(
@@ -210,13 +271,17 @@ async def serve_shop(
 ) -> None:
     """Serve the sandbox shop until cancelled; reports its base URL once listening."""
     db = DbWorker()
-    store = await db.run(ShopStore.open, settings.db_path, settings.locations)
+    store = await db.run(ShopStore.open, settings.db_path, settings.locations, settings.currency)
     try:
         limiter = (
             RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
         )
-        app = build_shop_app(store, db, Guard(settings.api_key, limiter))
+        generator = RateGenerator(
+            store.random_orders, db, rate=settings.order_rate, seed=settings.seed
+        )
+        app = build_shop_app(store, db, Guard(settings.api_key, limiter), generator)
         async with anyio.create_task_group() as group:
+            group.start_soon(generator.run, name="sandbox-shop order generator")
             url = await group.start(
                 serve_asgi, app, settings.host, settings.port, name="sandbox-shop http"
             )

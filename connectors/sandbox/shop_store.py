@@ -1,5 +1,6 @@
 """The sandbox shop's state in SQLite: products keyed by the back office's id, variants by SKU,
-inventory per location and the "Sandbox Price" list, with all their SQL.
+inventory per location, the "Sandbox Price" list, store settings and the clock; customers and
+orders live in ``customers`` (shop_customer_store.py) and ``orders`` (shop_order_store.py).
 
 Methods are blocking and run one at a time on a worker thread; each write is one transaction.
 Variants come back in the order they were written, so a read-back hashes like what was sent.
@@ -13,11 +14,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectors.model import Product
+from connectors.sandbox import shop_customer_store, shop_order_store
 from connectors.sandbox.db import chunked, connect, marks, transaction
-from connectors.sandbox.timestamps import format_token
+from connectors.sandbox.order_generator import pick_orders
+from connectors.sandbox.refusals import Refused
+from connectors.sandbox.shop_customer_store import ShopCustomers
+from connectors.sandbox.shop_order_store import ShopOrders
+from connectors.sandbox.timestamps import SkewedClock, format_token
 
 PRICE_LIST = "Sandbox Price"
+SHOP_NAME = "Sandbox Shop"
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS price_lists (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS products (
     id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
     handle TEXT NOT NULL, status TEXT NOT NULL, restock_date TEXT, custom TEXT NOT NULL,
@@ -46,13 +55,34 @@ def shop_id(row_id: int) -> str:
 
 
 class ShopStore:
-    def __init__(self, conn: sqlite3.Connection, locations: Sequence[str]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, locations: Sequence[str], clock: SkewedClock
+    ) -> None:
         self._conn = conn
         self.locations = tuple(locations)
+        self.clock = clock
+        self.customers = ShopCustomers(conn, clock)
+        self.orders = ShopOrders(conn, clock, self.customers, PRICE_LIST)
 
     @classmethod
-    def open(cls, path: Any, locations: Sequence[str]) -> ShopStore:
-        return cls(connect(path, SCHEMA), locations)
+    def open(cls, path: Any, locations: Sequence[str], currency: str = "USD") -> ShopStore:
+        """Open (creating if needed); ``currency`` is the new shop's, until the daemon sets it."""
+        conn = connect(path, SCHEMA + shop_customer_store.SCHEMA + shop_order_store.SCHEMA)
+        clock = SkewedClock()
+        with transaction(conn):
+            conn.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [
+                    ("currency", currency),
+                    ("name", SHOP_NAME),
+                    ("settings_updated_at", clock.token()),
+                    ("clock_offset", "0"),
+                ],
+            )
+            conn.execute("INSERT OR IGNORE INTO price_lists VALUES (?)", (PRICE_LIST,))
+        offset = conn.execute("SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()[0]
+        clock.offset_seconds = float(offset)
+        return cls(conn, locations, clock)
 
     def close(self) -> None:
         self._conn.close()
@@ -136,7 +166,67 @@ class ShopStore:
             )
         return results
 
+    def set_settings(self, currency: str) -> Json:
+        """Set the store currency; its updated_at moves only when it changes."""
+        with transaction(self._conn) as conn:
+            if self.settings()["currency"] != currency:
+                conn.executemany(
+                    "UPDATE meta SET value = ? WHERE key = ?",
+                    [(currency, "currency"), (self.clock.token(), "settings_updated_at")],
+                )
+        return self.settings()
+
+    def set_clock_offset(self, seconds: float) -> None:
+        with transaction(self._conn) as conn:
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'clock_offset'", (str(seconds),))
+        self.clock.offset_seconds = seconds
+
+    def place_order(self, spec: Json) -> Json:
+        return self.orders.place(spec, self.settings()["currency"])
+
+    def random_orders(self, rng: Any, count: int) -> int:
+        """Place ``count`` random orders of live, priced products; returns how many were."""
+        placed = 0
+        with transaction(self._conn) as conn:
+            skus = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id "
+                    "JOIN prices pr ON pr.sku = v.sku AND pr.price_list = ? "
+                    "WHERE p.status = 'live' ORDER BY v.sku",
+                    (PRICE_LIST,),
+                )
+            ]
+            customers = [row[0] for row in conn.execute("SELECT id FROM customers ORDER BY id")]
+            currency = self.settings()["currency"]
+            for spec in pick_orders(rng, count, skus, customers, max(customers, default=0) + 1):
+                conn.execute("SAVEPOINT random_order")
+                try:
+                    self.orders.insert(conn, spec, currency)
+                except Refused:  # leave this one out, keep the others
+                    conn.execute("ROLLBACK TO random_order")
+                else:
+                    placed += 1
+                conn.execute("RELEASE random_order")
+        return placed
+
     # -- reads -----------------------------------------------------------------------------
+
+    def settings(self) -> Json:
+        values = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        return {
+            "currency": values["currency"],
+            "name": values["name"],
+            "updated_at": values["settings_updated_at"],
+        }
+
+    def price_lists(self) -> list[Json]:
+        currency = self.settings()["currency"]
+        rows = self._conn.execute(
+            "SELECT l.name, (SELECT count(*) FROM prices p WHERE p.price_list = l.name) "
+            "FROM price_lists l ORDER BY l.name"
+        ).fetchall()
+        return [{"name": name, "currency": currency, "entries": count} for name, count in rows]
 
     def products_by_external_id(self, external_ids: Sequence[str]) -> list[Json]:
         rows = self._select(f"{PRODUCT} WHERE external_id IN ({{}})", list(external_ids))

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from connectors.sandbox.refusals import Refused
 from connectors.sandbox.timestamps import parse_token
 
 MAX_PAGE = 1000
@@ -32,6 +33,14 @@ class HttpError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def refusal_response(refusal: Refused) -> Response:
+    """A store's refusal as ``{"error", "existing_id"?}`` with the refusal's status."""
+    body: dict[str, Any] = {"error": refusal.message}
+    if refusal.existing_id is not None:
+        body["existing_id"] = refusal.existing_id
+    return json_response(body, refusal.status)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -92,7 +101,10 @@ class Guard:
     refused: int = 0
 
     def wrap(self, label: str, handler: Handler, *, admin: bool = False) -> Handler:
-        """Auth for every route; rate limit and call counts for API routes (not admin ones)."""
+        """Auth for every route; rate limit and call counts for API routes (not admin ones).
+
+        HttpError and a store's Refused become JSON error replies, so handlers just raise.
+        """
 
         async def guarded(request: Request) -> Response:
             if not self._authorized(request):
@@ -117,6 +129,8 @@ class Guard:
                 response = await handler(request)
             except HttpError as exc:
                 response = error_response(exc.status, exc.message)
+            except Refused as refusal:
+                response = refusal_response(refusal)
             response.headers.update(headers)
             return response
 
@@ -218,3 +232,28 @@ def make_app(routes: list[Route]) -> Starlette:
         return error_response(405, f"{request.method} is not allowed on {request.url.path}")
 
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: bad_method})
+
+
+def row_id(raw: str, name: str, prefix: str = "") -> int:
+    """A row id given as ``12`` or, where the system shows prefixed ids, as ``sc_12``."""
+    digits = raw.removeprefix(prefix) if prefix else raw
+    if not digits.isdigit():
+        shape = f"an id such as {prefix}12" if prefix else "an integer"
+        raise HttpError(400, f"'{name}' must be {shape}, got {raw!r}")
+    return int(digits)
+
+
+def id_param(request: Request, name: str, prefix: str = "", default: int = 0) -> int:
+    raw = request.query_params.get(name)
+    return default if raw is None or raw == "" else row_id(raw, name, prefix)
+
+
+def after_param(request: Request, prefix: str = "") -> tuple[str, int] | None:
+    """The ``(after_modified, after_id)`` key of a change page, or None for the first page."""
+    modified = token_param(request, "after_modified")
+    raw_id = request.query_params.get("after_id") or None
+    if (modified is None) != (raw_id is None):
+        raise HttpError(400, "'after_modified' and 'after_id' go together: give both or neither")
+    if modified is None or raw_id is None:
+        return None
+    return modified, row_id(raw_id, "after_id", prefix)

@@ -69,6 +69,10 @@ class Obj:
         value: list[Any] = self._get(key, list, "a list")
         return value
 
+    def obj(self, key: str) -> Obj:
+        value = self._get(key, dict, "an object")
+        return Obj(value, f"{self.what}.{key}", self.system)
+
     def opt_obj(self, key: str) -> Obj | None:
         value = self._get(key, dict, "an object or null", optional=True)
         return None if value is None else Obj(value, f"{self.what}.{key}", self.system)
@@ -90,6 +94,22 @@ class Obj:
         if not amount.is_finite():
             raise self.fail(key, "a finite decimal")
         return amount
+
+    def decimal(self, key: str) -> Decimal:
+        if self.data.get(key) is None:
+            raise self.fail(key, 'a decimal string such as "19.99"')
+        amount = self.opt_decimal(key)
+        assert amount is not None
+        return amount
+
+    def str_list(self, key: str) -> list[str]:
+        value = self.array(key)
+        if not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "a list of strings")
+        return value
+
+    def opt_time(self, key: str) -> datetime | None:
+        return None if self.data.get(key) is None else self.token(key)[1]
 
     def opt_date(self, key: str) -> date | None:
         raw = self._get(key, str, "a YYYY-MM-DD date or null", optional=True)

@@ -1,13 +1,23 @@
-"""Pure parts of the sandboxes: rate-limit windows, change tokens, seed data, settings."""
+"""Pure parts of the sandboxes: rate-limit windows, change tokens, seed data, order picks,
+settings, and the upgrade of an older database."""
 
 from __future__ import annotations
 
+import json
+import random
+import sqlite3
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from connectors.sandbox.__main__ import parse_args
+from connectors.sandbox.erp_schema import SCHEMA
+from connectors.sandbox.erp_store import ErpStore
+from connectors.sandbox.order_generator import pick_orders
 from connectors.sandbox.seed import seed_data
+from connectors.sandbox.seed_customers import LEGACY_ADDRESS_ID, SHARED_EMAIL_IDS
 from connectors.sandbox.settings import ErpSettings, ShopSettings
 from connectors.sandbox.timestamps import SkewedClock, format_token, parse_token
 from connectors.sandbox.web import RateLimiter
@@ -71,7 +81,51 @@ def test_seed_data_is_deterministic_and_consistent(tmp_path: Path) -> None:
     assert max(stamps.values()) > 1  # import batches share a second
     assert [p[6] for p in first.products] == sorted(p[6] for p in first.products)
     assert max(p[6] for p in first.products) == format_token(NOW)
-    assert len({c[1] for c in first.customers}) == 20
+    emails = [c[1].lower() for c in first.customers]
+    assert len(set(emails)) == 19  # one deliberate duplicate
+    assert emails[SHARED_EMAIL_IDS[0] - 1] == emails[SHARED_EMAIL_IDS[1] - 1]
+    assert first.customers[0][1] != first.customers[1][1]  # written differently
+    legacy = json.loads(first.customers[LEGACY_ADDRESS_ID - 1][12])
+    assert legacy["line1"] == "" and legacy["city"]
+    accounts = [c[7] for c in first.customers if c[7]]
+    assert len(accounts) == len(set(accounts)) >= 3
+
+
+def test_picked_orders_are_deterministic_and_mix_buyers() -> None:
+    picks = [
+        pick_orders(random.Random(5), 200, ["A", "B", "C"], customers=[1, 2, 3], next_customer=4)
+        for _ in range(2)
+    ]
+    assert picks[0] == picks[1]
+    returning = [o for o in picks[0] if "customer_id" in o]
+    new = [o["customer"] for o in picks[0] if "customer" in o]
+    assert returning and new and {o["customer_id"] for o in returning} <= {1, 2, 3}
+    assert len({c["email"] for c in new}) == len(new)  # numbered from next_customer on
+    assert any(o["b2b"] for o in picks[0]) and any(c.get("company") for c in new)
+    assert all(1 <= len(o["lines"]) <= 3 for o in picks[0])
+    assert pick_orders(random.Random(5), 3, [], customers=[1], next_customer=2) == []
+
+
+def test_an_older_erp_database_gains_the_customer_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = SCHEMA.split("CREATE TABLE IF NOT EXISTS customers")[0]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            old + "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, "
+            "first_name TEXT NOT NULL, last_name TEXT NOT NULL, company TEXT, "
+            "modified_at TEXT NOT NULL);"
+            "INSERT INTO customers VALUES (1, 'old@example.com', 'O', 'Ld', NULL, "
+            "'2026-01-01T00:00:00Z');"
+            "INSERT INTO meta VALUES ('seeded', '2026-01-01T00:00:00Z');"
+        )
+    store = ErpStore.open(ErpSettings(db_path=path, products=5))
+    try:
+        [customer] = json.loads(f"[{','.join(store.customers.listing(0, 10)[0])}]")
+        assert customer["email"] == "old@example.com" and customer["price_lists"] == []
+        assert customer["pays_on_account"] is False and customer["address"] is None
+        assert store.settings()["currency"] == "EUR"
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(
@@ -91,6 +145,21 @@ def test_settings_refuse_nonsense(tmp_path: Path, bad: dict[str, object]) -> Non
         ErpSettings(db_path=tmp_path / "x.db", **bad)  # type: ignore[arg-type]
 
 
-def test_shop_settings_refuse_empty_locations(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="locations"):
-        ShopSettings(db_path=tmp_path / "x.db", locations=())
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"locations": ()}, "locations"),
+        ({"order_rate": -1.0}, "order_rate"),
+        ({"order_rate": float("nan")}, "order_rate"),
+        ({"currency": "eur"}, "currency"),
+    ],
+)
+def test_shop_settings_refuse_nonsense(tmp_path: Path, bad: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ShopSettings(db_path=tmp_path / "x.db", **bad)
+
+
+def test_the_command_line_sets_the_order_rate() -> None:
+    settings = parse_args(["shop", "--db", "s.db", "--order-rate", "2.5", "--seed", "9"])
+    assert isinstance(settings, ShopSettings)
+    assert (settings.order_rate, settings.seed) == (2.5, 9)
