@@ -37,6 +37,8 @@ class Capabilities:
     #: How changes can be asked for: by modified time, by a version number, or not at all
     #: ("none" means the daemon must use audit mode: list everything and diff by hash).
     cursor: CursorKind
+    #: The same for the orders a channel holds (OrderSource.changed_orders); "none": audit.
+    order_cursor: CursorKind = "none"
     max_page_size: int = 1000
     product_batch_size: int = 100
     stock_batch_size: int = 250
@@ -184,6 +186,23 @@ class SettingsSource(Protocol):
 @runtime_checkable
 class SettingsTarget(Protocol):
     async def set_settings(self, settings: StoreSettings) -> None: ...
+
+
+@runtime_checkable
+class CustomerLookup(Protocol):
+    """A back office that can fetch one customer by its id (for change events)."""
+
+    async def get_customer(self, external_id: str) -> Customer | None: ...
+
+
+@runtime_checkable
+class PriceLists(Protocol):
+    """A channel with named price lists. The daemon keeps one default list, named after the
+    platform (``Capabilities.price_list_name``); variant prices travel with the products."""
+
+    async def ensure_price_list(self, name: str) -> str:
+        """Create the list unless it exists; return its id here."""
+        ...
 
 
 class AlreadyPosted(Exception):

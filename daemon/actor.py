@@ -26,16 +26,18 @@ from connectors.base import ChannelConnector, Connector, SourceConnector, System
 from connectors.errors import PermanentError
 from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
-from daemon.flows import HANDLERS, FlowContext, FlowSettings
+from daemon.flows import FAILURE_HOOKS, HANDLERS, FlowContext, FlowSettings, full, manual
 from daemon.queue import Job, JobSpec, LeaseLost, Queue
 from daemon.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
-from daemon.scheduler import Scheduler
+from daemon.scheduler import Scheduler, ScheduleSettings
 from daemon.store import Store
 
 log = structlog.get_logger("syncwright.actor")
 
 #: Longest the dispatcher sleeps without looking again (a safety net, not the wake-up path).
 MAX_IDLE = 300.0
+#: Burst mode stops when what is left may not spend for longer than this.
+BURST_HORIZON = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class ActorSettings:
     flow: FlowSettings
     workers: int
     recent: float
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
 
 @dataclass(slots=True)
@@ -145,14 +148,44 @@ class Actor:
         )
 
     async def idle(self) -> bool:
-        """Scheduled once, no job running and none pending (burst mode's stop condition)."""
+        """Scheduled once, no job running and none pending that its budget lets run within
+        BURST_HORIZON (burst mode's stop condition: work held back for a later budget window
+        stays queued for the next run)."""
         if self.running or self.scheduler is None or self.scheduler.last_tick is None:
             return False
+        waiting = [c for c in range(5) if self._class_wait(c) <= BURST_HORIZON]
+        if not waiting:
+            return True
         row = await self.services.store.fetchone(
-            "SELECT 1 FROM jobs WHERE connection = ? AND state IN ('pending', 'leased') LIMIT 1",
-            (self.name,),
+            "SELECT 1 FROM jobs WHERE connection = ? AND (state = 'leased' OR (state = 'pending'"
+            f" AND class IN ({','.join('?' * len(waiting))}))) LIMIT 1",
+            (self.name, *waiting),
         )
         return row is None
+
+    def _class_wait(self, cls: int) -> float:
+        specs = (self.settings.source, self.settings.channel)
+        return max(self.services.budgets[spec.name].wait_time(cls) for spec in specs)
+
+    # -- operator requests (the control socket calls these) ------------------------------
+
+    async def start_full_sync(self, flows: Sequence[str] | None = None) -> int | None:
+        """Clear and sync all (or ``flows``): a new full run; its id, None if nothing to do."""
+        chosen = [f for f in (flows or self.settings.flows) if f in self.settings.flows]
+        svc = self.services
+        return await full.start(
+            svc.store, svc.queue, self.name, chosen, "operator", svc.clock.now()
+        )
+
+    async def sync_item(self, flow: str, id_or_sku: str) -> None:
+        """Sync one product (with its stock) or one SKU's stock now, at class 1."""
+        await self.enqueue(
+            [manual.sync_item_spec(flow, id_or_sku, stock="stock" in self.settings.flows)]
+        )
+
+    async def sync_now(self) -> None:
+        """Smart sync now: the change pulls at class 1 (a pending pull is lifted, not doubled)."""
+        await self.enqueue(manual.sync_now_specs(self.settings.flows))
 
     # -- life ----------------------------------------------------------------------------
 
@@ -167,7 +200,7 @@ class Actor:
             )
         ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
         await self._load_pause()
-        self.scheduler = Scheduler(self.name, s.flows, s.recent, svc.clock, self.enqueue)
+        self.scheduler = Scheduler(ctx, s.flows, s.recent, self.enqueue, s.schedule)
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.scheduler.run, self.burst, name=f"{self.name}.scheduler")
             tg.start_soon(self._renew_leases, name=f"{self.name}.leases")
@@ -294,7 +327,10 @@ class Actor:
         kind = classify(exc)
         retry_after = getattr(exc, "retry_after", None)
         decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after)
-        if not await svc.queue.fail(job, decision, kind.value, str(exc) or type(exc).__name__):
+        message = str(exc) or type(exc).__name__
+        hook = FAILURE_HOOKS.get(job.kind)  # e.g. a dead order job writes its notification
+        also = hook(job, decision, kind.value, message, svc.clock.now()) if hook else None
+        if not await svc.queue.fail(job, decision, kind.value, message, also=also):
             jlog.warning("job.lease_lost", error=str(exc))
             return
         self.jobs_failed += 1

@@ -1,4 +1,5 @@
-"""The ``syncwright`` command line: run the daemon, check a config, print the version.
+"""The ``syncwright`` command line: run the daemon, check a config, forget a removed
+connection, print the version.
 
 Exit status: 0 success; 1 the daemon failed at run time; 2 usage or configuration error;
 3 the state file cannot be used (for example written by a newer Syncwright).
@@ -67,6 +68,29 @@ def _parser() -> argparse.ArgumentParser:
         help=f"config file (default: {default})",
     )
 
+    forget = sub.add_parser(
+        "forget",
+        help="delete a removed connection's state and sync log",
+        description="Delete everything the state file holds for CONNECTION: jobs, cursors, "
+        "links, item and stock state, audit records, sync log and full-sync runs. Remove the "
+        "connection from the config first; a running daemon drops it on SIGHUP (systemctl "
+        "reload), after which forgetting it is safe while the daemon runs.",
+    )
+    forget.add_argument("connection", metavar="CONNECTION")
+    forget.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help=f"config file naming the state file (default: {default})",
+    )
+    forget.add_argument(
+        "--force",
+        action="store_true",
+        help="forget it although the config still has it (it starts again from scratch)",
+    )
+
     sub.add_parser("version", help="print the version", description="Print the version.")
     return parser
 
@@ -78,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "check-config":
         return check_config(args.path)
+    if args.command == "forget":
+        return forget(args.config, args.connection, force=args.force)
     if args.command == "run":
         return run(args.config, until_idle=args.until_idle)
     return EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands first
@@ -94,6 +120,57 @@ def check_config(path: Path) -> int:
         return EXIT_CONFIG
     print(config.summary())
     print(f"\n{path}: OK")
+    return EXIT_OK
+
+
+def forget(path: Path, connection: str, *, force: bool = False) -> int:
+    import sqlite3
+
+    from daemon.config import ConfigError, load_config
+    from daemon.store import SchemaTooNew
+    from daemon.store.db import connect_sync
+    from daemon.store.migrations import migrate
+    from daemon.synclog import forget_connection
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    if connection in config.connections and not force:
+        print(
+            f"{path}: the connection {connection!r} is still in the config. Remove it there "
+            "(and reload a running daemon with SIGHUP), then forget it; --force forgets it "
+            "anyway, and the daemon then syncs it again from scratch",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    state = config.daemon.state_file
+    if not state.exists():
+        print(f"{state}: no state file, nothing to forget")
+        return EXIT_OK
+    conn = connect_sync(state)
+    try:
+        migrate(conn, str(state))
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("BEGIN IMMEDIATE")  # one transaction: all of it goes, or nothing
+        try:
+            deleted = forget_connection(conn, connection)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except SchemaTooNew as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_STATE
+    except sqlite3.Error as exc:
+        print(f"{state}: could not forget {connection!r}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        conn.close()
+    total = sum(deleted.values())
+    detail = ", ".join(f"{table} {n}" for table, n in deleted.items() if n)
+    print(f"forgot {connection!r}: {total} rows deleted" + (f" ({detail})" if detail else ""))
     return EXIT_OK
 
 

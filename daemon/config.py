@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from daemon.config_errors import ConfigError, Problem, problems_from_validation
+from daemon.config_notify import NotifyConfig, OrderOptions
 from daemon.config_secrets import resolve_credential, resolve_sandbox_secrets, resolve_secrets
 from daemon.config_systems import (
     BACK_OFFICE_KINDS,
@@ -252,6 +253,7 @@ class ConnectionConfig(StrictModel):
     #: At least 2: one slot is always kept for class 0 (sale) work.
     workers: int = Field(default=4, ge=2, le=64)
     schedule: Schedule = Schedule()
+    orders: OrderOptions = OrderOptions()
 
 
 class Config(StrictModel):
@@ -259,6 +261,7 @@ class Config(StrictModel):
     sandbox: SandboxConfig
     systems: dict[Name, AnySystem] = Field(default_factory=dict)
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
+    notify: NotifyConfig = NotifyConfig()
 
     _source: Path | None = PrivateAttr(default=None)
 

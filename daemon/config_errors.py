@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 #: Keys whose values may be secrets (or references to them): never echoed.
-SECRET_KEYS = frozenset({"credentials", "api_key"})
+SECRET_KEYS = frozenset({"credentials", "api_key", "password"})
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 HIDDEN = "<hidden>"
 

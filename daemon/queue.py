@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -233,15 +233,29 @@ class Queue:
 
         await self._store.write(save)
 
-    async def fail(self, job: Job, decision: RetryDecision, error_kind: str, message: str) -> bool:
+    async def fail(
+        self,
+        job: Job,
+        decision: RetryDecision,
+        error_kind: str,
+        message: str,
+        *,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> bool:
         """Apply a retry decision (see :func:`daemon.requeue.apply_failure`) and record the
-        error in the job's history. Returns False, changing nothing, if this run no longer
-        holds the job: another run owns it and will record its own outcome."""
-        held = await self._store.write(
-            lambda conn: requeue.apply_failure(
+        error in the job's history; ``also`` runs in the same transaction when the job is still
+        held. Returns False, changing nothing, if this run no longer holds the job: another run
+        owns it and will record its own outcome."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            held = requeue.apply_failure(
                 conn, self._clock.now(), job, decision, error_kind, message
             )
-        )
+            if held and also is not None:
+                also(conn)
+            return held
+
+        held = await self._store.write(write)
         if held and decision.action != "dead":
             self.notify(job.connection)
         return held

@@ -16,6 +16,7 @@ from daemon.config_types import split_listen
 from daemon.flows import FlowSettings
 from daemon.logs import register_secret
 from daemon.retry import RetryPolicy
+from daemon.scheduler import ScheduleSettings
 from daemon.store import Store
 
 log = structlog.get_logger("syncwright.runtime")
@@ -105,9 +106,20 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
         source=system_spec(config, conn.source, secrets),
         channel=system_spec(config, conn.channel, secrets),
         flows=tuple(conn.flows),
-        flow=FlowSettings(page_size=conn.page_size, overlap=conn.overlap, pull_mode=conn.pull_mode),
+        flow=FlowSettings(
+            page_size=conn.page_size,
+            overlap=conn.overlap,
+            pull_mode=conn.pull_mode,
+            only_b2b_orders=conn.orders.only_b2b,
+            channel_name=conn.channel,
+        ),
         workers=conn.workers,
         recent=conn.schedule.recent,
+        schedule=ScheduleSettings(
+            ghost_interval=conn.schedule.ghost_interval,
+            ghost_batch=conn.schedule.ghost_batch,
+            full=conn.schedule.full,
+        ),
     )
 
 
@@ -141,6 +153,7 @@ async def start_sandbox(tg: TaskGroup, config: Config) -> None:
         api_key=keys.get("shop") or DEMO_KEY,
         locations=tuple(sb.shop.locations),
         rate_limit_per_minute=sb.shop.rate_limit_per_minute,
+        order_rate=sb.shop.order_rate,
     )
     erp_url = await tg.start(serve_erp, erp, name="sandbox.erp")
     shop_url = await tg.start(serve_shop, shop, name="sandbox.shop")

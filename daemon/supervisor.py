@@ -25,6 +25,7 @@ from daemon import runtime
 from daemon.actor import Actor, ActorSettings, Services
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
+from daemon.notify import Notifier
 from daemon.queue import Queue
 from daemon.store import Store
 
@@ -121,6 +122,10 @@ class Supervisor:
                 tg.start_soon(self._maintenance, name="maintenance")
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
+            if cfg.notify.enabled:  # the e-mail digest (daemon/notify.py)
+                assert self.services is not None
+                mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
+                await tg.start(mailer.run, name="notify")
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )

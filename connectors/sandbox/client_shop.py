@@ -26,7 +26,11 @@ class SandboxShop(SandboxClient):
     customers, and a target of store settings."""
 
     capabilities = Capabilities(
-        cursor="none", product_batch_size=100, stock_batch_size=250, price_list_name="Sandbox Price"
+        cursor="none",
+        order_cursor="time",  # GET /api/orders/changes pages by (updated_at, id)
+        product_batch_size=100,
+        stock_batch_size=250,
+        price_list_name="Sandbox Price",
     )
 
     def __init__(

@@ -1,13 +1,48 @@
-"""Flows: what each kind of job does. ``HANDLERS`` maps a job kind to its handler."""
+"""Flows: what each kind of job does. ``HANDLERS`` maps a job kind to its handler;
+``FAILURE_HOOKS`` maps a job kind to the writes its failure makes with the queue's own."""
 
 from __future__ import annotations
 
-from daemon.flows.context import FlowContext, FlowSettings, Handler
+from collections.abc import Callable
+
+from daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
+from daemon.flows.audit import audit_gone
+from daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
+from daemon.flows.events import handle_event
+from daemon.flows.full import full_slice
+from daemon.flows.ghost import sweep
+from daemon.flows.manual import sync_item
+from daemon.flows.orders import post_failed, post_order
+from daemon.flows.prices import ensure_price_list
 from daemon.flows.pull import pull_page, pull_spec, stock_waiting
+from daemon.flows.settings import connect, sync_settings
+from daemon.jobs import Job
+from daemon.retry import RetryDecision
 
 HANDLERS: dict[str, Handler] = {
     "pull": pull_page,
     "stock_waiting": stock_waiting,
+    "post_order": post_order,
+    "connect": connect,
+    "settings_sync": sync_settings,
+    "price_list": ensure_price_list,
+    "event": handle_event,
+    "full": full_slice,
+    "ghost": sweep,
+    "sync_item": sync_item,
+    "audit_gone": audit_gone,
 }
 
-__all__ = ["HANDLERS", "FlowContext", "FlowSettings", "Handler", "pull_spec"]
+#: (job, decision, error kind, message, now) -> writes for the same transaction, or None.
+FailureHook = Callable[[Job, RetryDecision, str, str, float], Commit | None]
+FAILURE_HOOKS: dict[str, FailureHook] = {"post_order": post_failed}
+
+__all__ = [
+    "FAILURE_HOOKS",
+    "HANDLERS",
+    "FailureHook",
+    "FlowContext",
+    "FlowSettings",
+    "Handler",
+    "pull_spec",
+]

@@ -27,6 +27,10 @@ class FlowSettings:
     page_size: int = 500
     overlap: float = 120.0
     pull_mode: str = "auto"
+    #: Orders (flows/orders.py): post only B2B orders; the channel system's name, which
+    #: prefixes the reference an order is posted under in the back office.
+    only_b2b_orders: bool = False
+    channel_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,20 +36,43 @@ async def last_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str | N
     return {row["source_id"]: row["hash"] for row in rows}
 
 
+async def refusals(ctx: FlowContext, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(refused hash, error) of items whose last version the channel refused."""
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id, refused_hash, last_error FROM item_state WHERE connection = ?"
+        " AND entity = 'product' AND refused_hash IS NOT NULL AND source_id IN",
+        (ctx.connection,),
+        ids,
+    )
+    return {r["source_id"]: (r["refused_hash"], r["last_error"] or "refused") for r in rows}
+
+
 async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[ProductOutcome]:
-    """Write the products whose content changed; returns an outcome per product."""
+    """Write the products whose content changed; returns an outcome per product. A version the
+    channel refused before is not offered again (its error stays open) until it changes."""
     latest: dict[str, Product] = {}
     for product in products:  # an item edited while paging can appear twice: keep the last
         latest[product.external_id] = product
     known = await last_hashes(ctx, list(latest))
+    refused = await refusals(ctx, list(latest))
     outcomes: list[ProductOutcome] = []
     changed: list[tuple[Product, str]] = []
-    for product in latest.values():
+    for pid, product in latest.items():
         digest = product.content_hash()
-        if known.get(product.external_id) == digest:
+        if known.get(pid) == digest:
             outcomes.append(ProductOutcome(product, digest, None))
+        elif pid in refused and refused[pid][0] == digest:
+            error = WriteResult(external_id=pid, error=refused[pid][1])
+            outcomes.append(ProductOutcome(product, digest, error))
         else:
             changed.append((product, digest))
+    return outcomes + await write(ctx, changed)
+
+
+async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> list[ProductOutcome]:
+    """Upsert ``(product, hash)`` pairs in the channel's batch size; an outcome per product."""
+    outcomes: list[ProductOutcome] = []
     batch_size = ctx.channel.capabilities.product_batch_size
     for batch in chunks(changed, batch_size):
         results = await ctx.channel.upsert_products([p for p, _ in batch])
@@ -77,10 +100,11 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
             if not out.result.ok:
                 synclog.add_error(conn, ctx.connection, FLOW, pid, out.result.error or "", now)
                 conn.execute(
-                    "INSERT INTO item_state (connection, entity, source_id, last_error)"
-                    " VALUES (?, 'product', ?, ?) ON CONFLICT (connection, entity, source_id)"
-                    " DO UPDATE SET last_error = excluded.last_error",
-                    (ctx.connection, pid, out.result.error),
+                    "INSERT INTO item_state (connection, entity, source_id, last_error,"
+                    " refused_hash) VALUES (?, 'product', ?, ?, ?)"
+                    " ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
+                    " last_error = excluded.last_error, refused_hash = excluded.refused_hash",
+                    (ctx.connection, pid, out.result.error, out.hash),
                 )
                 continue
             ok_ids.append(pid)
@@ -90,7 +114,8 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
                 " last_verified_at, last_error) VALUES (?, 'product', ?, ?, ?, ?, ?, NULL)"
                 " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
                 " token = excluded.token, written_at = excluded.written_at,"
-                " last_verified_at = excluded.last_verified_at, last_error = NULL",
+                " last_verified_at = excluded.last_verified_at, last_error = NULL,"
+                " refused_hash = NULL",
                 (ctx.connection, pid, out.hash, token, now, now),
             )
             if out.result.remote_id:

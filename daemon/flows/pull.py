@@ -1,4 +1,5 @@
-"""Change pulls in cursor mode: one page per job, the cursor moving only with applied data.
+"""Change pulls: one page per job, the cursor moving only with applied data (audit mode, for
+sources without a change cursor or when config asks for it, is in audit.py).
 
 A ``pull`` job reads one page of changes, writes what differs to the channel, and commits in
 one transaction: the items' new state, the cursor's progress, the job's completion and, when
@@ -17,8 +18,8 @@ from typing import Any
 from connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from connectors.errors import PermanentError
 from daemon import synclog
+from daemon.flows import audit, products, stock
 from daemon.flows import cursor as cursors
-from daemon.flows import products, stock
 from daemon.flows.context import Commit, FlowContext
 from daemon.queue import Job, JobSpec
 
@@ -81,9 +82,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         raise PermanentError(f"no change pull for flow {flow_name!r}")
     kind = flow.cursor_kind(ctx)
     if kind == "none" or ctx.settings.pull_mode == "audit":
-        raise PermanentError(
-            f"{flow_name}: audit-mode pulls are not available yet for this connection"
-        )
+        return await audit.audit_page(ctx, job, flow, pull_spec(flow_name, job.cls))
     cur = await cursors.load(ctx.store, ctx.connection, flow_name)
     if cur.in_pass:
         since, after = cur.pass_since, cur.pass_after

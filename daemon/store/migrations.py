@@ -139,17 +139,31 @@ MIGRATIONS: list[str] = [
         UNIQUE (system, delivery_id)
     );
     """,
-    # 2: full-sync runs and the e-mail outbox.
+    # 2: full-sync runs, audit records, refused hashes, ghost timer, and the e-mail outbox.
     """
     CREATE TABLE full_runs (
         connection  TEXT NOT NULL,
         run_id      INTEGER NOT NULL,
         flows       TEXT NOT NULL,      -- JSON list of the flows this run covers
+        reason      TEXT NOT NULL,      -- first start | schedule | operator
+        state       TEXT NOT NULL DEFAULT 'running'
+                    CHECK (state IN ('running', 'done', 'superseded')),
         started_at  REAL NOT NULL,
         finished_at REAL,
-        slices_left INTEGER NOT NULL DEFAULT 0,
+        slices_left INTEGER NOT NULL DEFAULT 0,  -- slice jobs of this run queued or running
+        slices_done INTEGER NOT NULL DEFAULT 0,
+        items       INTEGER NOT NULL DEFAULT 0,  -- items listed so far
+        fresh       TEXT NOT NULL DEFAULT '[]',  -- flows whose pull had never finished a pass
         PRIMARY KEY (connection, run_id)
     );
+    -- The hash of a version the channel refused: not offered again until the item changes.
+    ALTER TABLE item_state ADD COLUMN refused_hash TEXT;
+    -- Audit mode: the last record seen (to write it as discontinued once it is gone) and the
+    -- pass that found it gone (NULL: present).
+    ALTER TABLE audit ADD COLUMN record TEXT;
+    ALTER TABLE audit ADD COLUMN gone_pass INTEGER;
+    CREATE INDEX audit_gone ON audit (connection, entity, gone_pass) WHERE gone_pass IS NOT NULL;
+    ALTER TABLE connection_state ADD COLUMN last_ghost_at REAL;
 
     CREATE TABLE notifications (
         id          INTEGER PRIMARY KEY,

@@ -499,3 +499,61 @@ def test_diff_names_what_a_reload_changes(tmp_path: Path) -> None:
     assert changes.connections_to_restart(new) == ("demo",)
     assert changes.restart_needed == ("daemon.state_file",)
     assert diff_configs(old, load(tmp_path, BASE)).empty
+
+
+# --- notify and order options ---------------------------------------------------------------
+
+NOTIFY = """
+[notify]
+enabled = true
+from = "syncwright@example.com"
+to = ["ops@example.com", "owner@example.com"]
+digest_interval = "5m"
+
+[notify.smtp]
+host = "mail.example.com"
+security = "ssl"
+username = "syncwright"
+password = { env = "SW_TEST_SMTP_PASSWORD" }
+"""
+
+
+def test_notify_is_off_by_default_and_orders_forward_everything(tmp_path: Path) -> None:
+    config = load(tmp_path, BASE)
+    assert config.notify.enabled is False
+    assert config.notify.smtp.effective_port == 587  # starttls
+    assert config.connections["demo"].orders.only_b2b is False
+
+
+def test_notify_section_and_order_options_load(tmp_path: Path) -> None:
+    text = BASE + "\n[connections.demo.orders]\nonly_b2b = true\n" + NOTIFY
+    config = load(tmp_path, text)
+    notify = config.notify
+    assert notify.enabled and notify.sender == "syncwright@example.com"
+    assert notify.to == ("ops@example.com", "owner@example.com")
+    assert notify.digest_interval == 300.0
+    assert notify.smtp.effective_port == 465
+    assert notify.smtp.password is not None
+    assert notify.smtp.password.describe() == "env:SW_TEST_SMTP_PASSWORD"
+    assert config.connections["demo"].orders.only_b2b is True
+
+
+def test_enabled_notify_needs_recipients(tmp_path: Path) -> None:
+    message = error_of(
+        tmp_path, BASE + NOTIFY.replace('to = ["ops@example.com", "owner@example.com"]', "")
+    )
+    assert "notify" in message and "recipients (to)" in message
+
+
+def test_notify_rejects_bad_addresses_inline_passwords_and_half_logins(tmp_path: Path) -> None:
+    message = error_of(tmp_path, BASE + NOTIFY.replace('"ops@example.com"', '"ops"'))
+    assert "notify.to" in message and "e-mail address" in message
+    message = error_of(
+        tmp_path, BASE + NOTIFY.replace('{ env = "SW_TEST_SMTP_PASSWORD" }', '"hunter2"')
+    )
+    assert "notify.smtp.password" in message and "reference" in message
+    assert "hunter2" not in message
+    message = error_of(tmp_path, BASE + NOTIFY.replace('username = "syncwright"\n', ""))
+    assert "username and password go together" in message
+    message = error_of(tmp_path, BASE + NOTIFY.replace('security = "ssl"', 'security = "tls"'))
+    assert "notify.smtp.security" in message

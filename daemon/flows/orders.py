@@ -1,0 +1,248 @@
+"""Orders flow: channel orders into the back office, as class-0 (sale) jobs.
+
+The ``orders`` pull reads the channel's changed orders (cursor mode when the channel declares
+``order_cursor``, audit mode otherwise) and posts nothing itself: for each new or changed order
+(its content hash against item_state entity ``order``) it enqueues, in the pull's own
+transaction, a ``post_order`` job (dedup key ``order:<id>``). Orders the connection does not
+forward (``[connections.X.orders] only_b2b``) are recorded and skipped.
+
+A ``post_order`` job fetches the order fresh from the channel (an older event never overwrites
+newer data), links or creates its customer and missing products (flows/sale.py), posts it at
+most once, then amends it and adds new shipments (flows/orders_post.py). Jobs for one order
+never run at the same time. A job that goes dead, and a customer that matches several accounts,
+leave a sync-log error and a notification (daemon/notify.py) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import structlog
+
+from connectors.base import (
+    ChangeQuery,
+    CursorKind,
+    CustomerDirectory,
+    ListQuery,
+    OrderSource,
+    OrderTarget,
+    Page,
+)
+from connectors.errors import PermanentError
+from connectors.model import Order
+from daemon import notify, synclog
+from daemon.flows import orders_post, sale
+from daemon.flows.context import Commit, FlowContext, fetch_in
+from daemon.flows.pull import PULLS, PullFlow
+from daemon.queue import Job, JobSpec
+from daemon.retry import RetryDecision
+
+log = structlog.get_logger("syncwright.orders")
+
+FLOW = "orders"
+KIND = "post_order"
+
+
+def post_order_spec(order_id: str) -> JobSpec:
+    return JobSpec(
+        kind=KIND, cls=0, payload={"flow": FLOW, "order": order_id}, dedup_key=f"order:{order_id}"
+    )
+
+
+# -- the pull ---------------------------------------------------------------------------------
+
+
+def _source(ctx: FlowContext) -> OrderSource:
+    if not isinstance(ctx.channel, OrderSource):
+        raise PermanentError(f"channel kind {ctx.channel.kind} has no orders to pull")
+    return ctx.channel
+
+
+def _cursor_kind(ctx: FlowContext) -> CursorKind:
+    return ctx.channel.capabilities.order_cursor
+
+
+async def _fetch(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
+    return await _source(ctx).changed_orders(query)
+
+
+async def _list(ctx: FlowContext, query: ListQuery) -> Page[Any]:
+    return await _source(ctx).list_orders(query)
+
+
+async def _apply(ctx: FlowContext, items: Sequence[Any]) -> Commit:
+    """Queue a post for every new or changed order; remember each order's hash."""
+    latest: dict[str, Order] = {order.external_id: order for order in items}
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id, hash FROM item_state WHERE connection = ? AND entity = 'order'"
+        " AND source_id IN",
+        (ctx.connection,),
+        list(latest),
+    )
+    seen = {row["source_id"]: row["hash"] for row in rows}
+    changed = [(o, o.content_hash()) for o in latest.values()]
+    changed = [(o, digest) for o, digest in changed if seen.get(o.external_id) != digest]
+    only_b2b = ctx.settings.only_b2b_orders
+    skipped = [o.external_id for o, _ in changed if only_b2b and not o.b2b]
+    if skipped:
+        log.info("order.skipped", connection=ctx.connection, orders=skipped, reason="only_b2b")
+
+    def commit(conn: sqlite3.Connection) -> None:
+        for order, digest in changed:
+            if order.external_id not in skipped:
+                ctx.queue.enqueue_in(conn, ctx.connection, post_order_spec(order.external_id))
+            token = order.modified_at.isoformat() if order.modified_at else None
+            conn.execute(
+                "INSERT INTO item_state (connection, entity, source_id, hash, token,"
+                " last_error) VALUES (?, 'order', ?, ?, ?, ?)"
+                " ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
+                " hash = excluded.hash, token = excluded.token, last_error = excluded.last_error",
+                (
+                    ctx.connection,
+                    order.external_id,
+                    digest,
+                    token,
+                    "skipped: not a B2B order (only_b2b)" if order.external_id in skipped else None,
+                ),
+            )
+
+    return commit
+
+
+PULLS[FLOW] = PullFlow(FLOW, _fetch, _apply, list_all=_list, cursor_kind=_cursor_kind)
+
+
+# -- the post_order job -----------------------------------------------------------------------
+
+_locks: dict[tuple[str, str], anyio.Lock] = {}
+
+
+@asynccontextmanager
+async def _one_at_a_time(connection: str, order_id: str) -> AsyncIterator[None]:
+    """Jobs for one order run one after the other (a pending twin may be leased while the
+    first still runs); the locks of idle orders are dropped."""
+    key = (connection, order_id)
+    lock = _locks.setdefault(key, anyio.Lock())
+    try:
+        async with lock:
+            yield
+    finally:
+        if not lock.locked() and lock.statistics().tasks_waiting == 0:
+            _locks.pop(key, None)
+
+
+def _target(ctx: FlowContext) -> tuple[OrderTarget, CustomerDirectory]:
+    source = ctx.source
+    if not isinstance(source, OrderTarget) or not isinstance(source, CustomerDirectory):
+        raise PermanentError(
+            f"back-office kind {source.kind} cannot take orders (no order or customer API)"
+        )
+    return source, source
+
+
+async def post_order(ctx: FlowContext, job: Job) -> Commit | None:
+    order_id = str(job.payload.get("order") or "")
+    if not order_id:
+        raise PermanentError(f"{KIND} job {job.id} names no order")
+    async with _one_at_a_time(ctx.connection, order_id):
+        return await _post(ctx, order_id)
+
+
+async def _post(ctx: FlowContext, order_id: str) -> Commit | None:
+    target, directory = _target(ctx)
+    order = await _source(ctx).get_order(order_id)
+    olog = log.bind(connection=ctx.connection, order=order_id)
+    if order is None:
+        olog.warning("order.gone", reason="the channel no longer has this order")
+        return None
+    posted = await orders_post.linked_order(ctx, order_id)
+    if posted is None:
+        reason = _not_forwarded(ctx, order)
+        if reason is not None:
+            olog.info("order.skipped", reason=reason)
+            return None
+        try:
+            customer_id = await sale.ensure_customer(ctx, directory, order)
+        except sale.AmbiguousCustomer as exc:
+            olog.warning("order.customer_ambiguous", error=str(exc), candidates=exc.candidates)
+            return _problem(ctx, order_id, "customer_ambiguous", str(exc))
+        await sale.ensure_products(ctx, target, order)
+        posted = await orders_post.post_once(ctx, target, order, customer_id)
+    erp_id, held = posted
+    await orders_post.amend_if_changed(ctx, target, order, erp_id, held)
+    await orders_post.add_new_shipments(ctx, target, order, erp_id)
+
+    def commit(conn: sqlite3.Connection) -> None:
+        synclog.resolve(conn, ctx.connection, FLOW, [order_id])
+
+    return commit
+
+
+def _not_forwarded(ctx: FlowContext, order: Order) -> str | None:
+    if ctx.settings.only_b2b_orders and not order.b2b:
+        return "only_b2b: not a B2B order"
+    if order.status == "cancelled":
+        return "cancelled before it was posted"
+    return None
+
+
+def _problem(ctx: FlowContext, order_id: str, kind: str, message: str) -> Commit:
+    """A sync-log error for the order; a notification when the problem is new (an order seen
+    again with the same problem does not mail again)."""
+    now = ctx.now()
+    subject = f"order {order_id} was not posted: {message}"
+
+    def commit(conn: sqlite3.Connection) -> None:
+        record_problem(conn, ctx.connection, order_id, kind, subject, message, now)
+
+    return commit
+
+
+def record_problem(
+    conn: sqlite3.Connection,
+    connection: str,
+    order_id: str,
+    kind: str,
+    subject: str,
+    body: str,
+    now: float,
+) -> None:
+    row = conn.execute(
+        "SELECT message FROM sync_errors WHERE connection = ? AND flow = ? AND external_id = ?",
+        (connection, FLOW, order_id),
+    ).fetchone()
+    synclog.add_error(conn, connection, FLOW, order_id, subject, now)
+    if row is None or row[0] != subject[:2000]:
+        notify.add(conn, connection, kind, subject, body, now)
+
+
+def post_failed(
+    job: Job, decision: RetryDecision, error_kind: str, message: str, now: float
+) -> Commit | None:
+    """The actor's failure hook for post_order: a job gone dead leaves a sync-log error and a
+    notification, written with the job's own failure."""
+    if decision.action != "dead":
+        return None
+    order_id = str(job.payload.get("order") or f"(job {job.id})")
+    subject = f"order {order_id} was not posted: {message}"
+    body = "\n".join(
+        [
+            f"The back office did not take order {order_id} ({error_kind} error, "
+            f"attempt {job.attempts}):",
+            message,
+            "",
+            decision.reason,
+            f"The job ({KIND} #{job.id}) is dead: fix the cause, then retry it.",
+        ]
+    )
+
+    def commit(conn: sqlite3.Connection) -> None:
+        synclog.add_error(conn, job.connection, FLOW, order_id, subject, now)
+        notify.add(conn, job.connection, "order_failed", subject, body, now)
+
+    return commit

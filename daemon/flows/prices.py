@@ -1,0 +1,58 @@
+"""Prices: the default price list of a channel, named after its platform ("Sandbox Price").
+
+Variant prices travel with the products, so every product sync updates the list (the products
+flow writes a product whose price changed like any other change). What is left here is making
+sure the list exists, on connect: a channel that manages named lists (``PriceLists``) is asked
+to ensure one called ``Capabilities.price_list_name``; one that does not keeps the variants'
+prices under that name itself. Either way the list is recorded as a link (entity
+'price_list', back-office side: the list's name) so status views can show it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from connectors.base import PriceLists
+from daemon.flows.context import Commit, FlowContext
+from daemon.queue import Job, JobSpec
+
+ENTITY = "price_list"
+
+
+def price_list_spec(cls: int = 2) -> JobSpec:
+    return JobSpec(kind="price_list", cls=cls, dedup_key="price_list")
+
+
+def list_name(ctx: FlowContext) -> str:
+    """The default list's name: the channel platform's (e.g. "Shopify Price")."""
+    return ctx.channel.capabilities.price_list_name
+
+
+async def ensure_price_list(ctx: FlowContext, job: Job | None = None) -> Commit:
+    """Create the default price list on the channel unless it exists; record its id."""
+    name = list_name(ctx)
+    if isinstance(ctx.channel, PriceLists):
+        list_id = await ctx.channel.ensure_price_list(name)
+    else:
+        list_id = name  # the platform keeps prices on its variants, under this name
+    now = ctx.now()
+
+    def commit(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+            " VALUES (?, 'price_list', ?, ?, ?) ON CONFLICT (connection, entity, source_id)"
+            " DO UPDATE SET channel_id = excluded.channel_id",
+            (ctx.connection, name, list_id, now),
+        )
+
+    return commit
+
+
+async def default_list_id(ctx: FlowContext) -> str | None:
+    """The channel's id of the default list, once connect has ensured it."""
+    row = await ctx.store.fetchone(
+        "SELECT channel_id FROM links WHERE connection = ? AND entity = 'price_list'"
+        " AND source_id = ?",
+        (ctx.connection, list_name(ctx)),
+    )
+    return None if row is None else str(row["channel_id"])

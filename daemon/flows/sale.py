@@ -1,0 +1,193 @@
+"""Sale-time sync: before an order is posted, the back office gets its customer and products.
+
+Customers are linked (links entity ``customer``: back-office id <-> the channel's customer id,
+or ``email:<address>`` for a customer the channel gives no id) by account id or e-mail. One
+match links it; none creates the customer in the back office; several are an error for a
+person to settle (DESIGN.md rule 5: no guess). A linked customer is never written to again.
+
+A SKU the back office lacks is created there from the order line (title, SKU, price) and
+linked as ``sale_product`` (back-office product id <-> SKU); ``product`` and ``variant``
+links stay the products flow's, where they mean "reached the channel".
+
+Every remote create is linked in its own write at once, so a crash right after it costs a
+look-up on the next attempt, never a second customer or product.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from functools import partial
+
+import structlog
+
+from connectors.base import CustomerDirectory, OrderTarget
+from connectors.errors import PermanentError
+from connectors.model import Customer, Order, OrderLine, Product, Variant
+from daemon.flows.context import FlowContext, fetch_in
+
+log = structlog.get_logger("syncwright.sale")
+
+
+class AmbiguousCustomer(Exception):
+    """The order's customer matches several back-office customers; a person must choose."""
+
+    def __init__(self, message: str, candidates: Sequence[str]) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
+
+
+def customer_key(customer: Customer) -> str:
+    """The customer's id in the channel, as the ``customer`` link's channel side."""
+    if customer.external_id:
+        return customer.external_id
+    return f"email:{(customer.email or '').strip().lower()}"
+
+
+async def ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order: Order) -> str:
+    """The back-office id of the order's customer: linked, found (then linked) or created."""
+    customer = order.customer
+    key = customer_key(customer)
+    row = await ctx.store.fetchone(
+        "SELECT source_id FROM links WHERE connection = ? AND entity = 'customer'"
+        " AND channel_id = ?",
+        (ctx.connection, key),
+    )
+    if row is not None:
+        return str(row["source_id"])
+    email = (customer.email or "").strip() or None
+    account = customer.accounting_id or None
+    found: dict[str, Customer] = {}
+    if email or account:
+        for match in await directory.find_customers(email=email, account_id=account):
+            found.setdefault(match.external_id, match)
+    if len(found) > 1:
+        ids = sorted(found, key=_id_order)
+        raise AmbiguousCustomer(_ambiguity(email, account, ids), ids)
+    if found:
+        (back_office_id,) = found
+        how = "matched"
+    else:
+        back_office_id = await directory.create_customer(_for_back_office(order))
+        how = "created"
+    now = ctx.now()
+    await ctx.store.write(lambda conn: _link(conn, ctx.connection, back_office_id, key, now))
+    log.info(
+        "customer.linked",
+        connection=ctx.connection,
+        order=order.external_id,
+        customer=key,
+        back_office_id=back_office_id,
+        how=how,
+    )
+    return back_office_id
+
+
+def _ambiguity(email: str | None, account: str | None, ids: list[str]) -> str:
+    what = f"customer e-mail {email}" if email else f"customer account {account}"
+    if email and account:
+        what = f"customer e-mail {email} (account {account})"
+    return (
+        f"{what} matches {len(ids)} customers in the back office: {', '.join(ids)}; "
+        "link one by hand"
+    )
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
+
+
+def _for_back_office(order: Order) -> Customer:
+    """The channel's customer as the back office should create it: no channel-side parent
+    id (it means nothing there), the delivery address when the account has none."""
+    customer = order.customer
+    return customer.model_copy(
+        update={
+            "parent_external_id": None,
+            "address": customer.address or order.shipping_address,
+        }
+    )
+
+
+def _link(
+    conn: sqlite3.Connection, connection: str, back_office_id: str, key: str, now: float
+) -> None:
+    # OR IGNORE: a back-office customer already linked to another channel account keeps that
+    # link (links are never overwritten); this order still uses the customer.
+    conn.execute(
+        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES (?, 'customer', ?, ?, ?)",
+        (connection, back_office_id, key, now),
+    )
+
+
+async def ensure_products(ctx: FlowContext, target: OrderTarget, order: Order) -> list[str]:
+    """Create in the back office every SKU of the order it lacks; returns the SKUs created."""
+    lines: dict[str, OrderLine] = {}
+    for number, line in enumerate(order.lines, 1):
+        if not line.sku:
+            raise PermanentError(
+                f"order {order.external_id}: line {number} ({line.title or 'untitled'}) has no "
+                "SKU, so it matches no back-office product; give the item a SKU in the channel"
+            )
+        lines.setdefault(line.sku, line)
+    # A SKU the products flow linked came from the back office; one we created is there too.
+    known: set[str] = set()
+    for entity, column in (("variant", "source_id"), ("sale_product", "channel_id")):
+        rows = await fetch_in(
+            ctx.store,
+            f"SELECT {column} AS sku FROM links WHERE connection = ? AND entity = ?"
+            f" AND {column} IN",
+            (ctx.connection, entity),
+            list(lines),
+        )
+        known |= {row["sku"] for row in rows}
+    created: list[str] = []
+    for sku, line in lines.items():
+        if sku in known or await _exists(ctx, sku):
+            continue
+        try:
+            product_id = await target.create_product(minimal_product(line, sku))
+        except PermanentError:
+            # Another order may have created it a moment ago (the SKU is taken): fine then.
+            if await _exists(ctx, sku):
+                continue
+            raise
+        link = (ctx.connection, product_id, sku, ctx.now())
+        await ctx.store.write(partial(_link_product, link))
+        log.info(
+            "product.created_at_sale",
+            connection=ctx.connection,
+            order=order.external_id,
+            sku=sku,
+            back_office_id=product_id,
+        )
+        created.append(sku)
+    return created
+
+
+def _link_product(row: tuple[str, str, str, float], conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES (?, 'sale_product', ?, ?, ?)",
+        row,
+    )
+
+
+async def _exists(ctx: FlowContext, sku: str) -> bool:
+    product = await ctx.source.get_product(sku)
+    # A look-up may also match by id; only a variant with this SKU counts.
+    return product is not None and any(v.sku == sku for v in product.variants)
+
+
+def minimal_product(line: OrderLine, sku: str) -> Product:
+    """What an order line tells about a product: enough for the back office to sell it."""
+    title = line.title or sku
+    handle = re.sub(r"[^a-z0-9]+", "-", sku.lower()).strip("-") or "item"
+    return Product(
+        external_id=f"sale:{sku}",
+        title=title,
+        handle=handle,
+        variants=(Variant(external_id=sku, sku=sku, title=title, price=line.unit_price),),
+    )
