@@ -10,6 +10,7 @@ completion are written in one transaction. Failures go through the pure retry po
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import socket
@@ -26,7 +27,15 @@ from connectors.base import ChannelConnector, Connector, SourceConnector, System
 from connectors.errors import PermanentError
 from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
-from daemon.flows import FAILURE_HOOKS, HANDLERS, FlowContext, FlowSettings, full, manual
+from daemon.flows import (
+    FAILURE_HOOKS,
+    HANDLERS,
+    FlowContext,
+    FlowSettings,
+    full,
+    manual,
+    write_groups,
+)
 from daemon.queue import Job, JobSpec, LeaseLost, Queue
 from daemon.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
 from daemon.scheduler import Scheduler, ScheduleSettings
@@ -91,6 +100,7 @@ class Actor:
         self.jobs_failed = 0
         self.last_error: str | None = None
         self._stopping = False
+        self._locks: dict[str, anyio.Lock] = {}
         self.log = log.bind(connection=self.name)
         self.scheduler: Scheduler | None = None
 
@@ -284,14 +294,19 @@ class Actor:
             handler = HANDLERS.get(job.kind)
             if handler is None:
                 raise PermanentError(f"unknown job kind {job.kind!r}")
-            commit = await handler(ctx, job)
+            async with contextlib.AsyncExitStack() as held:
+                # Jobs writing the same flow run one at a time, from the read to the commit,
+                # so an older read is never written after a newer one.
+                for group in write_groups(job):
+                    await held.enter_async_context(self._locks.setdefault(group, anyio.Lock()))
+                commit = await handler(ctx, job)
 
-            def finish(conn: sqlite3.Connection) -> None:
-                if commit is not None:
-                    commit(conn)
-                svc.queue.complete_in(conn, job)
+                def finish(conn: sqlite3.Connection) -> None:
+                    if commit is not None:
+                        commit(conn)
+                    svc.queue.complete_in(conn, job)
 
-            await svc.store.write(finish)
+                await svc.store.write(finish)
             self.jobs_done += 1
             jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
         except LeaseLost:

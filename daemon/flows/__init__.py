@@ -33,6 +33,19 @@ HANDLERS: dict[str, Handler] = {
     "audit_gone": audit_gone,
 }
 
+
+def write_groups(job: Job) -> tuple[str, ...]:
+    """The flows whose channel state ``job`` reads and writes, in lock order. Jobs sharing a
+    group run one at a time per connection (parked stock never overwrites a newer pull)."""
+    if job.kind in ("pull", "full", "audit_gone"):
+        return (str(job.payload.get("flow", "")),)
+    if job.kind == "stock_waiting":
+        return ("stock",)
+    if job.kind in ("sync_item", "event", "ghost"):
+        return ("products", "stock")
+    return ()
+
+
 #: (job, decision, error kind, message, now) -> writes for the same transaction, or None.
 FailureHook = Callable[[Job, RetryDecision, str, str, float], Commit | None]
 FAILURE_HOOKS: dict[str, FailureHook] = {"post_order": post_failed}
@@ -45,4 +58,5 @@ __all__ = [
     "FlowSettings",
     "Handler",
     "pull_spec",
+    "write_groups",
 ]

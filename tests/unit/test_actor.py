@@ -91,6 +91,7 @@ def run_with_actor(
             actor = Actor(settings, services)
             with pytest.MonkeyPatch.context() as mp:
                 mp.setitem(flows.HANDLERS, "block", blocking)
+                mp.setitem(flows.HANDLERS, "stock_waiting", blocking)
                 tg.start_soon(actor.run)
                 with anyio.fail_after(20):
                     await body(actor, queue, started, release)
@@ -142,3 +143,24 @@ def test_a_class_that_cannot_spend_is_not_leased(tmp_path: Path) -> None:
         assert started == [(0, "sale")]
 
     run_with_actor(tmp_path, body, source_windows=windows, spend_first=8)
+
+
+def test_jobs_writing_the_same_flow_run_one_at_a_time(tmp_path: Path) -> None:
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        await actor.enqueue(
+            [
+                JobSpec("stock_waiting", 2, {"name": "parked1"}),
+                JobSpec("stock_waiting", 2, {"name": "parked2"}),
+                JobSpec("block", 2, {"name": "other"}),
+            ]
+        )
+        await wait_until(lambda: len(started) == 2)
+        await anyio.sleep(0.3)
+        names = sorted(name for _, name in started)
+        assert names == ["other", "parked1"], "two stock writers must not overlap"
+        release.set()
+        await wait_until(lambda: len(started) == 3)
+
+    run_with_actor(tmp_path, body, workers=4)
