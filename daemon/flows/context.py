@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+
 from connectors.base import ChannelConnector, SourceConnector
 from daemon.clock import Clock
 from daemon.store import Store
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from daemon.queue import Job, Queue
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: A handler's result: the writes that finish the job, run in the same transaction that marks
 #: the job done (so "applied" and "done" can never disagree after a crash).
@@ -45,6 +48,36 @@ class FlowContext:
 
     def now(self) -> float:
         return self.clock.now()
+
+
+#: Batches of one page written at the same time: the remote works on one while we encode the
+#: next. Small, so one connection never floods a channel.
+PARALLEL_BATCHES = 4
+
+
+async def map_batches(
+    items: Sequence[T], size: int, call: Callable[[Sequence[T]], Awaitable[R]]
+) -> list[tuple[Sequence[T], R]]:
+    """``call`` each batch of ``items`` (up to PARALLEL_BATCHES at once); results in order.
+    The first failure cancels the rest and is raised as itself, not as a group."""
+    batches = list(chunks(items, size))
+    results: list[Any] = [None] * len(batches)
+    limiter = anyio.CapacityLimiter(PARALLEL_BATCHES)
+
+    async def one(index: int, batch: Sequence[T]) -> None:
+        async with limiter:
+            results[index] = await call(batch)
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for index, batch in enumerate(batches):
+                tg.start_soon(one, index, batch)
+    except BaseExceptionGroup as group:
+        first: BaseException = group
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return list(zip(batches, results, strict=True))
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

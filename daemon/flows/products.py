@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from connectors.model import Product, WriteResult
 from daemon import synclog
-from daemon.flows.context import Commit, FlowContext, chunks, fetch_in
+from daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
 
 FLOW = "products"
 
@@ -74,8 +74,11 @@ async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> lis
     """Upsert ``(product, hash)`` pairs in the channel's batch size; an outcome per product."""
     outcomes: list[ProductOutcome] = []
     batch_size = ctx.channel.capabilities.product_batch_size
-    for batch in chunks(changed, batch_size):
-        results = await ctx.channel.upsert_products([p for p, _ in batch])
+
+    async def upsert(batch: Sequence[tuple[Product, str]]) -> list[WriteResult]:
+        return await ctx.channel.upsert_products([p for p, _ in batch])
+
+    for batch, results in await map_batches(changed, batch_size, upsert):
         by_id = {r.external_id: r for r in results}
         for product, digest in batch:
             result = by_id.get(product.external_id) or WriteResult(

@@ -38,6 +38,9 @@ class PullFlow:
     apply: Callable[[FlowContext, Sequence[Any]], Awaitable[Commit]]
     list_all: Callable[[FlowContext, ListQuery], Awaitable[Page[Any]]] | None = None
     cursor_kind: Callable[[FlowContext], CursorKind] = lambda ctx: ctx.source.capabilities.cursor
+    #: A flow whose first pass this one's first pass waits for (stock waits for products:
+    #: levels of products not yet on the channel would only be parked and written twice).
+    waits_for: str | None = None
 
 
 async def _fetch_products(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
@@ -67,7 +70,7 @@ async def _list_stock(ctx: FlowContext, query: ListQuery) -> Page[Any]:
 #: Every pulled flow by name. Modules of other flows register theirs here at import.
 PULLS: dict[str, PullFlow] = {
     "products": PullFlow("products", _fetch_products, _apply_products, _list_products),
-    "stock": PullFlow("stock", _fetch_stock, _apply_stock, _list_stock),
+    "stock": PullFlow("stock", _fetch_stock, _apply_stock, _list_stock, waits_for="products"),
 }
 
 
@@ -84,6 +87,8 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
     if kind == "none" or ctx.settings.pull_mode == "audit":
         return await audit.audit_page(ctx, job, flow, pull_spec(flow_name, job.cls))
     cur = await cursors.load(ctx.store, ctx.connection, flow_name)
+    if cur.value is None and not cur.in_pass and await _first_pass_running(ctx, flow.waits_for):
+        return _again_soon(ctx, pull_spec(flow_name, job.cls))
     if cur.in_pass:
         since, after = cur.pass_since, cur.pass_after
     else:
@@ -103,8 +108,47 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         cursors.save(conn, ctx.connection, flow_name, new, now)
         if new.pass_after is None:
             synclog.touch_partial(conn, ctx.connection, now)
+            _wake_waiting(conn, ctx.connection, flow_name, now)
         else:
             ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
+
+    return commit
+
+
+#: How long a first pass waits before it looks again whether the flow it waits for is done.
+WAIT_FOR_FIRST_PASS = 1.0
+
+
+async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
+    """Whether ``flow``'s first pass has not finished yet and its pull is queued or running."""
+    if flow is None:
+        return False
+    row = await ctx.store.fetchone(
+        "SELECT 1 FROM jobs WHERE connection = ? AND kind = 'pull' AND state IN"
+        " ('pending', 'leased') AND json_extract(payload, '$.flow') = ?"
+        " AND NOT EXISTS (SELECT 1 FROM cursors WHERE connection = ? AND flow = ?"
+        " AND value IS NOT NULL) LIMIT 1",
+        (ctx.connection, flow, ctx.connection, flow),
+    )
+    return row is not None
+
+
+def _wake_waiting(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+    """A pass of ``flow`` finished: pulls that wait for it need not wait for their next look."""
+    for name, other in PULLS.items():
+        if other.waits_for == flow:
+            conn.execute(
+                "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
+                " AND kind = 'pull' AND json_extract(payload, '$.flow') = ?",
+                (now, connection, name),
+            )
+
+
+def _again_soon(ctx: FlowContext, spec: JobSpec) -> Commit:
+    later = replace(spec, run_at=ctx.now() + WAIT_FOR_FIRST_PASS)
+
+    def commit(conn: sqlite3.Connection) -> None:
+        ctx.queue.enqueue_in(conn, ctx.connection, later)
 
     return commit
 

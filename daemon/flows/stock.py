@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from connectors.model import StockLevel, WriteResult
 from daemon import synclog
-from daemon.flows.context import Commit, FlowContext, chunks, fetch_in
+from daemon.flows.context import Commit, FlowContext, chunks, fetch_in, map_batches
 
 FLOW = "stock"
 
@@ -64,8 +64,9 @@ async def push_levels(
             outcomes.append(StockOutcome(level, None))
         else:
             to_write.append(level)
-    for batch in chunks(to_write, ctx.channel.capabilities.stock_batch_size):
-        results = {r.external_id: r for r in await ctx.channel.set_stock(batch)}
+    size = ctx.channel.capabilities.stock_batch_size
+    for batch, answers in await map_batches(to_write, size, ctx.channel.set_stock):
+        results = {r.external_id: r for r in answers}
         for level in batch:
             result = results.get(level_id(level)) or WriteResult(
                 external_id=level_id(level), error="the channel did not answer for this level"
