@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-sandbox-key"
@@ -235,3 +237,60 @@ def assert_converged(box: Sandbox) -> dict[str, dict[str, object]]:
     assert not differ, f"{len(differ)} products differ between ERP and shop, e.g. {differ[:5]}"
     assert snap["shop_stock"] == snap["erp_stock"]
     return snap
+
+
+def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run ``sql`` on the daemon's state file (next to ``config``, as write_config puts it),
+    committed; its rows."""
+    conn = sqlite3.connect(config.parent / "state" / "state.db")
+    try:
+        with conn:
+            return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def run_ok(config: Path) -> str:
+    """``syncwright run --until-idle`` must succeed; returns its log (stderr)."""
+    result = run_daemon(config, "--until-idle")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stderr
+
+
+def api(server: Server | str, method: str, path: str, body: object = None, **params: Any) -> Any:
+    """One authenticated call to a sandbox (a Server or its base URL); the decoded JSON."""
+    import httpx
+
+    url = server if isinstance(server, str) else server.url
+    response = httpx.request(
+        method,
+        f"{url}{path}",
+        json=body,
+        params=params or None,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def enqueue(config: Path, *specs: Any, connection: str = "demo") -> list[bool]:
+    """Queue jobs in the state file while no daemon runs; returns which ones merged."""
+    import anyio
+
+    from daemon.clock import SystemClock
+    from daemon.queue import Queue
+    from daemon.store import Store
+
+    async def go() -> list[bool]:
+        store = await Store.open(config.parent / "state" / "state.db")
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(store.serve)
+                results = await Queue(store, SystemClock()).enqueue_many(connection, specs)
+                store.stop_writes()
+        finally:
+            await store.aclose()
+        return [r.merged for r in results]
+
+    return anyio.run(go)

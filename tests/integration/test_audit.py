@@ -3,14 +3,21 @@ deletions inferred only from a listing that completed."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
-from helpers import API_KEY, Sandbox, assert_converged, run_daemon, snapshot, write_config
+from helpers import (
+    API_KEY,
+    Sandbox,
+    api,
+    assert_converged,
+    run_ok,
+    snapshot,
+    state,
+    write_config,
+)
 
 from connectors.base import ListQuery, Page
 from connectors.errors import PermanentError
@@ -21,22 +28,6 @@ from daemon.supervisor import Supervisor
 pytestmark = pytest.mark.slow
 
 
-def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def api(url: str, method: str, path: str, body: object = None) -> Any:
-    response = httpx.request(
-        method, f"{url}{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 def audit_config(tmp_path: Path, box: Sandbox) -> Path:
     config = write_config(tmp_path, box, page_size=5)
     text = config.read_text().replace(
@@ -44,11 +35,6 @@ def audit_config(tmp_path: Path, box: Sandbox) -> Path:
     )
     config.write_text(text)
     return config
-
-
-def run_ok(config: Path) -> None:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def shop_status(box: Sandbox, pid: str) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
-from helpers import API_KEY, Sandbox, Server, _spec, run_daemon, write_config
+from helpers import (
+    Sandbox,
+    _spec,
+    api,
+    enqueue,
+    run_ok,
+    state,
+    write_config,
+)
 
 from connectors.base import OpenGate
 from connectors.model import Customer
@@ -17,23 +23,10 @@ from connectors.sandbox.client import build_erp, build_shop
 from daemon.clock import SystemClock
 from daemon.flows import FlowContext, FlowSettings, customers
 from daemon.flows.settings import settings_spec
-from daemon.queue import JobSpec, Queue
+from daemon.queue import Queue
 from daemon.store import Store
 
 pytestmark = pytest.mark.slow
-
-
-def api(server: Server, method: str, path: str, body: object = None, **params: Any) -> Any:
-    response = httpx.request(
-        method,
-        f"{server.url}{path}",
-        json=body,
-        params=params,
-        headers={"Authorization": f"Bearer {API_KEY}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def config_for(tmp: Path, box: Sandbox, flows: str) -> Path:
@@ -41,36 +34,6 @@ def config_for(tmp: Path, box: Sandbox, flows: str) -> Path:
     text = path.read_text().replace('flows = ["products", "stock"]', f"flows = {flows}")
     path.write_text(text)
     return path
-
-
-def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def enqueue(config: Path, *specs: JobSpec) -> list[bool]:
-    """Queue jobs in the state file while no daemon runs; returns which ones merged."""
-
-    async def go() -> list[bool]:
-        store = await Store.open(config.parent / "state" / "state.db")
-        try:
-            async with anyio.create_task_group() as tg:
-                await tg.start(store.serve)
-                results = await Queue(store, SystemClock()).enqueue_many("demo", specs)
-                store.stop_writes()
-        finally:
-            await store.aclose()
-        return [r.merged for r in results]
-
-    return anyio.run(go)
-
-
-def run_ok(config: Path) -> None:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def shop_customer(box: Sandbox, shop_id: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -18,18 +17,11 @@ from helpers import (
     run_daemon,
     snapshot,
     start_daemon,
+    state,
     write_config,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def shop_stats(box: Sandbox) -> dict[str, object]:

@@ -2,64 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-import anyio
-import httpx
 import pytest
-from helpers import API_KEY, Sandbox, Server, assert_converged, run_daemon, write_config
+from helpers import (
+    Sandbox,
+    api,
+    assert_converged,
+    enqueue,
+    run_ok,
+    state,
+    write_config,
+)
 
-from daemon.clock import SystemClock
 from daemon.flows.events import event_spec
-from daemon.queue import JobSpec, Queue
-from daemon.store import Store
 
 pytestmark = pytest.mark.slow
-
-
-def api(server: Server, method: str, path: str, body: object = None, **params: Any) -> Any:
-    response = httpx.request(
-        method,
-        f"{server.url}{path}",
-        json=body,
-        params=params,
-        headers={"Authorization": f"Bearer {API_KEY}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()
-
-
-def state(config: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def enqueue(config: Path, *specs: JobSpec) -> list[bool]:
-    """Queue jobs in the state file while no daemon runs; returns which ones merged."""
-
-    async def go() -> list[bool]:
-        store = await Store.open(config.parent / "state" / "state.db")
-        try:
-            async with anyio.create_task_group() as tg:
-                await tg.start(store.serve)
-                results = await Queue(store, SystemClock()).enqueue_many("demo", specs)
-                store.stop_writes()
-        finally:
-            await store.aclose()
-        return [r.merged for r in results]
-
-    return anyio.run(go)
-
-
-def run_ok(config: Path) -> None:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def reset(box: Sandbox) -> None:

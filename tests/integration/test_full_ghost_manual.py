@@ -5,7 +5,6 @@ operator request is made the way the control socket will make it)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 from helpers import (
     API_KEY,
     ROOT,
     Sandbox,
+    api,
     assert_converged,
     daemon_env,
-    run_daemon,
+    run_ok,
+    state,
     write_config,
 )
 
@@ -40,25 +40,7 @@ def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNCWRIGHT_TEST_KEY", API_KEY)  # for the in-process daemon
 
 
-def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    """Run ``sql`` on the state file (committed); its rows."""
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        with conn:
-            return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 change = state
-
-
-def api(url: str, method: str, path: str, body: object = None) -> Any:
-    response = httpx.request(
-        method, f"{url}{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def calls(url: str) -> dict[str, int]:
@@ -69,12 +51,6 @@ def calls(url: str) -> dict[str, int]:
 def writes(box: Sandbox) -> tuple[int, int]:
     stats = api(box.shop.url, "GET", "/admin/stats")
     return stats["product_writes"], stats["stock_writes"]
-
-
-def run_ok(config: Path) -> str:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stderr
 
 
 def operator(config: Path, request: Callable[[Actor], Awaitable[object]]) -> None:

@@ -17,7 +17,15 @@ import anyio
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import API_KEY, Sandbox, daemon_cmd, daemon_env, run_daemon, write_config
+from helpers import (
+    API_KEY,
+    Sandbox,
+    daemon_cmd,
+    daemon_env,
+    run_ok,
+    state,
+    write_config,
+)
 
 from connectors.base import Capabilities, OpenGate, SystemSpec
 from connectors.sandbox.client import build_erp, build_shop
@@ -37,14 +45,6 @@ def orders_config(tmp_path: Path, box: Sandbox, extra: str = "") -> Path:
     text = path.read_text().replace('flows = ["products", "stock"]', 'flows = ["orders"]')
     path.write_text(text)
     return path
-
-
-def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def call(url: str, method: str = "GET", body: object = None, **params: object) -> Any:
@@ -86,12 +86,6 @@ def place(box: Sandbox, email_address: str, lines: list[dict[str, Any]], **extra
 
 def line(sku: str | None, quantity: int = 1, price: str = "19.90") -> dict[str, Any]:
     return {"sku": sku, "quantity": quantity, "unit_price": price, "title": f"Item {sku}"}
-
-
-def run_ok(config: Path) -> str:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stderr
 
 
 def test_an_order_arrives_once_with_its_customer_products_amendment_and_shipment(

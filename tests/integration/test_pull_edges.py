@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from helpers import API_KEY, Sandbox, assert_converged, run_daemon, write_config
+from helpers import API_KEY, Sandbox, api, assert_converged, run_ok, write_config
 
 from connectors.base import ChangeQuery, Page
 from connectors.sandbox.client_erp import SandboxErp
@@ -19,19 +19,6 @@ from daemon.config import load_config
 from daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
-
-
-def api(url: str, method: str, path: str, body: object = None) -> Any:
-    response = httpx.request(
-        method, f"{url}{path}", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
-    )
-    response.raise_for_status()
-    return response.json()
-
-
-def run_ok(config: Path) -> None:
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def writes(box: Sandbox) -> tuple[int, int]:
