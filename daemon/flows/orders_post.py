@@ -29,6 +29,7 @@ from connectors.base import AlreadyPosted, OrderTarget
 from connectors.model import Order, canonical_json
 from daemon.flows import sale
 from daemon.flows.context import FlowContext, fetch_in
+from daemon.flows.links import keep_link
 
 log = structlog.get_logger("syncwright.orders")
 
@@ -104,11 +105,7 @@ def _link_order(
     digest: str | None,
     now: float,
 ) -> None:
-    conn.execute(
-        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
-        " VALUES (?, 'order', ?, ?, ?)",
-        (ctx.connection, erp_id, order.external_id, now),
-    )
+    keep_link(conn, ctx.connection, "order", erp_id, order.external_id, now)
     _save_posted(conn, ctx.connection, order, digest, now)
 
 
@@ -181,11 +178,7 @@ async def add_new_shipments(
 
 
 def _link_shipment(row: tuple[str, str, str, float], conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
-        " VALUES (?, 'shipment', ?, ?, ?)",
-        row,
-    )
+    keep_link(conn, row[0], "shipment", row[1], row[2], row[3])
 
 
 def shipment_key(order: Order, shipment_id: str) -> str:

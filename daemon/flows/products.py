@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from connectors.model import Product, WriteResult
 from daemon import synclog
 from daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
+from daemon.flows.links import keep_link
 
 FLOW = "products"
 
@@ -130,16 +131,8 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
             for variant in out.product.variants:
                 if variant.sku is None:
                     continue
-                inserted = conn.execute(
-                    "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id,"
-                    " created_at) VALUES (?, 'variant', ?, ?, ?)",
-                    (
-                        ctx.connection,
-                        variant.sku,
-                        f"{out.result.remote_id or pid}:{variant.sku}",
-                        now,
-                    ),
-                ).rowcount
+                remote = f"{out.result.remote_id or pid}:{variant.sku}"
+                inserted = keep_link(conn, ctx.connection, "variant", variant.sku, remote, now)
                 if inserted:
                     new_skus.append(variant.sku)
         synclog.resolve(conn, ctx.connection, FLOW, ok_ids)

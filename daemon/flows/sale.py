@@ -26,6 +26,7 @@ from connectors.base import CustomerDirectory, OrderTarget
 from connectors.errors import PermanentError
 from connectors.model import Customer, Order, OrderLine, Product, Variant
 from daemon.flows.context import FlowContext, fetch_in
+from daemon.flows.links import keep_link
 
 log = structlog.get_logger("syncwright.sale")
 
@@ -115,11 +116,7 @@ def _link(
 ) -> None:
     # OR IGNORE: a back-office customer already linked to another channel account keeps that
     # link (links are never overwritten); this order still uses the customer.
-    conn.execute(
-        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
-        " VALUES (?, 'customer', ?, ?, ?)",
-        (connection, back_office_id, key, now),
-    )
+    keep_link(conn, connection, "customer", back_office_id, key, now)
 
 
 async def ensure_products(ctx: FlowContext, target: OrderTarget, order: Order) -> list[str]:
@@ -168,11 +165,7 @@ async def ensure_products(ctx: FlowContext, target: OrderTarget, order: Order) -
 
 
 def _link_product(row: tuple[str, str, str, float], conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
-        " VALUES (?, 'sale_product', ?, ?, ?)",
-        row,
-    )
+    keep_link(conn, row[0], "sale_product", row[1], row[2], row[3])
 
 
 async def _exists(ctx: FlowContext, sku: str) -> bool:
