@@ -12,6 +12,10 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STATE = 0, 1, 2, 3
 
@@ -119,8 +123,48 @@ def check_config(path: Path) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     print(config.summary())
+    rotations = ghost_rotations(config)
+    if rotations:
+        print("\nGhost sweep rotation (links in the state file / batch x interval):")
+        print("\n".join(rotations))
     print(f"\n{path}: OK")
     return EXIT_OK
+
+
+def ghost_rotations(config: Config) -> list[str]:
+    """How long one full ghost-sweep rotation takes per connection at the current settings,
+    counting the links in the state file (read-only; nothing when there is none yet)."""
+    import sqlite3
+
+    from daemon.durations import format_duration
+    from daemon.flows.ghost import rotation_seconds
+
+    state = config.daemon.state_file
+    if not state.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
+        try:
+            counts = dict(
+                conn.execute(
+                    "SELECT connection, count(*) FROM links WHERE entity = 'product'"
+                    " GROUP BY connection"
+                ).fetchall()
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    lines = []
+    for name, conn_cfg in config.connections.items():
+        links, schedule = counts.get(name, 0), conn_cfg.schedule
+        seconds = rotation_seconds(links, schedule.ghost_batch, schedule.ghost_interval)
+        lines.append(
+            f"  {name}: {links} links / {schedule.ghost_batch} every "
+            f"{format_duration(schedule.ghost_interval)} -> every item re-verified within "
+            f"{format_duration(seconds) if seconds else 'n/a'}"
+        )
+    return lines
 
 
 def forget(path: Path, connection: str, *, force: bool = False) -> int:

@@ -89,3 +89,37 @@ def test_newer_state_file_is_refused_with_exit_3(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "schema version 999" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_config_shows_the_ghost_rotation_from_the_state_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    from daemon.store.migrations import MIGRATIONS, _statements
+
+    state = tmp_path / "state.db"
+    conn = sqlite3.connect(state)
+    for migration in MIGRATIONS:
+        for statement in _statements(migration):
+            conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES ('demo', 'product', ?, ?, 0)",
+        [(str(i), f"c{i}") for i in range(25)],
+    )
+    conn.commit()
+    conn.close()
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[daemon]\nstate_file = "{state}"\n'
+        '[systems.erp]\nkind = "sandbox-erp"\nurl = "http://127.0.0.1:9"\n'
+        'credentials = { api_key = { file = "key" } }\n'
+        '[systems.shop]\nkind = "sandbox-shop"\nurl = "http://127.0.0.1:10"\n'
+        'credentials = { api_key = { file = "key" } }\n'
+        '[connections.demo]\nsource = "erp"\nchannel = "shop"\nflows = ["products"]\n'
+        '[connections.demo.schedule]\nghost_interval = "2h"\nghost_batch = 10\n'
+    )
+    (tmp_path / "key").write_text("k3y-value\n")
+    result = cli("check-config", str(path))
+    assert result.returncode == 0, result.stderr
+    # 25 links, 10 every 2 h: three sweeps, 6 h for a whole rotation.
+    assert "demo: 25 links / 10 every 2h -> every item re-verified within 6h" in result.stdout
