@@ -70,6 +70,22 @@ def change_filter(
     return " AND ".join(conditions), args
 
 
+def search_filter(
+    email: str | None, account_id: str | None, *, email_sql: str = "email = ?"
+) -> tuple[str | None, list[Any]]:
+    """``email matches OR accounting_id = account_id`` as SQL and its arguments, for the ones
+    given; the SQL is None when neither is. ``email_sql`` says how the e-mail is compared."""
+    conditions: list[str] = []
+    args: list[Any] = []
+    if email is not None:
+        conditions.append(email_sql)
+        args.append(email.strip())
+    if account_id is not None:
+        conditions.append("accounting_id = ?")
+        args.append(account_id)
+    return (" OR ".join(conditions) if conditions else None), args
+
+
 def json_page(rows: Sequence[Any], limit: int, *, by_time: bool) -> Page:
     """Rows of (id, modified_at, json) fetched with ``limit + 1``: the page and its next key."""
     return cut(rows, limit, by_time=by_time, item=lambda row: str(row[2]))

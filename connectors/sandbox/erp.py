@@ -33,22 +33,21 @@ from connectors.sandbox.erp_customers import ErpCustomersApi
 from connectors.sandbox.erp_orders import ErpOrdersApi
 from connectors.sandbox.erp_store import ErpStore
 from connectors.sandbox.generator import ChangeGenerator
-from connectors.sandbox.serving import serve_asgi
+from connectors.sandbox.serving import serve_with_generator
 from connectors.sandbox.settings import ErpSettings
 from connectors.sandbox.web import (
     DbWorker,
     Guard,
     HttpError,
-    RateLimiter,
-    after_param,
-    int_param,
+    change_args,
+    found,
     json_response,
-    limit_param,
     list_param,
+    listing_args,
     make_app,
     page_response,
+    rate_limiter,
     raw_response,
-    token_param,
 )
 
 
@@ -87,33 +86,19 @@ class ErpApi:
         ]
 
     async def product_changes(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.changed_products,
-            token_param(request, "since"),
-            after_param(request),
-            limit_param(request),
-        )
+        items, after = await self._db.run(self._store.changed_products, *change_args(request))
         return page_response(items, after)
 
     async def stock_changes(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.changed_stock,
-            token_param(request, "since"),
-            after_param(request),
-            limit_param(request),
-        )
+        items, after = await self._db.run(self._store.changed_stock, *change_args(request))
         return page_response(items, after)
 
     async def products(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.list_products, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._store.list_products, *listing_args(request))
         return page_response(items, after)
 
     async def stock(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.list_stock, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._store.list_stock, *listing_args(request))
         return page_response(items, after)
 
     async def settings(self, request: Request) -> Response:
@@ -122,16 +107,12 @@ class ErpApi:
     async def product(self, request: Request) -> Response:
         product_id = request.path_params["id"]
         product = await self._db.run(self._store.get_product, product_id)
-        if product is None:
-            raise HttpError(404, f"no product with id {product_id}")
-        return raw_response(product)
+        return raw_response(found(product, f"no product with id {product_id}"))
 
     async def product_by_sku(self, request: Request) -> Response:
         sku = request.path_params["sku"]
         product = await self._db.run(self._store.product_by_sku, sku)
-        if product is None:
-            raise HttpError(404, f"no product has a variant with SKU {sku!r}")
-        return raw_response(product)
+        return raw_response(found(product, f"no product has a variant with SKU {sku!r}"))
 
     async def stock_by_sku(self, request: Request) -> Response:
         skus = list_param(request, "skus")
@@ -158,18 +139,19 @@ async def serve_erp(
     db = DbWorker()
     store = await db.run(ErpStore.open, settings)
     try:
-        limiter = (
-            RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
-        )
+        limiter = rate_limiter(settings.rate_limit_per_minute)
         guard = Guard(settings.api_key, limiter)
         generator = ChangeGenerator(store, db, rate=settings.change_rate, seed=settings.seed)
         app = build_erp_app(store, db, guard, generator)
-        async with anyio.create_task_group() as group:
-            group.start_soon(generator.run, name="sandbox-erp change generator")
-            url = await group.start(
-                serve_asgi, app, settings.host, settings.port, name="sandbox-erp http"
-            )
-            task_status.started(url)
+        await serve_with_generator(
+            app,
+            generator.run,
+            settings.host,
+            settings.port,
+            name="sandbox-erp http",
+            generator_name="sandbox-erp change generator",
+            task_status=task_status,
+        )
     finally:
         with anyio.CancelScope(shield=True):
             await db.run(store.close)

@@ -29,6 +29,7 @@ from connectors.sandbox.web import (
     page_response,
     raw_response,
     read_json,
+    set_clock,
 )
 
 PRODUCT_FIELDS = ("title", "handle", "status", "restock_date", "custom")
@@ -125,11 +126,7 @@ class ErpAdmin:
         return json_response(await self._db.run(self._store.set_settings, changes))
 
     async def clock(self, request: Request) -> Response:
-        offset = json_object(await read_json(request)).get("offset_seconds")
-        if not isinstance(offset, int | float) or isinstance(offset, bool):
-            raise HttpError(400, "'offset_seconds' must be a number")
-        await self._db.run(self._store.set_clock_offset, float(offset))
-        return json_response({"offset_seconds": offset, "now": self._store.clock.token()})
+        return await set_clock(request, self._db, self._store.set_clock_offset, self._store.clock)
 
     async def generator(self, request: Request) -> Response:
         rate = json_object(await read_json(request)).get("rate")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from connectors.sandbox.db import Page, change_filter, json_page, transaction
+from connectors.sandbox.db import Page, change_filter, json_page, search_filter, transaction
 from connectors.sandbox.erp_schema import CUSTOMER
 from connectors.sandbox.refusals import Conflict, Invalid, NotFound
 from connectors.sandbox.timestamps import SkewedClock
@@ -37,18 +37,10 @@ class CustomerStore:
 
     def search(self, email: str | None, account_id: str | None) -> list[str]:
         """Every customer whose e-mail matches (ignoring case) or whose accounting id does."""
-        conditions, args = [], []
-        if email is not None:
-            conditions.append("email = ? COLLATE NOCASE")
-            args.append(email.strip())
-        if account_id is not None:
-            conditions.append("accounting_id = ?")
-            args.append(account_id)
-        if not conditions:
+        where, args = search_filter(email, account_id, email_sql="email = ? COLLATE NOCASE")
+        if where is None:
             return []
-        rows = self._conn.execute(
-            f"{CUSTOMER} WHERE {' OR '.join(conditions)} ORDER BY id", args
-        ).fetchall()
+        rows = self._conn.execute(f"{CUSTOMER} WHERE {where} ORDER BY id", args).fetchall()
         return [row[2] for row in rows]
 
     def get(self, customer_id: int) -> str | None:

@@ -30,15 +30,14 @@ from connectors.sandbox.erp_customer_store import CustomerStore
 from connectors.sandbox.web import (
     DbWorker,
     Guard,
-    HttpError,
-    after_param,
-    int_param,
+    change_args,
+    found,
     json_object,
-    limit_param,
+    listing_args,
     page_response,
     raw_response,
     read_json,
-    token_param,
+    search_params,
 )
 
 
@@ -85,33 +84,21 @@ class ErpCustomersApi:
         ]
 
     async def changes(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.changed,
-            token_param(request, "since"),
-            after_param(request),
-            limit_param(request),
-        )
+        items, after = await self._db.run(self._store.changed, *change_args(request))
         return page_response(items, after)
 
     async def listing(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.listing, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._store.listing, *listing_args(request))
         return page_response(items, after)
 
     async def search(self, request: Request) -> Response:
-        email = request.query_params.get("email") or None
-        account_id = request.query_params.get("account_id") or None
-        if email is None and account_id is None:
-            raise HttpError(400, "give 'email' or 'account_id' (or both)")
+        email, account_id = search_params(request)
         return page_response(await self._db.run(self._store.search, email, account_id), None)
 
     async def one(self, request: Request) -> Response:
         customer_id = request.path_params["id"]
         customer = await self._db.run(self._store.get, customer_id)
-        if customer is None:
-            raise HttpError(404, f"no customer with id {customer_id}")
-        return raw_response(customer)
+        return raw_response(found(customer, f"no customer with id {customer_id}"))
 
     async def create(self, request: Request) -> Response:
         return await self._create(request, strict=True)

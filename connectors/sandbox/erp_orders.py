@@ -36,9 +36,9 @@ from connectors.sandbox.web import (
     DbWorker,
     Guard,
     HttpError,
-    int_param,
+    found,
     json_object,
-    limit_param,
+    listing_args,
     page_response,
     raw_response,
     read_json,
@@ -101,24 +101,18 @@ class ErpOrdersApi:
         return raw_response(created, 201)
 
     async def listing(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._orders.listing, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._orders.listing, *listing_args(request))
         return page_response(items, after)
 
     async def by_ref(self, request: Request) -> Response:
         ref = request.path_params["ref"]
         order = await self._db.run(self._orders.by_ref, ref)
-        if order is None:
-            raise HttpError(404, f"no order has channel reference {ref!r}")
-        return raw_response(order)
+        return raw_response(found(order, f"no order has channel reference {ref!r}"))
 
     async def one(self, request: Request) -> Response:
         order_id = request.path_params["id"]
         order = await self._db.run(self._orders.get, order_id)
-        if order is None:
-            raise HttpError(404, f"no order with id {order_id}")
-        return raw_response(order)
+        return raw_response(found(order, f"no order with id {order_id}"))
 
     async def amend(self, request: Request) -> Response:
         changes = _amendment(json_object(await read_json(request)))
@@ -134,11 +128,7 @@ class ErpOrdersApi:
         shipment = {
             "external_id": external_id,
             "lines": inputs.shipment_lines(body.get("lines", [])),
-            "carrier": inputs.text(body.get("carrier", ""), "carrier"),
-            "tracking": inputs.text(body.get("tracking", ""), "tracking"),
-            "shipped_at": None
-            if body.get("shipped_at") is None
-            else inputs.timestamp(body["shipped_at"], "shipped_at"),
+            **inputs.shipment_details(body),
         }
         order, added = await self._db.run(
             self._orders.add_shipment, request.path_params["id"], shipment

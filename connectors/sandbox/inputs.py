@@ -173,6 +173,17 @@ def shipment_lines(value: Any) -> list[list[Any]]:
     return pairs
 
 
+def shipment_details(body: Json) -> Json:
+    """A shipment's ``carrier`` and ``tracking`` (default "") and ``shipped_at`` (or None)."""
+    return {
+        "carrier": text(body.get("carrier", ""), "carrier"),
+        "tracking": text(body.get("tracking", ""), "tracking"),
+        "shipped_at": None
+        if body.get("shipped_at") is None
+        else timestamp(body["shipped_at"], "shipped_at"),
+    }
+
+
 def status(value: Any) -> str:
     if value not in ORDER_STATUSES:
         raise invalid(f"'status' must be one of {list(ORDER_STATUSES)}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Generator
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
 
 import anyio
 import uvicorn
@@ -89,3 +90,20 @@ async def serve_asgi(
             task_status.started(url_of(sock))
     finally:
         sock.close()
+
+
+async def serve_with_generator(
+    app: ASGIApp,
+    generator: Callable[[], Coroutine[Any, Any, None]],
+    host: str,
+    port: int,
+    *,
+    name: str,
+    generator_name: str,
+    task_status: TaskStatus[str],
+) -> None:
+    """Serve ``app`` (task ``name``) beside its change generator until cancelled."""
+    async with anyio.create_task_group() as group:
+        group.start_soon(generator, name=generator_name)
+        url = await group.start(serve_asgi, app, host, port, name=name)
+        task_status.started(url)

@@ -37,7 +37,7 @@ from starlette.routing import Route
 from connectors.model import Product
 from connectors.sandbox import inputs
 from connectors.sandbox.generator import RateGenerator
-from connectors.sandbox.serving import serve_asgi
+from connectors.sandbox.serving import serve_with_generator
 from connectors.sandbox.settings import ShopSettings
 from connectors.sandbox.shop_customers import ShopCustomersApi
 from connectors.sandbox.shop_orders import ShopOrdersApi
@@ -46,14 +46,14 @@ from connectors.sandbox.web import (
     DbWorker,
     Guard,
     HttpError,
-    RateLimiter,
-    int_param,
     json_object,
     json_response,
-    limit_param,
     list_param,
+    listing_args,
     make_app,
+    rate_limiter,
     read_json,
+    set_clock,
 )
 
 PRODUCT_BATCH = 100
@@ -179,18 +179,14 @@ class ShopApi:
         if external_ids is not None:
             found = await self._db.run(self._store.products_by_external_id, external_ids)
             return json_response({"items": found})
-        items, after = await self._db.run(
-            self._store.list_products, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._store.list_products, *listing_args(request))
         return json_response({"items": items, "next": after})
 
     async def inventory(self, request: Request) -> Response:
         skus = list_param(request, "skus")
         if skus is not None:
             return json_response({"items": await self._db.run(self._store.inventory_by_sku, skus)})
-        items, after = await self._db.run(
-            self._store.list_inventory, int_param(request, "after_id", 0), limit_param(request)
-        )
+        items, after = await self._db.run(self._store.list_inventory, *listing_args(request))
         return json_response({"items": items, "next": after})
 
     async def price_lists(self, request: Request) -> Response:
@@ -205,11 +201,7 @@ class ShopApi:
         return json_response(await self._db.run(self._store.set_settings, currency))
 
     async def clock(self, request: Request) -> Response:
-        offset = json_object(await read_json(request)).get("offset_seconds")
-        if not isinstance(offset, int | float) or isinstance(offset, bool):
-            raise HttpError(400, "'offset_seconds' must be a number")
-        await self._db.run(self._store.set_clock_offset, float(offset))
-        return json_response({"offset_seconds": offset, "now": self._store.clock.token()})
+        return await set_clock(request, self._db, self._store.set_clock_offset, self._store.clock)
 
     async def generator(self, request: Request) -> Response:
         rate = json_object(await read_json(request)).get("rate")
@@ -273,19 +265,20 @@ async def serve_shop(
     db = DbWorker()
     store = await db.run(ShopStore.open, settings.db_path, settings.locations, settings.currency)
     try:
-        limiter = (
-            RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
-        )
+        limiter = rate_limiter(settings.rate_limit_per_minute)
         generator = RateGenerator(
             store.random_orders, db, rate=settings.order_rate, seed=settings.seed
         )
         app = build_shop_app(store, db, Guard(settings.api_key, limiter), generator)
-        async with anyio.create_task_group() as group:
-            group.start_soon(generator.run, name="sandbox-shop order generator")
-            url = await group.start(
-                serve_asgi, app, settings.host, settings.port, name="sandbox-shop http"
-            )
-            task_status.started(url)
+        await serve_with_generator(
+            app,
+            generator.run,
+            settings.host,
+            settings.port,
+            name="sandbox-shop http",
+            generator_name="sandbox-shop order generator",
+            task_status=task_status,
+        )
     finally:
         with anyio.CancelScope(shield=True):
             await db.run(store.close)

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
-from connectors.sandbox.db import change_filter, cut, transaction
+from connectors.sandbox.db import change_filter, cut, search_filter, transaction
 from connectors.sandbox.refusals import Conflict, Invalid, NotFound
 from connectors.sandbox.timestamps import SkewedClock
 
@@ -52,18 +52,11 @@ class ShopCustomers:
         return cut(rows, limit, by_time=True, item=_customer_json, public_id=customer_id)
 
     def search(self, email: str | None, account_id: str | None) -> list[Json]:
-        conditions, args = [], []
-        if email is not None:
-            conditions.append("email = ?")  # the column's NOCASE collation applies
-            args.append(email.strip())
-        if account_id is not None:
-            conditions.append("accounting_id = ?")
-            args.append(account_id)
-        if not conditions:
+        # Plain "email = ?": the e-mail column's NOCASE collation applies.
+        where, args = search_filter(email, account_id)
+        if where is None:
             return []
-        rows = self._conn.execute(
-            f"{CUSTOMER} WHERE {' OR '.join(conditions)} ORDER BY id", args
-        ).fetchall()
+        rows = self._conn.execute(f"{CUSTOMER} WHERE {where} ORDER BY id", args).fetchall()
         return [_customer_json(row) for row in rows]
 
     def get(self, row_id: int) -> Json | None:

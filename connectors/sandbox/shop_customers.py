@@ -27,14 +27,13 @@ from connectors.sandbox.shop_customer_store import ShopCustomers
 from connectors.sandbox.web import (
     DbWorker,
     Guard,
-    HttpError,
-    after_param,
+    change_args,
+    found,
     json_object,
     json_response,
-    limit_param,
     read_json,
     row_id,
-    token_param,
+    search_params,
 )
 
 PREFIX = "sc_"
@@ -76,28 +75,18 @@ class ShopCustomersApi:
         ]
 
     async def changes(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._store.changed,
-            token_param(request, "since"),
-            after_param(request, PREFIX),
-            limit_param(request),
-        )
+        items, after = await self._db.run(self._store.changed, *change_args(request, PREFIX))
         return json_response({"items": items, "next": after})
 
     async def search(self, request: Request) -> Response:
-        email = request.query_params.get("email") or None
-        account_id = request.query_params.get("account_id") or None
-        if email is None and account_id is None:
-            raise HttpError(400, "give 'email' or 'account_id' (or both)")
+        email, account_id = search_params(request)
         found = await self._db.run(self._store.search, email, account_id)
         return json_response({"items": found, "next": None})
 
     async def one(self, request: Request) -> Response:
         key = row_id(request.path_params["id"], "id", PREFIX)
         customer = await self._db.run(self._store.get, key)
-        if customer is None:
-            raise HttpError(404, f"no customer {PREFIX}{key}")
-        return json_response(customer)
+        return json_response(found(customer, f"no customer {PREFIX}{key}"))
 
     async def create(self, request: Request) -> Response:
         body = json_object(await read_json(request))

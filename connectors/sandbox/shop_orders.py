@@ -37,15 +37,14 @@ from connectors.sandbox.shop_store import ShopStore
 from connectors.sandbox.web import (
     DbWorker,
     Guard,
-    HttpError,
-    after_param,
+    change_args,
+    found,
     id_param,
     json_object,
     json_response,
     limit_param,
     read_json,
     row_id,
-    token_param,
 )
 
 PREFIX = "so_"
@@ -76,12 +75,7 @@ class ShopOrdersApi:
         ]
 
     async def changes(self, request: Request) -> Response:
-        items, after = await self._db.run(
-            self._orders.changed,
-            token_param(request, "since"),
-            after_param(request, PREFIX),
-            limit_param(request),
-        )
+        items, after = await self._db.run(self._orders.changed, *change_args(request, PREFIX))
         return json_response({"items": items, "next": after})
 
     async def listing(self, request: Request) -> Response:
@@ -93,9 +87,7 @@ class ShopOrdersApi:
     async def one(self, request: Request) -> Response:
         key = row_id(request.path_params["id"], "id", PREFIX)
         order = await self._db.run(self._orders.get, key)
-        if order is None:
-            raise HttpError(404, f"no order {PREFIX}{key}")
-        return json_response(order)
+        return json_response(found(order, f"no order {PREFIX}{key}"))
 
     async def place(self, request: Request) -> Response:
         spec = _placement(json_object(await read_json(request)))
@@ -123,11 +115,7 @@ class ShopOrdersApi:
         body = json_object(await read_json(request))
         shipment = {
             "lines": inputs.shipment_lines(body.get("lines")),
-            "carrier": inputs.text(body.get("carrier", ""), "carrier"),
-            "tracking": inputs.text(body.get("tracking", ""), "tracking"),
-            "shipped_at": None
-            if body.get("shipped_at") is None
-            else inputs.timestamp(body["shipped_at"], "shipped_at"),
+            **inputs.shipment_details(body),
         }
         if not shipment["lines"]:
             raise inputs.invalid("a shipment needs at least one line")

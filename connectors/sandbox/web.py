@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.sandbox.refusals import Refused
-from connectors.sandbox.timestamps import parse_token
+from connectors.sandbox.timestamps import SkewedClock, parse_token
 
 MAX_PAGE = 1000
 T = TypeVar("T")
@@ -257,3 +257,47 @@ def after_param(request: Request, prefix: str = "") -> tuple[str, int] | None:
     if modified is None or raw_id is None:
         return None
     return modified, row_id(raw_id, "after_id", prefix)
+
+
+def change_args(
+    request: Request, prefix: str = ""
+) -> tuple[str | None, tuple[str, int] | None, int]:
+    """``(since, after, limit)`` of a change-page request, checked in that order."""
+    return token_param(request, "since"), after_param(request, prefix), limit_param(request)
+
+
+def listing_args(request: Request) -> tuple[int | None, int]:
+    """``(after_id, limit)`` of a listing-by-id request (``after_id`` an integer, default 0)."""
+    return int_param(request, "after_id", 0), limit_param(request)
+
+
+def search_params(request: Request) -> tuple[str | None, str | None]:
+    """``(email, account_id)`` of a customer search; at least one must be given."""
+    email = request.query_params.get("email") or None
+    account_id = request.query_params.get("account_id") or None
+    if email is None and account_id is None:
+        raise HttpError(400, "give 'email' or 'account_id' (or both)")
+    return email, account_id
+
+
+def found(value: T | None, message: str) -> T:
+    """``value``, or a 404 with ``message`` when the store found nothing."""
+    if value is None:
+        raise HttpError(404, message)
+    return value
+
+
+async def set_clock(
+    request: Request, db: DbWorker, set_offset: Callable[[float], None], clock: SkewedClock
+) -> Response:
+    """``POST /admin/clock {"offset_seconds"}``: skew the store's clock, answer with its time."""
+    offset = json_object(await read_json(request)).get("offset_seconds")
+    if not isinstance(offset, int | float) or isinstance(offset, bool):
+        raise HttpError(400, "'offset_seconds' must be a number")
+    await db.run(set_offset, float(offset))
+    return json_response({"offset_seconds": offset, "now": clock.token()})
+
+
+def rate_limiter(per_minute: int) -> RateLimiter | None:
+    """A limiter of ``per_minute`` requests, or None when 0 turns the limit off."""
+    return RateLimiter(per_minute) if per_minute else None
