@@ -180,29 +180,29 @@ def _spec(name: str, kind: str, url: str) -> object:
     return SystemSpec(name=name, kind=kind, settings={"url": url}, secrets={"api_key": API_KEY})
 
 
+async def _all(list_page: Any) -> list[Any]:
+    """Every item of a connector's full listing, page by page."""
+    from connectors.base import ListQuery
+
+    items: list[Any] = []
+    after: str | None = None
+    while True:
+        page = await list_page(ListQuery(after=after, limit=1000))
+        items += page.items
+        if page.complete or not page.items:
+            return items
+        after = page.last_key[1] if page.last_key else None
+
+
 async def _snapshot(box: Sandbox) -> dict[str, dict[str, object]]:
-    from connectors.base import ListQuery, OpenGate
+    from connectors.base import OpenGate
     from connectors.sandbox.client import build_erp, build_shop
 
     erp = build_erp(_spec("erp", "sandbox-erp", box.erp.url), OpenGate())  # type: ignore[arg-type]
     shop = build_shop(_spec("shop", "sandbox-shop", box.shop.url), OpenGate())  # type: ignore[arg-type]
     try:
-        products: dict[str, object] = {}
-        after: str | None = None
-        while True:
-            page = await erp.list_products(ListQuery(after=after, limit=1000))
-            products.update({p.external_id: p.content_hash() for p in page.items})
-            if page.complete or not page.items:
-                break
-            after = page.last_key[1] if page.last_key else None
-        stock: dict[str, object] = {}
-        after = None
-        while True:
-            spage = await erp.list_stock(ListQuery(after=after, limit=1000))
-            stock.update({f"{s.sku}|{s.location}": s.quantity for s in spage.items})
-            if spage.complete or not spage.items:
-                break
-            after = spage.last_key[1] if spage.last_key else None
+        products = {p.external_id: p.content_hash() for p in await _all(erp.list_products)}
+        stock = {f"{s.sku}|{s.location}": s.quantity for s in await _all(erp.list_stock)}
         shop_products = {
             k: p.content_hash() for k, p in (await shop.read_products(list(products))).items()
         }
