@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from decimal import Decimal
@@ -69,13 +70,23 @@ def prepare() -> Path:
         ids = _bootstrap(server.url)
     finally:
         server.stop()
-    for suffix in ("-wal", "-shm"):
-        (building / "db" / f"{DB}.sqlite{suffix}").unlink(missing_ok=True)
+    checkpoint(building / "db" / f"{DB}.sqlite")
     (building / "pristine.json").write_text(json.dumps(ids))
     shutil.rmtree(template, ignore_errors=True)
     building.rename(template)
     log(f"initialised the Tryton database in {time.monotonic() - started:.1f} s")
     return template
+
+
+def checkpoint(db: Path) -> None:
+    """Fold the write-ahead log into the database file, so the file alone is complete."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def _bootstrap(url: str) -> dict[str, Any]:
