@@ -5,12 +5,18 @@ Customers are parties with an e-mail contact mechanism, looked up by that e-mail
 case. Orders are ``sale.sale`` records of one ``web.shop`` with the channel's order reference
 as ``web_id``: Tryton keeps ``(web_shop, web_id)`` unique in the database, so a second create
 of the same order is refused there and reported as AlreadyPosted with the existing sale's id.
+
+Creates run one at a time per connector: Tryton numbers parties and sales from sequences,
+and on a SQLite-backed Tryton two concurrent creates can draw the same number and one is
+refused ("The code on party must be unique"), which is no fault of the record.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+
+import anyio
 
 from connectors.base import AlreadyPosted
 from connectors.errors import PayloadError, PermanentError
@@ -38,6 +44,7 @@ class Sales:
         self.web_shop_name = web_shop
         self.confirm = confirm
         self._shop: dict[str, Any] | None = None
+        self._writes = anyio.Lock()
 
     async def shop(self) -> dict[str, Any]:
         """The configured ``web.shop``: its id, warehouse and currency."""
@@ -78,6 +85,24 @@ class Sales:
         )
         return [self._customer(row) for row in rows]
 
+    async def create_customer(self, customer: Customer) -> str:
+        async with self._writes:
+            return await self._create_customer(customer)
+
+    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+        async with self._writes:
+            return await self._create_order(
+                order, customer_id=customer_id, channel_ref=channel_ref
+            )
+
+    async def amend_order(self, order_id: str, order: Order) -> None:
+        async with self._writes:
+            await self._amend_order(order_id, order)
+
+    async def create_product(self, product: Product) -> str:
+        async with self._writes:
+            return await self._create_product(product)
+
     async def get_customer(self, external_id: str) -> Customer | None:
         if not external_id.isdigit():
             return None
@@ -96,7 +121,7 @@ class Sales:
             accounting_id=row.get("code") or None,
         )
 
-    async def create_customer(self, customer: Customer) -> str:
+    async def _create_customer(self, customer: Customer) -> str:
         name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
         vals: dict[str, Any] = {"name": name or customer.company or customer.email or "Customer"}
         if customer.email:
@@ -121,7 +146,7 @@ class Sales:
         )
         return str(ids[0]) if ids else None
 
-    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+    async def _create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
         if not customer_id.isdigit():
             raise PermanentError(f"customer id {customer_id!r} is not a Tryton party id",
                                  system=self.system)
@@ -189,7 +214,7 @@ class Sales:
             })
         return lines
 
-    async def amend_order(self, order_id: str, order: Order) -> None:
+    async def _amend_order(self, order_id: str, order: Order) -> None:
         """Rewrite a draft or quotation sale's lines (or cancel it). Tryton allows no changes
         to a confirmed sale's lines, so those are refused with a PermanentError."""
         sale_id = int(order_id) if order_id.isdigit() else -1
@@ -220,7 +245,7 @@ class Sales:
             "shipments from the channel are not recorded in Tryton: Tryton ships its own sales",
             system=self.system)
 
-    async def create_product(self, product: Product) -> str:
+    async def _create_product(self, product: Product) -> str:
         """A goods template with one variant per SKU, salable, in the default unit."""
         units = await self.rpc.model("product.uom", "search", [["symbol", "=", "u"]], 0, 1, None)
         if not units:
