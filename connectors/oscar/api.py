@@ -75,7 +75,9 @@ def text(obj: Mapping[str, Any], key: str, what: str, system: str) -> str:
     return value
 
 
-def number(obj: Mapping[str, Any], key: str, what: str, system: str, default: int | None = None) -> int:
+def number(
+    obj: Mapping[str, Any], key: str, what: str, system: str, default: int | None = None
+) -> int:
     value = obj.get(key)
     if value is None and default is not None:
         return default

@@ -47,8 +47,17 @@ class Listing:
 
 
 class OscarCatalog:
-    def __init__(self, http: OscarHttp, system: str, *, partner: str, product_class: str,
-                 currency: str, warehouse: str, add_allocated: bool) -> None:
+    def __init__(
+        self,
+        http: OscarHttp,
+        system: str,
+        *,
+        partner: str,
+        product_class: str,
+        currency: str,
+        warehouse: str,
+        add_allocated: bool,
+    ) -> None:
         self.http = http
         self.system = system
         self.partner_code = partner
@@ -84,41 +93,60 @@ class OscarCatalog:
         results = []
         for product in products:
             try:
-                ids = [await self._write_variant(held, partner, product, variant)
-                       for variant in product.variants]
+                ids = [
+                    await self._write_variant(held, partner, product, variant)
+                    for variant in product.variants
+                ]
                 wanted = {self._upc(product, v) for v in product.variants}
                 for upc, row in held.by_upc.items():  # variants gone from the back office
                     if upc.split(":", 1)[0] == product.external_id and upc not in wanted:
-                        await self.http.request("PATCH", text(row, "url", upc, self.system),
-                                                json_body={"is_public": False})
+                        await self.http.request(
+                            "PATCH",
+                            text(row, "url", upc, self.system),
+                            json_body={"is_public": False},
+                        )
             except ConnectorError as exc:
                 if not _permanent(exc):
                     raise
                 results.append(WriteResult(external_id=product.external_id, error=str(exc)))
                 continue
-            results.append(WriteResult(external_id=product.external_id,
-                                       remote_id=",".join(ids) or None))
+            results.append(
+                WriteResult(external_id=product.external_id, remote_id=",".join(ids) or None)
+            )
         return results
 
     def _upc(self, product: Product, variant: Variant) -> str:
         return f"{product.external_id}:{variant.external_id}"
 
-    async def _write_variant(self, held: Listing, partner: str, product: Product,
-                             variant: Variant) -> str:
+    async def _write_variant(
+        self, held: Listing, partner: str, product: Product, variant: Variant
+    ) -> str:
         upc = self._upc(product, variant)
         if not variant.sku:
             raise _Refused(f"variant {variant.external_id} has no SKU; Oscar needs one")
-        slug = product.handle if len(product.variants) == 1 else (
-            f"{product.handle}-{variant.external_id}")
+        slug = (
+            product.handle
+            if len(product.variants) == 1
+            else (f"{product.handle}-{variant.external_id}")
+        )
         fields = {"title": product.title, "slug": slug, "is_public": product.status == "live"}
         price = str((variant.price or Decimal(0)).quantize(CENT))
         row = held.by_upc.get(upc)
         if row is None:
             body = {
-                **fields, "upc": upc, "product_class": self.product_class,
+                **fields,
+                "upc": upc,
+                "product_class": self.product_class,
                 "structure": "standalone",
-                "stockrecords": [{"partner": partner, "partner_sku": variant.sku, "price": price,
-                                  "price_currency": self.currency, "num_in_stock": 0}],
+                "stockrecords": [
+                    {
+                        "partner": partner,
+                        "partner_sku": variant.sku,
+                        "price": price,
+                        "price_currency": self.currency,
+                        "num_in_stock": 0,
+                    }
+                ],
             }
             created = await self.http.request("POST", "/api/admin/products/", json_body=body)
             return str(number(created, "id", f"created product {upc}", self.system))
@@ -126,11 +154,13 @@ class OscarCatalog:
         record = held.record_of.get(upc)
         change = {"partner_sku": variant.sku, "price": price, "price_currency": self.currency}
         if record is None:
-            raise _Refused(f"Oscar product {upc} has no stock record of partner "
-                           f"{self.partner_code!r}")
+            raise _Refused(
+                f"Oscar product {upc} has no stock record of partner {self.partner_code!r}"
+            )
         if any(str(record.get(k)) != str(v) for k, v in change.items()):
-            await self.http.request("PATCH", text(record, "url", upc, self.system),
-                                    json_body=change)
+            await self.http.request(
+                "PATCH", text(record, "url", upc, self.system), json_body=change
+            )
         return str(number(row, "id", upc, self.system))
 
     async def read(self, external_ids: Sequence[str]) -> dict[str, Product]:
@@ -150,14 +180,17 @@ class OscarCatalog:
                 upc = f"{product_id}:{variant_id}"
                 record = held.record_of.get(upc) or {}
                 live = live or bool(row.get("is_public"))
-                variants.append(Variant(
-                    external_id=variant_id,
-                    sku=record.get("partner_sku") or None,
-                    title=text(row, "title", upc, self.system),
-                    position=position,
-                    price=money(record, "price", upc, self.system).quantize(CENT)
-                    if record.get("price") is not None else None,
-                ))
+                variants.append(
+                    Variant(
+                        external_id=variant_id,
+                        sku=record.get("partner_sku") or None,
+                        title=text(row, "title", upc, self.system),
+                        position=position,
+                        price=money(record, "price", upc, self.system).quantize(CENT)
+                        if record.get("price") is not None
+                        else None,
+                    )
+                )
             first = rows[0][1]
             slug = text(first, "slug", product_id, self.system)
             if len(rows) > 1:
@@ -179,22 +212,36 @@ class OscarCatalog:
         for level in levels:
             key = f"{level.sku}|{level.location}"
             if level.location != self.warehouse:
-                results.append(WriteResult(external_id=key, error=(
-                    f"Oscar partner {self.partner_code!r} holds the stock of warehouse "
-                    f"{self.warehouse!r} only")))
+                results.append(
+                    WriteResult(
+                        external_id=key,
+                        error=(
+                            f"Oscar partner {self.partner_code!r} holds the stock of warehouse "
+                            f"{self.warehouse!r} only"
+                        ),
+                    )
+                )
                 continue
             record = held.records.get(level.sku)
             if record is None:
-                results.append(WriteResult(external_id=key, error=(
-                    f"Oscar has no stock record for SKU {level.sku} (the product is not there "
-                    "yet)")))
+                results.append(
+                    WriteResult(
+                        external_id=key,
+                        error=(
+                            f"Oscar has no stock record for SKU {level.sku} "
+                            "(the product is not there yet)"
+                        ),
+                    )
+                )
                 continue
             allocated = number(record, "num_allocated", level.sku, self.system, default=0)
             quantity = max(level.quantity, 0) + (allocated if self.add_allocated else 0)
             url = text(record, "url", level.sku, self.system)
             if record.get("num_in_stock") != quantity:
                 await self.http.request("PATCH", url, json_body={"num_in_stock": quantity})
-            results.append(WriteResult(external_id=key, remote_id=str(id_of(url, key, self.system))))
+            results.append(
+                WriteResult(external_id=key, remote_id=str(id_of(url, key, self.system)))
+            )
         return results
 
     async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
@@ -206,11 +253,13 @@ class OscarCatalog:
                 continue
             in_stock = number(record, "num_in_stock", sku, self.system, default=0)
             allocated = number(record, "num_allocated", sku, self.system, default=0)
-            out.append(StockLevel(
-                sku=sku,
-                location=self.warehouse,
-                quantity=in_stock - allocated if self.add_allocated else in_stock,
-            ))
+            out.append(
+                StockLevel(
+                    sku=sku,
+                    location=self.warehouse,
+                    quantity=in_stock - allocated if self.add_allocated else in_stock,
+                )
+            )
         return out
 
 

@@ -52,10 +52,17 @@ class OscarShop:
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
         self.name = spec.name
-        self.http = OscarHttp(url.rstrip("/"), token, system=spec.name, gate=gate,
-                              timeout=float(timeout), transport=transport)
+        self.http = OscarHttp(
+            url.rstrip("/"),
+            token,
+            system=spec.name,
+            gate=gate,
+            timeout=float(timeout),
+            transport=transport,
+        )
         self.catalog = OscarCatalog(
-            self.http, spec.name,
+            self.http,
+            spec.name,
             partner=_text(spec, "partner", "main"),
             product_class=_text(spec, "product_class", "goods"),
             currency=_text(spec, "currency", "EUR"),

@@ -26,8 +26,10 @@ class OscarOrders:
 
     async def _index(self) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.http.all("/api/admin/orders/", "order listing")
-        keyed = [(id_of(text(row, "url", "order", self.system), "order", self.system), row)
-                 for row in rows]
+        keyed = [
+            (id_of(text(row, "url", "order", self.system), "order", self.system), row)
+            for row in rows
+        ]
         return sorted(keyed, key=lambda item: item[0])
 
     async def list_orders(self, query: ListQuery) -> Page[Order]:
@@ -82,8 +84,9 @@ class OscarOrders:
             title=str(raw.get("title") or ""),
             quantity=quantity,
             unit_price=(total / quantity).quantize(CENT),
-            external_id=str(id_of(text(raw, "url", f"{what} line", self.system), what,
-                                  self.system)),
+            external_id=str(
+                id_of(text(raw, "url", f"{what} line", self.system), what, self.system)
+            ),
         )
 
     def _address(self, raw: dict[str, Any]) -> Address:

@@ -70,13 +70,25 @@ class Catalog:
             domain = [["last_modified_at", ">=", codec.from_token(query.since)]]
         tokens: dict[int, datetime] = {}
         for row in await self.rpc.model(
-            "product.template", "search_read", domain, 0, None, None, ["last_modified_at"],
+            "product.template",
+            "search_read",
+            domain,
+            0,
+            None,
+            None,
+            ["last_modified_at"],
             active_test=False,
         ):
             tokens[_int(row, "id", "template", self.system)] = _stamp(row, "template", self.system)
         for row in await self.rpc.model(
-            "product.product", "search_read", domain, 0, None, None,
-            ["template", "last_modified_at"], active_test=False,
+            "product.product",
+            "search_read",
+            domain,
+            0,
+            None,
+            None,
+            ["template", "last_modified_at"],
+            active_test=False,
         ):
             template = _int(row, "template", "product", self.system)
             stamp = _stamp(row, "product", self.system)
@@ -94,7 +106,12 @@ class Catalog:
     async def list_products(self, query: ListQuery) -> Page[Product]:
         domain = [["id", ">", int(query.after)]] if query.after else []
         ids = await self.rpc.model(
-            "product.template", "search", domain, 0, query.limit, [["id", "ASC"]],
+            "product.template",
+            "search",
+            domain,
+            0,
+            query.limit,
+            [["id", "ASC"]],
             active_test=False,
         )
         products = await self.read_templates(ids)
@@ -108,8 +125,14 @@ class Catalog:
             if found:
                 return found[0]
         rows = await self.rpc.model(
-            "product.product", "search_read", [["code", "=", id_or_sku]], 0, 1, None,
-            ["template"], active_test=False,
+            "product.product",
+            "search_read",
+            [["code", "=", id_or_sku]],
+            0,
+            1,
+            None,
+            ["template"],
+            active_test=False,
         )
         if not rows:
             return None
@@ -169,8 +192,13 @@ class Catalog:
     async def warehouses(self) -> dict[int, str]:
         if self._warehouses is None:
             rows = await self.rpc.model(
-                "stock.location", "search_read", [["type", "=", "warehouse"]], 0, None,
-                [["id", "ASC"]], ["name", "code"],
+                "stock.location",
+                "search_read",
+                [["type", "=", "warehouse"]],
+                0,
+                None,
+                [["id", "ASC"]],
+                ["name", "code"],
             )
             self._warehouses = {
                 _int(r, "id", "warehouse", self.system): str(r.get("code") or r.get("name"))
@@ -186,8 +214,12 @@ class Catalog:
         out: list[StockLevel] = []
         for wid, location in (await self.warehouses()).items():
             rows = await self.rpc.model(
-                "product.product", "read", ids, ["code", self.quantity_field, "type"],
-                locations=[wid], active_test=False,
+                "product.product",
+                "read",
+                ids,
+                ["code", self.quantity_field, "type"],
+                locations=[wid],
+                active_test=False,
             )
             for row in rows:
                 code = row.get("code")
@@ -195,11 +227,17 @@ class Catalog:
                     continue
                 quantity = row.get(self.quantity_field)
                 if not isinstance(quantity, int | float) or isinstance(quantity, bool):
-                    raise PayloadError(f"product {row.get('id')}: quantity is not a number",
-                                       system=self.system)
-                out.append(StockLevel(sku=str(code), location=location,
-                                      quantity=int(quantity // 1),
-                                      variant_external_id=str(row["id"])))
+                    raise PayloadError(
+                        f"product {row.get('id')}: quantity is not a number", system=self.system
+                    )
+                out.append(
+                    StockLevel(
+                        sku=str(code),
+                        location=location,
+                        quantity=int(quantity // 1),
+                        variant_external_id=str(row["id"]),
+                    )
+                )
         return out
 
     async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
@@ -211,18 +249,30 @@ class Catalog:
             domain.append(["last_modified_at", ">=", codec.from_token(query.since)])
         if query.after is not None:
             stamp = codec.from_token(query.after[0])
-            domain.append(["OR", [["last_modified_at", ">", stamp]],
-                           [["last_modified_at", "=", stamp], ["id", ">", int(query.after[1])]]])
+            domain.append(
+                [
+                    "OR",
+                    [["last_modified_at", ">", stamp]],
+                    [["last_modified_at", "=", stamp], ["id", ">", int(query.after[1])]],
+                ]
+            )
         moves = await self.rpc.model(
-            "stock.move", "search_read", domain, 0, query.limit,
-            [["last_modified_at", "ASC"], ["id", "ASC"]], ["product", "last_modified_at"],
+            "stock.move",
+            "search_read",
+            domain,
+            0,
+            query.limit,
+            [["last_modified_at", "ASC"], ["id", "ASC"]],
+            ["product", "last_modified_at"],
         )
         products = {_int(m, "product", "stock move", self.system) for m in moves}
         levels = await self.levels(products)
         last = None
         if moves:
-            last = (codec.to_token(_stamp(moves[-1], "stock move", self.system)),
-                    str(moves[-1]["id"]))
+            last = (
+                codec.to_token(_stamp(moves[-1], "stock move", self.system)),
+                str(moves[-1]["id"]),
+            )
         return Page(levels, last, complete=len(moves) < query.limit)
 
     async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
@@ -239,6 +289,7 @@ class Catalog:
     async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
         if not skus:
             return []
-        ids = await self.rpc.model("product.product", "search", [["code", "in", list(skus)]],
-                                   0, None, None)
+        ids = await self.rpc.model(
+            "product.product", "search", [["code", "in", list(skus)]], 0, None, None
+        )
         return await self.levels(ids)

@@ -42,8 +42,9 @@ class TrytonErp:
             raise ValueError(f"system {spec.name!r}: secrets.password is required")
         quantity = _text(spec, "stock_quantity", "forecast")
         if quantity not in ("forecast", "on_hand"):
-            raise ValueError(f"system {spec.name!r}: settings.stock_quantity must be "
-                             "'forecast' or 'on_hand'")
+            raise ValueError(
+                f"system {spec.name!r}: settings.stock_quantity must be 'forecast' or 'on_hand'"
+            )
         timeout = spec.settings.get("timeout", 30.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
@@ -60,7 +61,9 @@ class TrytonErp:
         )
         self.catalog = Catalog(self.rpc, spec.name, "done" if quantity == "on_hand" else "any")
         self.sales = Sales(
-            self.rpc, spec.name, _text(spec, "web_shop"),
+            self.rpc,
+            spec.name,
+            _text(spec, "web_shop"),
             bool(spec.settings.get("confirm_orders", True)),
         )
 
@@ -101,7 +104,9 @@ class TrytonErp:
         return await self.sales.find_order(channel_ref)
 
     async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
-        return await self.sales.create_order(order, customer_id=customer_id, channel_ref=channel_ref)
+        return await self.sales.create_order(
+            order, customer_id=customer_id, channel_ref=channel_ref
+        )
 
     async def amend_order(self, order_id: str, order: Order) -> None:
         await self.sales.amend_order(order_id, order)

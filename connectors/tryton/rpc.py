@@ -105,15 +105,15 @@ class TrytonRpc:
                     status=401,
                 ) from None
             if not isinstance(answer, list) or len(answer) < 2:
-                raise PayloadError("Tryton's login answer is not [uid, key, ...]", system=self.system)
+                raise PayloadError(
+                    "Tryton's login answer is not [uid, key, ...]", system=self.system
+                )
             raw = f"{self._user}:{answer[0]}:{answer[1]}".encode()
             self._session = "Session " + base64.b64encode(raw).decode()
             await self._load_context()
 
     async def _load_context(self) -> None:
-        prefs = await self._call(
-            "model.res.user.get_preferences", [True, {}], auth=True
-        )
+        prefs = await self._call("model.res.user.get_preferences", [True, {}], auth=True)
         if not isinstance(prefs, Mapping):
             raise PayloadError("Tryton's user preferences are not an object", system=self.system)
         company = prefs.get("company")
@@ -147,7 +147,9 @@ class TrytonRpc:
         if status == 401:
             raise _Expired()
         if status == 403:
-            raise AuthError(f"{method} is not allowed for this user", system=self.system, status=403)
+            raise AuthError(
+                f"{method} is not allowed for this user", system=self.system, status=403
+            )
         if status == 429:
             raise RateLimitedError(
                 f"{method} was rate limited",
@@ -156,7 +158,9 @@ class TrytonRpc:
                 status=status,
             )
         if status >= 500:
-            raise TransientError(f"{method} failed on the server", system=self.system, status=status)
+            raise TransientError(
+                f"{method} failed on the server", system=self.system, status=status
+            )
         if status >= 400:
             raise PermanentError(
                 f"{method} was rejected: {response.text[:200]}", system=self.system, status=status
@@ -164,9 +168,13 @@ class TrytonRpc:
         try:
             answer = codec.loads(response.content)
         except ValueError as exc:
-            raise PayloadError(f"{method} returned a body that is not JSON: {exc}", system=self.system) from None
+            raise PayloadError(
+                f"{method} returned a body that is not JSON: {exc}", system=self.system
+            ) from None
         if not isinstance(answer, dict):
-            raise PayloadError(f"{method} returned a body that is not an object", system=self.system)
+            raise PayloadError(
+                f"{method} returned a body that is not an object", system=self.system
+            )
         if "error" in answer:
             raise self._error(method, answer["error"])
         if "result" not in answer:
@@ -186,7 +194,9 @@ class TrytonRpc:
             return RateLimitedError(text, system=self.system)
         if kind in ("UserError", "UserWarning", "AccessError"):
             return TrytonUserError(text, kind=kind, system=self.system)
-        return PermanentError(f"{method} failed in Tryton: {kind} {message}".strip(), system=self.system)
+        return PermanentError(
+            f"{method} failed in Tryton: {kind} {message}".strip(), system=self.system
+        )
 
 
 class _Expired(Exception):

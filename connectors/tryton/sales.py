@@ -50,7 +50,12 @@ class Sales:
         """The configured ``web.shop``: its id, warehouse and currency."""
         if self._shop is None:
             rows = await self.rpc.model(
-                "web.shop", "search_read", [["name", "=", self.web_shop_name]], 0, 2, None,
+                "web.shop",
+                "search_read",
+                [["name", "=", self.web_shop_name]],
+                0,
+                2,
+                None,
                 ["warehouses", "currency", "company"],
             )
             if len(rows) != 1:
@@ -71,8 +76,13 @@ class Sales:
     async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
         domain: list[Any] = []
         if email:
-            domain.append(["contact_mechanisms", "where",
-                           [["type", "=", "email"], ["value", "ilike", _like(email.strip())]]])
+            domain.append(
+                [
+                    "contact_mechanisms",
+                    "where",
+                    [["type", "=", "email"], ["value", "ilike", _like(email.strip())]],
+                ]
+            )
         if account_id:
             domain.append(["code", "=", account_id])
         if not domain:
@@ -80,7 +90,12 @@ class Sales:
         if len(domain) == 2:
             domain = ["OR", *domain]
         rows = await self.rpc.model(
-            "party.party", "search_read", domain, 0, 50, [["id", "ASC"]],
+            "party.party",
+            "search_read",
+            domain,
+            0,
+            50,
+            [["id", "ASC"]],
             ["name", "code", "email"],
         )
         return [self._customer(row) for row in rows]
@@ -91,9 +106,7 @@ class Sales:
 
     async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
         async with self._writes:
-            return await self._create_order(
-                order, customer_id=customer_id, channel_ref=channel_ref
-            )
+            return await self._create_order(order, customer_id=customer_id, channel_ref=channel_ref)
 
     async def amend_order(self, order_id: str, order: Order) -> None:
         async with self._writes:
@@ -106,8 +119,9 @@ class Sales:
     async def get_customer(self, external_id: str) -> Customer | None:
         if not external_id.isdigit():
             return None
-        rows = await self.rpc.model("party.party", "read", [int(external_id)],
-                                    ["name", "code", "email"])
+        rows = await self.rpc.model(
+            "party.party", "read", [int(external_id)], ["name", "code", "email"]
+        )
         return self._customer(rows[0]) if rows else None
 
     def _customer(self, row: dict[str, Any]) -> Customer:
@@ -125,8 +139,9 @@ class Sales:
         name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
         vals: dict[str, Any] = {"name": name or customer.company or customer.email or "Customer"}
         if customer.email:
-            vals["contact_mechanisms"] = [["create", [{"type": "email",
-                                                       "value": customer.email.strip()}]]]
+            vals["contact_mechanisms"] = [
+                ["create", [{"type": "email", "value": customer.email.strip()}]]
+            ]
         if customer.address is not None:
             vals["addresses"] = [["create", [self._address(customer.address)]]]
         (party,) = await self.rpc.model("party.party", "create", [vals])
@@ -141,15 +156,21 @@ class Sales:
     async def find_order(self, channel_ref: str) -> str | None:
         shop = await self.shop()
         ids = await self.rpc.model(
-            "sale.sale", "search", [["web_shop", "=", shop["id"]], ["web_id", "=", channel_ref]],
-            0, 1, None, active_test=False,
+            "sale.sale",
+            "search",
+            [["web_shop", "=", shop["id"]], ["web_id", "=", channel_ref]],
+            0,
+            1,
+            None,
+            active_test=False,
         )
         return str(ids[0]) if ids else None
 
     async def _create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
         if not customer_id.isdigit():
-            raise PermanentError(f"customer id {customer_id!r} is not a Tryton party id",
-                                 system=self.system)
+            raise PermanentError(
+                f"customer id {customer_id!r} is not a Tryton party id", system=self.system
+            )
         shop = await self.shop()
         party = int(customer_id)
         address = await self._party_address(party, order)
@@ -180,8 +201,9 @@ class Sales:
         return str(sale)
 
     async def _party_address(self, party: int, order: Order) -> int:
-        ids = await self.rpc.model("party.address", "search", [["party", "=", party]], 0, 1,
-                                   [["id", "ASC"]])
+        ids = await self.rpc.model(
+            "party.address", "search", [["party", "=", party]], 0, 1, [["id", "ASC"]]
+        )
         if ids:
             return int(ids[0])
         given = order.shipping_address or order.customer.address or Address()
@@ -193,7 +215,12 @@ class Sales:
     async def _lines(self, order: Order) -> list[dict[str, Any]]:
         skus = sorted({line.sku for line in order.lines if line.sku})
         rows = await self.rpc.model(
-            "product.product", "search_read", [["code", "in", skus]], 0, None, None,
+            "product.product",
+            "search_read",
+            [["code", "in", skus]],
+            0,
+            None,
+            None,
             ["code", "sale_uom"],
         )
         found = {row["code"]: row for row in rows}
@@ -203,15 +230,19 @@ class Sales:
             if product is None:
                 raise PermanentError(
                     f"order {order.external_id}: line {number} SKU {line.sku!r} is not a Tryton "
-                    "product code", system=self.system)
-            lines.append({
-                "type": "line",
-                "product": product["id"],
-                "quantity": float(line.quantity),
-                "unit": product["sale_uom"],
-                "unit_price": line.unit_price,
-                "description": line.title or line.sku,
-            })
+                    "product code",
+                    system=self.system,
+                )
+            lines.append(
+                {
+                    "type": "line",
+                    "product": product["id"],
+                    "quantity": float(line.quantity),
+                    "unit": product["sale_uom"],
+                    "unit_price": line.unit_price,
+                    "description": line.title or line.sku,
+                }
+            )
         return lines
 
     async def _amend_order(self, order_id: str, order: Order) -> None:
@@ -227,15 +258,25 @@ class Sales:
                 return
             raise PermanentError(
                 f"sale {order_id} is {state} in Tryton, which allows no amendment; "
-                "change it there by hand", system=self.system)
+                "change it there by hand",
+                system=self.system,
+            )
         if state == "quotation":
             await self.rpc.model("sale.sale", "draft", [sale_id])
         if order.status == "cancelled":
             await self.rpc.model("sale.sale", "cancel", [sale_id])
             return
-        await self.rpc.model("sale.sale", "write", [sale_id], {
-            "lines": [["delete", rows[0].get("lines") or []], ["create", await self._lines(order)]],
-        })
+        await self.rpc.model(
+            "sale.sale",
+            "write",
+            [sale_id],
+            {
+                "lines": [
+                    ["delete", rows[0].get("lines") or []],
+                    ["create", await self._lines(order)],
+                ],
+            },
+        )
         if self.confirm:
             for step in ("quote", "confirm", "process"):
                 await self.rpc.model("sale.sale", step, [sale_id])
@@ -243,7 +284,8 @@ class Sales:
     async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
         raise PermanentError(
             "shipments from the channel are not recorded in Tryton: Tryton ships its own sales",
-            system=self.system)
+            system=self.system,
+        )
 
     async def _create_product(self, product: Product) -> str:
         """A goods template with one variant per SKU, salable, in the default unit."""
@@ -262,10 +304,10 @@ class Sales:
         }
         (template,) = await self.rpc.model("product.template", "create", [vals])
         shop = await self.shop()
-        variants = await self.rpc.model("product.product", "search",
-                                        [["template", "=", template]], 0, None, None)
-        await self.rpc.model("web.shop", "write", [shop["id"]],
-                             {"products": [["add", variants]]})
+        variants = await self.rpc.model(
+            "product.product", "search", [["template", "=", template]], 0, None, None
+        )
+        await self.rpc.model("web.shop", "write", [shop["id"]], {"products": [["add", variants]]})
         return str(template)
 
     # -- settings ---------------------------------------------------------------------------
@@ -273,8 +315,9 @@ class Sales:
     async def get_settings(self) -> StoreSettings:
         await self.rpc.ensure_session()
         company = self.rpc.context.get("company")
-        rows = await self.rpc.model("company.company", "read", [company],
-                                    ["currency.code", "party.name"])
+        rows = await self.rpc.model(
+            "company.company", "read", [company], ["currency.code", "party.name"]
+        )
         if not rows:
             raise PayloadError(f"Tryton has no company {company}", system=self.system)
         currency = (rows[0].get("currency.") or {}).get("code")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import oscar  # noqa: E402
-import tryton  # noqa: E402
+import oscar
+import tryton
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proc import Server, cache_root, ensure_venv, fingerprint, free_port, http_ok, log
+from proc import Server, cache_root, ensure_venv, exclusive, fingerprint, free_port, http_ok, log
 
 SERIES = "4.2"
 REQUIREMENTS = (f"django-oscar=={SERIES}.*", "django-oscar-api==3.3.*")
@@ -38,9 +38,16 @@ def _env(db: Path) -> dict[str, str]:
 
 def prepare() -> Path:
     """Install (cached) and build the pristine database (cached); returns its directory."""
+    with exclusive(home()):
+        return _prepare()
+
+
+def _prepare() -> Path:
     venv = ensure_venv(home(), REQUIREMENTS)
     sources = sorted((PROJECT / "shop").glob("*.py"))
-    key = fingerprint(*REQUIREMENTS, Path(__file__).read_bytes(), *(p.read_bytes() for p in sources))
+    key = fingerprint(
+        *REQUIREMENTS, Path(__file__).read_bytes(), *(p.read_bytes() for p in sources)
+    )
     template = home() / f"pristine-{key}"
     if (template / "pristine.json").is_file():
         return template
@@ -52,9 +59,12 @@ def prepare() -> Path:
     admin = str(venv / "bin" / "django-admin")
     subprocess.run([admin, "migrate", "-v0"], check=True, env=env, cwd=building)
     seeded = subprocess.run(
-        [str(venv / "bin" / "python"), "-c",
-         "import django; django.setup(); import shop.seed"],
-        check=True, env=env, cwd=building, capture_output=True, text=True,
+        [str(venv / "bin" / "python"), "-c", "import django; django.setup(); import shop.seed"],
+        check=True,
+        env=env,
+        cwd=building,
+        capture_output=True,
+        text=True,
     )
     ids = json.loads(seeded.stdout.strip().splitlines()[-1])
     (building / "pristine.json").write_text(json.dumps(ids))
@@ -92,12 +102,19 @@ class OscarServer:
         for attempt in range(3):
             self.server = Server(
                 "oscar",
-                [str(self.venv / "bin" / "django-admin"), "runserver", f"127.0.0.1:{self.port}",
-                 "--noreload", "--skip-checks"],
-                cwd=self.workdir, env=_env(self.db), log_path=self.workdir / "server.log",
+                [
+                    str(self.venv / "bin" / "django-admin"),
+                    "runserver",
+                    f"127.0.0.1:{self.port}",
+                    "--noreload",
+                    "--skip-checks",
+                ],
+                cwd=self.workdir,
+                env=_env(self.db),
+                log_path=self.workdir / "server.log",
             )
             try:
-                self.server.start(lambda: http_ok(f"{self.url}/api/"))
+                self.server.start(self._ready)
                 return
             except RuntimeError:
                 self.server = None
@@ -105,6 +122,9 @@ class OscarServer:
                     raise
                 self.port = free_port()
                 self.url = f"http://127.0.0.1:{self.port}"
+
+    def _ready(self) -> bool:
+        return http_ok(f"{self.url}/api/")
 
     def stop(self) -> None:
         if self.server is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -13,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 
@@ -34,6 +36,18 @@ def fingerprint(*parts: str | bytes) -> str:
 
 def log(message: str) -> None:
     print(f"realservers: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def exclusive(home: Path) -> Iterator[None]:
+    """Hold ``home``'s lock file: one process installs or initialises a server at a time."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_venv(home: Path, requirements: Sequence[str]) -> Path:
@@ -77,8 +91,9 @@ def http_ok(url: str, body: Mapping[str, object] | None = None) -> bool:
 class Server:
     """One running server process, started in its own session so it can be stopped whole."""
 
-    def __init__(self, name: str, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str],
-                 log_path: Path) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log_path: Path
+    ) -> None:
         self.name = name
         self.argv = list(argv)
         self.cwd = cwd
@@ -95,7 +110,11 @@ class Server:
             raise RuntimeError(f"{self.name} is already running")
         with self.log_path.open("ab") as out:
             self.process = subprocess.Popen(
-                self.argv, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout

@@ -24,8 +24,9 @@ class Rpc:
 
     def call(self, method: str, *params: object) -> Any:
         self.counter += 1
-        body = json.dumps({"id": self.counter, "method": method, "params": list(params)},
-                          default=_encode).encode()
+        body = json.dumps(
+            {"id": self.counter, "method": method, "params": list(params)}, default=_encode
+        ).encode()
         request = urllib.request.Request(self.url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         if self.auth:

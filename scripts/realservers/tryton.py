@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from proc import Server, cache_root, ensure_venv, fingerprint, free_port, http_ok, log
+from proc import Server, cache_root, ensure_venv, exclusive, fingerprint, free_port, http_ok, log
 from rpc import Rpc
 
 SERIES = "8.2"
@@ -44,6 +44,11 @@ def _config(path: Path, db_dir: Path, port: int) -> None:
 
 def prepare() -> Path:
     """Install (cached) and build the pristine database (cached); returns its directory."""
+    with exclusive(home()):
+        return _prepare()
+
+
+def _prepare() -> Path:
     venv = ensure_venv(home(), REQUIREMENTS)
     key = fingerprint(*REQUIREMENTS, Path(__file__).read_bytes())
     template = home() / f"pristine-{key}"
@@ -59,10 +64,24 @@ def prepare() -> Path:
     (building / "adminpass").write_text(PASSWORD)
     env = {**os.environ, "TRYTONPASSFILE": str(building / "adminpass")}
     subprocess.run(
-        [str(venv / "bin" / "trytond-admin"), "-c", str(conf), "-d", DB, "--all",
-         "-u", "sale", "web_shop", "--activate-dependencies", "--email", "admin@example.com",
-         "-p"],
-        check=True, env=env, stdout=subprocess.DEVNULL,
+        [
+            str(venv / "bin" / "trytond-admin"),
+            "-c",
+            str(conf),
+            "-d",
+            DB,
+            "--all",
+            "-u",
+            "sale",
+            "web_shop",
+            "--activate-dependencies",
+            "--email",
+            "admin@example.com",
+            "-p",
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     server = TrytonServer(building, venv=venv)
     server.start()
@@ -92,26 +111,53 @@ def checkpoint(db: Path) -> None:
 def _bootstrap(url: str) -> dict[str, Any]:
     rpc = Rpc(url, DB)
     uid = rpc.login(USER, PASSWORD)
-    (eur,) = rpc.model("currency.currency", "create", [{
-        "name": "Euro", "code": "EUR", "symbol": "EUR", "rounding": Decimal("0.01"), "digits": 2,
-    }])
+    (eur,) = rpc.model(
+        "currency.currency",
+        "create",
+        [
+            {
+                "name": "Euro",
+                "code": "EUR",
+                "symbol": "EUR",
+                "rounding": Decimal("0.01"),
+                "digits": 2,
+            }
+        ],
+    )
     (cparty,) = rpc.model("party.party", "create", [{"name": "Syncwright Test Company"}])
     (company,) = rpc.model("company.company", "create", [{"party": cparty, "currency": eur}])
     rpc.model("res.user", "write", [uid], {"companies": [["add", [company]]], "company": company})
     rpc.context = {"company": company, "companies": [company]}
     (warehouse,) = rpc.model("stock.location", "search", [["type", "=", "warehouse"]], 0, 1, None)
-    (shop,) = rpc.model("web.shop", "create", [{
-        "name": "Oscar", "company": company, "currency": eur, "warehouses": [["add", [warehouse]]],
-    }])
-    return {"company": company, "currency": eur, "warehouse": warehouse, "web_shop": shop,
-            "user": USER, "password": PASSWORD, "db": DB}
+    (shop,) = rpc.model(
+        "web.shop",
+        "create",
+        [
+            {
+                "name": "Oscar",
+                "company": company,
+                "currency": eur,
+                "warehouses": [["add", [warehouse]]],
+            }
+        ],
+    )
+    return {
+        "company": company,
+        "currency": eur,
+        "warehouse": warehouse,
+        "web_shop": shop,
+        "user": USER,
+        "password": PASSWORD,
+        "db": DB,
+    }
 
 
 class TrytonServer:
     """A trytond serving its own copy of a database directory."""
 
-    def __init__(self, workdir: Path, *, venv: Path | None = None,
-                 pristine: Path | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *, venv: Path | None = None, pristine: Path | None = None
+    ) -> None:
         self.workdir = workdir
         self.venv = venv or home() / "venv"
         self.pristine = pristine
@@ -140,12 +186,14 @@ class TrytonServer:
     def start(self) -> None:
         for attempt in range(3):
             self.server = Server(
-                "trytond", [str(self.venv / "bin" / "trytond"), "-c", str(self.conf), "-d", DB],
-                cwd=self.workdir, env={**os.environ}, log_path=self.workdir / "server.log",
+                "trytond",
+                [str(self.venv / "bin" / "trytond"), "-c", str(self.conf), "-d", DB],
+                cwd=self.workdir,
+                env={**os.environ},
+                log_path=self.workdir / "server.log",
             )
-            probe = {"id": 0, "method": "common.server.version", "params": []}
             try:
-                self.server.start(lambda: http_ok(f"{self.url}/rpc/", probe))
+                self.server.start(self._ready)
                 return
             except RuntimeError:
                 self.server = None
@@ -154,6 +202,10 @@ class TrytonServer:
                 self.port = free_port()  # someone else took the port: pick another
                 self.url = f"http://127.0.0.1:{self.port}"
                 _config(self.conf, self.db_dir, self.port)
+
+    def _ready(self) -> bool:
+        probe = {"id": 0, "method": "common.server.version", "params": []}
+        return http_ok(f"{self.url}/rpc/", probe)
 
     def stop(self) -> None:
         if self.server is not None:

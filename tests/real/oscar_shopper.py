@@ -11,22 +11,35 @@ import httpx
 def place_order(server: Any, email: str, items: list[tuple[str, int]]) -> dict[str, Any]:
     """Put ``(sku, quantity)`` in a fresh basket as an anonymous shopper and check out."""
     admin = Admin(server)
-    products = {rec["partner_sku"]: row["id"] for row in admin.products()
-                for rec in row["stockrecords"]}
+    products = {
+        rec["partner_sku"]: row["id"] for row in admin.products() for rec in row["stockrecords"]
+    }
     base = server.url
     with httpx.Client(base_url=base, timeout=60) as shopper:
         basket = None
         for sku, quantity in items:
-            answer = shopper.post("/api/basket/add-product/", json={
-                "url": f"{base}/api/products/{products[sku]}/", "quantity": quantity})
+            answer = shopper.post(
+                "/api/basket/add-product/",
+                json={"url": f"{base}/api/products/{products[sku]}/", "quantity": quantity},
+            )
             assert answer.status_code == 200, answer.text
             basket = answer.json()["url"]
-        answer = shopper.post("/api/checkout/", json={
-            "basket": basket, "guest_email": email,
-            "shipping_address": {
-                "first_name": "Jane", "last_name": "Doe", "line1": "Main St 1",
-                "line4": "Amsterdam", "postcode": "1011AB",
-                "country": f"{base}/api/countries/NL/", "phone_number": "+31201234567"}})
+        answer = shopper.post(
+            "/api/checkout/",
+            json={
+                "basket": basket,
+                "guest_email": email,
+                "shipping_address": {
+                    "first_name": "Jane",
+                    "last_name": "Doe",
+                    "line1": "Main St 1",
+                    "line4": "Amsterdam",
+                    "postcode": "1011AB",
+                    "country": f"{base}/api/countries/NL/",
+                    "phone_number": "+31201234567",
+                },
+            },
+        )
         assert answer.status_code == 200, answer.text
         order: dict[str, Any] = answer.json()
         return order
@@ -51,8 +64,12 @@ class Admin:
         for row in self.products():
             for rec in row["stockrecords"]:
                 if rec["partner_sku"] == sku:
-                    return {**rec, "title": row["title"], "is_public": row["is_public"],
-                            "upc": row["upc"]}
+                    return {
+                        **rec,
+                        "title": row["title"],
+                        "is_public": row["is_public"],
+                        "upc": row["upc"],
+                    }
         raise KeyError(sku)
 
     def orders(self) -> list[dict[str, Any]]:

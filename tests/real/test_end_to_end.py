@@ -83,8 +83,14 @@ def cmd(config: Path, *extra: str) -> list[str]:
 
 
 def run_until_idle(config: Path, environ: dict[str, str], ok: bool = True) -> str:
-    result = subprocess.run(cmd(config, "--until-idle"), capture_output=True, text=True,
-                            timeout=300, env=environ, cwd=ROOT)
+    result = subprocess.run(
+        cmd(config, "--until-idle"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environ,
+        cwd=ROOT,
+    )
     if ok:
         assert result.returncode == 0, result.stderr[-4000:]
     return result.stderr
@@ -102,16 +108,27 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     admin.set_stock({widget: 10, gadget: 5, gadget_b: 1})
     config = write_config(tmp_path, tryton, oscar)
     environ = env(tryton, oscar)
-    check = subprocess.run([sys.executable, "-m", "daemon.cli", "check-config",
-                            str(config)], capture_output=True, text=True, env=environ, cwd=ROOT)
+    check = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
     run_until_idle(config, environ)
     shop = Admin(oscar)
-    held = {rec["partner_sku"]: (row["title"], rec["price"], rec["num_in_stock"])
-            for row in shop.products() for rec in row["stockrecords"]}
-    assert held == {"SKU-1": ("Widget", "10.00", 10), "SKU-2": ("Gadget", "4.50", 5),
-                    "SKU-2B": ("Gadget", "4.50", 1)}
+    held = {
+        rec["partner_sku"]: (row["title"], rec["price"], rec["num_in_stock"])
+        for row in shop.products()
+        for rec in row["stockrecords"]
+    }
+    assert held == {
+        "SKU-1": ("Widget", "10.00", 10),
+        "SKU-2": ("Gadget", "4.50", 5),
+        "SKU-2B": ("Gadget", "4.50", 1),
+    }
 
     # A price change in Tryton (template only) and new stock arrive on the next run.
     tmpl = admin("product.product", "read", [widget], ["template"])[0]["template"]
@@ -122,14 +139,33 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     assert available(oscar, "SKU-2") == 7
 
     # A product Oscar sells that Tryton lacks, then an order through Oscar's checkout.
-    partner = next(p for p in httpx.get(f"{oscar.url}/api/admin/partners/", headers={
-        "Authorization": f"Token {oscar.ids['token']}"}).json()["results"])
-    created = httpx.post(f"{oscar.url}/api/admin/products/", headers={
-        "Authorization": f"Token {oscar.ids['token']}"}, json={
-        "product_class": "goods", "structure": "standalone", "title": "Shop only", "upc": "SHOP-X",
-        "slug": "shop-only", "stockrecords": [{"partner": partner["url"], "partner_sku": "SKU-X",
-                                               "price": "3.00", "price_currency": "EUR",
-                                               "num_in_stock": 5}]})
+    partner = next(
+        p
+        for p in httpx.get(
+            f"{oscar.url}/api/admin/partners/",
+            headers={"Authorization": f"Token {oscar.ids['token']}"},
+        ).json()["results"]
+    )
+    created = httpx.post(
+        f"{oscar.url}/api/admin/products/",
+        headers={"Authorization": f"Token {oscar.ids['token']}"},
+        json={
+            "product_class": "goods",
+            "structure": "standalone",
+            "title": "Shop only",
+            "upc": "SHOP-X",
+            "slug": "shop-only",
+            "stockrecords": [
+                {
+                    "partner": partner["url"],
+                    "partner_sku": "SKU-X",
+                    "price": "3.00",
+                    "price_currency": "EUR",
+                    "num_in_stock": 5,
+                }
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     order = place_order(oscar, "Jane.Doe@example.com", [("SKU-1", 2), ("SKU-X", 1)])
     assert available(oscar, "SKU-1") == 8  # Oscar allocated the two widgets
@@ -139,12 +175,15 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
     sale = sales[0]
     assert sale["state"] == "processing"
-    assert admin.sale_lines(sale["id"]) == [("SKU-1", 2.0, Decimal("12.0000")),
-                                            ("SKU-X", 1.0, Decimal("3.0000"))]
+    assert admin.sale_lines(sale["id"]) == [
+        ("SKU-1", 2.0, Decimal("12.0000")),
+        ("SKU-X", 1.0, Decimal("3.0000")),
+    ]
     party = admin("party.party", "read", [sale["party"]], ["email", "name"])[0]
     assert (party["email"], party["name"]) == ("Jane.Doe@example.com", "Jane Doe")
-    created_sku = admin("product.product", "search_read", [["code", "=", "SKU-X"]], 0, None, None,
-                        ["code"])
+    created_sku = admin(
+        "product.product", "search_read", [["code", "=", "SKU-X"]], 0, None, None, ["code"]
+    )
     assert len(created_sku) == 1
 
     # The posted order is deducted in Tryton (forecast 10 - 2 = 8); Oscar keeps its own
@@ -170,8 +209,9 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     config = write_config(tmp_path, tryton, oscar)
     environ = env(tryton, oscar)
     run_until_idle(config, environ)
-    numbers = [place_order(oscar, f"buyer{n}@example.com", [("SKU-1", 1)])["number"]
-               for n in range(4)]
+    numbers = [
+        place_order(oscar, f"buyer{n}@example.com", [("SKU-1", 1)])["number"] for n in range(4)
+    ]
     log = (tmp_path / "daemon.log").open("a")
     daemon = subprocess.Popen(cmd(config), stdout=log, stderr=log, env=environ, cwd=ROOT)
     moment = random.Random().uniform(0.5, 6.0)
@@ -185,14 +225,17 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     run_until_idle(config, environ)
     web_ids = sorted(s["web_id"] for s in admin.sales())
     assert web_ids == sorted(f"shop:{n}" for n in numbers), (posted_before, web_ids)
-    parties = admin("party.party", "search_read", [["name", "=", "Jane Doe"]], 0, None, None,
-                    ["email"])
+    parties = admin(
+        "party.party", "search_read", [["name", "=", "Jane Doe"]], 0, None, None, ["email"]
+    )
     assert sorted(p["email"] for p in parties) == sorted(
-        [f"buyer{n}@example.com" for n in range(4)] + ["late@example.com"])
+        [f"buyer{n}@example.com" for n in range(4)] + ["late@example.com"]
+    )
 
 
-def test_crash_right_after_tryton_accepted_the_order(tryton: Any, oscar: Any,
-                                                      tmp_path: Path) -> None:
+def test_crash_right_after_tryton_accepted_the_order(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
     """The daemon dies after Tryton created the sale and before the link is stored: the next
     run finds the sale by its web id instead of posting it again."""
     admin = TrytonAdmin(tryton)
@@ -202,9 +245,14 @@ def test_crash_right_after_tryton_accepted_the_order(tryton: Any, oscar: Any,
     environ = env(tryton, oscar)
     run_until_idle(config, environ)
     order = place_order(oscar, "crash@example.com", [("SKU-1", 3)])
-    crashed = subprocess.run(cmd(config, "--until-idle"), capture_output=True, text=True,
-                             timeout=300, cwd=ROOT,
-                             env=env(tryton, oscar, SYNCWRIGHT_TEST_CRASH_AFTER="order_created"))
+    crashed = subprocess.run(
+        cmd(config, "--until-idle"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env(tryton, oscar, SYNCWRIGHT_TEST_CRASH_AFTER="order_created"),
+    )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     assert [s["web_id"] for s in admin.sales()] == [f"shop:{order['number']}"]
     run_until_idle(config, environ)

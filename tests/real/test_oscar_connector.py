@@ -25,18 +25,26 @@ def run(func: Callable[[], Awaitable[T]]) -> T:
 
 def shop(server: Any, token: str | None = None, **settings: Any) -> OscarShop:
     return build(
-        SystemSpec(name="oscar", kind="oscar", settings={"url": server.url, **settings},
-                   secrets={"api_token": token or server.ids["token"]}),
+        SystemSpec(
+            name="oscar",
+            kind="oscar",
+            settings={"url": server.url, **settings},
+            secrets={"api_token": token or server.ids["token"]},
+        ),
         OpenGate(),
     )
 
 
 def product(pid: str, title: str, *variants: tuple[str, str, str], status: str = "live") -> Product:
     return Product(
-        external_id=pid, title=title, handle=f"{title.lower()}-{pid}", status=status,  # type: ignore[arg-type]
-        variants=tuple(Variant(external_id=vid, sku=sku, title=title, position=n,
-                               price=Decimal(price))
-                       for n, (vid, sku, price) in enumerate(variants)),
+        external_id=pid,
+        title=title,
+        handle=f"{title.lower()}-{pid}",
+        status=status,  # type: ignore[arg-type]
+        variants=tuple(
+            Variant(external_id=vid, sku=sku, title=title, position=n, price=Decimal(price))
+            for n, (vid, sku, price) in enumerate(variants)
+        ),
     )
 
 
@@ -52,9 +60,12 @@ def test_products_are_upserted_and_read_back_identical(oscar: Any) -> None:
         assert held["1"].content_hash() == widget.content_hash()
         assert held["2"].content_hash() == gadget.content_hash()
         assert "3" not in held
-        renamed = widget.model_copy(update={
-            "title": "Widget",
-            "variants": (widget.variants[0].model_copy(update={"price": Decimal("12.00")}),)})
+        renamed = widget.model_copy(
+            update={
+                "title": "Widget",
+                "variants": (widget.variants[0].model_copy(update={"price": Decimal("12.00")}),),
+            }
+        )
         gone = product("2", "Gadget", status="discontinued")
         assert all(r.ok for r in await client.upsert_products([renamed, gone]))
         held = await client.read_products(["1", "2"])
@@ -87,7 +98,9 @@ def test_stock_counts_oscar_allocations_once(oscar: Any) -> None:
     run(main)
     admin = Admin(oscar)
     assert (admin.record("SKU-1")["num_in_stock"], admin.record("SKU-1")["num_allocated"]) == (
-        10, None)
+        10,
+        None,
+    )
     place_order(oscar, "jane@example.com", [("SKU-1", 2)])
     assert admin.record("SKU-1")["num_allocated"] == 2
 
@@ -106,10 +119,18 @@ def test_stock_counts_oscar_allocations_once(oscar: Any) -> None:
 def test_orders_with_lines_and_skus_in_audit_mode(oscar: Any) -> None:
     async def setup() -> None:
         client = shop(oscar)
-        await client.upsert_products([product("1", "Widget", ("11", "SKU-1", "10.00")),
-                                      product("2", "Gadget", ("21", "SKU-2", "2.50"))])
-        await client.set_stock([StockLevel(sku="SKU-1", location="WH", quantity=10),
-                                StockLevel(sku="SKU-2", location="WH", quantity=10)])
+        await client.upsert_products(
+            [
+                product("1", "Widget", ("11", "SKU-1", "10.00")),
+                product("2", "Gadget", ("21", "SKU-2", "2.50")),
+            ]
+        )
+        await client.set_stock(
+            [
+                StockLevel(sku="SKU-1", location="WH", quantity=10),
+                StockLevel(sku="SKU-2", location="WH", quantity=10),
+            ]
+        )
         await client.aclose()
 
     run(setup)
@@ -128,7 +149,9 @@ def test_orders_with_lines_and_skus_in_audit_mode(oscar: Any) -> None:
         assert order.customer.email == "jane@example.com"
         assert (order.customer.first_name, order.customer.last_name) == ("Jane", "Doe")
         assert [(line.sku, line.quantity, line.unit_price) for line in order.lines] == [
-            ("SKU-1", 2, Decimal("10.00")), ("SKU-2", 1, Decimal("2.50"))]
+            ("SKU-1", 2, Decimal("10.00")),
+            ("SKU-2", 1, Decimal("2.50")),
+        ]
         assert order.total == Decimal("22.50") and order.currency == "EUR"
         got = await client.get_order(second["number"])
         assert got is not None and got.customer.email == "joe@example.com"

@@ -132,8 +132,13 @@ def test_customers_by_email_and_created_at_sale_time(tryton: Any) -> None:
         client = erp(tryton)
         assert await client.find_customers(email="jane_doe@example.com", account_id=None) == []
         new_id = await client.create_customer(
-            Customer(external_id="", email="Jane_Doe@Example.com", first_name="Jane",
-                     last_name="Doe", address=Address(line1="Main St 1", city="Utrecht"))
+            Customer(
+                external_id="",
+                email="Jane_Doe@Example.com",
+                first_name="Jane",
+                last_name="Doe",
+                address=Address(line1="Main St 1", city="Utrecht"),
+            )
         )
         found = await client.find_customers(email="jane_doe@example.com", account_id=None)
         assert [(c.external_id, c.first_name, c.last_name) for c in found] == [
@@ -208,8 +213,12 @@ def test_products_created_at_sale_time_and_settings(tryton: Any) -> None:
     async def main() -> None:
         client = erp(tryton)
         template = await client.create_product(
-            Product(external_id="sale:NEW-1", title="New thing", handle="new-1",
-                    variants=(Variant(external_id="NEW-1", sku="NEW-1", price=Decimal("4.5")),))
+            Product(
+                external_id="sale:NEW-1",
+                title="New thing",
+                handle="new-1",
+                variants=(Variant(external_id="NEW-1", sku="NEW-1", price=Decimal("4.5")),),
+            )
         )
         got = await client.get_product("NEW-1")
         assert got is not None and got.external_id == template

@@ -10,7 +10,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "realservers"))
 
-from rpc import Rpc  # noqa: E402
+from rpc import Rpc
 
 
 class TrytonAdmin:
@@ -21,8 +21,9 @@ class TrytonAdmin:
         company = self.ids["company"]
         self.rpc.context = {"company": company, "companies": [company]}
         (self.unit,) = self.rpc.model("product.uom", "search", [["symbol", "=", "u"]], 0, 1, None)
-        wh = self.rpc.model("stock.location", "read", [self.ids["warehouse"]],
-                            ["storage_location", "code", "name"])[0]
+        wh = self.rpc.model(
+            "stock.location", "read", [self.ids["warehouse"]], ["storage_location", "code", "name"]
+        )[0]
         self.storage = wh["storage_location"]
         self.warehouse_name = wh["code"] or wh["name"]
 
@@ -30,28 +31,64 @@ class TrytonAdmin:
         return self.rpc.model(model, method, *args)
 
     def product(self, name: str, sku: str, price: str, *more_skus: str) -> tuple[int, list[int]]:
-        (template,) = self("product.template", "create", [{
-            "name": name, "type": "goods", "default_uom": self.unit, "sale_uom": self.unit,
-            "salable": True, "list_price": Decimal(price),
-            "products": [["create", [{"suffix_code": s} for s in (sku, *more_skus)]]],
-        }])
-        variants = self("product.product", "search", [["template", "=", template]], 0, None,
-                        [["id", "ASC"]])
+        (template,) = self(
+            "product.template",
+            "create",
+            [
+                {
+                    "name": name,
+                    "type": "goods",
+                    "default_uom": self.unit,
+                    "sale_uom": self.unit,
+                    "salable": True,
+                    "list_price": Decimal(price),
+                    "products": [["create", [{"suffix_code": s} for s in (sku, *more_skus)]]],
+                }
+            ],
+        )
+        variants = self(
+            "product.product", "search", [["template", "=", template]], 0, None, [["id", "ASC"]]
+        )
         return template, variants
 
     def set_stock(self, quantities: dict[int, float]) -> None:
-        (inventory,) = self("stock.inventory", "create", [{
-            "location": self.storage, "company": self.ids["company"],
-            "lines": [["create", [{"product": p, "quantity": q} for p, q in quantities.items()]]],
-        }])
+        (inventory,) = self(
+            "stock.inventory",
+            "create",
+            [
+                {
+                    "location": self.storage,
+                    "company": self.ids["company"],
+                    "lines": [
+                        ["create", [{"product": p, "quantity": q} for p, q in quantities.items()]]
+                    ],
+                }
+            ],
+        )
         self("stock.inventory", "confirm", [inventory])
 
     def sales(self) -> list[dict[str, Any]]:
-        return self("sale.sale", "search_read", [], 0, None, [["id", "ASC"]],
-                    ["web_id", "party", "state", "lines", "web_shop"])
+        return self(
+            "sale.sale",
+            "search_read",
+            [],
+            0,
+            None,
+            [["id", "ASC"]],
+            ["web_id", "party", "state", "lines", "web_shop"],
+        )
 
     def sale_lines(self, sale: int) -> list[tuple[str, float, Decimal]]:
-        rows = self("sale.line", "search_read", [["sale", "=", sale]], 0, None, [["id", "ASC"]],
-                    ["product.code", "quantity", "unit_price"])
-        return [(r["product."]["code"], r["quantity"], Decimal(r["unit_price"]["decimal"]))
-                for r in rows]
+        rows = self(
+            "sale.line",
+            "search_read",
+            [["sale", "=", sale]],
+            0,
+            None,
+            [["id", "ASC"]],
+            ["product.code", "quantity", "unit_price"],
+        )
+        return [
+            (r["product."]["code"], r["quantity"], Decimal(r["unit_price"]["decimal"]))
+            for r in rows
+        ]

@@ -24,5 +24,14 @@ product_class = ProductClass.objects.create(
     name="Goods", slug="goods", requires_shipping=True, track_stock=True
 )
 partner = Partner.objects.create(name="Main warehouse", code="main")
-print(json.dumps({"token": token.key, "product_class": "goods", "partner": partner.code,
-                  "partner_id": partner.pk, "country": "NL"}))
+print(
+    json.dumps(
+        {
+            "token": token.key,
+            "product_class": "goods",
+            "partner": partner.code,
+            "partner_id": partner.pk,
+            "country": "NL",
+        }
+    )
+)
