@@ -263,3 +263,56 @@ def test_session_relogin_and_errors(tryton: Any) -> None:
         run(refused)
     finally:
         tryton.start()
+
+
+def test_stock_of_each_warehouse_is_read_apart(tryton: Any) -> None:
+    admin = TrytonAdmin(tryton)
+    _, (p1,) = admin.product("Widget", "SKU-1", "10")
+    backup = admin.warehouse("Backup", "B")
+    admin.set_stock({p1: 10})
+    admin.set_stock({p1: 3}, storage=backup)
+
+    async def main() -> None:
+        client = erp(tryton)
+        got = {(lvl.sku, lvl.location): lvl.quantity for lvl in await client.get_stock(["SKU-1"])}
+        assert got == {("SKU-1", admin.warehouse_name): 10, ("SKU-1", "B"): 3}
+        page = await client.changed_stock(ChangeQuery(since=None, after=None, limit=50))
+        assert {(lvl.location, lvl.quantity) for lvl in page.items} == {
+            (admin.warehouse_name, 10),
+            ("B", 3),
+        }
+        await client.aclose()
+
+    run(main)
+
+
+def test_on_hand_mode_follows_done_moves_only(tryton: Any) -> None:
+    admin = TrytonAdmin(tryton)
+    _, (p1,) = admin.product("Widget", "SKU-1", "10")
+    admin.set_stock({p1: 10})
+
+    async def main() -> None:
+        client = erp(tryton, stock_quantity="on_hand")
+        first = await client.changed_stock(ChangeQuery(since=None, after=None, limit=50))
+        assert [(lvl.sku, lvl.quantity) for lvl in first.items] == [("SKU-1", 10)]
+        assert first.last_key is not None
+        party = await client.create_customer(Customer(external_id="", email="c@example.com"))
+        await client.create_order(
+            order("9", "c@example.com", ("SKU-1", 4, "10")), customer_id=party, channel_ref="9"
+        )
+        # The sale's shipment moves are planned, not done: on hand stays 10, no change seen.
+        later = await client.changed_stock(
+            ChangeQuery(since=first.last_key[0], after=first.last_key, limit=50)
+        )
+        assert later.items == []
+        assert [lvl.quantity for lvl in await client.get_stock(["SKU-1"])] == [10]
+        forecast = erp(tryton)
+        assert [lvl.quantity for lvl in await forecast.get_stock(["SKU-1"])] == [6]
+        moved = await forecast.changed_stock(
+            ChangeQuery(since=first.last_key[0], after=first.last_key, limit=50)
+        )
+        assert [(lvl.sku, lvl.quantity) for lvl in moved.items] == [("SKU-1", 6)]
+        await forecast.aclose()
+        await client.aclose()
+
+    run(main)

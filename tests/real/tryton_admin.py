@@ -25,6 +25,9 @@ class TrytonAdmin:
             "stock.location", "read", [self.ids["warehouse"]], ["storage_location", "code", "name"]
         )[0]
         self.storage = wh["storage_location"]
+        (self.lost_found,) = self(
+            "stock.location", "search", [["type", "=", "lost_found"]], 0, 1, None
+        )
         self.warehouse_name = wh["code"] or wh["name"]
 
     def __call__(self, model: str, method: str, *args: Any) -> Any:
@@ -51,13 +54,37 @@ class TrytonAdmin:
         )
         return template, variants
 
-    def set_stock(self, quantities: dict[int, float]) -> None:
+    def warehouse(self, name: str, code: str) -> int:
+        """A second warehouse with its own zones; returns its storage location."""
+        storage, inbound, outbound = self(
+            "stock.location",
+            "create",
+            [{"name": f"{name} {zone}", "type": "storage"} for zone in ("storage", "in", "out")],
+        )
+        self(
+            "stock.location",
+            "create",
+            [
+                {
+                    "name": name,
+                    "code": code,
+                    "type": "warehouse",
+                    "storage_location": storage,
+                    "input_location": inbound,
+                    "output_location": outbound,
+                    "lost_found_location": self.lost_found,
+                }
+            ],
+        )
+        return int(storage)
+
+    def set_stock(self, quantities: dict[int, float], storage: int | None = None) -> None:
         (inventory,) = self(
             "stock.inventory",
             "create",
             [
                 {
-                    "location": self.storage,
+                    "location": storage or self.storage,
                     "company": self.ids["company"],
                     "lines": [
                         ["create", [{"product": p, "quantity": q} for p, q in quantities.items()]]
