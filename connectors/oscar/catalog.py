@@ -2,9 +2,11 @@
 
 Identity: the Oscar product's UPC is ``<product id>:<variant id>`` of the back office (UPCs are
 unique in Oscar), its stock record, held by the configured partner, has the SKU as
-``partner_sku`` (order lines carry it), the price and the quantity. A product with several
-variants gets a slug per variant (``<handle>-<variant id>``). Reading back groups the Oscar
-products by the part of the UPC before the colon.
+``partner_sku`` (order lines carry it), the price and the quantity. A product already in Oscar
+whose stock record has the SKU (made in Oscar before the back office had it) is adopted: it
+is given our UPC instead of a second product with the same SKU, which Oscar would refuse.
+A product with several variants gets a slug per variant (``<handle>-<variant id>``).
+Reading back groups the Oscar products by the part of the UPC before the colon.
 
 Stock: Oscar keeps ``num_in_stock`` (physically there) and ``num_allocated`` (ordered, not yet
 shipped); it sells ``num_in_stock - num_allocated``. The back office already deducts an order
@@ -31,19 +33,22 @@ class Listing:
     """What Oscar holds, read fresh: Oscar product and stock record by UPC and by SKU."""
 
     def __init__(self, rows: list[dict[str, Any]], partner_url: str, system: str) -> None:
-        self.by_upc: dict[str, dict[str, Any]] = {}
-        self.records: dict[str, dict[str, Any]] = {}  # SKU -> stock record
+        self.by_upc: dict[str, dict[str, Any]] = {}  # only ours: "<product>:<variant>"
+        self.records: dict[str, dict[str, Any]] = {}  # SKU -> stock record (of any product)
+        self.owner: dict[str, dict[str, Any]] = {}  # SKU -> the product holding that record
         self.record_of: dict[str, dict[str, Any]] = {}  # UPC -> stock record
         for row in rows:
             upc = row.get("upc")
-            if not isinstance(upc, str) or ":" not in upc:
-                continue  # not ours
-            self.by_upc[upc] = row
+            ours = isinstance(upc, str) and ":" in upc
+            if ours:
+                self.by_upc[str(upc)] = row
             for record in row.get("stockrecords") or []:
                 if isinstance(record, dict) and record.get("partner") == partner_url:
                     sku = text(record, "partner_sku", f"stock record of {upc}", system)
                     self.records[sku] = record
-                    self.record_of[upc] = record
+                    self.owner[sku] = row
+                    if ours:
+                        self.record_of[str(upc)] = record
 
 
 class OscarCatalog:
@@ -129,9 +134,19 @@ class OscarCatalog:
             if len(product.variants) == 1
             else (f"{product.handle}-{variant.external_id}")
         )
-        fields = {"title": product.title, "slug": slug, "is_public": product.status == "live"}
+        fields: dict[str, Any] = {
+            "title": product.title,
+            "slug": slug,
+            "is_public": product.status == "live",
+        }
         price = str((variant.price or Decimal(0)).quantize(CENT))
         row = held.by_upc.get(upc)
+        if row is None and variant.sku in held.owner:
+            # A product made in Oscar with this SKU (or by an earlier back-office product):
+            # the SKU links it; it takes our UPC so it is found as ours from now on.
+            row = held.owner[variant.sku]
+            fields["upc"] = upc
+            held.record_of[upc] = held.records[variant.sku]
         if row is None:
             body = {
                 **fields,

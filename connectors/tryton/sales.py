@@ -246,16 +246,18 @@ class Sales:
         return lines
 
     async def _amend_order(self, order_id: str, order: Order) -> None:
-        """Rewrite a draft or quotation sale's lines (or cancel it). Tryton allows no changes
-        to a confirmed sale's lines, so those are refused with a PermanentError."""
+        """Rewrite a draft or quotation sale's lines (or cancel it). A sale that already holds
+        what the order says is left alone; Tryton allows no changes to a confirmed sale's
+        lines, so other amendments of one are refused with a PermanentError."""
         sale_id = int(order_id) if order_id.isdigit() else -1
         rows = await self.rpc.model("sale.sale", "read", [sale_id], ["state", "lines"])
         if not rows:
             raise PermanentError(f"Tryton has no sale {order_id}", system=self.system)
         state = rows[0].get("state")
+        cancelled = order.status == "cancelled"
+        if (state == "cancelled") == cancelled and await self._holds(rows[0], order):
+            return
         if state not in EDITABLE:
-            if order.status == "cancelled" and state == "cancelled":
-                return
             raise PermanentError(
                 f"sale {order_id} is {state} in Tryton, which allows no amendment; "
                 "change it there by hand",
@@ -280,6 +282,29 @@ class Sales:
         if self.confirm:
             for step in ("quote", "confirm", "process"):
                 await self.rpc.model("sale.sale", step, [sale_id])
+
+    async def _holds(self, sale: dict[str, Any], order: Order) -> bool:
+        """Whether the sale's lines are the order's: same SKUs, quantities and unit prices."""
+        held = await self.rpc.model(
+            "sale.line",
+            "read",
+            list(sale.get("lines") or []),
+            ["product.code", "quantity", "unit_price", "type"],
+        )
+        have = sorted(
+            (
+                str((row.get("product.") or {}).get("code")),
+                float(row.get("quantity") or 0),
+                Decimal(row.get("unit_price") or 0).quantize(Decimal("0.01")),
+            )
+            for row in held
+            if row.get("type") == "line"
+        )
+        want = sorted(
+            (str(line.sku), float(line.quantity), line.unit_price.quantize(Decimal("0.01")))
+            for line in order.lines
+        )
+        return have == want
 
     async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
         raise PermanentError(

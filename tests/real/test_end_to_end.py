@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -94,6 +95,17 @@ def run_until_idle(config: Path, environ: dict[str, str], ok: bool = True) -> st
     if ok:
         assert result.returncode == 0, result.stderr[-4000:]
     return result.stderr
+
+
+def problems(config: Path) -> list[tuple[Any, ...]]:
+    """Open sync errors and jobs that went dead, from the daemon's state file."""
+    conn = sqlite3.connect(config.parent / "state" / "state.db")
+    try:
+        errors = conn.execute("SELECT flow, external_id, message FROM sync_errors").fetchall()
+        dead = conn.execute("SELECT kind, payload, last_error FROM jobs WHERE state = 'dead'")
+        return errors + dead.fetchall()
+    finally:
+        conn.close()
 
 
 def available(oscar: Any, sku: str) -> int:
@@ -198,6 +210,7 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}", f"shop:{second['number']}"]
     assert sales[1]["party"] == sale["party"]
+    assert problems(config) == []
 
 
 def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
@@ -225,6 +238,7 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     run_until_idle(config, environ)
     web_ids = sorted(s["web_id"] for s in admin.sales())
     assert web_ids == sorted(f"shop:{n}" for n in numbers), (posted_before, web_ids)
+    assert problems(config) == []
     parties = admin(
         "party.party", "search_read", [["name", "=", "Jane Doe"]], 0, None, None, ["email"]
     )
