@@ -64,10 +64,16 @@ class Catalog:
     # -- products ---------------------------------------------------------------------------
 
     async def changed_products(self, query: ChangeQuery) -> Page[Product]:
-        """Templates whose own or whose variants' timestamps are at or after ``since``."""
+        """Templates whose own or whose variants' timestamps are at or after ``since``.
+
+        A template's token is the latest of its own and its variants' timestamps, so it is at
+        or after a bound exactly when one of them is: both searches use the page's lower bound
+        (the previous page's token, else ``since``) and a pass never rescans what it paged.
+        """
+        bound = query.after[0] if query.after is not None else query.since
         domain: list[Any] = []
-        if query.since is not None:
-            domain = [["last_modified_at", ">=", codec.from_token(query.since)]]
+        if bound is not None:
+            domain = [["last_modified_at", ">=", codec.from_token(bound)]]
         tokens: dict[int, datetime] = {}
         for row in await self.rpc.model(
             "product.template",

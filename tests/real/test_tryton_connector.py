@@ -55,7 +55,7 @@ def order(ref: str, email: str, *lines: tuple[str, int, str]) -> Order:
 def test_products_change_pages_and_template_only_changes(tryton: Any) -> None:
     admin = TrytonAdmin(tryton)
     t1, _ = admin.product("Widget", "SKU-1", "11.5")
-    t2, _ = admin.product("Gadget", "SKU-2", "7.25", "SKU-2B")
+    t2, gadget_ids = admin.product("Gadget", "SKU-2", "7.25", "SKU-2B")
     t3, _ = admin.product("Gizmo", "SKU-3", "3")
 
     async def main() -> None:
@@ -89,11 +89,20 @@ def test_products_change_pages_and_template_only_changes(tryton: Any) -> None:
         changed = {p.external_id: p for p in later.items}
         assert str(t1) in changed and str(t2) not in changed
         assert changed[str(t1)].variants[0].price == Decimal("12.00")
+        # A variant-only write (a new code) moves the variant, and so its template's token.
+        after_price = later.last_key
+        assert after_price is not None
+        admin("product.product", "write", [gadget_ids[1]], {"suffix_code": "SKU-2C"})
+        variant_change = await client.changed_products(
+            ChangeQuery(since=high, after=after_price, limit=10)
+        )
+        assert [p.external_id for p in variant_change.items] == [str(t2)]
+        assert [v.sku for v in variant_change.items[0].variants] == ["SKU-2", "SKU-2C"]
         # Archiving a template makes it discontinued.
         admin("product.template", "write", [t3], {"active": False})
         listed = await client.list_products(ListQuery(after=None, limit=10))
         assert {p.external_id: p.status for p in listed.items}[str(t3)] == "discontinued"
-        assert (await client.get_product("SKU-2B")).external_id == str(t2)  # type: ignore[union-attr]
+        assert (await client.get_product("SKU-2C")).external_id == str(t2)  # type: ignore[union-attr]
         assert await client.get_product("NOPE") is None
         await client.aclose()
 
