@@ -27,6 +27,8 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("sandbox-erp", "source", "connectors.sandbox.client:build_erp"),
         Kind("sandbox-shop", "channel", "connectors.sandbox.client:build_shop"),
+        Kind("tryton", "source", "connectors.tryton:build"),
+        Kind("oscar", "channel", "connectors.oscar:build"),
     )
 }
 

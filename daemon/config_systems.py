@@ -156,11 +156,19 @@ class SandboxShopSystem(SystemBase):
     settings: SandboxShopSettings = SandboxShopSettings()
 
 
-AnySystem = Annotated[SandboxErpSystem | SandboxShopSystem, Field(discriminator="kind")]
+# Real systems (issue 6): Tryton and Django Oscar, in their own module.
+from daemon.config_real import OscarSystem, TrytonSystem  # noqa: E402
+
+AnySystem = Annotated[
+    SandboxErpSystem | SandboxShopSystem | TrytonSystem | OscarSystem,
+    Field(discriminator="kind"),
+]
 
 SYSTEM_KINDS: dict[str, type[SystemBase]] = {
     "sandbox-erp": SandboxErpSystem,
     "sandbox-shop": SandboxShopSystem,
+    "tryton": TrytonSystem,
+    "oscar": OscarSystem,
 }
 BACK_OFFICE_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "back_office")
 CHANNEL_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "channel")

@@ -1,0 +1,122 @@
+"""The Tryton back-office connector: products, stock, customers, orders, settings.
+
+Settings (``spec.settings``): ``url``, ``database``, ``user`` (default "admin"), ``web_shop``
+(the name of the Tryton web shop whose unique web ids key the orders), ``stock_quantity``
+("forecast": on hand minus confirmed sales not shipped yet, the default; "on_hand": physical
+quantity, changed only by done moves), ``confirm_orders`` (quote, confirm and process posted
+sales; default true) and ``timeout``. Secret: ``password``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+
+from connectors.base import CallGate, Capabilities, ChangeQuery, ListQuery, Page, SystemSpec
+from connectors.model import Customer, Order, Product, Shipment, StockLevel, StoreSettings
+from connectors.tryton.catalog import Catalog
+from connectors.tryton.rpc import TrytonRpc
+from connectors.tryton.sales import Sales
+
+
+def _text(spec: SystemSpec, key: str, default: str | None = None) -> str:
+    value = spec.settings.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"system {spec.name!r}: settings.{key} must be a non-empty string")
+    return value
+
+
+class TrytonErp:
+    kind = "tryton"
+    capabilities = Capabilities(cursor="time", max_page_size=500, price_list_name="Tryton Price")
+
+    def __init__(
+        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        url = _text(spec, "url")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
+        password = spec.secrets.get("password")
+        if not password:
+            raise ValueError(f"system {spec.name!r}: secrets.password is required")
+        quantity = _text(spec, "stock_quantity", "forecast")
+        if quantity not in ("forecast", "on_hand"):
+            raise ValueError(
+                f"system {spec.name!r}: settings.stock_quantity must be 'forecast' or 'on_hand'"
+            )
+        timeout = spec.settings.get("timeout", 30.0)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
+        self.name = spec.name
+        self.rpc = TrytonRpc(
+            url.rstrip("/"),
+            _text(spec, "database"),
+            user=_text(spec, "user", "admin"),
+            password=password,
+            system=spec.name,
+            gate=gate,
+            timeout=float(timeout),
+            transport=transport,
+        )
+        self.catalog = Catalog(self.rpc, spec.name, "done" if quantity == "on_hand" else "any")
+        self.sales = Sales(
+            self.rpc,
+            spec.name,
+            _text(spec, "web_shop"),
+            bool(spec.settings.get("confirm_orders", True)),
+        )
+
+    async def aclose(self) -> None:
+        await self.rpc.aclose()
+
+    # SourceConnector
+    async def changed_products(self, query: ChangeQuery) -> Page[Product]:
+        return await self.catalog.changed_products(query)
+
+    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
+        return await self.catalog.changed_stock(query)
+
+    async def list_products(self, query: ListQuery) -> Page[Product]:
+        return await self.catalog.list_products(query)
+
+    async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
+        return await self.catalog.list_stock(query)
+
+    async def get_product(self, id_or_sku: str) -> Product | None:
+        return await self.catalog.get_product(id_or_sku)
+
+    async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
+        return await self.catalog.get_stock(skus)
+
+    # CustomerDirectory, CustomerLookup
+    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
+        return await self.sales.find_customers(email=email, account_id=account_id)
+
+    async def create_customer(self, customer: Customer) -> str:
+        return await self.sales.create_customer(customer)
+
+    async def get_customer(self, external_id: str) -> Customer | None:
+        return await self.sales.get_customer(external_id)
+
+    # OrderTarget
+    async def find_order(self, channel_ref: str) -> str | None:
+        return await self.sales.find_order(channel_ref)
+
+    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+        return await self.sales.create_order(
+            order, customer_id=customer_id, channel_ref=channel_ref
+        )
+
+    async def amend_order(self, order_id: str, order: Order) -> None:
+        await self.sales.amend_order(order_id, order)
+
+    async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
+        await self.sales.add_shipment(order_id, shipment)
+
+    async def create_product(self, product: Product) -> str:
+        return await self.sales.create_product(product)
+
+    # SettingsSource
+    async def get_settings(self) -> StoreSettings:
+        return await self.sales.get_settings()

@@ -1,0 +1,275 @@
+"""Real Tryton -> the daemon (a real process) -> real Oscar, and Oscar orders back to Tryton:
+products, prices and stock arrive; an order placed through Oscar's checkout arrives in Tryton
+exactly once with its customer linked by e-mail, lines by SKU, a missing product created at
+sale time; a SIGKILL of the daemon at a random moment loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from oscar_shopper import Admin, place_order
+from tryton_admin import TrytonAdmin
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def write_config(tmp: Path, tryton: Any, oscar: Any) -> Path:
+    text = textwrap.dedent(f"""
+        [daemon]
+        state_file = "state/state.db"
+        log_format = "json"
+        log_level = "info"
+        shutdown_grace = "10s"
+
+        [sandbox]
+        enabled = false
+
+        [systems.erp]
+        kind = "tryton"
+        url = "{tryton.url}"
+        timeout = "60s"
+        credentials = {{ password = {{ env = "SYNCWRIGHT_TEST_TRYTON_PASSWORD" }} }}
+        [systems.erp.settings]
+        database = "{tryton.ids["db"]}"
+        web_shop = "Oscar"
+
+        [systems.shop]
+        kind = "oscar"
+        url = "{oscar.url}"
+        timeout = "60s"
+        credentials = {{ api_token = {{ env = "SYNCWRIGHT_TEST_OSCAR_TOKEN" }} }}
+        [systems.shop.settings]
+        partner = "{oscar.ids["partner"]}"
+        warehouse = "WH"
+
+        [connections.real]
+        source = "erp"
+        channel = "shop"
+        flows = ["products", "stock", "orders"]
+        page_size = 50
+        overlap = "2m"
+        workers = 2
+        [connections.real.schedule]
+        recent = "2s"
+        """)
+    path = tmp / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def env(tryton: Any, oscar: Any, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SYNCWRIGHT_TEST_TRYTON_PASSWORD": tryton.ids["password"],
+        "SYNCWRIGHT_TEST_OSCAR_TOKEN": oscar.ids["token"],
+        **extra,
+    }
+
+
+def cmd(config: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "daemon.cli", "run", "--config", str(config), *extra]
+
+
+def run_until_idle(config: Path, environ: dict[str, str], ok: bool = True) -> str:
+    result = subprocess.run(
+        cmd(config, "--until-idle"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environ,
+        cwd=ROOT,
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr[-4000:]
+    return result.stderr
+
+
+def problems(config: Path) -> list[tuple[Any, ...]]:
+    """Open sync errors and jobs that went dead, from the daemon's state file."""
+    conn = sqlite3.connect(config.parent / "state" / "state.db")
+    try:
+        errors = conn.execute("SELECT flow, external_id, message FROM sync_errors").fetchall()
+        dead = conn.execute("SELECT kind, payload, last_error FROM jobs WHERE state = 'dead'")
+        return errors + dead.fetchall()
+    finally:
+        conn.close()
+
+
+def available(oscar: Any, sku: str) -> int:
+    record = Admin(oscar).record(sku)
+    return int(record["num_in_stock"]) - int(record["num_allocated"] or 0)
+
+
+def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path: Path) -> None:
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    _, (gadget, gadget_b) = admin.product("Gadget", "SKU-2", "4.50", "SKU-2B")
+    admin.set_stock({widget: 10, gadget: 5, gadget_b: 1})
+    config = write_config(tmp_path, tryton, oscar)
+    environ = env(tryton, oscar)
+    check = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    run_until_idle(config, environ)
+    shop = Admin(oscar)
+    held = {
+        rec["partner_sku"]: (row["title"], rec["price"], rec["num_in_stock"])
+        for row in shop.products()
+        for rec in row["stockrecords"]
+    }
+    assert held == {
+        "SKU-1": ("Widget", "10.00", 10),
+        "SKU-2": ("Gadget", "4.50", 5),
+        "SKU-2B": ("Gadget", "4.50", 1),
+    }
+
+    # A price change in Tryton (template only) and new stock arrive on the next run.
+    tmpl = admin("product.product", "read", [widget], ["template"])[0]["template"]
+    admin("product.template", "write", [tmpl], {"list_price": Decimal("12.00")})
+    admin.set_stock({gadget: 7})
+    run_until_idle(config, environ)
+    assert shop.record("SKU-1")["price"] == "12.00"
+    assert available(oscar, "SKU-2") == 7
+
+    # A product Oscar sells that Tryton lacks, then an order through Oscar's checkout.
+    partner = next(
+        p
+        for p in httpx.get(
+            f"{oscar.url}/api/admin/partners/",
+            headers={"Authorization": f"Token {oscar.ids['token']}"},
+        ).json()["results"]
+    )
+    created = httpx.post(
+        f"{oscar.url}/api/admin/products/",
+        headers={"Authorization": f"Token {oscar.ids['token']}"},
+        json={
+            "product_class": "goods",
+            "structure": "standalone",
+            "title": "Shop only",
+            "upc": "SHOP-X",
+            "slug": "shop-only",
+            "stockrecords": [
+                {
+                    "partner": partner["url"],
+                    "partner_sku": "SKU-X",
+                    "price": "3.00",
+                    "price_currency": "EUR",
+                    "num_in_stock": 5,
+                }
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    order = place_order(oscar, "Jane.Doe@example.com", [("SKU-1", 2), ("SKU-X", 1)])
+    assert available(oscar, "SKU-1") == 8  # Oscar allocated the two widgets
+
+    run_until_idle(config, environ)
+    sales = admin.sales()
+    assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
+    sale = sales[0]
+    assert sale["state"] == "processing"
+    assert admin.sale_lines(sale["id"]) == [
+        ("SKU-1", 2.0, Decimal("12.0000")),
+        ("SKU-X", 1.0, Decimal("3.0000")),
+    ]
+    party = admin("party.party", "read", [sale["party"]], ["email", "name"])[0]
+    assert (party["email"], party["name"]) == ("Jane.Doe@example.com", "Jane Doe")
+    created_sku = admin(
+        "product.product", "search_read", [["code", "=", "SKU-X"]], 0, None, None, ["code"]
+    )
+    assert len(created_sku) == 1
+
+    # The posted order is deducted in Tryton (forecast 10 - 2 = 8); Oscar keeps its own
+    # allocation of 2, so what it sells stays 8: the order is not counted twice.
+    run_until_idle(config, environ)
+    assert available(oscar, "SKU-1") == 8
+    assert Admin(oscar).record("SKU-1")["num_allocated"] == 2
+
+    # Another run, and a second order by the same customer: still one post each, one party.
+    second = place_order(oscar, "jane.doe@example.com", [("SKU-2", 1)])
+    run_until_idle(config, environ)
+    sales = admin.sales()
+    assert [s["web_id"] for s in sales] == [f"shop:{order['number']}", f"shop:{second['number']}"]
+    assert sales[1]["party"] == sale["party"]
+    assert problems(config) == []
+
+
+def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 100})
+    config = write_config(tmp_path, tryton, oscar)
+    environ = env(tryton, oscar)
+    run_until_idle(config, environ)
+    numbers = [
+        place_order(oscar, f"buyer{n}@example.com", [("SKU-1", 1)])["number"] for n in range(4)
+    ]
+    log = (tmp_path / "daemon.log").open("a")
+    daemon = subprocess.Popen(cmd(config), stdout=log, stderr=log, env=environ, cwd=ROOT)
+    moment = random.Random().uniform(0.5, 6.0)
+    print(f"SIGKILL after {moment:.2f} s")
+    time.sleep(moment)
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait(30)
+    log.close()
+    posted_before = len(admin.sales())
+    numbers.append(place_order(oscar, "late@example.com", [("SKU-1", 1)])["number"])
+    run_until_idle(config, environ)
+    web_ids = sorted(s["web_id"] for s in admin.sales())
+    assert web_ids == sorted(f"shop:{n}" for n in numbers), (posted_before, web_ids)
+    assert problems(config) == []
+    parties = admin(
+        "party.party", "search_read", [["name", "=", "Jane Doe"]], 0, None, None, ["email"]
+    )
+    assert sorted(p["email"] for p in parties) == sorted(
+        [f"buyer{n}@example.com" for n in range(4)] + ["late@example.com"]
+    )
+
+
+def test_crash_right_after_tryton_accepted_the_order(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """The daemon dies after Tryton created the sale and before the link is stored: the next
+    run finds the sale by its web id instead of posting it again."""
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 10})
+    config = write_config(tmp_path, tryton, oscar)
+    environ = env(tryton, oscar)
+    run_until_idle(config, environ)
+    order = place_order(oscar, "crash@example.com", [("SKU-1", 3)])
+    crashed = subprocess.run(
+        cmd(config, "--until-idle"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env(tryton, oscar, SYNCWRIGHT_TEST_CRASH_AFTER="order_created"),
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    assert [s["web_id"] for s in admin.sales()] == [f"shop:{order['number']}"]
+    run_until_idle(config, environ)
+    sales = admin.sales()
+    assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
+    assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
