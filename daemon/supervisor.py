@@ -27,6 +27,7 @@ from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.notify import Notifier
 from daemon.queue import Queue
+from daemon.sdnotify import SdNotify, status_line
 from daemon.store import Store
 
 log = structlog.get_logger("syncwright.supervisor")
@@ -66,8 +67,11 @@ class Supervisor:
         self._tg: TaskGroup | None = None
         self.secrets: dict[str, dict[str, str]] = {}
         self._built_from: dict[str, SystemSpec] = {}
+        self.sd = SdNotify()  # systemd notifications; no-ops without NOTIFY_SOCKET
 
     def request_stop(self) -> None:
+        if not self._stop.is_set():
+            self.sd.stopping()
         self._stop.set()
 
     async def run(self) -> None:
@@ -131,6 +135,10 @@ class Supervisor:
             )
             if self.on_ready:
                 self.on_ready()
+            # systemd READY=1 (issue 7): store, budgets and actors are up. When the control
+            # socket (issue 4) is started above, this stays after it so READY covers it too.
+            self.sd.ready(status_line(self))
+            tg.start_soon(self.sd.watchdog, lambda: status_line(self), name="sdnotify")
             await self._stop.wait()
             await self._stop_actors(list(self.slots))
             tg.cancel_scope.cancel()
@@ -214,6 +222,13 @@ class Supervisor:
 
     async def reload(self) -> bool:
         """Re-read the config file; apply it, or keep the old one when it is invalid."""
+        self.sd.reloading()
+        try:
+            return await self._reload()
+        finally:
+            self.sd.ready(status_line(self))
+
+    async def _reload(self) -> bool:
         try:
             new = load_config(self.config_path)
             secrets = resolve_secrets(new)
