@@ -96,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("version", help="print the version", description="Print the version.")
+
+    from daemon import cli_ops  # backup, budget (issue 7)
+
+    cli_ops.add_commands(sub, default)
     return parser
 
 
@@ -110,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return forget(args.config, args.connection, force=args.force)
     if args.command == "run":
         return run(args.config, until_idle=args.until_idle)
+    from daemon import cli_ops
+
+    if args.command in cli_ops.COMMANDS:
+        return cli_ops.dispatch(args)
     return EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands first
 
 

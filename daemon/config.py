@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from daemon.config_errors import ConfigError, Problem, problems_from_validation
+from daemon.config_metrics import MetricsConfig
 from daemon.config_notify import NotifyConfig, OrderOptions
 from daemon.config_paths import PACKAGED, default_sandbox_dir, default_state_file
 from daemon.config_secrets import resolve_credential, resolve_sandbox_secrets, resolve_secrets
@@ -268,6 +269,7 @@ class Config(StrictModel):
     systems: dict[Name, AnySystem] = Field(default_factory=dict)
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
     notify: NotifyConfig = NotifyConfig()
+    metrics: MetricsConfig = MetricsConfig()  # Prometheus endpoint (daemon/metrics.py)
 
     _source: Path | None = PrivateAttr(default=None)
 

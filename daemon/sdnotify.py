@@ -145,7 +145,8 @@ class _Slot(Protocol):
 
 
 class _Supervised(Protocol):
-    slots: Mapping[str, Any]
+    @property
+    def slots(self) -> Mapping[str, Any]: ...
 
 
 def status_line(supervisor: _Supervised) -> str:

@@ -21,7 +21,7 @@ import structlog
 from anyio.abc import TaskGroup
 
 from connectors.base import SystemSpec
-from daemon import runtime
+from daemon import ops_tasks, runtime
 from daemon.actor import Actor, ActorSettings, Services
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
@@ -130,6 +130,7 @@ class Supervisor:
                 assert self.services is not None
                 mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
                 await tg.start(mailer.run, name="notify")
+            await ops_tasks.start(self, tg)  # metrics endpoint, budget planner (issue 7)
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )
@@ -265,6 +266,7 @@ class Supervisor:
             restarted=changed,
             systems_rebuilt=rebuilt,
         )
+        await ops_tasks.check_plan(self, "reload")
         return True
 
     async def _maintenance(self) -> None:
