@@ -84,12 +84,13 @@ class SyncwrightCollector(Collector):
 
     def _collect(self) -> Iterable[Metric]:
         now = self.sources.now()
-        yield from self._actors()
+        actors = self.sources.actors()
+        yield from self._actors(actors)
         yield from self._budgets()
         yield from self._durations()
-        yield from self._state(now)
+        yield from self._state(now, [a.connection for a in actors])
 
-    def _actors(self) -> Iterable[Metric]:
+    def _actors(self, actors: list[ActorView]) -> Iterable[Metric]:
         state = GaugeMetricFamily(
             "syncwright_actor_state",
             "1 for the state each connection's actor is in",
@@ -103,7 +104,7 @@ class SyncwrightCollector(Collector):
             "Actor crashes followed by a restart",
             labels=["connection"],
         )
-        for a in self.sources.actors():
+        for a in actors:
             state.add_metric([a.connection, a.state], 1)
             running.add_metric([a.connection], a.running)
             restarts.add_metric([a.connection], a.restarts)
@@ -157,7 +158,7 @@ class SyncwrightCollector(Collector):
             )
         yield hist
 
-    def _state(self, now: float) -> Iterable[Metric]:
+    def _state(self, now: float, connections: list[str]) -> Iterable[Metric]:
         path = self.sources.state_file()
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
@@ -173,8 +174,10 @@ class SyncwrightCollector(Collector):
                 "How long the oldest job that may run now has been waiting",
                 labels=["connection"],
             )
-            for connection, run_at in conn.execute(_OLDEST, (now,)):
-                oldest.add_metric([connection], max(0.0, now - run_at))
+            # 0 for a connection with no job ready to run.
+            ready = {c: max(0.0, now - at) for c, at in conn.execute(_OLDEST, (now,))}
+            for connection in dict.fromkeys([*connections, *ready]):
+                oldest.add_metric([connection], ready.get(connection, 0.0))
             errors = GaugeMetricFamily(
                 "syncwright_sync_errors_open",
                 "Items with an open sync-log error",
