@@ -10,6 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 COMMANDS = ("backup", "budget")
@@ -102,3 +106,11 @@ def budget(config_path: Path, *, as_json: bool = False) -> int:
     else:
         print(format_report(report))
     return EXIT_OK
+
+
+def plan_summary(config: Config) -> str:
+    """The planner's offline report, for ``check-config``: schedule costs and whether they fit."""
+    from daemon.planner import format_report
+    from daemon.planner_history import offline_report
+
+    return format_report(offline_report(config))
