@@ -245,7 +245,7 @@ def format_report(report: PlanReport) -> str:
         cap = "no limit" if math.isinf(s.capacity_per_day) else f"{s.capacity_per_day:.0f}"
         lines.append(f"    schedules cost {s.scheduled_per_day:.0f} calls/day of {cap}/day")
         for c in s.costs:
-            lines.append(f"      {c.connection} {c.kind} ({c.priority}): {c.calls_per_day:.0f}/day")
+            lines.append(f"      {c.connection} {c.kind} ({c.priority}): {_n(c.calls_per_day)}/day")
         for w in s.windows:
             used = "?" if w.used is None else f"{w.used:.0f}"
             out = w.exhausted_at or "not at this pace"
@@ -262,3 +262,8 @@ def format_report(report: PlanReport) -> str:
         else f"  {len(report.warnings)} warning(s): the schedules or the pace do not fit."
     )
     return "\n".join(lines)
+
+
+def _n(value: float) -> str:
+    """A count for people: whole numbers from 10 up, two significant digits below."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
