@@ -55,6 +55,7 @@ class ActorView:
     restarts: int
     jobs_done: int
     jobs_failed: int
+    flows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ class SyncwrightCollector(Collector):
         yield from self._actors(actors)
         yield from self._budgets()
         yield from self._durations()
-        yield from self._state(now, [a.connection for a in actors])
+        yield from self._state(now, actors)
 
     def _actors(self, actors: list[ActorView]) -> Iterable[Metric]:
         state = GaugeMetricFamily(
@@ -158,7 +159,8 @@ class SyncwrightCollector(Collector):
             )
         yield hist
 
-    def _state(self, now: float, connections: list[str]) -> Iterable[Metric]:
+    def _state(self, now: float, actors: list[ActorView]) -> Iterable[Metric]:
+        connections = [a.connection for a in actors]
         path = self.sources.state_file()
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
@@ -183,7 +185,10 @@ class SyncwrightCollector(Collector):
                 "Items with an open sync-log error",
                 labels=["connection", "flow"],
             )
-            for connection, flow, n in conn.execute(_ERRORS):
+            # 0 for each configured flow without errors, so the series always exist.
+            open_errors = {(a.connection, f): 0 for a in actors for f in a.flows}
+            open_errors.update({(c, f): n for c, f, n in conn.execute(_ERRORS)})
+            for (connection, flow), n in open_errors.items():
                 errors.add_metric([connection, flow], n)
             applied = GaugeMetricFamily(
                 "syncwright_last_applied_change_age_seconds",

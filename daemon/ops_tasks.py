@@ -57,6 +57,7 @@ def _sources(supervisor: Supervisor) -> Sources:
                 slot.restarts,
                 slot.actor.jobs_done,
                 slot.actor.jobs_failed,
+                tuple(slot.actor.settings.flows),
             )
             for name, slot in list(supervisor.slots.items())
         ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import daemon_log, start_daemon, write_config
+from helpers import ROOT, daemon_log, start_daemon, write_config
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.slow
@@ -107,6 +108,10 @@ def test_a_running_daemon_reports_jobs_budgets_calls_freshness_and_durations(
         assert count is not None and count >= 1 and inf == count
         oldest = value(samples, "syncwright_oldest_ready_job_age_seconds", connection="demo")
         assert oldest is not None and oldest >= 0
+        # Every series the example Grafana dashboard queries exists.
+        dashboard = (ROOT / "scripts" / "grafana-dashboard.json").read_text()
+        wanted = set(re.findall(r"syncwright_[a-z_]+", dashboard)) - {"syncwright"}
+        assert wanted and wanted <= {k[0] for k in samples}, wanted - {k[0] for k in samples}
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         with pytest.raises(httpx.TransportError):
