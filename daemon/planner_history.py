@@ -48,12 +48,19 @@ class HistoryRecorder:
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
-        while True:
-            await anyio.sleep(EVERY)
-            try:
-                await self.record()
-            except Exception:  # the history is a convenience; never stop the daemon for it
-                log.exception("planner.record_failed")
+        try:
+            while True:
+                await anyio.sleep(EVERY)
+                await self._record_safely()
+        finally:
+            with anyio.CancelScope(shield=True):  # keep the last minute's spend on shutdown
+                await self._record_safely()
+
+    async def _record_safely(self) -> None:
+        try:
+            await self.record()
+        except Exception:  # the history is a convenience; never stop the daemon for it
+            log.exception("planner.record_failed")
 
     async def record(self) -> int:
         """Write what was spent since the last call; returns the number of rows touched."""

@@ -79,6 +79,9 @@ def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: P
     copies[0].replace(db)
     run_ok(config)
     assert rows(db, "SELECT count(*) FROM links WHERE entity = 'product'")[0][0] == 150
+    # The planner's history kept the burst run's spend although it was shorter than a minute.
+    spent = dict(rows(db, "SELECT system, sum(calls) FROM budget_history GROUP BY system"))
+    assert spent.get("erp", 0) > 0 and spent.get("shop", 0) > 0, spent
 
 
 def test_backup_refuses_to_overwrite_and_explains_a_missing_state_file(tmp_path: Path) -> None:
