@@ -14,6 +14,13 @@ from daemon import logs
 from daemon.logs_journal import is_journal
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> object:
+    """These tests log into files they close: leave structlog as later tests expect it."""
+    yield
+    structlog.reset_defaults()
+
+
 def test_lines_to_the_journal_stream_carry_their_priority(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
