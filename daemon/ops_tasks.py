@@ -7,12 +7,14 @@ plan after a reload with another (:func:`check_plan`).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import anyio
 import structlog
 from anyio.abc import TaskGroup, TaskStatus
 
+from daemon.config_metrics import MetricsConfig
 from daemon.planner_history import HistoryRecorder, live_report, warn_if_unfit
 
 if TYPE_CHECKING:
@@ -22,9 +24,14 @@ if TYPE_CHECKING:
 log = structlog.get_logger("syncwright.ops")
 
 
+#: The [metrics] settings each supervisor started with (they apply at start-up only).
+_started: weakref.WeakKeyDictionary[Supervisor, MetricsConfig] = weakref.WeakKeyDictionary()
+
+
 async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
     svc = supervisor.services
     assert svc is not None
+    _started[supervisor] = supervisor.config.metrics
     if supervisor.config.metrics.enabled:
         host, port = supervisor.config.metrics.address()
         await tg.start(serve_metrics, _sources(supervisor), host, port, name="metrics")
@@ -37,6 +44,12 @@ async def check_plan(supervisor: Supervisor, when: str) -> None:
     """Log a warning for each way the schedules or the current pace do not fit the budgets."""
     svc = supervisor.services
     assert svc is not None
+    first = _started.get(supervisor)
+    if when == "reload" and first is not None and first != supervisor.config.metrics:
+        log.warning(
+            "metrics.restart_needed",
+            hint="[metrics] changed; it applies at the next restart (systemctl restart)",
+        )
     try:
         report = await live_report(supervisor.config, svc.budgets, svc.store, supervisor.clock)
     except Exception:  # the planner advises; it must never stop the daemon

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import anyio
+import pytest
 from helpers import ROOT, daemon_env
 
 from daemon.budget import Budget, WindowSpec
@@ -110,3 +112,65 @@ def test_check_config_warns_when_the_schedules_cannot_fit(tmp_path: Path) -> Non
     assert "WARNING erp: the recent schedules need 120 calls per minute" in checked.stdout
     text = cli("budget", "--config", str(path))
     assert text.returncode == 0 and "warning(s)" in text.stdout
+
+
+def log_events(log: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def wait_event(
+    log: Path, event: str, count: int = 1, timeout: float = 30
+) -> list[dict[str, object]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [e for e in log_events(log) if e.get("event") == event]
+        if len(found) >= count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no {count} x {event}:\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    unfit = CONFIG.replace('recent = "30s"', 'recent = "500ms"')
+    unfit = unfit.replace(
+        '[daemon]\nstate_file = "state.db"',
+        '[daemon]\nstate_file = "state.db"\nlog_format = "json"',
+    )
+    path.write_text(unfit)
+    log = tmp_path / "daemon.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "run", "--config", str(path)],
+            stdout=out,
+            stderr=out,
+            env=daemon_env(),
+            cwd=ROOT,
+        )
+    try:
+        wait_event(log, "daemon.ready")
+        first = wait_event(log, "budget.plan_unfit")
+        assert {w["when"] for w in first} == {"start-up"}
+        assert any("recent schedules need 120 calls per minute" in str(w["problem"]) for w in first)
+        # A fitting config: reloaded without a warning; then [metrics] changes need a restart.
+        path.write_text(
+            unfit.replace('recent = "500ms"', 'recent = "30s"')
+            + '\n[metrics]\nlisten = "127.0.0.1:0"\n'
+        )
+        proc.send_signal(signal.SIGHUP)
+        wait_event(log, "config.reloaded")
+        wait_event(log, "metrics.restart_needed")
+        path.write_text(unfit)
+        proc.send_signal(signal.SIGHUP)
+        wait_event(log, "config.reloaded", count=2)
+        warnings = wait_event(log, "budget.plan_unfit", count=len(first) + 1)
+        assert [w["when"] for w in warnings] == ["start-up"] * len(first) + ["reload"] * len(first)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
