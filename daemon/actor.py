@@ -25,6 +25,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
 from connectors.errors import PermanentError
+from daemon import job_timing
 from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
 from daemon.flows import (
@@ -324,6 +325,7 @@ class Actor:
         except Exception as exc:  # every failure goes through the retry policy
             await self._failed(job, exc, jlog)
         finally:
+            job_timing.observe(self.name, job.cls, job.kind, svc.clock.now() - started)
             current_class.reset(token)
             self.running.pop(job.id, None)
             with anyio.CancelScope(shield=True):

@@ -108,6 +108,10 @@ class Budget:
         self._strikes = 0
         self._last_headers: dict[str, str] = {}
         self._state_dirty = False
+        #: Since start-up: calls spent (estimates reconciled) and 429 answers, for the metrics
+        #: and the planner's history (daemon/planner_history.py).
+        self.spent_total = 0.0
+        self.rate_limited_total = 0
         self.reconfigure(windows, reserve)
 
     # Configuration and start-up.
@@ -206,6 +210,7 @@ class Budget:
                 return False
             for usage in self._windows.values():
                 usage.add(now, cost)
+            self.spent_total += cost
             return True
 
     def adjust(self, delta: float) -> None:
@@ -215,6 +220,7 @@ class Budget:
             return
         with self._lock:
             now = self.clock.now()
+            self.spent_total = max(0.0, self.spent_total + delta)
             for usage in self._windows.values():
                 if delta > 0:
                     usage.add(now, delta)
@@ -263,6 +269,7 @@ class Budget:
             except (ValueError, OverflowError):
                 retry_after = None
             if status == 429:
+                self.rate_limited_total += 1
                 problem = lowered.get("x-rate-limit-problem", "")[:40]
                 self.block(retry_after, f"HTTP 429 ({problem} limit)" if problem else "HTTP 429")
             elif status == 503 and retry_after is not None:

@@ -96,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("version", help="print the version", description="Print the version.")
+
+    from daemon import cli_ops  # backup, budget (issue 7)
+
+    cli_ops.add_commands(sub, default)
     return parser
 
 
@@ -110,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return forget(args.config, args.connection, force=args.force)
     if args.command == "run":
         return run(args.config, until_idle=args.until_idle)
+    from daemon import cli_ops
+
+    if args.command in cli_ops.COMMANDS:
+        return cli_ops.dispatch(args)
     return EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands first
 
 
@@ -127,6 +135,9 @@ def check_config(path: Path) -> int:
     if rotations:
         print("\nGhost sweep rotation (links in the state file / batch x interval):")
         print("\n".join(rotations))
+    from daemon.cli_ops import plan_summary  # budget planner (issue 7)
+
+    print("\n" + plan_summary(config))
     print(f"\n{path}: OK")
     return EXIT_OK
 
@@ -223,6 +234,7 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     import structlog
 
     from daemon import logs
+    from daemon.backup import BackupError
     from daemon.config import ConfigError, load_config
     from daemon.store import SchemaTooNew
     from daemon.supervisor import Supervisor
@@ -246,6 +258,9 @@ def run(path: Path, *, until_idle: bool = False) -> int:
         return EXIT_CONFIG
     except SchemaTooNew as exc:
         log.error("store.refused", error=str(exc))
+        return EXIT_STATE
+    except BackupError as exc:  # no backup before a migration: nothing was changed
+        log.error("store.backup_failed", error=str(exc))
         return EXIT_STATE
     except KeyboardInterrupt:
         return EXIT_OK

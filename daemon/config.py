@@ -31,7 +31,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from daemon.config_errors import ConfigError, Problem, problems_from_validation
+from daemon.config_metrics import MetricsConfig
 from daemon.config_notify import NotifyConfig, OrderOptions
+from daemon.config_paths import PACKAGED, default_sandbox_dir, default_state_file
 from daemon.config_secrets import resolve_credential, resolve_sandbox_secrets, resolve_secrets
 from daemon.config_systems import (
     BACK_OFFICE_KINDS,
@@ -147,7 +149,10 @@ def _empty_is_none(value: object) -> object:
 
 
 class DaemonConfig(StrictModel):
-    state_file: ConfigPath = Field(default=Path("var/state.db"), validate_default=True)
+    #: "": $STATE_DIRECTORY/state.db under systemd, else var/state.db (daemon/config_paths.py).
+    state_file: Annotated[ConfigPath, BeforeValidator(default_state_file)] = Field(
+        default="", validate_default=True
+    )
     #: None: ``control.sock`` under the runtime directory (see ``runtime_dir``).
     control_socket: Annotated[ConfigPath | None, BeforeValidator(_empty_is_none)] = None
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -218,7 +223,9 @@ class SandboxShop(StrictModel):
 
 class SandboxConfig(StrictModel):
     enabled: bool = False
-    data_dir: ConfigPath = Field(default=Path("var/sandbox"), validate_default=True)
+    data_dir: Annotated[ConfigPath, BeforeValidator(default_sandbox_dir)] = Field(
+        default="", validate_default=True
+    )
     erp: SandboxErp = SandboxErp()
     shop: SandboxShop = SandboxShop()
 
@@ -262,6 +269,7 @@ class Config(StrictModel):
     systems: dict[Name, AnySystem] = Field(default_factory=dict)
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
     notify: NotifyConfig = NotifyConfig()
+    metrics: MetricsConfig = MetricsConfig()  # Prometheus endpoint (daemon/metrics.py)
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -347,7 +355,8 @@ def parse_config(
     data: Mapping[str, Any], *, base_dir: Path | None = None, source: Path | None = None
 ) -> Config:
     """Validate already-parsed TOML data; relative paths are taken from ``base_dir``."""
-    context: dict[str, Any] = {}
+    packaged = source is not None and source.absolute() == packaged_config_path()
+    context: dict[str, Any] = {PACKAGED: packaged}
     if base_dir is not None:
         context["base_dir"] = base_dir.absolute()
     try:
@@ -379,7 +388,10 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError([Problem("", message)], path) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([Problem("", _syntax_message(error))], path) from None
-    return parse_config(data, base_dir=path.parent, source=path)
+    # The packaged copy's relative paths (connectors/sandbox/demo.key) are taken from the
+    # directory holding the packages, as the checkout's are taken from the checkout.
+    base = path.parent.parent if path == packaged_config_path() else path.parent
+    return parse_config(data, base_dir=base, source=path)
 
 
 def _syntax_message(error: tomllib.TOMLDecodeError) -> str:
@@ -397,4 +409,11 @@ def default_config_path() -> Path:
     checkout = Path(__file__).resolve().parents[1] / "config.toml"
     if checkout.is_file():
         return checkout
+    return packaged_config_path()
+
+
+def packaged_config_path() -> Path:
+    """config.toml as shipped inside the installed package: daemon/default_config.toml, in the
+    checkout a symbolic link to the top-level config.toml (not resolved here, so the two differ).
+    """
     return Path(__file__).resolve().parent / "default_config.toml"

@@ -18,7 +18,7 @@ from daemon.config import Config, load_config
 
 #: Settings the running daemon cannot swap: the store, the socket clients are attached to, and
 #: the sandbox servers (started once, with their data).
-RESTART_ONLY = ("daemon.state_file", "daemon.control_socket", "sandbox")
+RESTART_ONLY = ("daemon.state_file", "daemon.control_socket", "sandbox", "metrics")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,8 @@ def diff_configs(old: Config, new: Config) -> ConfigChanges:
         restart.append("daemon.control_socket")
     if old.sandbox != new.sandbox:
         restart.append("sandbox")
+    if old.metrics != new.metrics:
+        restart.append("metrics")
     return ConfigChanges(
         systems_added=systems[0],
         systems_removed=systems[1],

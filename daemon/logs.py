@@ -15,6 +15,8 @@ from typing import Any
 
 import structlog
 
+from daemon.logs_journal import is_journal, with_priority
+
 _SECRET_KEYS = re.compile(r"(pass(word)?|secret|token|api_?key|authorization|credential)", re.I)
 _secrets: set[str] = set()
 REDACTED = "[redacted]"
@@ -53,13 +55,14 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
 def configure(level: str = "info", fmt: str = "auto", stream: Any = None) -> None:
     """Set up structlog for the process. ``fmt``: auto (json unless a tty), json or console."""
     stream = stream or sys.stderr
+    journal = is_journal(stream)
     if fmt == "auto":
-        fmt = "console" if stream.isatty() else "json"
+        fmt = "console" if stream.isatty() and not journal else "json"
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer(sort_keys=False)
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty() and not journal)
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -69,7 +72,8 @@ def configure(level: str = "info", fmt: str = "auto", stream: Any = None) -> Non
     ]
     if fmt == "json":
         processors.append(structlog.processors.format_exc_info)
-    processors.append(renderer)
+    # Under systemd each line carries its priority, for journalctl -p (daemon/logs_journal.py).
+    processors.append(with_priority(renderer) if journal else renderer)
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -21,12 +21,13 @@ import structlog
 from anyio.abc import TaskGroup
 
 from connectors.base import SystemSpec
-from daemon import runtime
+from daemon import ops_tasks, runtime
 from daemon.actor import Actor, ActorSettings, Services
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.notify import Notifier
 from daemon.queue import Queue
+from daemon.sdnotify import SdNotify, status_line
 from daemon.store import Store
 
 log = structlog.get_logger("syncwright.supervisor")
@@ -66,8 +67,11 @@ class Supervisor:
         self._tg: TaskGroup | None = None
         self.secrets: dict[str, dict[str, str]] = {}
         self._built_from: dict[str, SystemSpec] = {}
+        self.sd = SdNotify()  # systemd notifications; no-ops without NOTIFY_SOCKET
 
     def request_stop(self) -> None:
+        if not self._stop.is_set():
+            self.sd.stopping()
         self._stop.set()
 
     async def run(self) -> None:
@@ -126,11 +130,16 @@ class Supervisor:
                 assert self.services is not None
                 mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
                 await tg.start(mailer.run, name="notify")
+            await ops_tasks.start(self, tg)  # metrics endpoint, budget planner (issue 7)
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )
             if self.on_ready:
                 self.on_ready()
+            # systemd READY=1 (issue 7): store, budgets and actors are up. When the control
+            # socket (issue 4) is started above, this stays after it so READY covers it too.
+            self.sd.ready(status_line(self))
+            tg.start_soon(self.sd.watchdog, lambda: status_line(self), name="sdnotify")
             await self._stop.wait()
             await self._stop_actors(list(self.slots))
             tg.cancel_scope.cancel()
@@ -214,6 +223,13 @@ class Supervisor:
 
     async def reload(self) -> bool:
         """Re-read the config file; apply it, or keep the old one when it is invalid."""
+        self.sd.reloading()
+        try:
+            return await self._reload()
+        finally:
+            self.sd.ready(status_line(self))
+
+    async def _reload(self) -> bool:
         try:
             new = load_config(self.config_path)
             secrets = resolve_secrets(new)
@@ -250,6 +266,7 @@ class Supervisor:
             restarted=changed,
             systems_rebuilt=rebuilt,
         )
+        await ops_tasks.check_plan(self, "reload")
         return True
 
     async def _maintenance(self) -> None:

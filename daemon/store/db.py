@@ -23,7 +23,8 @@ import anyio
 import structlog
 from anyio.abc import TaskStatus
 
-from daemon.store.migrations import migrate
+from daemon.backup import before_migration
+from daemon.store.migrations import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
 log = structlog.get_logger("syncwright.store")
@@ -77,6 +78,8 @@ class Store:
         def _open() -> sqlite3.Connection:
             conn = connect_sync(path)
             try:
+                # A copy of an existing file before its schema changes (daemon/backup.py).
+                before_migration(conn, path, SCHEMA_VERSION)
                 before, after = migrate(conn, str(path))
             except BaseException:
                 conn.close()

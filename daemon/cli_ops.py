@@ -1,0 +1,116 @@
+"""The operations commands of the ``syncwright`` command line: ``backup`` and ``budget``.
+
+Registered by daemon/cli.py through :func:`add_commands` and :func:`dispatch`; both work on the
+config and the state file directly, so they need no running daemon (and no control socket).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.config import Config
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+COMMANDS = ("backup", "budget")
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], default: Path) -> None:
+    backup = sub.add_parser(
+        "backup",
+        help="copy the state file consistently, also while the daemon runs",
+        description="Write a consistent copy of the state file to PATH (a file, or a directory "
+        "for a dated copy) using SQLite's online backup: safe while the daemon runs and writes. "
+        "Restore by stopping the daemon and putting the copy in place of the state file.",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH")
+    backup.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help=f"config file naming the state file (default: {default})",
+    )
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    budget = sub.add_parser(
+        "budget",
+        help="the budget planner: burn rates, exhaustion, what the schedules cost",
+        description="Per system: calls per window over the last hour and day, when each window "
+        "runs out at that rate, and what the configured pull, ghost-sweep and full-sync "
+        "schedules cost per day, with a warning when they cannot fit. --offline reads the "
+        "config and the state file directly (the only mode until the control socket lands).",
+    )
+    budget.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help=f"config file (default: {default})",
+    )
+    budget.add_argument(
+        "--offline",
+        action="store_true",
+        help="read the config and state file directly (no running daemon needed)",
+    )
+    budget.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "backup":
+        return backup(args.config, args.path, force=args.force)
+    return budget(args.config, as_json=args.json)
+
+
+def backup(config_path: Path, target: Path, *, force: bool = False) -> int:
+    from daemon.backup import BackupError, backup_file
+    from daemon.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        result = backup_file(config.daemon.state_file, target, overwrite=force)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"backed up {config.daemon.state_file} to {result.path} "
+        f"({result.size} bytes, schema version {result.schema_version}, "
+        f"{result.seconds:.2f}s)"
+    )
+    return EXIT_OK
+
+
+def budget(config_path: Path, *, as_json: bool = False) -> int:
+    from daemon.config import ConfigError, load_config
+    from daemon.planner import format_report
+    from daemon.planner_history import offline_report
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    report = offline_report(config)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def plan_summary(config: Config) -> str:
+    """The planner's offline report, for ``check-config``: schedule costs and whether they fit."""
+    from daemon.planner import format_report
+    from daemon.planner_history import offline_report
+
+    return format_report(offline_report(config))

@@ -1,0 +1,176 @@
+"""The planner's spend history in a real state file, and the planner on the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+from helpers import ROOT, daemon_env
+
+from daemon.budget import Budget, WindowSpec
+from daemon.clock import FakeClock
+from daemon.config import load_config
+from daemon.planner_history import HistoryRecorder, live_report, offline_report
+from daemon.store import Store
+
+CONFIG = """
+[daemon]
+state_file = "state.db"
+[sandbox]
+enabled = false
+[systems.erp]
+kind = "sandbox-erp"
+url = "http://127.0.0.1:1"
+credentials = { api_key = { env = "SYNCWRIGHT_TEST_KEY" } }
+[systems.erp.budget.windows.minute]
+limit = 100
+[systems.shop]
+kind = "sandbox-shop"
+url = "http://127.0.0.1:2"
+credentials = { api_key = { env = "SYNCWRIGHT_TEST_KEY" } }
+[connections.demo]
+source = "erp"
+channel = "shop"
+flows = ["products"]
+[connections.demo.schedule]
+recent = "30s"
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=daemon_env(),
+        cwd=ROOT,
+    )
+
+
+def test_recorded_spend_feeds_the_live_and_offline_reports_and_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG)
+    config = load_config(path)
+    clock = FakeClock()
+    clock.set(time.time())
+
+    async def main() -> None:
+        store = await Store.open(config.daemon.state_file)
+        async with anyio.create_task_group() as tg:
+            await tg.start(store.serve)
+            erp = Budget("erp", [WindowSpec("minute", 100.0)], clock=clock)
+            budgets = {"erp": erp, "shop": Budget("shop", [], clock=clock)}
+            recorder = HistoryRecorder(budgets, store, clock)
+            for _ in range(41):
+                assert erp.try_spend(2, 1.0)  # class 2 (recent), one call
+            erp.observe(429, {})
+            assert await recorder.record() == 1
+            clock.advance(60)
+            assert erp.try_spend(2, 1.0)
+            assert await recorder.record() == 1
+            assert await recorder.record() == 0, "nothing new spent: no row"
+            live = await live_report(config, budgets, store, clock)
+            (plan,) = [s for s in live.systems if s.system == "erp"]
+            assert plan.calls_last_hour == 42
+            assert plan.rate_limited_last_day == 1
+            (minute,) = plan.windows
+            assert minute.used == 42
+            store.stop_writes()
+        await store.aclose()
+
+    anyio.run(main)
+    offline = offline_report(config, now=clock.now)
+    (erp,) = [s for s in offline.systems if s.system == "erp"]
+    assert erp.calls_last_hour == 42 and erp.windows[0].used is None
+
+    result = cli("budget", "--offline", "--json", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    (erp_json,) = [s for s in data["systems"] if s["system"] == "erp"]
+    assert erp_json["calls_last_hour"] == 42
+    assert data["fits"] is True
+
+    checked = cli("check-config", str(path))
+    assert checked.returncode == 0, checked.stderr
+    assert "erp: 42 calls in the last hour" in checked.stdout
+    assert "demo pull (recent): 2880/day" in checked.stdout
+    assert "Schedules fit in the budgets." in checked.stdout
+
+
+def test_check_config_warns_when_the_schedules_cannot_fit(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG.replace('recent = "30s"', 'recent = "500ms"'))
+    checked = cli("check-config", str(path))
+    assert checked.returncode == 0, checked.stderr
+    assert "WARNING erp: the recent schedules need 120 calls per minute" in checked.stdout
+    text = cli("budget", "--config", str(path))
+    assert text.returncode == 0 and "warning(s)" in text.stdout
+
+
+def log_events(log: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def wait_event(
+    log: Path, event: str, count: int = 1, timeout: float = 30
+) -> list[dict[str, object]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [e for e in log_events(log) if e.get("event") == event]
+        if len(found) >= count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no {count} x {event}:\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    unfit = CONFIG.replace('recent = "30s"', 'recent = "500ms"')
+    unfit = unfit.replace(
+        '[daemon]\nstate_file = "state.db"',
+        '[daemon]\nstate_file = "state.db"\nlog_format = "json"',
+    )
+    path.write_text(unfit)
+    log = tmp_path / "daemon.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "run", "--config", str(path)],
+            stdout=out,
+            stderr=out,
+            env=daemon_env(),
+            cwd=ROOT,
+        )
+    try:
+        wait_event(log, "daemon.ready")
+        first = wait_event(log, "budget.plan_unfit")
+        assert {w["when"] for w in first} == {"start-up"}
+        assert any("recent schedules need 120 calls per minute" in str(w["problem"]) for w in first)
+        # A fitting config: reloaded without a warning; then [metrics] changes need a restart.
+        path.write_text(
+            unfit.replace('recent = "500ms"', 'recent = "30s"')
+            + '\n[metrics]\nlisten = "127.0.0.1:0"\n'
+        )
+        proc.send_signal(signal.SIGHUP)
+        wait_event(log, "config.reloaded")
+        wait_event(log, "metrics.restart_needed")
+        path.write_text(unfit)
+        proc.send_signal(signal.SIGHUP)
+        wait_event(log, "config.reloaded", count=2)
+        warnings = wait_event(log, "budget.plan_unfit", count=len(first) + 1)
+        assert [w["when"] for w in warnings] == ["start-up"] * len(first) + ["reload"] * len(first)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
