@@ -23,8 +23,10 @@ from anyio.abc import TaskGroup
 from connectors.base import SystemSpec
 from daemon import runtime
 from daemon.actor import Actor, ActorSettings, Services
+from daemon.cli import package_version
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
+from daemon.control.server import ControlServer
 from daemon.notify import Notifier
 from daemon.queue import Queue
 from daemon.store import Store
@@ -126,6 +128,8 @@ class Supervisor:
                 assert self.services is not None
                 mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
                 await tg.start(mailer.run, name="notify")
+            if not self.burst:  # the control socket (daemon/control/), listening before ready
+                await tg.start(ControlServer(self, package_version()).serve, name="control")
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )

@@ -1,0 +1,87 @@
+"""Fixtures for the control socket: a short private socket directory and a running daemon."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import Sandbox, daemon_log, start_daemon, write_config
+
+
+@pytest.fixture
+def sock_dir() -> Iterator[Path]:
+    # Unix socket paths are limited to 107 bytes; tmp_path is often longer.
+    path = Path(tempfile.mkdtemp(prefix="sw-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def control_section(sock: Path, extra: str = "") -> str:
+    return f'\n[control]\npath = "{sock}"\n{extra}\n'
+
+
+def wait_for_socket(path: Path, proc: subprocess.Popen[str] | None, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the daemon exited: {log.read_text()[-3000:]}")
+        if path.exists():
+            probe = socket.socket(socket.AF_UNIX)
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                pass
+            finally:
+                probe.close()
+        time.sleep(0.05)
+    raise AssertionError(f"no control socket at {path}: {log.read_text()[-3000:]}")
+
+
+@dataclass
+class RunningDaemon:
+    proc: subprocess.Popen[str]
+    config: Path
+    socket: Path
+    box: Sandbox
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def log(self) -> str:
+        return daemon_log(self.config).read_text()
+
+
+@pytest.fixture
+def daemon_factory(sandbox_factory: Any, tmp_path: Path, sock_dir: Path) -> Iterator[Any]:
+    started: list[RunningDaemon] = []
+
+    def make(products: int = 20, extra: str = "", **config: Any) -> RunningDaemon:
+        box = sandbox_factory(products=products, variants=1)
+        sock = sock_dir / "control.sock"
+        path = write_config(tmp_path, box, extra=extra + control_section(sock), **config)
+        proc = start_daemon(path)
+        running = RunningDaemon(proc, path, sock, box)
+        started.append(running)
+        wait_for_socket(sock, proc, daemon_log(path))
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
