@@ -85,3 +85,63 @@ def daemon_factory(sandbox_factory: Any, tmp_path: Path, sock_dir: Path) -> Iter
     yield make
     for running in started:
         running.stop()
+
+
+OPEN: list[Wire] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_wires() -> Iterator[None]:
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+class Wire:
+    """A raw protocol connection for tests: send bytes or objects, read decoded lines."""
+
+    def __init__(self, path: Path, timeout: float = 30) -> None:
+        OPEN.append(self)
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self.buffer = b""
+
+    def send(self, data: bytes | dict[str, Any]) -> None:
+        import json
+
+        raw = data if isinstance(data, bytes) else json.dumps(data).encode() + b"\n"
+        self.sock.sendall(raw)
+
+    def recv(self) -> dict[str, Any]:
+        import json
+
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError("the daemon closed the connection")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def reply(self) -> dict[str, Any]:
+        """The next reply, skipping snapshots and events."""
+        while True:
+            message = self.recv()
+            if message["type"] == "reply":
+                return message
+
+    def call(self, cmd: str, request_id: int = 1, **args: Any) -> dict[str, Any]:
+        self.send({"id": request_id, "cmd": cmd, "args": args})
+        return self.reply()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def wire(path: Path) -> Wire:
+    w = Wire(path)
+    hello = w.recv()
+    assert hello["type"] == "hello" and hello["protocol"] == 1, hello
+    return w
