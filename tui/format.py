@@ -9,7 +9,7 @@ from rich.text import Text
 
 from daemon.control.protocol import BudgetRow, WindowRow
 
-BAR = 8
+BAR = 5
 
 
 def duration(seconds: float | None) -> str:
@@ -30,10 +30,14 @@ def ago(ts: float | None, now: float) -> str:
 
 
 def clock(ts: float | None) -> str:
-    """UTC time of day, with the date when it is not today (by the given timestamp)."""
+    """UTC time of day."""
     if ts is None:
         return "-"
     return time.strftime("%H:%M:%SZ", time.gmtime(ts))
+
+
+def short_clock(ts: float) -> str:
+    return time.strftime("%H:%M", time.gmtime(ts))
 
 
 def stamp(ts: float | None) -> str:
@@ -53,25 +57,25 @@ def window_cell(window: WindowRow) -> Text:
     style = "red" if share >= 0.9 else "yellow" if share >= 0.7 else "green"
     text = Text(f"{window.name[:3]} ")
     text.append(bar(window.used, window.limit), style=style)
-    text.append(f" {share:4.0%}")
+    text.append(f"{share:4.0%}")
     if window.resets_at is not None:
-        text.append(f" ↻{clock(window.resets_at)}", style="dim")
+        text.append(f" ↻{short_clock(window.resets_at)}", style="dim")
     return text
 
 
 def budget_cell(budget: BudgetRow | None, now: float) -> Text:
     if budget is None:
         return Text("-")
-    text = Text(f"{budget.system}: ", style="bold")
+    text = Text(f"{budget.system} ", style="bold")
     if budget.blocked_until is not None:
         text.append(
-            f"BLOCKED {duration(budget.blocked_until - now)} (until {clock(budget.blocked_until)})",
+            f"BLOCKED {duration(budget.blocked_until - now)}, to {short_clock(budget.blocked_until)}",
             style="bold white on red",
         )
         return text
     for i, window in enumerate(budget.windows):
         if i:
-            text.append("  ")
+            text.append(" ")
         text.append_text(window_cell(window))
     return text
 

@@ -19,6 +19,7 @@ class ConfirmModal(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
     ConfirmModal > Vertical { width: 60; height: auto; border: thick $warning; padding: 1 2; }
+    ConfirmModal Label { width: 100%; }
     ConfirmModal Horizontal { height: auto; margin-top: 1; }
     """
 

@@ -18,13 +18,12 @@ COLUMNS = (
     ("name", "Connection"),
     ("state", "State"),
     *((f"c{i}", name.capitalize()) for i, name in enumerate(CLASS_NAMES)),
-    ("oldest", "Oldest ready"),
-    ("source", "Source budget"),
-    ("channel", "Channel budget"),
-    ("full", "Last full"),
-    ("partial", "Last partial"),
+    ("oldest", "Oldest"),
     ("errors", "Errors"),
     ("dead", "Dead"),
+    ("full", "Last full"),
+    ("partial", "Last partial"),
+    ("budgets", "Budgets (source, channel)"),
 )
 
 Cells = tuple[str | Text, ...]
@@ -43,12 +42,13 @@ def row_cells(conn: ConnectionRow, snap: Snapshot) -> Cells:
         state_cell(conn.state),
         *(str(n) if n else "·" for n in queued),
         duration(conn.oldest_ready_age),
-        budget_cell(budgets.get(conn.source), snap.at),
-        budget_cell(budgets.get(conn.channel), snap.at),
-        full,
-        ago(conn.last_partial_sync, snap.at),
         Text(str(conn.open_errors), style="bold red" if conn.open_errors else "dim"),
         Text(str(dead), style="bold red" if dead else "dim"),
+        full,
+        ago(conn.last_partial_sync, snap.at),
+        budget_cell(budgets.get(conn.source), snap.at)
+        + Text("  ")
+        + budget_cell(budgets.get(conn.channel), snap.at),
     )
 
 
