@@ -68,9 +68,9 @@ def budget_cell(budget: BudgetRow | None, now: float) -> Text:
         return Text("-")
     text = Text(f"{budget.system} ", style="bold")
     if budget.blocked_until is not None:
+        left = duration(budget.blocked_until - now)
         text.append(
-            f"BLOCKED {duration(budget.blocked_until - now)}, to {short_clock(budget.blocked_until)}",
-            style="bold white on red",
+            f"BLOCKED {left}, to {short_clock(budget.blocked_until)}", style="bold white on red"
         )
         return text
     for i, window in enumerate(budget.windows):
