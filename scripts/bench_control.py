@@ -3,8 +3,8 @@
 
 1. Snapshot: a state file with --connections connections and --jobs jobs (random classes;
    60% pending, half of them not yet due, which is pessimistic as each of those costs a table
-   read; 20% leased; 20% dead) and 5,000 open errors; build the status snapshot --trials times: time per build and
-   the size of the snapshot line a subscriber receives.
+   read; 20% leased; 20% dead) and 5,000 open errors; build the status snapshot --trials
+   times: time per build and the size of the snapshot line a subscriber receives.
 2. TUI: the overview (headless, 200x50) shows that snapshot: time to fill the table the first
    time, and to apply a snapshot in which 10% of the connections changed.
 
@@ -174,7 +174,8 @@ def main() -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"Run {when} with `.venv/bin/python scripts/bench_control.py --write` on "
-        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}.\n\n{table}\n"
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}."
+        f"\n\n{table}\n"
     )
     print(body)
     if args.write:
