@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView
-from tui.format import clock, duration
+from tui.format import ago, clock, duration
 from tui.live import LiveScreen
 
 
@@ -23,6 +23,7 @@ class ConnectionScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Connection {self.connection}", classes="title")
+        yield Static(self.summary(), id="summary")
         yield Static("", id="problem")
         with VerticalScroll():
             yield Static("Queues", classes="section")
@@ -46,11 +47,33 @@ class ConnectionScreen(LiveScreen):
         self.query_one("#recent", DataTable).add_columns("Job", "Kind", "Flow", "Finished")
         super().on_mount()
 
+    def summary(self) -> str:
+        """What the latest snapshot says of this connection."""
+        snap = self.sw.snapshot
+        row = (
+            next((c for c in snap.connections if c.name == self.connection), None) if snap else None
+        )
+        if snap is None or row is None:
+            return ""
+        parts = [f"{row.state.replace('_', ' ')}"]
+        if row.pause_reason:
+            parts[0] += f" ({row.pause_reason})"
+        parts.append(f"{row.source} -> {row.channel}")
+        parts.append(f"last full sync {ago(row.last_full_sync, snap.at)}")
+        parts.append(f"last partial {ago(row.last_partial_sync, snap.at)}")
+        rotation = duration(row.ghost_rotation) if row.ghost_rotation else "n/a"
+        parts.append(f"ghost sweep rotation {rotation}")
+        parts.append(f"{row.open_errors} open errors")
+        if row.last_error:
+            parts.append(f"last error: {row.last_error}")
+        return " · ".join(parts)
+
     def request(self) -> tuple[str, dict[str, Any]]:
         return "queue", {"connection": self.connection, "limit": 50}
 
     def show(self, result: dict[str, Any]) -> None:
         view = QueueView.model_validate(result)
+        self.query_one("#summary", Static).update(self.summary())
         queues = self.query_one("#queues", DataTable)
         queues.clear()
         for state in JOB_VIEWS:

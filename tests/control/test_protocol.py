@@ -87,7 +87,6 @@ def test_fuzzed_input_never_takes_the_daemon_down(daemon_factory: Any) -> None:
         line = line.replace(b"\n", b" ")
         if not line.strip():
             return
-        # Never pause / resume the real connection by accident: keep it about a fake one.
         w.send(line + b"\n")
         reply = w.reply()
         assert set(reply) >= {"type", "id", "ok"}

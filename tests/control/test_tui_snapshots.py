@@ -83,6 +83,7 @@ def busy_rows() -> list[ConnectionRow]:
             oldest_ready_age=125,
             full_running=True,
             open_errors=3,
+            ghost_rotation=3 * 86_400 + 7200,
         ),
         row("munich-outlet", state="paused", pause_reason="paused by an operator"),
         row("hamburg-b2b", state="auth_failed", jobs={"retrying": [2, 0, 0, 0, 0]}),
