@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Wire, wire
+from control_helpers import Wire, wire
 from helpers import state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import wait_for_socket, wire
+from control_helpers import wait_for_socket, wire
 from helpers import daemon_log, start_daemon, write_config
 
 from daemon.control.socket_file import SocketSetupError, bind, clear_stale, remove_if_ours

@@ -161,7 +161,7 @@ def test_e_b_slash_help_enter_and_q(daemon_factory: Any) -> None:
 
 
 def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
-    from conftest import wait_for_socket
+    from control_helpers import wait_for_socket
     from helpers import daemon_log, start_daemon
 
     d = daemon_factory()
