@@ -40,16 +40,23 @@ class BlockingClient:
         except OSError as exc:
             self._sock.close()
             raise NotReachable(_why(path, exc)) from None
+        try:
+            self.hello = self._greeting()
+        except NotReachable:
+            self._sock.close()
+            raise
+
+    def _greeting(self) -> Hello:
         hello = self._line()
         if not isinstance(hello, Hello):
-            raise NotReachable(f"{path}: the daemon did not greet with a hello")
+            raise NotReachable(f"{self.path}: the daemon did not greet with a hello")
         if hello.protocol not in SUPPORTED_VERSIONS:
             raise NotReachable(
-                f"{path}: the daemon speaks control protocol {hello.protocol}; this "
+                f"{self.path}: the daemon speaks control protocol {hello.protocol}; this "
                 f"command speaks {', '.join(map(str, sorted(SUPPORTED_VERSIONS)))}. Use the "
                 "syncwright command of the same version as the daemon"
             )
-        self.hello = hello
+        return hello
 
     def close(self) -> None:
         self._sock.close()

@@ -88,7 +88,12 @@ class ControlServer:
             async with listener, anyio.create_task_group() as tg:
                 tg.start_soon(self._publish, name="control.publisher")
                 task_status.started()
-                await listener.serve(self._handle)
+                while True:
+                    try:
+                        await listener.serve(self._handle)
+                    except* OSError as group:  # e.g. out of file descriptors: the daemon goes on
+                        log.error("control.accept_failed", error=str(group.exceptions[0]))
+                    await anyio.sleep(1.0)
         finally:
             socket_file.remove_if_ours(path, inode)
 

@@ -90,16 +90,14 @@ class ClientSession:
                 tg.start_soon(self._writer)
                 self.reply(hello)
                 await self._reader()
-                # Send what is owed (an error that explains the hang-up), then hang up.
+                # Send what is owed (an error that explains the hang-up), then hang up; the
+                # writer returns once it has sent everything, or is cancelled after a while.
                 self._closing = True
                 self._wake.set()
-                with anyio.move_on_after(FLUSH_ON_CLOSE):
-                    while self._replies:
-                        await self._wait_sent()
-                tg.cancel_scope.cancel()
-        except TimeoutError:
+                tg.cancel_scope.deadline = anyio.current_time() + FLUSH_ON_CLOSE
+        except* TimeoutError:
             self.log.warning("control.client_stuck", timeout=SEND_TIMEOUT)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+        except* (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass  # the client went away
         finally:
             with anyio.CancelScope(shield=True):
@@ -166,3 +164,5 @@ class ClientSession:
                     await self.stream.send(chunk)
                 self._sent.set()
             self._sent.set()
+            if self._closing:
+                return

@@ -48,6 +48,18 @@ def test_the_socket_is_0600_and_another_user_cannot_connect(daemon_factory: Any)
         [sys.executable, "-c", code, str(d.socket)], capture_output=True, text=True, timeout=30
     )
     assert result.stdout.strip() == "denied", result.stderr
+    # The CLI, as that user, says so plainly and exits 4.
+    cli_as = (
+        "import os, sys\n"
+        "import daemon.cli, daemon.cli_control, daemon.config, daemon.control.blocking_client\n"
+        f"os.setgid({nobody.pw_gid}); os.setgroups([]); os.setuid({nobody.pw_uid})\n"
+        "sys.exit(daemon.cli.main(['status', '--socket', sys.argv[1]]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", cli_as, str(d.socket)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 4, result.stderr
+    assert "permission denied" in result.stderr and "Traceback" not in result.stderr
     assert wire(d.socket).call("status")["ok"]  # the owner still can
 
 
