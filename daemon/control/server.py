@@ -132,7 +132,8 @@ class ControlServer:
         if not isinstance(data, dict):
             return error_reply(None, ErrorCode.BAD_REQUEST, "a request is a JSON object")
         raw_id = data.get("id")
-        rid = raw_id if isinstance(raw_id, int | str) and not isinstance(raw_id, bool) else None
+        valid_id = isinstance(raw_id, int) or (isinstance(raw_id, str) and len(raw_id) <= 128)
+        rid = raw_id if valid_id and not isinstance(raw_id, bool) else None
         try:
             request = Request.model_validate(data)
         except ValidationError as exc:

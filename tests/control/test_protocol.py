@@ -31,6 +31,15 @@ def test_requests_are_answered_with_their_id_and_stable_error_codes(daemon_facto
         (b'{"id": 10, "cmd": "queue", "args": {"connection": "ghost"}}\n', 2001),
         (b'{"id": 11, "cmd": "retry", "args": {"connection": "demo"}}\n', 1002),
         (b'{"id": {"a": 1}, "cmd": "status"}\n', 1002),
+        (b'{"id": "' + b"i" * 200 + b'", "cmd": "status"}\n', 1002),
+        (b'{"id": true, "cmd": "status"}\n', 1002),
+        (b'{"id": 13, "cmd": "errors", "args": {"limit": 1e309}}\n', 1002),
+        (
+            b'{"id": 14, "cmd": "sync_item", "args": {"connection": "demo", "flow": "products",'
+            b' "id": "1", "wait": NaN}}\n',
+            1002,
+        ),
+        (b"[" * 60_000 + b"\n", 1001),
         (b'"\xff\xfe"\n', 1001),
     ]
     for line, code in cases:
@@ -64,7 +73,7 @@ def test_fuzzed_input_never_takes_the_daemon_down(daemon_factory: Any) -> None:
         ["status", "queue", "pause", "resume", "retry", "errors", "sync_item", "resync", "x"]
     )
     requests = st.fixed_dictionaries(
-        {"id": st.integers(0, 10**6) | st.text(max_size=10), "cmd": commands},
+        {"id": st.integers() | st.text(max_size=200) | json_values, "cmd": commands | st.text()},
         optional={
             "args": st.dictionaries(
                 st.sampled_from(
