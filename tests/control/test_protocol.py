@@ -165,3 +165,38 @@ def test_a_stuck_subscriber_never_slows_the_daemon(daemon_factory: Any) -> None:
     assert state(d.config, "SELECT count(*) FROM links")[0][0] >= 60
     stuck.close()
     assert other.call("status")["ok"]
+
+
+def test_the_read_commands(daemon_factory: Any) -> None:
+    from daemon.control.protocol import BudgetDetail, ErrorsPage, QueueView, Snapshot
+
+    d = daemon_factory()
+    rows = ", ".join(
+        f"('demo', '{'products' if i % 2 else 'stock'}', 'ITEM-{i}', 'problem {i % 3}', 1, {i})"
+        for i in range(30)
+    )
+    state(d.config, f"INSERT INTO sync_errors VALUES {rows}")
+    w = wire(d.socket)
+    Snapshot.model_validate(w.call("status")["result"])
+    view = QueueView.model_validate(w.call("queue", connection="demo")["result"])
+    assert view.connection == "demo" and len(view.oldest_ready_age) == 5
+    budgets = [BudgetDetail.model_validate(b) for b in w.call("budgets")["result"]["budgets"]]
+    assert {b.system for b in budgets} == {"erp", "shop"}
+    assert budgets[0].connections == ["demo"]
+    one = w.call("budgets", system="shop")["result"]["budgets"]
+    assert [b["system"] for b in one] == ["shop"]
+    assert w.call("budgets", system="nope")["error"]["code"] == 2002
+
+    def page(**args: Any) -> ErrorsPage:
+        return ErrorsPage.model_validate(w.call("errors", **args)["result"])
+
+    everything = page(connection="demo", limit=500)
+    assert everything.total == 30
+    assert [r.external_id for r in everything.rows[:2]] == ["ITEM-29", "ITEM-28"]  # newest first
+    second = page(connection="demo", limit=10, offset=10)
+    assert [r.external_id for r in second.rows] == [f"ITEM-{i}" for i in range(19, 9, -1)]
+    assert page(flow="products").total == 15
+    assert page(text="problem 1").total == 10
+    assert page(text="item-7").total == 1  # case-insensitive, on the item id too
+    assert page(text="100%").total == 0  # LIKE wildcards are literal
+    assert w.call("errors", connection="elsewhere")["error"]["code"] == 2001
