@@ -87,15 +87,26 @@ def add_socket_options(parser: argparse.ArgumentParser, default_config: Path) ->
     parser.add_argument("--socket", type=Path, metavar="PATH", help="the control socket itself")
 
 
+#: Where systemd's ``RuntimeDirectory=syncwright`` puts the daemon's socket. A shell does not
+#: have the daemon's $RUNTIME_DIRECTORY, so the CLI also looks here.
+SYSTEMD_SOCKET = Path("/run/syncwright/control.sock")
+
+
 def socket_path(args: argparse.Namespace) -> Path:
-    """--socket, else the config's control socket, else the default under the runtime dir."""
+    """--socket; else the config's control socket (when the config does not set one and none
+    is at the default, the systemd location is tried too)."""
     from daemon.config import SOCKET_NAME, load_config, runtime_dir
 
     if args.socket is not None:
         return Path(args.socket)
     if Path(args.config).exists():
-        return load_config(args.config).control_socket_path()
-    return runtime_dir() / SOCKET_NAME
+        config = load_config(args.config)
+        path = config.control_socket_path()
+        if config.control.path is not None or config.daemon.control_socket is not None:
+            return path
+    else:
+        path = runtime_dir() / SOCKET_NAME
+    return path if path.exists() or not SYSTEMD_SOCKET.exists() else SYSTEMD_SOCKET
 
 
 def main(args: argparse.Namespace) -> int:

@@ -134,3 +134,34 @@ def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
         [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0 and "--socket" in result.stdout, result.stderr
+
+
+def test_the_cli_finds_the_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from daemon import cli_control
+
+    monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
+    systemd = tmp_path / "run" / "control.sock"
+    monkeypatch.setattr(cli_control, "SYSTEMD_SOCKET", systemd)
+    bare = tmp_path / "bare.toml"
+    bare.write_text("")
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text('[control]\npath = "ctl/my.sock"\n')
+
+    def find(config: Path, sock: str | None = None) -> Path:
+        return cli_control.socket_path(argparse.Namespace(config=config, socket=sock))
+
+    default = tmp_path / "xdg" / "syncwright" / "control.sock"
+    assert find(bare) == default
+    assert find(tmp_path / "missing.toml") == default
+    assert find(pinned) == tmp_path / "ctl" / "my.sock"
+    assert find(bare, "/x/y.sock") == Path("/x/y.sock")
+    systemd.parent.mkdir()
+    systemd.touch()  # a daemon under systemd: its socket is in /run/syncwright
+    assert find(bare) == systemd
+    assert find(pinned) == tmp_path / "ctl" / "my.sock"  # an explicit path always wins
+    default.parent.mkdir(parents=True)
+    default.touch()
+    assert find(bare) == default
