@@ -113,6 +113,7 @@ async def snapshots(config_path: Path, jobs: int, trials: int) -> tuple[list[flo
                 started = time.perf_counter()
                 snap = await builder.build()
                 times.append(time.perf_counter() - started)
+            builder.close()
             store.stop_writes()
     finally:
         await store.aclose()

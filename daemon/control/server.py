@@ -96,6 +96,7 @@ class ControlServer:
                     await anyio.sleep(1.0)
         finally:
             socket_file.remove_if_ours(path, inode)
+            self._builder.close()
 
     # -- clients ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from daemon.control.protocol import (
     Snapshot,
     WindowRow,
 )
+from daemon.control.reader import SnapshotReader
 from daemon.flows.ghost import rotation_seconds
 
 #: The ghost rotation counts every link: refreshed at most this often.
@@ -39,10 +40,17 @@ class SnapshotBuilder:
         self.ctx = ctx
         self._ghost: dict[str, int] = {}
         self._ghost_at = float("-inf")
+        self._reader: SnapshotReader | None = None
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
     async def build(self) -> Snapshot:
         ctx = self.ctx
-        store = ctx.services.store
+        if self._reader is None:
+            self._reader = SnapshotReader(ctx.services.store.path)
+        store = self._reader
         now = ctx.now()
         jobs: dict[str, dict[str, list[int]]] = {}
         oldest: dict[str, float] = {}
@@ -126,7 +134,8 @@ class SnapshotBuilder:
         if time.monotonic() - self._ghost_at < GHOST_REFRESH:
             return
         self._ghost_at = time.monotonic()
-        rows = await self.ctx.services.store.fetchall(
+        assert self._reader is not None
+        rows = await self._reader.fetchall(
             "SELECT connection, count(*) FROM links WHERE entity = 'product' GROUP BY connection"
         )
         self._ghost = {r[0]: r[1] for r in rows}

@@ -111,7 +111,9 @@ def test_a_snapshot_of_1000_connections_and_100000_jobs_stays_under_a_megabyte(
                     runtime.build_budgets(config, clock),
                 )
                 ctx = ControlContext(sup, clock.now(), "test")
-                snap = await SnapshotBuilder(ctx).build()
+                builder = SnapshotBuilder(ctx)
+                snap = await builder.build()
+                builder.close()
                 store.stop_writes()
         finally:
             await store.aclose()

@@ -123,8 +123,8 @@ def test_e_b_slash_help_enter_and_q(daemon_factory: Any) -> None:
     d = daemon_factory()
     state(
         d.config,
-        "INSERT INTO sync_errors VALUES ('demo', 'products', 'X-1', 'price refused', 1, 2),"
-        " ('demo', 'stock', 'Y-2', 'unknown location', 1, 3)",
+        "INSERT INTO sync_errors VALUES ('demo', 'customers', 'X-1', 'price refused', 1, 2),"
+        " ('demo', 'orders', 'Y-2', 'unknown location', 1, 3)",
     )
 
     async def script(app: SyncwrightApp, pilot: Pilot[None]) -> None:

@@ -15,5 +15,8 @@ Args = NoArgs
 
 
 async def run(call: Call, args: NoArgs) -> Result:
-    snapshot = await SnapshotBuilder(call.ctx).build()
-    return snapshot.model_dump()
+    builder = SnapshotBuilder(call.ctx)
+    try:
+        return (await builder.build()).model_dump()
+    finally:
+        builder.close()
