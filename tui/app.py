@@ -84,6 +84,8 @@ class SyncwrightApp(App[None]):
                         self.post_message(EventArrived(message))
             except (LinkError, CommandError) as exc:
                 self.post_message(LinkDown(str(exc)))
+            except Exception as exc:  # never let the link worker die: say so, then reconnect
+                self.post_message(LinkDown(f"unexpected {type(exc).__name__}: {exc}"))
             finally:
                 self.link = None
                 await client.close()

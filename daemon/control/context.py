@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from daemon.actor import Actor, Services
@@ -19,7 +19,7 @@ class ControlContext:
     supervisor: Supervisor
     started_at: float
     version: str
-    pid: int = os.getpid()
+    pid: int = field(default_factory=os.getpid)
 
     @property
     def config(self) -> Config:
