@@ -62,7 +62,7 @@ class ControlServer:
         self._builder = SnapshotBuilder(self.ctx)
         self._numbers = count(1)
         self._seq = 0
-        self._last: tuple[float, bytes] | None = None
+        self._last: tuple[float, bytes, Snapshot] | None = None
         self._prev: Snapshot | None = None
 
     async def serve(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -167,17 +167,21 @@ class ControlServer:
     async def current_snapshot(self) -> bytes | None:
         """A snapshot line for a new subscriber: the cached one when fresh, else a new one."""
         if self._last is not None and time.monotonic() - self._last[0] < FRESH:
-            return self._last[1]
-        try:
-            snap = await self._builder.build()
-        except ControlError:
-            return None
-        return self._remember(snap)
+            _, line, snap = self._last
+        else:
+            try:
+                snap = await self._builder.build()
+            except ControlError:
+                return None
+            line = self._remember(snap)
+        if self._prev is None:  # the baseline for the events of the next snapshot
+            self._prev = snap
+        return line
 
     def _remember(self, snap: Snapshot) -> bytes:
         self._seq += 1
         line = encode(SnapshotMessage(seq=self._seq, data=snap))
-        self._last = (time.monotonic(), line)
+        self._last = (time.monotonic(), line, snap)
         return line
 
     async def _publish(self) -> None:
