@@ -199,3 +199,15 @@ def test_the_projection_says_when_a_window_runs_out_at_the_current_rate() -> Non
     midnight = 86_400.0 * 20_000
     got = runs_out_at(_window(900, 1000, midnight + 86_400, "calendar"), midnight + 6 * 3600)
     assert got == pytest.approx(midnight + 6 * 3600 + 2400)
+
+
+def test_every_command_and_error_code_is_documented() -> None:
+    from daemon.control.commands import COMMANDS
+    from daemon.control.protocol import ErrorCode
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "control-protocol.md").read_text()
+    for name, command in COMMANDS.items():
+        assert f"### `{name}`" in doc, f"docs/control-protocol.md lacks the command {name}"
+        assert command.doc.splitlines()[0] in doc, f"the reference of {name} is out of date"
+    for code in ErrorCode:
+        assert f"| {code.value} | {code.name.lower()} |" in doc, f"undocumented code {code}"
