@@ -1,8 +1,9 @@
 """The ``syncwright`` command line: run the daemon, check a config, forget a removed
-connection, print the version.
+connection, print the version; the commands for a running daemon live in cli_control.py.
 
 Exit status: 0 success; 1 the daemon failed at run time; 2 usage or configuration error;
-3 the state file cannot be used (for example written by a newer Syncwright).
+3 the state file cannot be used (for example written by a newer Syncwright); 4 the daemon is
+not running or its control socket is not accessible; 5 the daemon refused a command.
 """
 
 from __future__ import annotations
@@ -95,11 +96,22 @@ def _parser() -> argparse.ArgumentParser:
         help="forget it although the config still has it (it starts again from scratch)",
     )
 
+    forget.add_argument(
+        "--daemon",
+        action="store_true",
+        help="ask the running daemon to forget it, over the control socket",
+    )
+    forget.add_argument("--socket", type=Path, metavar="PATH", help="the control socket")
+
     sub.add_parser("version", help="print the version", description="Print the version.")
 
     from daemon import cli_ops  # backup, budget (issue 7)
 
     cli_ops.add_commands(sub, default)
+    # Commands for a running daemon, over its control socket (daemon/cli_control.py).
+    from daemon import cli_control
+
+    cli_control.add_commands(sub, default)
     return parser
 
 
@@ -111,7 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return check_config(args.path)
     if args.command == "forget":
+        if args.daemon:
+            from daemon.cli_control import forget_via_daemon
+
+            return forget_via_daemon(args)
         return forget(args.config, args.connection, force=args.force)
+    from daemon import cli_control
+
+    if args.command in cli_control.COMMANDS:
+        return cli_control.main(args)
     if args.command == "run":
         return run(args.config, until_idle=args.until_idle)
     from daemon import cli_ops

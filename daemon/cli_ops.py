@@ -1,4 +1,5 @@
-"""The operations commands of the ``syncwright`` command line: ``backup`` and ``budget``.
+"""The operations commands of the ``syncwright`` command line: ``backup``, and the offline
+``budget`` report (the command itself is registered in daemon/cli_control.py).
 
 Registered by daemon/cli.py through :func:`add_commands` and :func:`dispatch`; both work on the
 config and the state file directly, so they need no running daemon (and no control socket).
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from daemon.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-COMMANDS = ("backup", "budget")
+COMMANDS = ("backup",)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], default: Path) -> None:
@@ -38,34 +39,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], defau
     )
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
-    budget = sub.add_parser(
-        "budget",
-        help="the budget planner: burn rates, exhaustion, what the schedules cost",
-        description="Per system: calls per window over the last hour and day, when each window "
-        "runs out at that rate, and what the configured pull, ghost-sweep and full-sync "
-        "schedules cost per day, with a warning when they cannot fit. --offline reads the "
-        "config and the state file directly (the only mode until the control socket lands).",
-    )
-    budget.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=default,
-        metavar="PATH",
-        help=f"config file (default: {default})",
-    )
-    budget.add_argument(
-        "--offline",
-        action="store_true",
-        help="read the config and state file directly (no running daemon needed)",
-    )
-    budget.add_argument("--json", action="store_true", help="print the report as JSON")
-
 
 def dispatch(args: argparse.Namespace) -> int:
-    if args.command == "backup":
-        return backup(args.config, args.path, force=args.force)
-    return budget(args.config, as_json=args.json)
+    return backup(args.config, args.path, force=args.force)
 
 
 def backup(config_path: Path, target: Path, *, force: bool = False) -> int:
@@ -91,6 +67,8 @@ def backup(config_path: Path, target: Path, *, force: bool = False) -> int:
 
 
 def budget(config_path: Path, *, as_json: bool = False) -> int:
+    """``syncwright budget --offline`` (and the fallback when no daemon answers): the planner
+    computed from the config and the state file."""
     from daemon.config import ConfigError, load_config
     from daemon.planner import format_report
     from daemon.planner_history import offline_report

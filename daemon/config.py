@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from daemon.config_control import ControlConfig
 from daemon.config_errors import ConfigError, Problem, problems_from_validation
 from daemon.config_metrics import MetricsConfig
 from daemon.config_notify import NotifyConfig, OrderOptions
@@ -270,6 +271,7 @@ class Config(StrictModel):
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
     notify: NotifyConfig = NotifyConfig()
     metrics: MetricsConfig = MetricsConfig()  # Prometheus endpoint (daemon/metrics.py)
+    control: ControlConfig = ControlConfig()
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -303,6 +305,8 @@ class Config(StrictModel):
         return tuple(self.connections)
 
     def control_socket_path(self, environ: Mapping[str, str] | None = None) -> Path:
+        if self.control.path is not None:  # [control] path wins over daemon.control_socket
+            return self.control.path.absolute()
         return self.daemon.control_socket_path(environ)
 
     def summary(self) -> str:

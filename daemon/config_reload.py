@@ -18,7 +18,7 @@ from daemon.config import Config, load_config
 
 #: Settings the running daemon cannot swap: the store, the socket clients are attached to, and
 #: the sandbox servers (started once, with their data).
-RESTART_ONLY = ("daemon.state_file", "daemon.control_socket", "sandbox", "metrics")
+RESTART_ONLY = ("daemon.state_file", "daemon.control_socket", "control", "sandbox", "metrics")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,8 @@ def diff_configs(old: Config, new: Config) -> ConfigChanges:
         restart.append("daemon.state_file")
     if old.daemon.control_socket_path() != new.daemon.control_socket_path():
         restart.append("daemon.control_socket")
+    if old.control != new.control:  # the control server binds its socket once, at start
+        restart.append("control")
     if old.sandbox != new.sandbox:
         restart.append("sandbox")
     if old.metrics != new.metrics:

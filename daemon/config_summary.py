@@ -21,7 +21,8 @@ def summarize(config: Config) -> str:
         lines.append(f"Config: {config.source}")
     daemon = config.daemon
     lines.append(
-        f"Daemon: state file {daemon.state_file}; control socket {daemon.control_socket_path()}; "
+        f"Daemon: state file {daemon.state_file}; control socket {config.control_socket_path()}"
+        f"{' (group ' + config.control.group + ')' if config.control.group else ''}; "
         f"log {daemon.log_level} ({daemon.log_format})"
     )
     lines.append(_sandbox(config))

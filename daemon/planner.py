@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from daemon.clock import iso
 from daemon.config import CLASS_NAMES, Config
@@ -85,7 +86,12 @@ class PlanReport:
         return not self.warnings
 
     def to_json(self) -> dict[str, object]:
-        return {"taken_at": self.taken_at, "fits": self.fits, **asdict(self)}
+        """Plain JSON: an unlimited capacity (infinity) becomes null."""
+        data = asdict(self)
+        for system in data["systems"]:
+            if math.isinf(system["capacity_per_day"]):
+                system["capacity_per_day"] = None
+        return {"taken_at": self.taken_at, "fits": self.fits, **data}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +238,26 @@ def _exhaustion(
     if reset is None and rate * length <= limit:
         return None
     return at
+
+
+def report_from_json(data: Mapping[str, Any]) -> PlanReport:
+    """The report again from :meth:`PlanReport.to_json` (as the control socket sends it)."""
+    systems = []
+    for s in data["systems"]:
+        systems.append(
+            SystemPlan(
+                **{
+                    **s,
+                    "capacity_per_day": (
+                        math.inf if s["capacity_per_day"] is None else s["capacity_per_day"]
+                    ),
+                    "windows": tuple(WindowPlan(**w) for w in s["windows"]),
+                    "costs": tuple(ScheduleCost(**c) for c in s["costs"]),
+                    "warnings": tuple(s["warnings"]),
+                }
+            )
+        )
+    return PlanReport(taken_at=str(data["taken_at"]), systems=tuple(systems))
 
 
 def format_report(report: PlanReport) -> str:

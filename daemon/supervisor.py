@@ -23,8 +23,10 @@ from anyio.abc import TaskGroup
 from connectors.base import SystemSpec
 from daemon import ops_tasks, runtime
 from daemon.actor import Actor, ActorSettings, Services
+from daemon.cli import package_version
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
+from daemon.control.server import ControlServer
 from daemon.notify import Notifier
 from daemon.queue import Queue
 from daemon.sdnotify import SdNotify, status_line
@@ -131,13 +133,14 @@ class Supervisor:
                 mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
                 await tg.start(mailer.run, name="notify")
             await ops_tasks.start(self, tg)  # metrics endpoint, budget planner (issue 7)
+            if not self.burst:  # the control socket (daemon/control/), listening before ready
+                await tg.start(ControlServer(self, package_version()).serve, name="control")
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )
             if self.on_ready:
                 self.on_ready()
-            # systemd READY=1 (issue 7): store, budgets and actors are up. When the control
-            # socket (issue 4) is started above, this stays after it so READY covers it too.
+            # systemd READY=1: the store, budgets, actors and the control socket are up.
             self.sd.ready(status_line(self))
             tg.start_soon(self.sd.watchdog, lambda: status_line(self), name="sdnotify")
             await self._stop.wait()

@@ -1,0 +1,51 @@
+"""The control commands, one module each (its docstring is the wire documentation), and the
+registry the server dispatches on."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from daemon.control.commands import (
+    budgets,
+    connections,
+    errors,
+    forget,
+    pause,
+    queue,
+    resume,
+    resync,
+    retry,
+    smart_sync,
+    status,
+    subscribe,
+    sync_item,
+    unsubscribe,
+)
+from daemon.control.commands.base import Call, Command
+
+
+def _command(name: str, module: ModuleType) -> Command:
+    return Command(name, module.Args, module.run, (module.__doc__ or "").strip())
+
+
+COMMANDS: dict[str, Command] = {
+    name: _command(name, module)
+    for name, module in {
+        "status": status,
+        "connections": connections,
+        "queue": queue,
+        "budgets": budgets,
+        "errors": errors,
+        "sync_item": sync_item,
+        "smart_sync": smart_sync,
+        "resync": resync,
+        "pause": pause,
+        "resume": resume,
+        "retry": retry,
+        "forget": forget,
+        "subscribe": subscribe,
+        "unsubscribe": unsubscribe,
+    }.items()
+}
+
+__all__ = ["COMMANDS", "Call", "Command"]

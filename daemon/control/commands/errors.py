@@ -1,0 +1,60 @@
+"""``errors`` - the sync log's open per-item errors, newest first, filtered and paged.
+
+args: ``connection`` (str, optional), ``flow`` (str, optional), ``text`` (str, optional:
+matched case-insensitively against the item id and message), ``offset`` (int >= 0, default
+0), ``limit`` (int 1-500, default 50). result: an ErrorsPage: ``total`` matching, ``offset``,
+``limit`` and ``rows``. errors: 2001 unknown connection.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from daemon.control.commands.base import Args as BaseArgs
+from daemon.control.commands.base import Call, Result
+from daemon.control.protocol import ErrorRow, ErrorsPage
+
+
+class Args(BaseArgs):
+    connection: str | None = Field(default=None, max_length=64)
+    flow: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=200)
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def run(call: Call, args: Args) -> Result:
+    ctx = call.ctx
+    where: list[str] = ["1"]
+    params: list[object] = []
+    if args.connection:
+        ctx.check_connection(args.connection)
+        where.append("connection = ?")
+        params.append(args.connection)
+    if args.flow:
+        where.append("flow = ?")
+        params.append(args.flow)
+    if args.text:
+        where.append("(external_id LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')")
+        params += [_like(args.text)] * 2
+    sql_where = " AND ".join(where)
+    store = ctx.services.store
+    total = await store.fetchone(f"SELECT count(*) FROM sync_errors WHERE {sql_where}", params)
+    rows = await store.fetchall(
+        "SELECT connection, flow, external_id, message, first_seen, last_seen FROM sync_errors"
+        f" WHERE {sql_where} ORDER BY last_seen DESC, connection, flow, external_id"
+        " LIMIT ? OFFSET ?",
+        [*params, args.limit, args.offset],
+    )
+    page = ErrorsPage(
+        total=int(total[0]) if total is not None else 0,
+        offset=args.offset,
+        limit=args.limit,
+        rows=[ErrorRow(**dict(r)) for r in rows],
+    )
+    return page.model_dump()

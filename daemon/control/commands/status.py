@@ -1,0 +1,22 @@
+"""``status`` - the daemon's snapshot now.
+
+args: none. result: a Snapshot (protocol.Snapshot): ``at``, ``daemon`` (version), ``pid``,
+``started_at``, ``connections`` (one ConnectionRow each: state, jobs per view and class,
+oldest ready age, last full / partial sync, open errors, ghost rotation) and ``budgets`` (one
+BudgetRow per system: blocked until, windows used / limit / reset time).
+"""
+
+from __future__ import annotations
+
+from daemon.control.commands.base import Call, NoArgs, Result
+from daemon.control.snapshot import SnapshotBuilder
+
+Args = NoArgs
+
+
+async def run(call: Call, args: NoArgs) -> Result:
+    builder = SnapshotBuilder(call.ctx)
+    try:
+        return (await builder.build()).model_dump()
+    finally:
+        builder.close()

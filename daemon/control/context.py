@@ -1,0 +1,56 @@
+"""What a control command sees of the daemon: the supervisor's config, services and actors."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from daemon.actor import Actor, Services
+from daemon.config import Config
+from daemon.control.protocol import ControlError, ErrorCode
+
+if TYPE_CHECKING:
+    from daemon.supervisor import Supervisor
+
+
+@dataclass
+class ControlContext:
+    supervisor: Supervisor
+    started_at: float
+    version: str
+    pid: int = field(default_factory=os.getpid)
+
+    @property
+    def config(self) -> Config:
+        return self.supervisor.config
+
+    @property
+    def services(self) -> Services:
+        svc = self.supervisor.services
+        if svc is None:
+            raise ControlError(ErrorCode.UNAVAILABLE, "the daemon is still starting; try again")
+        return svc
+
+    def now(self) -> float:
+        return self.supervisor.clock.now()
+
+    def check_connection(self, name: str) -> None:
+        if name not in self.config.connections:
+            known = ", ".join(self.config.connections) or "none"
+            raise ControlError(
+                ErrorCode.UNKNOWN_CONNECTION,
+                f"no connection named {name!r} in the running config (connections: {known})",
+            )
+
+    def actor(self, name: str) -> Actor:
+        """The running actor of connection ``name``."""
+        self.check_connection(name)
+        slot = self.supervisor.slots.get(name)
+        if slot is None:
+            raise ControlError(
+                ErrorCode.UNAVAILABLE,
+                f"connection {name!r} is not running (the daemon is starting, stopping or "
+                "reloading); try again",
+            )
+        return slot.actor

@@ -1,0 +1,117 @@
+"""One connection: its queues per class and state, running jobs, retries, cursors and the
+latest finished jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView
+from tui.format import ago, clock, duration
+from tui.live import LiveScreen
+
+
+class ConnectionScreen(LiveScreen):
+    def __init__(self, name: str) -> None:
+        super().__init__(id="connection")
+        self.connection = name
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Connection {self.connection}", classes="title")
+        yield Static(self.summary(), id="summary")
+        yield Static("", id="problem")
+        with VerticalScroll():
+            yield Static("Queues", classes="section")
+            yield DataTable(id="queues", cursor_type="none")
+            yield Static("Running and retrying", classes="section")
+            yield DataTable(id="jobs", cursor_type="row")
+            yield Static("Cursors", classes="section")
+            yield DataTable(id="cursors", cursor_type="none")
+            yield Static("Recent activity", classes="section")
+            yield DataTable(id="recent", cursor_type="none")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sw.selected = self.connection
+        queues = self.query_one("#queues", DataTable)
+        queues.add_columns("State", *(n.capitalize() for n in CLASS_NAMES))
+        self.query_one("#jobs", DataTable).add_columns(
+            "Job", "Kind", "Class", "State", "Flow", "Attempts", "Next run", "Last error"
+        )
+        self.query_one("#cursors", DataTable).add_columns("Flow", "Cursor", "Pass", "Updated")
+        self.query_one("#recent", DataTable).add_columns("Job", "Kind", "Flow", "Finished")
+        super().on_mount()
+
+    def summary(self) -> str:
+        """What the latest snapshot says of this connection."""
+        snap = self.sw.snapshot
+        row = (
+            next((c for c in snap.connections if c.name == self.connection), None) if snap else None
+        )
+        if snap is None or row is None:
+            return ""
+        parts = [f"{row.state.replace('_', ' ')}"]
+        if row.pause_reason:
+            parts[0] += f" ({row.pause_reason})"
+        parts.append(f"{row.source} -> {row.channel}")
+        parts.append(f"last full sync {ago(row.last_full_sync, snap.at)}")
+        parts.append(f"last partial {ago(row.last_partial_sync, snap.at)}")
+        rotation = duration(row.ghost_rotation) if row.ghost_rotation else "n/a"
+        parts.append(f"ghost sweep rotation {rotation}")
+        parts.append(f"{row.open_errors} open errors")
+        if row.last_error:
+            parts.append(f"last error: {row.last_error}")
+        return " · ".join(parts)
+
+    def request(self) -> tuple[str, dict[str, Any]]:
+        return "queue", {"connection": self.connection, "limit": 50}
+
+    def show(self, result: dict[str, Any]) -> None:
+        view = QueueView.model_validate(result)
+        self.query_one("#summary", Static).update(self.summary())
+        queues = self.query_one("#queues", DataTable)
+        queues.clear()
+        for state in JOB_VIEWS:
+            counts = view.jobs.get(state, [0] * len(CLASS_NAMES))
+            queues.add_row(state, *(str(n) for n in counts))
+        ages = [duration(a) if a is not None else "-" for a in view.oldest_ready_age]
+        queues.add_row(Text("oldest ready", style="dim"), *ages)
+        jobs = self.query_one("#jobs", DataTable)
+        jobs.clear()
+        for job in [*view.executing, *view.retrying]:
+            jobs.add_row(*_job_cells(job, view.at))
+        cursors = self.query_one("#cursors", DataTable)
+        cursors.clear()
+        for cur in view.cursors:
+            cursors.add_row(
+                cur.flow,
+                cur.value or "-",
+                f"in pass to {cur.pass_high or '-'}" if cur.in_pass else "idle",
+                clock(cur.updated_at),
+            )
+        recent = self.query_one("#recent", DataTable)
+        recent.clear()
+        for job in view.recent[:20]:
+            recent.add_row(str(job.id), job.kind, job.flow or "-", clock(job.finished_at))
+
+
+def _job_cells(job: JobRow, now: float) -> tuple[str | Text, ...]:
+    progress = ""
+    if job.progress:
+        progress = " " + ", ".join(f"{k}={v}" for k, v in list(job.progress.items())[:3])
+    when = "now" if job.view == "leased" else f"in {duration(job.run_at - now)}"
+    return (
+        str(job.id),
+        job.kind,
+        CLASS_NAMES[job.cls],
+        job.view + progress,
+        job.flow or "-",
+        str(job.attempts),
+        when,
+        Text((job.last_error or "")[:80], style="red"),
+    )
