@@ -51,10 +51,11 @@ class SandboxShop(SandboxClient):
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
         results: list[WriteResult] = []
         for part in self._chunks(products, self.capabilities.product_batch_size):
+            # pydantic's own JSON encoder: the same document as model_dump(mode="json") would
+            # give json.dumps, at a fraction of the cost.
+            encoded = ",".join(product.model_dump_json() for product in part)
             body = await self.http.request(
-                "PUT",
-                "/api/products/batch",
-                json_body={"products": [product.model_dump(mode="json") for product in part]},
+                "PUT", "/api/products/batch", raw_json=f'{{"products":[{encoded}]}}'.encode()
             )
             for product, raw in zip(part, self._results(body, len(part)), strict=True):
                 item = Obj(raw, f"result for product {product.external_id}", self.name)
