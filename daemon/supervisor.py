@@ -25,6 +25,7 @@ from daemon import runtime
 from daemon.actor import Actor, ActorSettings, Services
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
+from daemon.flows import died_orphaned
 from daemon.notify import Notifier
 from daemon.queue import Queue
 from daemon.store import Store
@@ -89,7 +90,11 @@ class Supervisor:
     async def _run_with_store(self, store: Store) -> None:
         cfg = self.config
         queue = Queue(
-            store, self.clock, lease_seconds=cfg.daemon.lease, max_orphaned=cfg.daemon.max_orphaned
+            store,
+            self.clock,
+            lease_seconds=cfg.daemon.lease,
+            max_orphaned=cfg.daemon.max_orphaned,
+            on_dead=died_orphaned,  # a poison pill notifies like any dead job (flows/__init__)
         )
         recovered = await queue.recover_orphans()
         log.info("queue.recovered", report=str(recovered))
