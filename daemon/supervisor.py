@@ -26,7 +26,7 @@ from daemon.actor import Actor, ActorSettings, Services
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.flows import died_orphaned
-from daemon.notify import Notifier
+from daemon.notify_task import DigestTask
 from daemon.queue import Queue
 from daemon.store import Store
 
@@ -67,6 +67,7 @@ class Supervisor:
         self._tg: TaskGroup | None = None
         self.secrets: dict[str, dict[str, str]] = {}
         self._built_from: dict[str, SystemSpec] = {}
+        self.digest: DigestTask | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -127,10 +128,9 @@ class Supervisor:
                 tg.start_soon(self._maintenance, name="maintenance")
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
-            if cfg.notify.enabled:  # the e-mail digest (daemon/notify.py)
-                assert self.services is not None
-                mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
-                await tg.start(mailer.run, name="notify")
+            assert self.services is not None  # the e-mail digest, per [notify] (notify_task.py)
+            self.digest = DigestTask(self.services.store, self.clock, lambda: self.config.notify)
+            await self.digest.apply(tg)
             log.info(
                 "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
             )
@@ -247,6 +247,8 @@ class Supervisor:
         )
         for name in changed + added:
             self._start_actor(name)
+        if self.digest is not None and self._tg is not None:
+            await self.digest.apply(self._tg)  # [notify] turned on or off, or a new interval
         log.info(
             "config.reloaded",
             path=str(self.config_path),
