@@ -37,6 +37,8 @@ class Obj:
         self, key: str, kind: type | tuple[type, ...], expected: str, *, optional: bool = False
     ) -> Any:
         value = self.data.get(key)
+        if type(value) is kind:  # the common case, decided in one step (bool is not int here)
+            return value
         if value is None and optional:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):

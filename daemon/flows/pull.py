@@ -18,7 +18,7 @@ from typing import Any
 from connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from connectors.errors import PermanentError
 from daemon import synclog
-from daemon.flows import audit, products, stock
+from daemon.flows import audit, products, readahead, stock
 from daemon.flows import cursor as cursors
 from daemon.flows.context import Commit, FlowContext
 from daemon.queue import Job, JobSpec
@@ -94,13 +94,23 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
     else:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
-    page = await flow.fetch(ctx, ChangeQuery(since=since, after=after, limit=page_size))
-    apply = await flow.apply(ctx, page.items)
+    query = ChangeQuery(since=since, after=after, limit=page_size)
+    page = readahead.take(ctx.connection, flow_name, query) or await flow.fetch(ctx, query)
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
     if page.complete or not page.items or page.last_key is None:
         new = cursors.Cursor(value=cursors.later(kind, cur.value, high))
+        next_query = None
     else:
         new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
+        next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
+    # The next page is read while this one is written (flows/readahead.py).
+    apply = await readahead.beside(
+        ctx.connection,
+        flow_name,
+        next_query,
+        lambda q: flow.fetch(ctx, q),
+        flow.apply(ctx, page.items),
+    )
     now = ctx.now()
 
     def commit(conn: sqlite3.Connection) -> None:
