@@ -32,7 +32,7 @@ class Record(BaseModel):
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON form of the content (sorted keys, no whitespace)."""
-        data = self.model_dump(mode="json", exclude=set(self.hash_exclude))
+        data = self.model_dump(mode="json", exclude=self.hash_exclude)  # type: ignore[arg-type]
         raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -26,27 +26,25 @@ class ProductOutcome:
     result: WriteResult | None  # None: unchanged, nothing written
 
 
-async def last_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str | None]:
+async def last_states(
+    ctx: FlowContext, ids: Sequence[str]
+) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+    """For ``ids``: the hash last written, and (refused hash, error) of items whose last
+    version the channel refused; one read."""
     rows = await fetch_in(
         ctx.store,
-        "SELECT source_id, hash FROM item_state WHERE connection = ? AND entity = 'product'"
-        " AND source_id IN",
+        "SELECT source_id, hash, refused_hash, last_error FROM item_state WHERE connection = ?"
+        " AND entity = 'product' AND source_id IN",
         (ctx.connection,),
         ids,
     )
-    return {row["source_id"]: row["hash"] for row in rows}
-
-
-async def refusals(ctx: FlowContext, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(refused hash, error) of items whose last version the channel refused."""
-    rows = await fetch_in(
-        ctx.store,
-        "SELECT source_id, refused_hash, last_error FROM item_state WHERE connection = ?"
-        " AND entity = 'product' AND refused_hash IS NOT NULL AND source_id IN",
-        (ctx.connection,),
-        ids,
-    )
-    return {r["source_id"]: (r["refused_hash"], r["last_error"] or "refused") for r in rows}
+    known = {r["source_id"]: r["hash"] for r in rows}
+    refused = {
+        r["source_id"]: (r["refused_hash"], r["last_error"] or "refused")
+        for r in rows
+        if r["refused_hash"] is not None
+    }
+    return known, refused
 
 
 async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[ProductOutcome]:
@@ -55,8 +53,7 @@ async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[P
     latest: dict[str, Product] = {}
     for product in products:  # an item edited while paging can appear twice: keep the last
         latest[product.external_id] = product
-    known = await last_hashes(ctx, list(latest))
-    refused = await refusals(ctx, list(latest))
+    known, refused = await last_states(ctx, list(latest))
     outcomes: list[ProductOutcome] = []
     changed: list[tuple[Product, str]] = []
     for pid, product in latest.items():
