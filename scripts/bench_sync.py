@@ -188,7 +188,9 @@ def main() -> int:
         config.write_text(config_text(erp.url, shop.url, args.page_size, args.workers))
         print(f"ERP seeded with {n:,} products in {seeded:.1f} s; full sync ...", flush=True)
         erp_before, shop_before = cpu_seconds(erp.proc.pid), cpu_seconds(shop.proc.pid)
+        load_at_start = os.getloadavg()[0]
         full = run_daemon(config, log)
+        load_at_end = os.getloadavg()[0]
         erp_cpu = cpu_seconds(erp.proc.pid) - erp_before
         shop_cpu = cpu_seconds(shop.proc.pid) - shop_before
         shop_stats = admin(client, shop, "GET", "/admin/stats")
@@ -326,7 +328,10 @@ def main() -> int:
         f" no budget windows. ERP seeding ({seeded:.0f} s) is not counted. Before the"
         " incremental run the ERP clock moves on 1 h and one product and one stock edit are"
         " synced (the warm-up row), so the 2-minute overlap window has left the seed's last"
-        f" import batch behind, as in steady operation.\n\n{table}"
+        f" import batch behind, as in steady operation. Load average (1 min) of the machine"
+        f" when the full sync started: {load_at_start:.1f}, when it ended: {load_at_end:.1f}"
+        " (other processes' work slows every wall-clock figure; the CPU row is the part"
+        f" that does not depend on it).\n\n{table}"
     )
     print(text)
     if args.write:
