@@ -145,10 +145,11 @@ async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
 
 def _wake_waiting(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
     """A pass of ``flow`` finished: pulls that wait for it, and a first start's full-sync slice
-    of the flow (flows/full.py waits for the first pass), need not wait for their next look."""
+    of the flow (flows/full.py waits for the first pass), need not wait for their next look.
+    Jobs that failed before (attempts > 0) keep their retry time."""
     conn.execute(
         "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
-        " AND kind = 'full' AND json_extract(payload, '$.flow') = ?",
+        " AND kind = 'full' AND attempts = 0 AND json_extract(payload, '$.flow') = ?",
         (now, connection, flow),
     )
     for name, other in PULLS.items():
