@@ -49,14 +49,24 @@ def _same(a: ChangeQuery, b: ChangeQuery) -> bool:
     return (a.since, after_a, a.limit) == (b.since, after_b, b.limit)
 
 
-def take(connection: str, flow: str, query: ChangeQuery) -> Page[Any] | None:
-    """The page read ahead for exactly ``query``, if fresh; whatever was kept is dropped."""
+def take(connection: str, flow: str, query: ChangeQuery) -> tuple[Page[Any], float] | None:
+    """The page read ahead for exactly ``query`` and when it was read (time.monotonic), if
+    fresh; whatever was kept is dropped."""
     ahead = _pages.pop((connection, flow), None)
     if ahead is None or not _same(ahead.query, query):
         return None
     if time.monotonic() - ahead.read_at > MAX_AGE:
         return None
-    return ahead.page
+    return ahead.page, ahead.read_at
+
+
+def keep(
+    connection: str, flow: str, query: ChangeQuery, page: Page[Any], read_at: float | None
+) -> None:
+    """Hold ``page`` (the answer to ``query``, read at ``read_at``; None: now) for the job that
+    asks again, e.g. a first pass page put back while it waits; it ages from its first read."""
+    when = time.monotonic() if read_at is None else read_at
+    _pages[(connection, flow)] = _Ahead(query, when, page)
 
 
 async def _read(

@@ -75,6 +75,18 @@ async def push_levels(
     return outcomes
 
 
+async def all_linked(ctx: FlowContext, levels: Sequence[StockLevel]) -> bool:
+    """Whether every SKU of ``levels`` is linked to the channel (its product got there)."""
+    skus = sorted({level.sku for level in levels})
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id FROM links WHERE connection = ? AND entity = 'variant' AND source_id IN",
+        (ctx.connection,),
+        skus,
+    )
+    return len(rows) == len(skus)
+
+
 def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
     """The writes that make ``outcomes`` durable, one ``executemany`` per kind of row."""
     now = ctx.now()
