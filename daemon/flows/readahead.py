@@ -9,9 +9,11 @@ asking again. Nothing about the cursor changes: the next job applies that page a
 exactly as if it had read it itself.
 
 The page read ahead is only used by a job asking the very same query of the same connection
-and flow within ``MAX_AGE`` seconds; anything else (a retry, a restart, a job that waited) reads
-afresh. A read-ahead that fails is dropped silently: the next job makes the call itself and
-meets the error through the normal retry policy. One page per (connection, flow) is kept.
+and flow within ``MAX_AGE`` seconds of reading it; anything else (a retry after an error, a
+restart, an older page) reads afresh. A read-ahead that fails is dropped silently: the next job
+makes the call itself and meets the error through the normal retry policy. A first-pass page
+held back until the pass it follows catches up (flows/pull.py) is kept here too, ageing from
+its first read. One page per (connection, flow) is kept, in this process's memory only.
 """
 
 from __future__ import annotations
@@ -109,9 +111,3 @@ async def beside(
             first = first.exceptions[0]
         raise first from None
     return result[0]
-
-
-def forget(connection: str | None = None) -> None:
-    """Drop the pages read ahead (of one connection; None: all), e.g. when it is removed."""
-    for key in [k for k in _pages if connection is None or k[0] == connection]:
-        del _pages[key]
