@@ -103,12 +103,15 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
     query = ChangeQuery(since=since, after=after, limit=page_size)
-    held = readahead.take(ctx.connection, flow_name, query)
+    # Pages read ahead belong to this connector object: one rebuilt by a reload (or another
+    # daemon in the same process, as in tests) never gets a page its predecessor read.
+    scope = f"{ctx.connection}#{id(ctx.source)}"
+    held = readahead.take(scope, flow_name, query)
     page = held[0] if held is not None else await flow.fetch(ctx, query)
     if cur.value is None and not await _may_go(ctx, flow, page.items):
         # A first pass ahead of the one it follows: hold the page, look again soon (the
         # other pass's next page wakes this job).
-        readahead.keep(ctx.connection, flow_name, query, page, held[1] if held else None)
+        readahead.keep(scope, flow_name, query, page, held[1] if held else None)
         return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
     if page.complete or not page.items or page.last_key is None:
@@ -119,7 +122,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
     apply = await readahead.beside(
-        ctx.connection,
+        scope,
         flow_name,
         next_query,
         lambda q: flow.fetch(ctx, q),

@@ -67,8 +67,16 @@ def keep(
 ) -> None:
     """Hold ``page`` (the answer to ``query``, read at ``read_at``; None: now) for the job that
     asks again, e.g. a first pass page put back while it waits; it ages from its first read."""
-    when = time.monotonic() if read_at is None else read_at
-    _pages[(connection, flow)] = _Ahead(query, when, page)
+    _put(connection, flow, _Ahead(query, time.monotonic() if read_at is None else read_at, page))
+
+
+def _put(connection: str, flow: str, ahead: _Ahead) -> None:
+    """Store ``ahead``; pages too old to be used are dropped on the way (a pass that stopped,
+    a connector replaced by a reload), so nothing is held for long."""
+    now = time.monotonic()
+    for key in [k for k, old in _pages.items() if now - old.read_at > MAX_AGE]:
+        del _pages[key]
+    _pages[(connection, flow)] = ahead
 
 
 async def _read(
@@ -81,7 +89,7 @@ async def _read(
         page = await fetch(query)
     except Exception:  # the next job reads the page itself and meets the error there
         return
-    _pages[(connection, flow)] = _Ahead(query, time.monotonic(), page)
+    _put(connection, flow, _Ahead(query, time.monotonic(), page))
 
 
 async def beside(

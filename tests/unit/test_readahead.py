@@ -85,3 +85,10 @@ def test_no_next_page_means_no_read() -> None:
 
     anyio.run(main)
     assert calls == []
+
+
+def test_pages_too_old_to_use_are_dropped_when_another_is_kept() -> None:
+    readahead.keep("gone", "products", Q1, page("1"), time.monotonic() - readahead.MAX_AGE - 1)
+    readahead.keep("live", "products", Q1, page("2"), None)
+    assert ("gone", "products") not in readahead._pages
+    assert readahead.take("live", "products", Q1) is not None
