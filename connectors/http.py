@@ -79,17 +79,21 @@ class JsonClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        raw_json: bytes | None = None,
         cost: float = 1.0,
     ) -> Any:
-        """Send one request and return the decoded JSON body, or raise a connector error."""
+        """Send one request and return the decoded JSON body, or raise a connector error.
+        ``raw_json`` is a body the caller has encoded already (instead of ``json_body``)."""
         await self.gate.acquire(cost)
+        if raw_json is None and json_body is not None:
+            raw_json = json.dumps(json_body, default=str).encode()
         try:
             response = await self._client.request(
                 method,
                 path,
                 params={k: v for k, v in (params or {}).items() if v is not None},
-                content=None if json_body is None else json.dumps(json_body, default=str),
-                headers=None if json_body is None else {"content-type": "application/json"},
+                content=raw_json,
+                headers=None if raw_json is None else {"content-type": "application/json"},
             )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{method} {path} timed out", system=self.system) from exc

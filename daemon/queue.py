@@ -95,12 +95,21 @@ def explain_lease(conn: sqlite3.Connection, classes: Collection[int]) -> list[st
 
 class Queue:
     def __init__(
-        self, store: Store, clock: Clock, *, lease_seconds: float = 300.0, max_orphaned: int = 3
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        lease_seconds: float = 300.0,
+        max_orphaned: int = 3,
+        on_dead: requeue.DeadHook | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self.lease_seconds = lease_seconds
         self.max_orphaned = max_orphaned
+        #: Called in the transaction in which a poison pill goes dead (requeue.requeue_leased);
+        #: jobs that die of a failed run get their hook from the actor (flows.FAILURE_HOOKS).
+        self.on_dead = on_dead
         self._signals: dict[str, anyio.Event] = {}
 
     # -- wake-ups ---------------------------------------------------------------------------
@@ -289,6 +298,7 @@ class Queue:
                 params=params,
                 why=why,
                 max_orphaned=self.max_orphaned,
+                on_dead=self.on_dead,
             )
         )
 

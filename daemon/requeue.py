@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from daemon.jobs import Job, RecoveryReport
@@ -24,6 +25,11 @@ MAX_MESSAGE = 10_000
 MAX_ERRORS = 100
 #: The lease a run holds: same job, still leased, same attempt, same owner.
 OWNED = "id = ? AND state = 'leased' AND attempts = ? AND lease_owner IS ?"
+
+#: Writes a job's death makes beside the queue's own, in the same transaction:
+#: (connection, the job as it was, why it died, now). An order job's sync-log error and
+#: notification, for example (daemon/flows/__init__.py).
+DeadHook = Callable[[sqlite3.Connection, Job, str, float], None]
 
 
 def cut(message: str) -> str:
@@ -98,13 +104,15 @@ def requeue_leased(
     params: tuple[Any, ...],
     why: str,
     max_orphaned: int,
+    on_dead: DeadHook | None = None,
 ) -> RecoveryReport:
     """Leased jobs matching ``where`` lost their run (a crash, or a lease that ran out): back to
     pending in their old place in line, the attempt already counted at lease. A job orphaned
-    ``max_orphaned`` times is a poison pill and goes dead instead of killing the daemon again."""
+    ``max_orphaned`` times is a poison pill and goes dead instead of killing the daemon again;
+    ``on_dead`` then writes what its death means (like any other dead job's)."""
     requeued: list[int] = []
     dead: list[int] = []
-    sql = f"SELECT id, attempts, orphaned, errors FROM jobs WHERE {where}"
+    sql = f"SELECT * FROM jobs WHERE {where}"
     for row in conn.execute(sql, params).fetchall():
         times = row["orphaned"] + 1
         poison = times >= max_orphaned
@@ -134,6 +142,8 @@ def requeue_leased(
                     row["id"],
                 ),
             )
+        if poison and on_dead is not None:
+            on_dead(conn, Job.from_row(row), message, now)
         (dead if poison else requeued).append(row["id"])
     return RecoveryReport(tuple(requeued), tuple(dead))
 

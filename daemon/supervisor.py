@@ -27,7 +27,8 @@ from daemon.cli import package_version
 from daemon.clock import Clock, SystemClock
 from daemon.config import Config, ConfigError, load_config, resolve_secrets
 from daemon.control.server import ControlServer
-from daemon.notify import Notifier
+from daemon.flows import died_orphaned
+from daemon.notify_task import DigestTask
 from daemon.queue import Queue
 from daemon.sdnotify import SdNotify, status_line
 from daemon.store import Store
@@ -70,6 +71,7 @@ class Supervisor:
         self.secrets: dict[str, dict[str, str]] = {}
         self._built_from: dict[str, SystemSpec] = {}
         self.sd = SdNotify()  # systemd notifications; no-ops without NOTIFY_SOCKET
+        self.digest: DigestTask | None = None
 
     def request_stop(self) -> None:
         if not self._stop.is_set():
@@ -95,7 +97,11 @@ class Supervisor:
     async def _run_with_store(self, store: Store) -> None:
         cfg = self.config
         queue = Queue(
-            store, self.clock, lease_seconds=cfg.daemon.lease, max_orphaned=cfg.daemon.max_orphaned
+            store,
+            self.clock,
+            lease_seconds=cfg.daemon.lease,
+            max_orphaned=cfg.daemon.max_orphaned,
+            on_dead=died_orphaned,  # a poison pill notifies like any dead job (flows/__init__)
         )
         recovered = await queue.recover_orphans()
         log.info("queue.recovered", report=str(recovered))
@@ -128,10 +134,9 @@ class Supervisor:
                 tg.start_soon(self._maintenance, name="maintenance")
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
-            if cfg.notify.enabled:  # the e-mail digest (daemon/notify.py)
-                assert self.services is not None
-                mailer = Notifier(self.services.store, self.clock, lambda: self.config.notify)
-                await tg.start(mailer.run, name="notify")
+            assert self.services is not None  # the e-mail digest, per [notify] (notify_task.py)
+            self.digest = DigestTask(self.services.store, self.clock, lambda: self.config.notify)
+            await self.digest.apply(tg)
             await ops_tasks.start(self, tg)  # metrics endpoint, budget planner (issue 7)
             if not self.burst:  # the control socket (daemon/control/), listening before ready
                 await tg.start(ControlServer(self, package_version()).serve, name="control")
@@ -261,6 +266,8 @@ class Supervisor:
         )
         for name in changed + added:
             self._start_actor(name)
+        if self.digest is not None and self._tg is not None:
+            await self.digest.apply(self._tg)  # [notify] turned on or off, or a new interval
         log.info(
             "config.reloaded",
             path=str(self.config_path),

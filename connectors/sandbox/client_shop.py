@@ -51,17 +51,22 @@ class SandboxShop(SandboxClient):
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
         results: list[WriteResult] = []
         for part in self._chunks(products, self.capabilities.product_batch_size):
+            # pydantic's own JSON encoder: the same document as model_dump(mode="json") would
+            # give json.dumps, at a fraction of the cost.
+            encoded = ",".join(product.model_dump_json() for product in part)
             body = await self.http.request(
-                "PUT",
-                "/api/products/batch",
-                json_body={"products": [product.model_dump(mode="json") for product in part]},
+                "PUT", "/api/products/batch", raw_json=f'{{"products":[{encoded}]}}'.encode()
             )
             for product, raw in zip(part, self._results(body, len(part)), strict=True):
-                item = Obj(raw, f"result for product {product.external_id}", self.name)
+                pid = product.external_id
+                if type(raw) is dict and raw.get("error") is None and type(raw.get("id")) is str:
+                    results.append(WriteResult(external_id=pid, remote_id=raw["id"]))
+                    continue  # the common answer, checked in one step
+                item = Obj(raw, f"result for product {pid}", self.name)
                 error = item.opt_text("error")
                 results.append(
                     WriteResult(
-                        external_id=product.external_id,
+                        external_id=pid,
                         error=error,
                         remote_id=None if error else item.text("id"),
                     )
@@ -82,6 +87,14 @@ class SandboxShop(SandboxClient):
             ]
             body = await self.http.request("POST", "/api/inventory/set", json_body={"levels": wire})
             for level, sent, raw in zip(part, wire, self._results(body, len(part)), strict=True):
+                if type(raw) is dict and raw.get("error") is None:  # the common answer
+                    results.append(
+                        WriteResult(
+                            external_id=f"{level.sku}|{level.location}",
+                            remote_id=f"{level.sku}|{sent['location']}",
+                        )
+                    )
+                    continue
                 item = Obj(raw, f"result for stock {level.sku}", self.name)
                 error = item.opt_text("error")
                 results.append(

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from connectors.errors import PayloadError
 from connectors.model import Product, StockLevel, Variant
+from connectors.sandbox import wire_fast
 from connectors.sandbox.timestamps import token_to_datetime
 
 
@@ -37,6 +38,8 @@ class Obj:
         self, key: str, kind: type | tuple[type, ...], expected: str, *, optional: bool = False
     ) -> Any:
         value = self.data.get(key)
+        if type(value) is kind:  # the common case, decided in one step (bool is not int here)
+            return value
         if value is None and optional:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
@@ -138,6 +141,13 @@ def build(what: str, system: str | None, model: Any, **fields: Any) -> Any:
 
 def erp_product(data: Any, system: str | None) -> tuple[Product, str, int]:
     """A back-office product as (canonical product, change token, id)."""
+    try:
+        return wire_fast.erp_product(data)
+    except wire_fast.FALL_BACK:
+        return _erp_product_checked(data, system)
+
+
+def _erp_product_checked(data: Any, system: str | None) -> tuple[Product, str, int]:
     obj = Obj(data, "product", system)
     product_id = obj.integer("id")
     obj.what = f"product {product_id}"
@@ -167,6 +177,13 @@ def erp_product(data: Any, system: str | None) -> tuple[Product, str, int]:
 
 def erp_stock(data: Any, system: str | None) -> tuple[StockLevel, str, int]:
     """A back-office stock row as (canonical level, change token, row id)."""
+    try:
+        return wire_fast.erp_stock(data)
+    except wire_fast.FALL_BACK:
+        return _erp_stock_checked(data, system)
+
+
+def _erp_stock_checked(data: Any, system: str | None) -> tuple[StockLevel, str, int]:
     obj = Obj(data, "stock row", system)
     row_id = obj.integer("id")
     obj.what = f"stock row {row_id}"

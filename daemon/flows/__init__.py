@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
@@ -50,6 +51,19 @@ def write_groups(job: Job) -> tuple[str, ...]:
 FailureHook = Callable[[Job, RetryDecision, str, str, float], Commit | None]
 FAILURE_HOOKS: dict[str, FailureHook] = {"post_order": post_failed}
 
+
+def died_orphaned(conn: sqlite3.Connection, job: Job, message: str, now: float) -> None:
+    """The queue's ``on_dead`` hook: a poison pill (a job the daemon died running too often)
+    makes the same writes as a job that died of a failed run, so a dead order job leaves its
+    sync-log error and notification however it died."""
+    hook = FAILURE_HOOKS.get(job.kind)
+    commit = (
+        hook(job, RetryDecision("dead", None, message), "orphaned", message, now) if hook else None
+    )
+    if commit is not None:
+        commit(conn)
+
+
 __all__ = [
     "FAILURE_HOOKS",
     "HANDLERS",
@@ -57,6 +71,7 @@ __all__ = [
     "FlowContext",
     "FlowSettings",
     "Handler",
+    "died_orphaned",
     "pull_spec",
     "write_groups",
 ]

@@ -7,6 +7,7 @@ channel account stays so; an order posted once stays posted once).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 
 
 def keep_link(
@@ -24,3 +25,30 @@ def keep_link(
         (connection, entity, source_id, channel_id, now),
     ).rowcount
     return bool(inserted)
+
+
+def keep_links(
+    conn: sqlite3.Connection, connection: str, entity: str, ids: Mapping[str, str], now: float
+) -> list[str]:
+    """Inside a write: :func:`keep_link` for many ``source id -> channel id`` pairs at once;
+    returns the source ids whose link is new."""
+    source_ids = list(ids)
+    known: set[str] = set()
+    for start in range(0, len(source_ids), 900):
+        chunk = source_ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        known.update(
+            row[0]
+            for row in conn.execute(
+                "SELECT source_id FROM links WHERE connection = ? AND entity = ?"
+                f" AND source_id IN ({marks})",
+                (connection, entity, *chunk),
+            )
+        )
+    new = [sid for sid in source_ids if sid not in known]
+    conn.executemany(
+        "INSERT OR IGNORE INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(connection, entity, sid, ids[sid], now) for sid in new],
+    )
+    return new

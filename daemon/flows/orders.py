@@ -230,16 +230,22 @@ def post_failed(
         return None
     order_id = str(job.payload.get("order") or f"(job {job.id})")
     subject = f"order {order_id} was not posted: {message}"
-    body = "\n".join(
-        [
+    if error_kind == "orphaned":  # a poison pill (daemon/requeue.py)
+        what = [
+            f"The daemon stopped while posting order {order_id} too often to try again by",
+            f"itself ({message}; attempt {job.attempts}).",
+            "The order may have reached the back office before the last stop; a retry looks",
+            "it up by the channel's order reference first, so it is never posted twice.",
+        ]
+    else:
+        what = [
             f"The back office did not take order {order_id} ({error_kind} error, "
             f"attempt {job.attempts}):",
             message,
             "",
             decision.reason,
-            f"The job ({KIND} #{job.id}) is dead: fix the cause, then retry it.",
         ]
-    )
+    body = "\n".join([*what, f"The job ({KIND} #{job.id}) is dead: fix the cause, then retry it."])
 
     def commit(conn: sqlite3.Connection) -> None:
         synclog.add_error(conn, job.connection, FLOW, order_id, subject, now)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from connectors.model import Product, WriteResult
 from daemon import synclog
 from daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
-from daemon.flows.links import keep_link
+from daemon.flows.links import keep_links
 
 FLOW = "products"
 
@@ -26,27 +26,25 @@ class ProductOutcome:
     result: WriteResult | None  # None: unchanged, nothing written
 
 
-async def last_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str | None]:
+async def last_states(
+    ctx: FlowContext, ids: Sequence[str]
+) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
+    """For ``ids``: the hash last written, and (refused hash, error) of items whose last
+    version the channel refused; one read."""
     rows = await fetch_in(
         ctx.store,
-        "SELECT source_id, hash FROM item_state WHERE connection = ? AND entity = 'product'"
-        " AND source_id IN",
+        "SELECT source_id, hash, refused_hash, last_error FROM item_state WHERE connection = ?"
+        " AND entity = 'product' AND source_id IN",
         (ctx.connection,),
         ids,
     )
-    return {row["source_id"]: row["hash"] for row in rows}
-
-
-async def refusals(ctx: FlowContext, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(refused hash, error) of items whose last version the channel refused."""
-    rows = await fetch_in(
-        ctx.store,
-        "SELECT source_id, refused_hash, last_error FROM item_state WHERE connection = ?"
-        " AND entity = 'product' AND refused_hash IS NOT NULL AND source_id IN",
-        (ctx.connection,),
-        ids,
-    )
-    return {r["source_id"]: (r["refused_hash"], r["last_error"] or "refused") for r in rows}
+    known = {r["source_id"]: r["hash"] for r in rows}
+    refused = {
+        r["source_id"]: (r["refused_hash"], r["last_error"] or "refused")
+        for r in rows
+        if r["refused_hash"] is not None
+    }
+    return known, refused
 
 
 async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[ProductOutcome]:
@@ -55,8 +53,7 @@ async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[P
     latest: dict[str, Product] = {}
     for product in products:  # an item edited while paging can appear twice: keep the last
         latest[product.external_id] = product
-    known = await last_hashes(ctx, list(latest))
-    refused = await refusals(ctx, list(latest))
+    known, refused = await last_states(ctx, list(latest))
     outcomes: list[ProductOutcome] = []
     changed: list[tuple[Product, str]] = []
     for pid, product in latest.items():
@@ -89,53 +86,58 @@ async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> lis
     return outcomes
 
 
+_WRITTEN = (
+    "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
+    " last_verified_at, last_error) VALUES (?, 'product', ?, ?, ?, ?, ?, NULL)"
+    " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
+    " token = excluded.token, written_at = excluded.written_at,"
+    " last_verified_at = excluded.last_verified_at, last_error = NULL, refused_hash = NULL"
+)
+_REFUSED = (
+    "INSERT INTO item_state (connection, entity, source_id, last_error, refused_hash)"
+    " VALUES (?, 'product', ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
+    " last_error = excluded.last_error, refused_hash = excluded.refused_hash"
+)
+
+
 def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
-    """The writes that make ``outcomes`` durable: links, hashes, sync-log entries."""
+    """The writes that make ``outcomes`` durable: links, hashes, sync-log entries. Rows go in
+    with one ``executemany`` per statement: a page is a thousand items."""
     now = ctx.now()
+    cn = ctx.connection
 
     def commit(conn: sqlite3.Connection) -> None:
         ok_ids: list[str] = []
-        new_skus: list[str] = []
+        written: list[tuple[object, ...]] = []
+        refused: list[tuple[object, ...]] = []
+        links: list[tuple[object, ...]] = []
+        variants: dict[str, str] = {}  # SKU -> channel id of the variant
         for out in outcomes:
             pid = out.product.external_id
             if out.result is None:
                 ok_ids.append(pid)
                 continue
             if not out.result.ok:
-                synclog.add_error(conn, ctx.connection, FLOW, pid, out.result.error or "", now)
-                conn.execute(
-                    "INSERT INTO item_state (connection, entity, source_id, last_error,"
-                    " refused_hash) VALUES (?, 'product', ?, ?, ?)"
-                    " ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
-                    " last_error = excluded.last_error, refused_hash = excluded.refused_hash",
-                    (ctx.connection, pid, out.result.error, out.hash),
-                )
+                synclog.add_error(conn, cn, FLOW, pid, out.result.error or "", now)
+                refused.append((cn, pid, out.result.error, out.hash))
                 continue
             ok_ids.append(pid)
             token = out.product.modified_at.isoformat() if out.product.modified_at else None
-            conn.execute(
-                "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
-                " last_verified_at, last_error) VALUES (?, 'product', ?, ?, ?, ?, ?, NULL)"
-                " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
-                " token = excluded.token, written_at = excluded.written_at,"
-                " last_verified_at = excluded.last_verified_at, last_error = NULL,"
-                " refused_hash = NULL",
-                (ctx.connection, pid, out.hash, token, now, now),
-            )
+            written.append((cn, pid, out.hash, token, now, now))
             if out.result.remote_id:
-                conn.execute(
-                    "INSERT OR REPLACE INTO links (connection, entity, source_id, channel_id,"
-                    " created_at) VALUES (?, 'product', ?, ?, ?)",
-                    (ctx.connection, pid, out.result.remote_id, now),
-                )
+                links.append((cn, pid, out.result.remote_id, now))
             for variant in out.product.variants:
-                if variant.sku is None:
-                    continue
-                remote = f"{out.result.remote_id or pid}:{variant.sku}"
-                inserted = keep_link(conn, ctx.connection, "variant", variant.sku, remote, now)
-                if inserted:
-                    new_skus.append(variant.sku)
-        synclog.resolve(conn, ctx.connection, FLOW, ok_ids)
+                if variant.sku is not None and variant.sku not in variants:
+                    variants[variant.sku] = f"{out.result.remote_id or pid}:{variant.sku}"
+        conn.executemany(_REFUSED, refused)
+        conn.executemany(_WRITTEN, written)
+        conn.executemany(
+            "INSERT OR REPLACE INTO links (connection, entity, source_id, channel_id,"
+            " created_at) VALUES (?, 'product', ?, ?, ?)",
+            links,
+        )
+        new_skus = keep_links(conn, cn, "variant", variants, now)
+        synclog.resolve(conn, cn, FLOW, ok_ids)
         if new_skus:
             from daemon.flows.stock import release_waiting_stock
 

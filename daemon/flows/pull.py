@@ -18,7 +18,7 @@ from typing import Any
 from connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from connectors.errors import PermanentError
 from daemon import synclog
-from daemon.flows import audit, products, stock
+from daemon.flows import audit, products, readahead, stock
 from daemon.flows import cursor as cursors
 from daemon.flows.context import Commit, FlowContext
 from daemon.queue import Job, JobSpec
@@ -38,9 +38,12 @@ class PullFlow:
     apply: Callable[[FlowContext, Sequence[Any]], Awaitable[Commit]]
     list_all: Callable[[FlowContext, ListQuery], Awaitable[Page[Any]]] | None = None
     cursor_kind: Callable[[FlowContext], CursorKind] = lambda ctx: ctx.source.capabilities.cursor
-    #: A flow whose first pass this one's first pass waits for (stock waits for products:
-    #: levels of products not yet on the channel would only be parked and written twice).
+    #: A flow whose first pass this one's first pass follows (stock follows products: levels
+    #: of products not yet on the channel would only be parked and written twice). While that
+    #: pass runs, a page of this flow's first pass waits until ``ready`` says the channel has
+    #: what its items need; the two passes run side by side, this one a little behind.
     waits_for: str | None = None
+    ready: Callable[[FlowContext, Sequence[Any]], Awaitable[bool]] | None = None
 
 
 async def _fetch_products(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
@@ -70,7 +73,14 @@ async def _list_stock(ctx: FlowContext, query: ListQuery) -> Page[Any]:
 #: Every pulled flow by name. Modules of other flows register theirs here at import.
 PULLS: dict[str, PullFlow] = {
     "products": PullFlow("products", _fetch_products, _apply_products, _list_products),
-    "stock": PullFlow("stock", _fetch_stock, _apply_stock, _list_stock, waits_for="products"),
+    "stock": PullFlow(
+        "stock",
+        _fetch_stock,
+        _apply_stock,
+        _list_stock,
+        waits_for="products",
+        ready=stock.all_linked,
+    ),
 }
 
 
@@ -87,20 +97,37 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
     if kind == "none" or ctx.settings.pull_mode == "audit":
         return await audit.audit_page(ctx, job, flow, pull_spec(flow_name, job.cls))
     cur = await cursors.load(ctx.store, ctx.connection, flow_name)
-    if cur.value is None and not cur.in_pass and await _first_pass_running(ctx, flow.waits_for):
-        return _again_soon(ctx, pull_spec(flow_name, job.cls))
     if cur.in_pass:
         since, after = cur.pass_since, cur.pass_after
     else:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
-    page = await flow.fetch(ctx, ChangeQuery(since=since, after=after, limit=page_size))
-    apply = await flow.apply(ctx, page.items)
+    query = ChangeQuery(since=since, after=after, limit=page_size)
+    # Pages read ahead belong to this connector object: one rebuilt by a reload (or another
+    # daemon in the same process, as in tests) never gets a page its predecessor read.
+    scope = f"{ctx.connection}#{id(ctx.source)}"
+    held = readahead.take(scope, flow_name, query)
+    page = held[0] if held is not None else await flow.fetch(ctx, query)
+    if cur.value is None and not await _may_go(ctx, flow, page.items):
+        # A first pass ahead of the one it follows: hold the page, look again soon (the
+        # other pass's next page wakes this job).
+        readahead.keep(scope, flow_name, query, page, held[1] if held else None)
+        return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
     if page.complete or not page.items or page.last_key is None:
         new = cursors.Cursor(value=cursors.later(kind, cur.value, high))
+        next_query = None
     else:
         new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
+        next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
+    # The next page is read while this one is written (flows/readahead.py).
+    apply = await readahead.beside(
+        scope,
+        flow_name,
+        next_query,
+        lambda q: flow.fetch(ctx, q),
+        flow.apply(ctx, page.items),
+    )
     now = ctx.now()
 
     def commit(conn: sqlite3.Connection) -> None:
@@ -111,12 +138,25 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
             _wake_waiting(conn, ctx.connection, flow_name, now)
         else:
             ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
+            if cur.value is None:  # a first pass: the passes following it may go on now
+                _wake_followers(conn, ctx.connection, flow_name, now)
 
     return commit
 
 
-#: How long a first pass waits before it looks again whether the flow it waits for is done.
+#: How long a first pass held back waits before it looks again by itself (pages of the pass it
+#: follows wake it sooner).
 WAIT_FOR_FIRST_PASS = 1.0
+
+
+async def _may_go(ctx: FlowContext, flow: PullFlow, items: Sequence[Any]) -> bool:
+    """Whether a page of ``flow``'s first pass may be applied now: yes unless the pass it
+    follows is still running and the channel lacks what these items need."""
+    if flow.waits_for is None:
+        return True
+    if flow.ready is not None and await flow.ready(ctx, items):
+        return True
+    return not await _first_pass_running(ctx, flow.waits_for)
 
 
 async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
@@ -134,7 +174,19 @@ async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
 
 
 def _wake_waiting(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
-    """A pass of ``flow`` finished: pulls that wait for it need not wait for their next look."""
+    """A pass of ``flow`` finished: pulls that wait for it, and a first start's full-sync slice
+    of the flow (flows/full.py waits for the first pass), need not wait for their next look.
+    Jobs that failed before (attempts > 0) keep their retry time."""
+    conn.execute(
+        "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
+        " AND kind = 'full' AND attempts = 0 AND json_extract(payload, '$.flow') = ?",
+        (now, connection, flow),
+    )
+    _wake_followers(conn, connection, flow, now)
+
+
+def _wake_followers(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+    """Pulls of the flows that follow ``flow`` run now instead of at their next look."""
     for name, other in PULLS.items():
         if other.waits_for == flow:
             conn.execute(

@@ -75,45 +75,59 @@ async def push_levels(
     return outcomes
 
 
+async def all_linked(ctx: FlowContext, levels: Sequence[StockLevel]) -> bool:
+    """Whether every SKU of ``levels`` is linked to the channel (its product got there)."""
+    skus = sorted({level.sku for level in levels})
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id FROM links WHERE connection = ? AND entity = 'variant' AND source_id IN",
+        (ctx.connection,),
+        skus,
+    )
+    return len(rows) == len(skus)
+
+
 def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
+    """The writes that make ``outcomes`` durable, one ``executemany`` per kind of row."""
     now = ctx.now()
+    cn = ctx.connection
 
     def commit(conn: sqlite3.Connection) -> None:
         ok: list[str] = []
-        parked = [out.level.sku for out in outcomes if out.parked]
+        parked: list[tuple[object, ...]] = []
+        pushed: list[tuple[object, ...]] = []
+        unchanged: list[tuple[object, ...]] = []
         for out in outcomes:
             lvl = out.level
             if out.parked:
-                conn.execute(
-                    "INSERT INTO stock_state (connection, sku, location, pending)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (connection, sku, location)"
-                    " DO UPDATE SET pending = excluded.pending",
-                    (ctx.connection, lvl.sku, lvl.location, lvl.quantity),
-                )
+                parked.append((cn, lvl.sku, lvl.location, lvl.quantity))
             elif out.result is None or out.result.ok:
                 ok.append(level_id(lvl))
                 if out.result is not None:
-                    conn.execute(
-                        "INSERT INTO stock_state (connection, sku, location, quantity, pending,"
-                        " pushed_at) VALUES (?, ?, ?, ?, NULL, ?)"
-                        " ON CONFLICT (connection, sku, location) DO UPDATE SET"
-                        " quantity = excluded.quantity, pending = NULL,"
-                        " pushed_at = excluded.pushed_at",
-                        (ctx.connection, lvl.sku, lvl.location, lvl.quantity, now),
-                    )
+                    pushed.append((cn, lvl.sku, lvl.location, lvl.quantity, now))
                 else:
-                    conn.execute(
-                        "UPDATE stock_state SET pending = NULL"
-                        " WHERE connection = ? AND sku = ? AND location = ?",
-                        (ctx.connection, lvl.sku, lvl.location),
-                    )
+                    unchanged.append((cn, lvl.sku, lvl.location))
             else:
-                synclog.add_error(
-                    conn, ctx.connection, FLOW, level_id(lvl), out.result.error or "", now
-                )
-        synclog.resolve(conn, ctx.connection, FLOW, ok)
+                synclog.add_error(conn, cn, FLOW, level_id(lvl), out.result.error or "", now)
+        conn.executemany(
+            "INSERT INTO stock_state (connection, sku, location, pending) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (connection, sku, location) DO UPDATE SET pending = excluded.pending",
+            parked,
+        )
+        conn.executemany(
+            "INSERT INTO stock_state (connection, sku, location, quantity, pending, pushed_at)"
+            " VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (connection, sku, location) DO UPDATE SET"
+            " quantity = excluded.quantity, pending = NULL, pushed_at = excluded.pushed_at",
+            pushed,
+        )
+        conn.executemany(
+            "UPDATE stock_state SET pending = NULL WHERE connection = ? AND sku = ?"
+            " AND location = ? AND pending IS NOT NULL",
+            unchanged,
+        )
+        synclog.resolve(conn, cn, FLOW, ok)
         if parked:
-            release_waiting_stock(ctx, conn, parked)
+            release_waiting_stock(ctx, conn, [out.level.sku for out in outcomes if out.parked])
 
     return commit
 

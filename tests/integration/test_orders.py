@@ -343,3 +343,66 @@ def test_a_cursor_mode_pull_queues_one_post_per_new_or_changed_order(
     calls = call(f"{box.shop.url}/admin/stats")["calls"]
     assert calls.get("GET /api/orders/changes", 0) >= 3
     assert calls.get("GET /api/orders", 0) == 0  # no full listing in cursor mode
+
+
+def test_an_order_job_dead_as_a_poison_pill_is_logged_and_mailed(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """The daemon dies (SIGKILL) while posting an order; with max_orphaned = 1 the restart
+    recovers the job as a poison pill: dead, a sync-log error and a mailed notification, like
+    an order job that died of a failed run."""
+    box = sandbox_factory(products=3, variants=1, customers=0)
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    notify = f"""
+        [notify]
+        enabled = true
+        from = "syncwright@example.com"
+        to = ["ops@example.com"]
+        digest_interval = "1s"
+        [notify.smtp]
+        host = "127.0.0.1"
+        port = {port}
+        security = "none"
+        """
+    try:
+        config = orders_config(tmp_path, box, notify)
+        config.write_text(
+            config.read_text().replace(
+                'shutdown_grace = "10s"', 'shutdown_grace = "10s"\nmax_orphaned = 1'
+            )
+        )
+        order_id = place(box, "pill@example.com", [line(erp_sku(box), 2)])
+        env = daemon_env() | {"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
+        crashed = subprocess.run(
+            daemon_cmd(config, "--until-idle"),
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert crashed.returncode == -9, crashed.stderr[-3000:]
+        assert state(config, "SELECT count(*) FROM notifications") == [(0,)]
+        log = run_ok(config)
+    finally:
+        controller.stop()
+    ((job_state, last_error),) = state(
+        config, "SELECT state, last_error FROM jobs WHERE kind = 'post_order'"
+    )
+    assert job_state == "dead" and last_error.startswith("poison pill"), log[-3000:]
+    ((message,),) = state(
+        config,
+        "SELECT message FROM sync_errors WHERE flow = 'orders' AND external_id = ?",
+        (order_id,),
+    )
+    assert message == f"order {order_id} was not posted: {last_error}"
+    assert state(config, "SELECT kind, sent_at IS NOT NULL FROM notifications") == [
+        ("order_failed", 1)
+    ]
+    (envelope,) = inbox.envelopes
+    body = email.message_from_bytes(envelope.content).get_payload(decode=True).decode()
+    assert f"order {order_id} was not posted: poison pill" in body
+    assert "never posted twice" in body
