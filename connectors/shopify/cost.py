@@ -92,7 +92,6 @@ class _Walker:
         size = self._size(field)
         if inner:  # a connection: 2 + page size x one node
             per_node = 0.0
-            count = size
             for child in inner:
                 node_sel = child.selection_set
                 if child.name.value == "edges":
@@ -100,18 +99,16 @@ class _Walker:
                 items = value.get(child.name.value) if isinstance(value, dict) else None
                 if have_data:
                     rows = items if isinstance(items, list) else []
-                    count = len(rows)
                     if child.name.value == "edges":
                         rows = [r.get("node") if isinstance(r, dict) else None for r in rows]
                     per_node = max(per_node, sum(1 + self._selection(node_sel, r) for r in rows))
                 else:
                     per_node = max(per_node, size * (1 + self._selection(node_sel, None)))
-            del count
             return CONNECTION_BASE + per_node
         if isinstance(value, list):  # a list of objects: each costs
             return sum(1 + self._selection(field.selection_set, v) for v in value)
         if have_data and value is None:
-            return 0.0 if size is None else 0.0
+            return 0.0
         one = 1 + self._selection(field.selection_set, value)
         return one * (size if size is not None and not have_data else 1)
 

@@ -37,7 +37,7 @@ mutation ProductSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers
 def products_by_source(count: int) -> str:
     """One query reading ``count`` products by our source id, as aliases p0..pN."""
     parts = [
-        f"p{i}: productByIdentifier(identifier: {{customId: {{namespace: \"{NAMESPACE}\", "
+        f'p{i}: productByIdentifier(identifier: {{customId: {{namespace: "{NAMESPACE}", '
         f'key: "{SOURCE_KEY}", value: $v{i}}}}}) {{ ...P }}'
         for i in range(count)
     ]

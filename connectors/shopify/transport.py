@@ -211,7 +211,9 @@ class ShopifyTransport:
                 )
             if "INTERNAL_SERVER_ERROR" in codes:
                 raise TransientError(f"Shopify failed: {_messages(errors)}", system=self.system)
-            raise PermanentError(f"Shopify refused the query: {_messages(errors)}", system=self.system)
+            raise PermanentError(
+                f"Shopify refused the query: {_messages(errors)}", system=self.system
+            )
         data = body.get("data")
         if not isinstance(data, dict):
             raise PayloadError("Shopify answered without data", system=self.system)
