@@ -4,15 +4,15 @@ Never a blind overwrite: each quantity carries what we just read as its expected
 (``compareQuantity`` up to 2025-10, ``changeFromQuantity`` from 2026-01), so a sale that lands
 between our read and our write makes Shopify refuse with a *_STALE error; we then read again
 and retry once. From 2026-01 each call also carries an ``@idempotent`` key derived from its
-input, so a call repeated after a lost answer replays instead of applying twice. Levels that
+call, so a call repeated after a lost answer replays instead of applying twice. Levels that
 already hold the wanted quantity are not written. An item not stocked at a location is
 activated there once, only when Shopify says so, never on every run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,7 +179,9 @@ class Inventory:
             "quantities": quantities,
         }
         if self.features.change_from:
-            key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+            # One key per call: a repeat of this very call replays, a later identical change
+            # (a new call) is applied. Retries by the daemon re-read first (see above).
+            key = str(uuid.uuid4())
             data = await self.t.call(
                 queries.INVENTORY_SET_IDEMPOTENT, {"input": payload, "key": key}
             )
