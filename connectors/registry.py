@@ -27,6 +27,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("sandbox-erp", "source", "connectors.sandbox.client:build_erp"),
         Kind("sandbox-shop", "channel", "connectors.sandbox.client:build_shop"),
+        Kind("shopify", "channel", "connectors.shopify.connector:build"),
     )
 }
 

@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         help="forget it although the config still has it (it starts again from scratch)",
     )
 
+    from daemon.replay_events import add_parser as add_replay
+
+    add_replay(sub)  # replay-events (daemon/replay_events.py)
+
     sub.add_parser("version", help="print the version", description="Print the version.")
     return parser
 
@@ -108,6 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_config(args.path)
     if args.command == "forget":
         return forget(args.config, args.connection, force=args.force)
+    if args.command == "replay-events":
+        import time
+
+        from daemon.replay_events import replay
+
+        return replay(
+            args.config, system=args.system, since=args.since, everything=args.all, now=time.time()
+        )
     if args.command == "run":
         return run(args.config, until_idle=args.until_idle)
     return EXIT_CONFIG  # pragma: no cover - argparse rejects unknown commands first

@@ -59,6 +59,7 @@ from daemon.config_types import (
     StrictModel,
     fmt,
 )
+from daemon.config_webhooks import WebhooksConfig
 
 __all__ = [
     "BACK_OFFICE_KINDS",
@@ -262,6 +263,7 @@ class Config(StrictModel):
     systems: dict[Name, AnySystem] = Field(default_factory=dict)
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
     notify: NotifyConfig = NotifyConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()  # daemon/config_webhooks.py
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -156,11 +156,17 @@ class SandboxShopSystem(SystemBase):
     settings: SandboxShopSettings = SandboxShopSettings()
 
 
-AnySystem = Annotated[SandboxErpSystem | SandboxShopSystem, Field(discriminator="kind")]
+# Kinds with their own module import SystemBase from here, so they are imported at the end.
+from daemon.config_shopify import ShopifySystem  # noqa: E402
+
+AnySystem = Annotated[
+    SandboxErpSystem | SandboxShopSystem | ShopifySystem, Field(discriminator="kind")
+]
 
 SYSTEM_KINDS: dict[str, type[SystemBase]] = {
     "sandbox-erp": SandboxErpSystem,
     "sandbox-shop": SandboxShopSystem,
+    "shopify": ShopifySystem,
 }
 BACK_OFFICE_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "back_office")
 CHANNEL_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "channel")

@@ -108,7 +108,8 @@ class Api:
 
     def node(self, info: GraphQLResolveInfo, id: str) -> View | None:
         if self.bulk is not None and parse_gid(id, BULK_KIND) is not None:
-            return self.bulk.view(id)
+            found: View | None = self.bulk.view(id)
+            return found
         for kind, table, view in (
             ("Product", self.shop.products, self.views.product),
             ("Order", self.shop.orders, self.views.order),

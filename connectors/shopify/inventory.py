@@ -3,7 +3,7 @@
 Never a blind overwrite: each quantity carries what we just read as its expected current value
 (``compareQuantity`` up to 2025-10, ``changeFromQuantity`` from 2026-01), so a sale that lands
 between our read and our write makes Shopify refuse with a *_STALE error; we then read again
-and retry once. From 2026-01 each call also carries an ``@idempotent`` key derived from its
+and retry once. From 2026-01 each call also carries an ``@idempotent`` key of its own
 call, so a call repeated after a lost answer replays instead of applying twice. Levels that
 already hold the wanted quantity are not written. An item not stocked at a location is
 activated there once, only when Shopify says so, never on every run.
