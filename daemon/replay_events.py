@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from daemon.config import default_config_path
@@ -87,5 +87,5 @@ def _since(text: str | None, now: float) -> float:
         return now - 86400.0
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()

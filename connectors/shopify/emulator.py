@@ -115,7 +115,10 @@ class Emulator:
         if not self.authorised(request):
             return JSONResponse(
                 {
-                    "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+                    "errors": (
+                        "[API] Invalid API key or access token "
+                        "(unrecognized login or wrong password)"
+                    )
                 },
                 status_code=401,
             )
@@ -128,7 +131,10 @@ class Emulator:
         if self.faults.roll(self.faults.throttle_429_rate):
             return JSONResponse(
                 {
-                    "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume unthrottled access."
+                    "errors": (
+                        "Exceeded 2 calls per second for api client. "
+                        "Reduce request rates to resume unthrottled access."
+                    )
                 },
                 status_code=429,
                 headers={"Retry-After": "2.0"},
@@ -157,12 +163,21 @@ class Emulator:
         requested = requested_cost(document, variables)
         if requested > MAX_QUERY_COST:
             return {
-                "errors": [{
-                    "message": f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).",
-                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST},
-                }],
+                "errors": [
+                    {
+                        "message": (
+                            f"Query cost is {requested}, which exceeds the single query "
+                            f"max cost limit ({MAX_QUERY_COST})."
+                        ),
+                        "extensions": {
+                            "code": "MAX_COST_EXCEEDED",
+                            "cost": requested,
+                            "maxCost": MAX_QUERY_COST,
+                        },
+                    }
+                ],
                 "extensions": self._cost(requested, None),
-            }  # fmt: skip
+            }
         if not self.bucket.take(requested):
             self.stats.throttled += 1
             return {
@@ -198,8 +213,13 @@ class Emulator:
         return answer
 
     def _cost(self, requested: int, actual: int | None) -> dict[str, Any]:
-        return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                         "throttleStatus": self.bucket.status()}}  # fmt: skip
+        return {
+            "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": self.bucket.status(),
+            }
+        }
 
     def _run_bulk(self, version: str, document: DocumentNode) -> dict[str, Any]:
         query_root, _ = self.apis[version].roots()
@@ -232,8 +252,13 @@ class _Dropped(Response):
     """Promise a body and send half of it: the client sees the connection cut."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"data": {', "more_body": False})
 
 

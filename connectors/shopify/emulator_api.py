@@ -16,8 +16,17 @@ from graphql import GraphQLError, GraphQLResolveInfo, StringValueNode, VariableN
 from connectors.shopify.emulator_store import Shop, now
 from connectors.shopify.emulator_views import MAX_PAGE, View, Views, connection, parse_gid, search
 
-REASONS = {"correction", "cycle_count_available", "damaged", "movement_created", "other",
-           "received", "restock", "safety_stock", "shrinkage"}  # fmt: skip
+REASONS = {
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_created",
+    "other",
+    "received",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+}
 BULK_KIND = "BulkOperation"
 
 
@@ -55,11 +64,16 @@ class Api:
     # -- queries --------------------------------------------------------------------------
 
     def products(self, info: GraphQLResolveInfo, **a: Any) -> View:
-        match = search(a.get("query"), {
-            "updated_at": lambda p: p["updated_at"], "handle": lambda p: p["handle"],
-            "id": lambda p: p["id"], "status": lambda p: p["status"],
-            "sku": lambda p: [v["sku"] for v in self.shop.variants_of(p)],
-        })  # fmt: skip
+        match = search(
+            a.get("query"),
+            {
+                "updated_at": lambda p: p["updated_at"],
+                "handle": lambda p: p["handle"],
+                "id": lambda p: p["id"],
+                "status": lambda p: p["status"],
+                "sku": lambda p: [v["sku"] for v in self.shop.variants_of(p)],
+            },
+        )
         key = _sort_key(a.get("sortKey"), {"UPDATED_AT": "updated_at", "TITLE": "title"})
         rows = [p for p in self.shop.products.values() if match(p)]
         return connection(info, rows, key, self.views.product, a)
@@ -71,9 +85,14 @@ class Api:
         return None if found is None else self.views.product(found)
 
     def inventory_items(self, info: GraphQLResolveInfo, **a: Any) -> View:
-        match = search(a.get("query"), {
-            "sku": lambda i: i["sku"], "id": lambda i: i["id"], "updated_at": lambda i: i["updated_at"],
-        })  # fmt: skip
+        match = search(
+            a.get("query"),
+            {
+                "sku": lambda i: i["sku"],
+                "id": lambda i: i["id"],
+                "updated_at": lambda i: i["updated_at"],
+            },
+        )
         rows = [i for i in self.shop.items.values() if match(i)]
         return connection(info, rows, lambda r: r["id"], self.views.item, a)
 
@@ -83,12 +102,18 @@ class Api:
 
     def orders(self, info: GraphQLResolveInfo, **a: Any) -> View:
         shop = self.shop
-        match = search(a.get("query"), {
-            "updated_at": lambda o: o["updated_at"], "created_at": lambda o: o["created_at"],
-            "id": lambda o: o["id"], "name": lambda o: o["name"],
-            "source_identifier": lambda o: o["source_identifier"], "email": lambda o: o["email"],
-            "sku": lambda o: [ln["sku"] for ln in o["lines"]],
-        })  # fmt: skip
+        match = search(
+            a.get("query"),
+            {
+                "updated_at": lambda o: o["updated_at"],
+                "created_at": lambda o: o["created_at"],
+                "id": lambda o: o["id"],
+                "name": lambda o: o["name"],
+                "source_identifier": lambda o: o["source_identifier"],
+                "email": lambda o: o["email"],
+                "sku": lambda o: [ln["sku"] for ln in o["lines"]],
+            },
+        )
         key = _sort_key(a.get("sortKey"), {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at"})
         rows = [o for o in shop.orders.values() if match(o)]
         return connection(info, rows, key, self.views.order, a)
@@ -98,10 +123,15 @@ class Api:
         return None if found is None else self.views.order(found)
 
     def customers(self, info: GraphQLResolveInfo, **a: Any) -> View:
-        match = search(a.get("query"), {
-            "updated_at": lambda c: c["updated_at"], "email": lambda c: c["email"],
-            "id": lambda c: c["id"],
-        }, frozenset({"updated_at"}))  # fmt: skip
+        match = search(
+            a.get("query"),
+            {
+                "updated_at": lambda c: c["updated_at"],
+                "email": lambda c: c["email"],
+                "id": lambda c: c["id"],
+            },
+            frozenset({"updated_at"}),
+        )
         key = _sort_key(a.get("sortKey"), {"UPDATED_AT": "updated_at"})
         rows = [c for c in self.shop.customers.values() if match(c)]
         return connection(info, rows, key, self.views.customer, a)
@@ -128,8 +158,11 @@ class Api:
         product, errors = apply_product_set(
             self.shop, input, self._find_product(a.get("identifier")), a.get("identifier")
         )
-        return {"product": None if product is None else self.views.product(product),
-                "productSetOperation": None, "userErrors": errors}  # fmt: skip
+        return {
+            "product": None if product is None else self.views.product(product),
+            "productSetOperation": None,
+            "userErrors": errors,
+        }
 
     def inventory_set(self, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
         key = _idempotency_key(info)
@@ -141,8 +174,15 @@ class Api:
         if key is not None and key in self.shop.idempotency:
             seen, answer = self.shop.idempotency[key]
             if seen != digest:
-                return _inv_errors([(["input"], "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
-                                     "The idempotency key was used with different parameters.")])  # fmt: skip
+                return _inv_errors(
+                    [
+                        (
+                            ["input"],
+                            "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                            "The idempotency key was used with different parameters.",
+                        )
+                    ]
+                )
             return dict(answer)
         answer = self._inventory_set(input)
         if key is not None:
@@ -216,24 +256,43 @@ class Api:
             change_from = row.get("changeFromQuantity")
             compare = row.get("compareQuantity")
             if new_api and change_from is not None and change_from != current:
-                errors.append(([*path, "changeFromQuantity"], "CHANGE_FROM_QUANTITY_STALE",
-                               "The changeFromQuantity does not match the current quantity."))  # fmt: skip
+                errors.append(
+                    (
+                        [*path, "changeFromQuantity"],
+                        "CHANGE_FROM_QUANTITY_STALE",
+                        "The changeFromQuantity does not match the current quantity.",
+                    )
+                )
                 continue
             if not new_api and not ignore and compare is None:
-                errors.append(([*path, "compareQuantity"], "COMPARE_QUANTITY_REQUIRED",
-                               "compareQuantity is required unless ignoreCompareQuantity is true."))  # fmt: skip
+                errors.append(
+                    (
+                        [*path, "compareQuantity"],
+                        "COMPARE_QUANTITY_REQUIRED",
+                        "compareQuantity is required unless ignoreCompareQuantity is true.",
+                    )
+                )
                 continue
             if compare is not None and not ignore and compare != current:
-                errors.append(([*path, "compareQuantity"], "COMPARE_QUANTITY_STALE",
-                               "The compareQuantity does not match the current quantity."))  # fmt: skip
+                errors.append(
+                    (
+                        [*path, "compareQuantity"],
+                        "COMPARE_QUANTITY_STALE",
+                        "The compareQuantity does not match the current quantity.",
+                    )
+                )
                 continue
             changes.append((item["id"], lid, quantity))
         if errors:  # all or nothing
             return _inv_errors(errors)
         for item_id, lid, quantity in changes:
             shop.set_available(item_id, lid, quantity)
-        return {"inventoryAdjustmentGroup": {"id": f"gid://shopify/InventoryAdjustmentGroup/{shop.next_id()}"},
-                "userErrors": []}  # fmt: skip
+        return {
+            "inventoryAdjustmentGroup": {
+                "id": f"gid://shopify/InventoryAdjustmentGroup/{shop.next_id()}"
+            },
+            "userErrors": [],
+        }
 
     def inventory_activate(
         self, info: GraphQLResolveInfo, inventoryItemId: str, locationId: str, **a: Any
@@ -320,8 +379,10 @@ def _idempotency_key(info: GraphQLResolveInfo) -> str | None:
 
 
 def _inv_errors(errors: list[tuple[list[Any], str, str]]) -> View:
-    return {"inventoryAdjustmentGroup": None,
-            "userErrors": [{"field": f, "code": c, "message": m} for f, c, m in errors]}  # fmt: skip
+    return {
+        "inventoryAdjustmentGroup": None,
+        "userErrors": [{"field": f, "code": c, "message": m} for f, c, m in errors],
+    }
 
 
 def money(value: Any) -> str | None:

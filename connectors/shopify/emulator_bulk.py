@@ -39,18 +39,44 @@ class BulkRunner:
         document, errors = check(version, query)
         if document is None:
             message = "; ".join(e.message for e in errors)
-            return {"bulkOperation": None,
-                    "userErrors": [{"field": ["query"], "message": f"Invalid bulk query: {message}", "code": "INVALID"}]}  # fmt: skip
+            return {
+                "bulkOperation": None,
+                "userErrors": [
+                    {
+                        "field": ["query"],
+                        "message": f"Invalid bulk query: {message}",
+                        "code": "INVALID",
+                    }
+                ],
+            }
         limit = 5 if version >= "2026-01" else 1
         running = [o for o in self.operations.values() if o["status"] in ("CREATED", "RUNNING")]
         if len(running) >= limit:
-            return {"bulkOperation": None,
-                    "userErrors": [{"field": None, "code": "OPERATION_IN_PROGRESS",
-                                    "message": "A bulk query operation for this app and shop is already in progress."}]}  # fmt: skip
+            return {
+                "bulkOperation": None,
+                "userErrors": [
+                    {
+                        "field": None,
+                        "code": "OPERATION_IN_PROGRESS",
+                        "message": (
+                            "A bulk query operation for this app and shop is already in progress."
+                        ),
+                    }
+                ],
+            }
         op_id = self._next
         self._next += 1
-        op = {"id": op_id, "status": "CREATED", "query": query, "created_at": now(),
-              "completed_at": None, "objects": 0, "roots": 0, "size": None, "error": None}  # fmt: skip
+        op = {
+            "id": op_id,
+            "status": "CREATED",
+            "query": query,
+            "created_at": now(),
+            "completed_at": None,
+            "objects": 0,
+            "roots": 0,
+            "size": None,
+            "error": None,
+        }
         self.operations[op_id] = op
         if self.tg is None:
             raise RuntimeError("the bulk runner is not started")

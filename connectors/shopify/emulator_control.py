@@ -114,16 +114,28 @@ def control_routes(emu: Emulator) -> list[Route]:
         out = []
         for p in shop.products.values():
             source = p["metafields"].get(("syncwright", "source_id"))
-            out.append({
-                "id": p["id"], "source_id": source["value"] if source else None,
-                "title": p["title"], "handle": p["handle"], "status": p["status"],
-                "updated_at": iso(p["updated_at"]),
-                "variants": [
-                    {"sku": v["sku"], "price": v["price"], "compare_at_price": v["compareAtPrice"],
-                     "levels": {shop.locations[lid]["name"]: q for lid, q in shop.items[v["item"]]["levels"].items()}}
-                    for v in shop.variants_of(p)
-                ],
-            })  # fmt: skip
+            out.append(
+                {
+                    "id": p["id"],
+                    "source_id": source["value"] if source else None,
+                    "title": p["title"],
+                    "handle": p["handle"],
+                    "status": p["status"],
+                    "updated_at": iso(p["updated_at"]),
+                    "variants": [
+                        {
+                            "sku": v["sku"],
+                            "price": v["price"],
+                            "compare_at_price": v["compareAtPrice"],
+                            "levels": {
+                                shop.locations[lid]["name"]: q
+                                for lid, q in shop.items[v["item"]]["levels"].items()
+                            },
+                        }
+                        for v in shop.variants_of(p)
+                    ],
+                }
+            )
         return {"products": out}
 
     async def stats(request: Request) -> Any:

@@ -61,8 +61,10 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
         other = shop.product_by_handle(handle)
         if other is not None and (existing is None or other["id"] != existing["id"]):
             errors.append(_error(["input", "handle"], "Handle has already been taken", "TAKEN"))
-    options = {o.get("name"): {v.get("name") for v in o.get("values") or []}
-               for o in data.get("productOptions") or []}  # fmt: skip
+    options = {
+        o.get("name"): {v.get("name") for v in o.get("values") or []}
+        for o in data.get("productOptions") or []
+    }
     if len(options) > 3:
         errors.append(
             _error(["input", "productOptions"], "Products can have at most 3 options", "INVALID")
@@ -70,8 +72,12 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
     seen: set[tuple[tuple[str, str], ...]] = set()
     for n, variant in enumerate(data.get("variants") or []):
         path = ["input", "variants", str(n)]
-        chosen = tuple(sorted((v.get("optionName") or "", v.get("name") or "")
-                              for v in variant.get("optionValues") or []))  # fmt: skip
+        chosen = tuple(
+            sorted(
+                (v.get("optionName") or "", v.get("name") or "")
+                for v in variant.get("optionValues") or []
+            )
+        )
         for name, value in chosen:
             if name not in options or value not in options[name]:
                 errors.append(

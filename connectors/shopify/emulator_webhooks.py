@@ -26,8 +26,13 @@ from connectors.shopify.emulator_store import iso, now
 
 log = structlog.get_logger("syncwright.shopify.emulator")
 
-TOPICS = ("products/update", "inventory_levels/update", "orders/create", "orders/updated",
-          "customers/update")  # fmt: skip
+TOPICS = (
+    "products/update",
+    "inventory_levels/update",
+    "orders/create",
+    "orders/updated",
+    "customers/update",
+)
 
 
 def sign(secret: str, body: bytes) -> str:
