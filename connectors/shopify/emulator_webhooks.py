@@ -74,16 +74,22 @@ class WebhookSender:
         delivery = Delivery(topic, body, str(uuid.uuid4()), str(uuid.uuid4()), iso(now()) or "")
         try:
             self._send.send_nowait(delivery)
+        except anyio.ClosedResourceError:
+            return
         except anyio.WouldBlock:
             log.warning("webhook.queue_full", topic=topic)
 
     async def run(self) -> None:
-        async with (
-            httpx.AsyncClient(timeout=self.timeout) as client,
-            anyio.create_task_group() as tg,
-        ):
-            async for delivery in self._receive:
-                tg.start_soon(self._deliver, client, delivery)
+        try:
+            async with (
+                httpx.AsyncClient(timeout=self.timeout) as client,
+                anyio.create_task_group() as tg,
+            ):
+                async for delivery in self._receive:
+                    tg.start_soon(self._deliver, client, delivery)
+        finally:
+            self._send.close()
+            self._receive.close()
 
     async def _deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         delay = self.first_delay
