@@ -53,21 +53,21 @@ def apply_product_set(
 def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) -> list[Error]:
     errors: list[Error] = []
     if existing is None and not data.get("title"):
-        errors.append(_error(["input", "title"], "Title can't be blank", "BLANK"))
+        errors.append(_error(["input", "title"], "Title can't be blank", "MISSING_FIELD_REQUIRED"))
     handle = data.get("handle")
     if handle is not None:
         if not HANDLE.match(handle):
-            errors.append(_error(["input", "handle"], "Handle is invalid", "INVALID"))
+            errors.append(_error(["input", "handle"], "Handle is invalid", "INVALID_INPUT"))
         other = shop.product_by_handle(handle)
         if other is not None and (existing is None or other["id"] != existing["id"]):
-            errors.append(_error(["input", "handle"], "Handle has already been taken", "TAKEN"))
+            errors.append(_error(["input", "handle"], "Handle has already been taken", "HANDLE_NOT_UNIQUE"))
     options = {
         o.get("name"): {v.get("name") for v in o.get("values") or []}
         for o in data.get("productOptions") or []
     }
     if len(options) > 3:
         errors.append(
-            _error(["input", "productOptions"], "Products can have at most 3 options", "INVALID")
+            _error(["input", "productOptions"], "Products can have at most 3 options", "OPTIONS_OVER_LIMIT")
         )
     seen: set[tuple[tuple[str, str], ...]] = set()
     for n, variant in enumerate(data.get("variants") or []):
@@ -84,7 +84,7 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
                     _error(
                         [*path, "optionValues"],
                         f"Option value {value!r} of {name!r} is not in productOptions",
-                        "INVALID_VARIANT",
+                        "OPTION_VALUE_DOES_NOT_EXIST",
                     )
                 )
         if chosen in seen:
@@ -92,7 +92,7 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
                 _error(
                     path,
                     "The variant already exists with these option values",
-                    "VARIANT_ALREADY_EXISTS",
+                    "DUPLICATED_OPTION_VALUE",
                 )
             )
         seen.add(chosen)
@@ -100,14 +100,14 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
             value = variant.get(money)
             if value is not None and not _is_amount(value):
                 errors.append(
-                    _error([*path, money], f"{money} must be a decimal of at least 0", "INVALID")
+                    _error([*path, money], f"{money} must be a decimal of at least 0", "INVALID_VARIANT")
                 )
         if len(variant.get("sku") or "") > 255:
             errors.append(
-                _error([*path, "sku"], "SKU is too long (maximum is 255 characters)", "INVALID")
+                _error([*path, "sku"], "SKU is too long (maximum is 255 characters)", "INVALID_VARIANT")
             )
     if len(data.get("variants") or []) > 2048:
-        errors.append(_error(["input", "variants"], "Too many variants", "INVALID"))
+        errors.append(_error(["input", "variants"], "Too many variants", "VARIANTS_OVER_LIMIT"))
     return errors
 
 
