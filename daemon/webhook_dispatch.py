@@ -5,15 +5,17 @@ reads the events not yet processed, turns each into notices (connectors/webhooks
 queues, in the same write as marking the event processed, one job per notice for every
 connection that uses the system:
 
-    product notice  -> class-2 ``event`` job (product), if the connection syncs products
-    stock notice    -> class-2 ``event`` job (stock), if it syncs stock
-    order notice    -> the ``post_order`` job (class 0, as for pulled orders), if it syncs
-                       orders and the system is its channel
-    customer notice -> no job: customers flow from the back office to the channel
+    from the channel (e.g. Shopify):
+      product notice  -> class-2 ``sync_item`` job (products): compare the channel's copy with
+                         the back office and rewrite it when it drifted
+      stock notice    -> class-2 ``sync_item`` job (stock), the same for one SKU's levels
+      order notice    -> the ``post_order`` job (class 0, as for pulled orders)
+      customer notice -> no job: customers flow from the back office to the channel
+    from the back office: product, stock, customer -> class-2 ``event`` jobs
 
-Event jobs never trust the notice: they read the item from the back office now, so the notice
-carries no change token across clocks. An inventory notice names Shopify's item; the connector
-resolves its SKU first (one small call). If that fails the event stays pending with its error
+Jobs never trust the notice: they read the item now, so an echo of our own write, a duplicate
+or a late notice costs reads and no write, and no change token crosses clocks. An inventory
+notice names Shopify's item; the connector resolves its SKU first (one small call). If that fails the event stays pending with its error
 and is tried again; a payload that cannot be read is marked processed with its error (it will
 never become readable) and logged. ``syncwright replay-events`` marks events pending again.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -32,8 +35,9 @@ from connectors.base import Connector
 from connectors.errors import ConnectorError
 from connectors.webhooks import Notice, format_for
 from daemon.clock import Clock
-from daemon.config import Config
+from daemon.config import Config, ConnectionConfig
 from daemon.flows.events import event_spec
+from daemon.flows.manual import sync_item_spec
 from daemon.flows.orders import post_order_spec
 from daemon.queue import JobSpec, Queue
 from daemon.store import Store
@@ -116,7 +120,7 @@ class EventDispatcher:
             if system in (conn_cfg.source, conn_cfg.channel)
             for notice in resolved
             if notice is not None
-            for spec in _specs(notice, system, conn_cfg.channel, conn_cfg.flows)
+            for spec in _specs(notice, system, conn_cfg)
         ]
         await self._mark(event_id, jobs, None)
         for name in {name for name, _ in jobs}:
@@ -150,11 +154,25 @@ class EventDispatcher:
         await self.store.write(write)
 
 
-def _specs(notice: Notice, system: str, channel: str, flows: tuple[str, ...]) -> list[JobSpec]:
-    if notice.entity == "product" and "products" in flows:
-        return [event_spec("product", notice.id)]
-    if notice.entity == "stock" and "stock" in flows:
-        return [event_spec("stock", notice.id)]
-    if notice.entity == "order" and "orders" in flows and system == channel:
-        return [post_order_spec(notice.id)]
+def _specs(notice: Notice, system: str, conn: ConnectionConfig) -> list[JobSpec]:
+    flows = conn.flows
+    if system == conn.channel:
+        # Something changed on the channel: compare it with the back office and repair what
+        # differs (an echo of our own write finds nothing to do).
+        if notice.entity == "product" and "products" in flows:
+            return [_class2(sync_item_spec("products", notice.id, stock=False), notice)]
+        if notice.entity == "stock" and "stock" in flows:
+            return [_class2(sync_item_spec("stock", notice.id), notice)]
+        if notice.entity == "order" and "orders" in flows:
+            return [post_order_spec(notice.id)]
+        return []
+    # The back office announces a change: fetch it and write what changed.
+    if notice.entity in ("product", "stock", "customer"):
+        flow = {"product": "products", "stock": "stock", "customer": "customers"}[notice.entity]
+        if flow in flows:
+            return [event_spec(notice.entity, notice.id)]
     return []
+
+
+def _class2(spec: JobSpec, notice: Notice) -> JobSpec:
+    return replace(spec, cls=2, dedup_key=f"webhook:{notice.entity}:{notice.id}")
