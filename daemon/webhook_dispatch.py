@@ -17,7 +17,8 @@ Jobs never trust the notice: they read the item now, so an echo of our own write
 or a late notice costs reads and no write, and no change token crosses clocks. An inventory
 notice names Shopify's item; the connector resolves its SKU first (one small call). If that
 fails the event stays pending with its error and is tried again; a payload that cannot be read
-is marked processed with its error (it will never become readable) and logged. ``syncwright replay-events`` marks events pending again.
+is marked processed with its error (it will never become readable) and logged.
+``syncwright replay-events`` marks events pending again.
 """
 
 from __future__ import annotations
