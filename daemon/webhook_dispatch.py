@@ -100,14 +100,14 @@ class EventDispatcher:
             notices = fmt.notices(topic, json.loads(body))
         except ValueError as exc:
             log.error(
-                "webhook.unreadable", system=system, topic=topic, event=event_id, error=str(exc)
+                "webhook.unreadable", system=system, topic=topic, event_id=event_id, error=str(exc)
             )
             await self._mark(event_id, [], f"unreadable payload: {exc}")
             return 1
         try:
             resolved = [await self._resolve(system, n) for n in notices]
         except ConnectorError as exc:
-            log.warning("webhook.resolve_failed", system=system, event=event_id, error=str(exc))
+            log.warning("webhook.resolve_failed", system=system, event_id=event_id, error=str(exc))
             why = str(exc)[:500]
             await self.store.write(
                 lambda conn: conn.execute(
@@ -126,7 +126,7 @@ class EventDispatcher:
         await self._mark(event_id, jobs, None)
         for name in {name for name, _ in jobs}:
             self.queue.notify(name)
-        log.info("webhook.dispatched", system=system, topic=topic, event=event_id, jobs=len(jobs))
+        log.info("webhook.dispatched", system=system, topic=topic, event_id=event_id, jobs=len(jobs))
         return 1
 
     async def _resolve(self, system: str, notice: Notice) -> Notice | None:
