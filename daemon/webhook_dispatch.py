@@ -126,7 +126,9 @@ class EventDispatcher:
         await self._mark(event_id, jobs, None)
         for name in {name for name, _ in jobs}:
             self.queue.notify(name)
-        log.info("webhook.dispatched", system=system, topic=topic, event_id=event_id, jobs=len(jobs))
+        log.info(
+            "webhook.dispatched", system=system, topic=topic, event_id=event_id, jobs=len(jobs)
+        )
         return 1
 
     async def _resolve(self, system: str, notice: Notice) -> Notice | None:

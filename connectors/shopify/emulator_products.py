@@ -60,14 +60,20 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
             errors.append(_error(["input", "handle"], "Handle is invalid", "INVALID_INPUT"))
         other = shop.product_by_handle(handle)
         if other is not None and (existing is None or other["id"] != existing["id"]):
-            errors.append(_error(["input", "handle"], "Handle has already been taken", "HANDLE_NOT_UNIQUE"))
+            errors.append(
+                _error(["input", "handle"], "Handle has already been taken", "HANDLE_NOT_UNIQUE")
+            )
     options = {
         o.get("name"): {v.get("name") for v in o.get("values") or []}
         for o in data.get("productOptions") or []
     }
     if len(options) > 3:
         errors.append(
-            _error(["input", "productOptions"], "Products can have at most 3 options", "OPTIONS_OVER_LIMIT")
+            _error(
+                ["input", "productOptions"],
+                "Products can have at most 3 options",
+                "OPTIONS_OVER_LIMIT",
+            )
         )
     seen: set[tuple[tuple[str, str], ...]] = set()
     for n, variant in enumerate(data.get("variants") or []):
@@ -100,11 +106,17 @@ def _check(shop: Shop, data: dict[str, Any], existing: dict[str, Any] | None) ->
             value = variant.get(money)
             if value is not None and not _is_amount(value):
                 errors.append(
-                    _error([*path, money], f"{money} must be a decimal of at least 0", "INVALID_VARIANT")
+                    _error(
+                        [*path, money],
+                        f"{money} must be a decimal of at least 0",
+                        "INVALID_VARIANT",
+                    )
                 )
         if len(variant.get("sku") or "") > 255:
             errors.append(
-                _error([*path, "sku"], "SKU is too long (maximum is 255 characters)", "INVALID_VARIANT")
+                _error(
+                    [*path, "sku"], "SKU is too long (maximum is 255 characters)", "INVALID_VARIANT"
+                )
             )
     if len(data.get("variants") or []) > 2048:
         errors.append(_error(["input", "variants"], "Too many variants", "VARIANTS_OVER_LIMIT"))

@@ -171,7 +171,8 @@ def shopify_config(
         [systems.shop]
         kind = "shopify"
         url = "{shop_url}"
-        credentials = {{ access_token = {{ env = "SHOPIFY_TEST_TOKEN" }}, client_secret = {{ env = "SHOPIFY_TEST_SECRET" }} }}
+        credentials.access_token = {{ env = "SHOPIFY_TEST_TOKEN" }}
+        credentials.client_secret = {{ env = "SHOPIFY_TEST_SECRET" }}
         [systems.shop.budget.windows.minute]
         limit = 60000
         [systems.shop.settings]

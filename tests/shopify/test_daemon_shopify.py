@@ -176,7 +176,8 @@ def test_webhooks_arrive_and_are_applied(systems: Any, tmp_path: Path) -> None:
         assert level == want, daemon_log(config).read_text()[-4000:]
         events = state(
             config,
-            "SELECT topic, processed_at IS NOT NULL, last_error FROM events WHERE topic = 'inventory_levels/update'",
+            "SELECT topic, processed_at IS NOT NULL, last_error FROM events"
+            " WHERE topic = 'inventory_levels/update'",
         )
         assert events and all(done for _, done, _ in events)
         # A shopper's order arrives by webhook and is posted to the ERP without waiting for a pull.

@@ -14,7 +14,8 @@ from connectors.testing import sample_products
 SET = """mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) {
   userErrors { field code message } } }"""
 SET_KEY = """mutation($input: InventorySetQuantitiesInput!, $key: String!) {
-  inventorySetQuantities(input: $input) @idempotent(key: $key) { userErrors { field code message } } }"""
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    userErrors { field code message } } }"""
 
 
 def test_throttled_response_is_shaped_like_shopify() -> None:
@@ -61,7 +62,10 @@ def test_search_filters_and_cursor_paging() -> None:
                     [{"sku": "SF-0-0", "quantity": 1}], email=f"b{n % 2}@example.com"
                 )
             emu.shop.orders[max(emu.shop.orders)]["source_identifier"] = "ERP-42"
-            q = "query($q: String, $a: String) { orders(first: 3, query: $q, after: $a, sortKey: UPDATED_AT) { nodes { id } pageInfo { hasNextPage endCursor } } }"
+            q = (
+                "query($q: String, $a: String) { orders(first: 3, query: $q, after: $a,"
+                " sortKey: UPDATED_AT) { nodes { id } pageInfo { hasNextPage endCursor } } }"
+            )
             ids, after = [], None
             while True:
                 data = (await post(emu, q, {"q": None, "a": after})).json()["data"]["orders"]

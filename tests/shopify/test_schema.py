@@ -47,7 +47,10 @@ def test_emulator_rejects_an_invalid_query_with_shopify_shaped_errors() -> None:
             syntax = (await post(emu, "{ shop { name ")).json()
             assert syntax["errors"][0]["message"].startswith("Syntax Error")
             # A field that exists only in later versions is refused on the earlier one.
-            idem = 'mutation($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i) @idempotent(key: "k") { userErrors { message } } }'
+            idem = (
+                "mutation($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i)"
+                ' @idempotent(key: "k") { userErrors { message } } }'
+            )
             assert (
                 "idempotent"
                 in (await post(emu, idem, version="2025-10")).json()["errors"][0]["message"]

@@ -214,7 +214,8 @@ def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None
     with conn:
         for n, received in enumerate([now - 10, now - 3 * 86400]):
             conn.execute(
-                "INSERT INTO events (system, delivery_id, topic, received_at, headers, body, processed_at)"
+                "INSERT INTO events (system, delivery_id, topic, received_at, headers, body,"
+                " processed_at)"
                 " VALUES ('shop', ?, 'orders/create', ?, '{}', x'7b7d', ?)",
                 (f"r-{n}", received, received),
             )
@@ -234,7 +235,7 @@ def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None
     ) == [("r-0",)]
     assert replay("--all", "--system", "shop").startswith("2 events queued again")
     bad = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "replay-events", "--config", str(config), "--system", "nope"],
+        [sys.executable, "-m", "daemon.cli", "replay-events", "-c", str(config), "--system", "x"],
         capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
-    assert bad.returncode == 2 and "no system named 'nope'" in bad.stderr
+    assert bad.returncode == 2 and "no system named 'x'" in bad.stderr
