@@ -87,7 +87,7 @@ class Inventory:
             while True:
                 data = await self.t.call(
                     queries.INVENTORY_ITEMS,
-                    {"query": search, "first": LOOKUP_CHUNK, "after": after},
+                    {"query": search, "first": len(part), "after": after},
                 )
                 conn = data.get("inventoryItems")
                 if not isinstance(conn, dict):

@@ -53,6 +53,12 @@ class Throttle:
             return self.maximum
         return min(self.maximum, self.available + (now - self.seen_at) * self.restore_rate)
 
+    def debit(self, cost: float, now: float) -> None:
+        """Count a call we are sending before the server's answer says what is left."""
+        if self.seen_at is not None:
+            self.available = self.now_available(now) - cost
+            self.seen_at = now
+
     def wait_for(self, cost: float, now: float) -> float:
         missing = cost - self.now_available(now)
         return 0.0 if missing <= 0 else missing / max(self.restore_rate, 1e-6)
@@ -91,6 +97,7 @@ class ShopifyTransport:
         self.gate = gate
         self.path = f"/admin/api/{version}/graphql.json"
         self.throttle = Throttle()
+        self._pace_lock = anyio.Lock()
         self._clock = clock
         self._sleep = sleep
         self._max_pace_wait = max_pace_wait
@@ -141,18 +148,21 @@ class ShopifyTransport:
         return self._answer(response, cost)
 
     async def _pace(self, cost: int) -> None:
-        wait = self.throttle.wait_for(cost, self._clock())
-        if wait <= 0:
-            return
-        if wait > self._max_pace_wait:
-            raise RateLimitedError(
-                f"the Shopify bucket refills enough for {cost} points in {wait:.1f} s",
-                retry_after=wait,
-                system=self.system,
-                local=True,
-            )
-        self.paced_seconds += wait
-        await self._sleep(wait)
+        """Wait until the bucket (as we last saw it, refilled since) holds ``cost``, then take
+        it from our own estimate at once, so concurrent calls queue instead of all going."""
+        async with self._pace_lock:
+            wait = self.throttle.wait_for(cost, self._clock())
+            if wait > self._max_pace_wait:
+                raise RateLimitedError(
+                    f"the Shopify bucket refills enough for {cost} points in {wait:.1f} s",
+                    retry_after=wait,
+                    system=self.system,
+                    local=True,
+                )
+            if wait > 0:
+                self.paced_seconds += wait
+                await self._sleep(wait)
+            self.throttle.debit(cost, self._clock())
 
     def _answer(self, response: httpx.Response, cost: int) -> dict[str, Any]:
         status = response.status_code
