@@ -178,6 +178,12 @@ def test_webhooks_arrive_and_are_applied(systems: Any, tmp_path: Path) -> None:
             " WHERE topic = 'inventory_levels/update'",
         )
         assert events and all(done for _, done, _ in events)
+        repairs = state(
+            config,
+            "SELECT state FROM jobs WHERE kind = 'sync_item' AND class = 2 AND payload LIKE ?",
+            (f'%"{sku}"%',),
+        )
+        assert ("done",) in repairs  # the webhook's job did it, not a scheduled sweep
         # A shopper's order arrives by webhook and is posted to the ERP without waiting for a pull.
         order = emu.call(
             "POST",
