@@ -202,6 +202,11 @@ class Emulator:
             context_value={},
         )
         data = result.data
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                for node in definition.selection_set.selections:
+                    name = getattr(getattr(node, "name", None), "value", "?")
+                    self.stats.by_operation[name] = self.stats.by_operation.get(name, 0) + 1
         actual = requested if is_mutation else actual_cost(document, variables, data)
         self.bucket.refund(requested - actual)
         self.stats.requested += requested
