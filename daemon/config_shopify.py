@@ -38,7 +38,7 @@ class ShopifySettings(StrictModel):
         if value not in SUPPORTED:
             raise PydanticCustomError(
                 "shopify_version",
-                "Shopify API version {value!r} is not supported; use one of: {supported}",
+                "Shopify API version '{value}' is not supported; use one of: {supported}",
                 {"value": value, "supported": ", ".join(SUPPORTED)},
             )
         return value
