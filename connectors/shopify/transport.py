@@ -137,11 +137,9 @@ class ShopifyTransport:
         body = json.dumps({"query": query, "variables": dict(variables or {})}, default=str)
         try:
             response = await self._client.post(self.path, content=body)
-        except httpx.TimeoutException as exc:
-            self.gate.report(0, {}, cost=float(cost))
+        except httpx.TimeoutException as exc:  # the estimate stays spent: it may have run
             raise TransientError("GraphQL call timed out", system=self.system) from exc
         except httpx.TransportError as exc:
-            self.gate.report(0, {}, cost=float(cost))
             raise TransientError(f"GraphQL call failed: {exc!r}", system=self.system) from exc
         self.calls += 1
         self.requested += cost

@@ -245,3 +245,27 @@ def test_webhooks_are_signed_and_retried() -> None:
         assert request.headers["x-shopify-webhook-id"]
         assert request.headers["x-shopify-triggered-at"].endswith("Z")
     assert TOKEN
+
+
+def test_customer_changes_overlap_whole_days() -> None:
+    from datetime import UTC, datetime
+
+    from connectors.base import ChangeQuery
+
+    async def main() -> None:
+        async with running() as emu:
+            stamp = lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)  # noqa: E731
+            emu.shop.add_customer("old@example.com", updated_at=stamp("2026-03-01T23:00:00"))
+            emu.shop.add_customer("early@example.com", updated_at=stamp("2026-03-02T08:00:00"))
+            emu.shop.add_customer("late@example.com", updated_at=stamp("2026-03-02T18:00:00"))
+            emu.shop.add_customer("next@example.com", updated_at=stamp("2026-03-03T01:00:00"))
+            shop = channel(emu)
+            page = await shop.changed_customers(
+                ChangeQuery(since="2026-03-02T12:00:00Z", after=None, limit=50)
+            )
+            # Shopify matched the whole of 2 March (and later); we dropped what is older.
+            assert [c.email for c in page.items] == ["late@example.com", "next@example.com"]
+            assert page.complete
+            await shop.aclose()
+
+    run(main)
