@@ -229,6 +229,13 @@ class Inventory:
 
 
 def _item(node: Any) -> Item | None:
+    try:
+        return _read_item(node)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise PayloadError(f"Shopify sent an inventory item we cannot read: {exc}") from exc
+
+
+def _read_item(node: Any) -> Item | None:
     if not isinstance(node, dict) or not isinstance(node.get("sku"), str):
         return None
     item = Item(id=str(node.get("id")), sku=node["sku"])

@@ -10,15 +10,16 @@ written and verification costs no write.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.errors import PayloadError
 from connectors.model import Address, Customer, Order, OrderLine, Product, Shipment, Variant
 from connectors.shopify.queries import EXTRA_KEY, NAMESPACE, SOURCE_KEY
 
+T = TypeVar("T")
 DEFAULT_OPTION = "Title"
 WEIGHT_GRAMS = {"GRAMS": 1.0, "KILOGRAMS": 1000.0, "OUNCES": 28.349523125, "POUNDS": 453.59237}
 
@@ -123,6 +124,10 @@ def _variant_key(sku: str | None, index: int) -> str:
 
 def product(node: Any, system: str | None) -> Product | None:
     """A Shopify product in canonical form; None when it is not one of ours (no source id)."""
+    return _guarded(_product, node, system, "product")
+
+
+def _product(node: Any, system: str | None) -> Product | None:
     obj = _obj(node, "product", system)
     source = _meta_value(obj.get("source"))
     if source is None:
@@ -200,6 +205,11 @@ def _grams(item: Any) -> int | None:
 
 
 def order(node: Any, system: str | None) -> Order:
+    found: Order = _guarded(_order, node, system, "order")
+    return found
+
+
+def _order(node: Any, system: str | None) -> Order:
     obj = _obj(node, "order", system)
     oid = str(obj.get("legacyResourceId") or legacy_id(str(obj.get("id", ""))))
     if not oid:
@@ -259,7 +269,8 @@ def order(node: Any, system: str | None) -> Order:
 
 
 def customer(node: Any, system: str | None) -> Customer:
-    return _customer(node, system)
+    found: Customer = _guarded(_customer, node, system, "customer")
+    return found
 
 
 def _customer(node: Any, system: str | None, fallback_email: Any = None) -> Customer:
@@ -300,6 +311,19 @@ def _address(raw: Any) -> Address | None:
 
 
 # -- small readers ------------------------------------------------------------------------
+
+
+def _guarded(read: Callable[[Any, str | None], T], node: Any, system: str | None, what: str) -> T:
+    """Run a reader; a body of the wrong shape is a PayloadError naming the item, not a crash."""
+    try:
+        return read(node, system)
+    except PayloadError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        ident = node.get("id") if isinstance(node, dict) else None
+        raise PayloadError(
+            f"Shopify sent a {what} {ident or ''} we cannot read: {exc}", system=system
+        ) from exc
 
 
 def _obj(node: Any, what: str, system: str | None) -> Mapping[str, Any]:
