@@ -131,7 +131,16 @@ def test_erp_to_shopify_and_orders_back(systems: Any, tmp_path: Path) -> None:
     for order in placed:
         body = api(erp.url, "GET", f"/api/orders/by-ref/shop:{order['id']}")
         assert body["lines"][0]["sku"] == sku
-    # Stock on the shop is repaired to the ERP's figure after the sales (ERP owns stock).
+    # A fulfilment on Shopify arrives in the ERP as a shipment (through the updated order).
+    emu.call(
+        "POST",
+        f"/_emulator/orders/{placed[0]['id']}/fulfill",
+        {"company": "DHL", "number": "TRACK-1"},
+    )
+    run_until_idle(config)
+    shipped = api(erp.url, "GET", f"/api/orders/by-ref/shop:{placed[0]['id']}")["shipments"]
+    assert [(s["carrier"], s["tracking"]) for s in shipped] == [("DHL", "TRACK-1")]
+    assert [list(line) for line in shipped[0]["lines"]] == [[sku, 1]]
     rows = state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'")
     assert rows == [(0,)], (
         daemon_log(config).read_text()[-3000:] if daemon_log(config).exists() else ""
