@@ -63,6 +63,12 @@ credentials.access_token = {{ env = "SHOPIFY_BENCH_TOKEN" }}
 credentials.client_secret = {{ env = "SHOPIFY_BENCH_SECRET" }}
 [systems.shop.budget.windows.minute]
 limit = {per_minute}
+# No class reserves: the full sync (class 4) may use the whole restore rate.
+[systems.shop.budget.reserve]
+manual = 0.0
+recent = 0.0
+ghost = 0.0
+full = 0.0
 
 [connections.bench]
 source = "erp"
@@ -139,7 +145,7 @@ def main() -> int:
     if args.write:
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         body = f"""
-Run {when} with `.venv/bin/python scripts/bench_shopify.py --products {n} --restore-rate {args.restore_rate:g} --write` on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. Sandbox ERP ({n:,} products, 1 variant each) and the Shopify emulator (bucket {args.bucket:g} points, restore {args.restore_rate:g} points/s) as processes on loopback; daemon `run --until-idle`, flows = products, {args.workers} workers, shop budget {per_minute:,} points/minute. ERP seeding is not counted.
+Run {when} with `.venv/bin/python scripts/bench_shopify.py --products {n} --restore-rate {args.restore_rate:g} --write` on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. Sandbox ERP ({n:,} products, 1 variant each) and the Shopify emulator (bucket {args.bucket:g} points, restore {args.restore_rate:g} points/s) as processes on loopback; daemon `run --until-idle`, flows = products, {args.workers} workers, shop budget {per_minute:,} points/minute with no class reserves. ERP seeding is not counted.
 
 Theoretical minimum: one `productSet` per product (the only call that creates a product with its variants, options, prices and metafields), 10 points per mutation, so {min_calls:,} calls and {min_points:,} points; the bucket starts full, so the restore rate alone imposes ({min_points:,} - {args.bucket:g}) / {args.restore_rate:g} = {min_seconds:,.0f} s.
 

@@ -55,9 +55,8 @@ class Throttle:
 
     def debit(self, cost: float, now: float) -> None:
         """Count a call we are sending before the server's answer says what is left."""
-        if self.seen_at is not None:
-            self.available = self.now_available(now) - cost
-            self.seen_at = now
+        self.available = self.now_available(now) - cost
+        self.seen_at = now
 
     def wait_for(self, cost: float, now: float) -> float:
         missing = cost - self.now_available(now)
@@ -96,8 +95,12 @@ class ShopifyTransport:
         self.system = system
         self.gate = gate
         self.path = f"/admin/api/{version}/graphql.json"
-        self.throttle = Throttle()
+        #: Assume a full Standard bucket until Shopify tells us otherwise.
+        self.throttle = Throttle(seen_at=clock())
         self._pace_lock = anyio.Lock()
+        #: Points of calls sent whose answers have not arrived (they are not yet in the
+        #: throttleStatus of answers that arrive meanwhile).
+        self._inflight = 0.0
         self._clock = clock
         self._sleep = sleep
         self._max_pace_wait = max_pace_wait
@@ -133,14 +136,22 @@ class ShopifyTransport:
                 system=self.system,
             )
         await self._pace(cost)
-        await self.gate.acquire(float(cost))
-        body = json.dumps({"query": query, "variables": dict(variables or {})}, default=str)
+        self._inflight += cost
         try:
-            response = await self._client.post(self.path, content=body)
-        except httpx.TimeoutException as exc:  # the estimate stays spent: it may have run
-            raise TransientError("GraphQL call timed out", system=self.system) from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"GraphQL call failed: {exc!r}", system=self.system) from exc
+            try:
+                await self.gate.acquire(float(cost))
+            except BaseException:
+                self.throttle.available += cost  # never sent: give the points back
+                raise
+            body = json.dumps({"query": query, "variables": dict(variables or {})}, default=str)
+            try:
+                response = await self._client.post(self.path, content=body)
+            except httpx.TimeoutException as exc:  # the estimate stays spent: it may have run
+                raise TransientError("GraphQL call timed out", system=self.system) from exc
+            except httpx.TransportError as exc:
+                raise TransientError(f"GraphQL call failed: {exc!r}", system=self.system) from exc
+        finally:
+            self._inflight -= cost
         self.calls += 1
         self.requested += cost
         return self._answer(response, cost)
@@ -238,7 +249,8 @@ class ShopifyTransport:
         if isinstance(status, dict):
             try:
                 self.throttle.maximum = float(status["maximumAvailable"])
-                self.throttle.available = float(status["currentlyAvailable"])
+                # What Shopify had left, less what our other calls are still spending.
+                self.throttle.available = float(status["currentlyAvailable"]) - self._inflight
                 self.throttle.restore_rate = float(status["restoreRate"])
                 self.throttle.seen_at = self._clock()
             except (KeyError, TypeError, ValueError):
