@@ -26,6 +26,10 @@ class Notice:
     id: str
     #: The item's change time as the notice gives it (ISO 8601), for stale-event checks.
     token: str | None = None
+    #: Stock notices: the location (the platform's id, or once resolved the back office's
+    #: name) and the quantity the platform now holds, so an echo of our own write is skipped.
+    location: str | None = None
+    quantity: int | None = None
 
 
 class WebhookFormat(Protocol):

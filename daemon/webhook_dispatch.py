@@ -115,14 +115,16 @@ class EventDispatcher:
                 )
             )
             return 0
-        jobs = [
-            (name, spec)
-            for name, conn_cfg in cfg.connections.items()
-            if system in (conn_cfg.source, conn_cfg.channel)
-            for notice in resolved
-            if notice is not None
-            for spec in _specs(notice, system, conn_cfg)
-        ]
+        jobs: list[tuple[str, JobSpec]] = []
+        for name, conn_cfg in cfg.connections.items():
+            if system not in (conn_cfg.source, conn_cfg.channel):
+                continue
+            for notice in resolved:
+                if notice is None:
+                    continue
+                if system == conn_cfg.channel and await self._echo(name, notice):
+                    continue  # Shopify tells us what we wrote: nothing to repair
+                jobs += [(name, spec) for spec in _specs(notice, system, conn_cfg)]
         await self._mark(event_id, jobs, None)
         for name in {name for name, _ in jobs}:
             self.queue.notify(name)
@@ -139,7 +141,21 @@ class EventDispatcher:
         if finder is None:
             return None
         sku = await finder(notice.id)
-        return None if sku is None else Notice("stock", sku, notice.token)
+        if sku is None:
+            return None
+        where = getattr(connector, "source_location", None)
+        location = await where(notice.location) if where and notice.location else None
+        return Notice("stock", sku, notice.token, location=location, quantity=notice.quantity)
+
+    async def _echo(self, connection: str, notice: Notice) -> bool:
+        """True when a stock notice reports the quantity we last pushed there ourselves."""
+        if notice.entity != "stock" or notice.location is None or notice.quantity is None:
+            return False
+        row = await self.store.fetchone(
+            "SELECT quantity FROM stock_state WHERE connection = ? AND sku = ? AND location = ?",
+            (connection, notice.id, notice.location),
+        )
+        return row is not None and row["quantity"] == notice.quantity
 
     async def _mark(
         self, event_id: int, jobs: list[tuple[str, JobSpec]], error: str | None

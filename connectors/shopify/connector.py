@@ -150,10 +150,19 @@ class ShopifyChannel:
         return await self.inventory.read(skus)
 
     async def sku_of_inventory_item(self, item_id: str) -> str | None:
+        """The SKU of a Shopify inventory item: from what stock writes saw, else one call."""
+        known = self.inventory.sku_by_item.get(item_id)
+        if known is not None:
+            return known
         data = await self.t.call(queries.INVENTORY_ITEM_SKU, {"id": item_id})
         item = data.get("inventoryItem")
         sku = item.get("sku") if isinstance(item, dict) else None
         return sku if isinstance(sku, str) and sku else None
+
+    async def source_location(self, location_id: str) -> str | None:
+        """The back office's name for a Shopify location (None: not in location_map)."""
+        names = {gid: name for name, gid in (await self.inventory.locations()).items()}
+        return names.get(location_id)
 
     # -- orders ---------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from connectors.shopify.versions import Features
 LOOKUP_CHUNK = 50
 #: Quantities per inventorySetQuantities call (Shopify's input array limit).
 SET_CHUNK = 250
+#: Item ids remembered for webhook resolution (about 100 bytes each).
+MAX_REMEMBERED = 500_000
 STALE = {"COMPARE_QUANTITY_STALE", "CHANGE_FROM_QUANTITY_STALE"}
 
 
@@ -51,6 +53,8 @@ class Inventory:
         self.system = system
         self.location_map = dict(location_map)
         self._locations: dict[str, str] | None = None  # source location name -> gid
+        #: inventory item id -> SKU, as lookups saw them (webhooks name items, not SKUs)
+        self.sku_by_item: dict[str, str] = {}
 
     async def locations(self) -> dict[str, str]:
         """Source location name -> Shopify location id, from the configured map (values may be
@@ -98,6 +102,8 @@ class Inventory:
                     item = _item(node)
                     if item is not None and item.sku in part:
                         found[item.sku] = item
+                        if len(self.sku_by_item) < MAX_REMEMBERED:
+                            self.sku_by_item[item.id] = item.sku
                 page = conn.get("pageInfo") or {}
                 after = page.get("endCursor")
                 if not page.get("hasNextPage") or not after:

@@ -4,8 +4,10 @@ Signature: ``X-Shopify-Hmac-Sha256`` is base64(HMAC-SHA256(client secret, raw bo
 with ``hmac.compare_digest``. The dedup key is ``X-Shopify-Webhook-Id`` (the same on every
 retry of one delivery).
 
-    products/update          -> product notice per variant SKU (the back office's key)
-    inventory_levels/update  -> inventory_item notice (the SKU is looked up before queueing)
+    products/update          -> one product notice, by its first variant SKU (the back office
+                                finds the whole product by any of its SKUs)
+    inventory_levels/update  -> inventory_item notice with location and quantity (the SKU and
+                                the back office's location name are looked up before queueing)
     orders/create, /updated  -> order notice (the order's numeric id)
     customers/update         -> customer notice (the channel's customer id)
 """
@@ -45,13 +47,23 @@ class ShopifyWebhooks:
             variants = payload.get("variants")
             if not isinstance(variants, list):
                 raise ValueError("products/update without variants")
-            skus = {v.get("sku") for v in variants if isinstance(v, dict)}
-            return [Notice("product", sku, token) for sku in sorted(s for s in skus if s)]
+            skus = sorted({str(v["sku"]) for v in variants if isinstance(v, dict) and v.get("sku")})
+            return [Notice("product", str(skus[0]), token)] if skus else []
         if topic == "inventory_levels/update":
             item = payload.get("inventory_item_id")
             if not isinstance(item, int | str) or isinstance(item, bool) or not str(item):
                 raise ValueError("inventory_levels/update without inventory_item_id")
-            return [Notice("inventory_item", f"gid://shopify/InventoryItem/{item}", token)]
+            location = payload.get("location_id")
+            available = payload.get("available")
+            return [
+                Notice(
+                    "inventory_item",
+                    f"gid://shopify/InventoryItem/{item}",
+                    token,
+                    location=f"gid://shopify/Location/{location}" if location else None,
+                    quantity=available if type(available) is int else None,
+                )
+            ]
         if topic in ("orders/create", "orders/updated"):
             return [Notice("order", _id(payload, topic), token)]
         if topic == "customers/update":

@@ -125,10 +125,7 @@ def test_duplicates_are_stored_once_and_become_jobs(tmp_path: Path, monkeypatch:
         ("shop", "d-1", "products/update")
     ]
     jobs = rows(tmp_path, "SELECT kind, class, payload FROM jobs ORDER BY id")
-    assert [(k, c, json.loads(p)["id_or_sku"]) for k, c, p in jobs] == [
-        ("sync_item", 2, "A-1"),
-        ("sync_item", 2, "A-2"),
-    ]
+    assert [(k, c, json.loads(p)["id_or_sku"]) for k, c, p in jobs] == [("sync_item", 2, "A-1")]
 
 
 def test_oversize_and_malformed_bodies(tmp_path: Path, monkeypatch: Any) -> None:
@@ -239,3 +236,41 @@ def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None
         capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 2 and "no system named 'x'" in bad.stderr
+
+
+def test_an_echo_of_our_own_stock_write_queues_nothing(tmp_path: Path, monkeypatch: Any) -> None:
+    async def body(url: str, store: Store, emu: Emulator) -> None:
+        shop = channel(emu)  # location_map: WH -> "Main warehouse"
+        await shop.upsert_products(sample_products("EC", 1))
+        await shop.aclose()
+        item = emu.shop.item_by_sku("EC-0-0")
+        assert item is not None
+        await store.write(
+            lambda conn: conn.execute(
+                "INSERT INTO stock_state (connection, sku, location, quantity, pushed_at)"
+                " VALUES ('demo', 'EC-0-0', 'WH', 3, 0)"
+            )
+        )
+
+        async def deliver(n: int, available: int) -> list[Any]:
+            raw = json.dumps(
+                {"inventory_item_id": item["id"], "location_id": emu.shop.primary_location,
+                 "available": available}
+            ).encode()  # fmt: skip
+            hook = headers(raw, topic="inventory_levels/update", delivery=f"e-{n}")
+            async with httpx.AsyncClient() as client:
+                assert (await client.post(url, content=raw, headers=hook)).status_code == 200
+            with anyio.fail_after(10):
+                while (
+                    len(await store.fetchall("SELECT id FROM events WHERE processed_at > 0")) <= n
+                ):
+                    await anyio.sleep(0.05)
+            return await store.fetchall("SELECT kind, payload FROM jobs")
+
+        assert await deliver(0, 3) == []  # what we pushed ourselves: an echo, no job
+        drift = await deliver(1, 4)  # something else changed it: one repair job
+        assert [(r["kind"], json.loads(r["payload"])["id_or_sku"]) for r in drift] == [
+            ("sync_item", "EC-0-0")
+        ]
+
+    serve(tmp_path, body, monkeypatch)

@@ -29,13 +29,18 @@ def test_notices_from_shopify_payloads() -> None:
         "updated_at": "2026-01-01T00:00:00Z",
         "variants": [{"sku": "B"}, {"sku": "A"}, {"sku": None}],
     }
+    # One notice per product: the back office finds the whole product by any of its SKUs.
     assert FORMAT.notices("products/update", product) == [
-        Notice("product", "A", "2026-01-01T00:00:00Z"),
-        Notice("product", "B", "2026-01-01T00:00:00Z"),
+        Notice("product", "A", "2026-01-01T00:00:00Z")
     ]
     level = {"inventory_item_id": 55, "location_id": 1, "available": 3}
     assert FORMAT.notices("inventory_levels/update", level) == [
-        Notice("inventory_item", "gid://shopify/InventoryItem/55")
+        Notice(
+            "inventory_item",
+            "gid://shopify/InventoryItem/55",
+            location="gid://shopify/Location/1",
+            quantity=3,
+        )
     ]
     assert FORMAT.notices("orders/updated", {"id": 9}) == [Notice("order", "9")]
     assert FORMAT.notices("customers/update", {"id": 3}) == [Notice("customer", "3")]
