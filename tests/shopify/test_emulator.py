@@ -269,3 +269,26 @@ def test_customer_changes_overlap_whole_days() -> None:
             await shop.aclose()
 
     run(main)
+
+
+def test_order_listing_pages_by_id() -> None:
+    from connectors.base import ListQuery
+
+    async def main() -> None:
+        async with running() as emu:
+            shop = channel(emu)
+            await shop.upsert_products(sample_products("OL", 1))
+            for n in range(5):
+                emu.shop.place_order([{"sku": "OL-0-0", "quantity": 1}], email=f"l{n}@example.com")
+            seen: list[str] = []
+            after = None
+            for _ in range(10):
+                page = await shop.list_orders(ListQuery(after=after, limit=2))
+                seen += [o.external_id for o in page.items]
+                if page.complete or page.last_key is None:
+                    break
+                after = page.last_key[1]
+            assert seen == sorted(seen, key=int) and len(seen) == len(set(seen)) == 5
+            await shop.aclose()
+
+    run(main)
