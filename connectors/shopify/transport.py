@@ -59,7 +59,10 @@ class Throttle:
         self.seen_at = now
 
     def wait_for(self, cost: float, now: float) -> float:
-        missing = cost - self.now_available(now)
+        # A small margin: Shopify counts the refill from when it ran the call, we from when its
+        # answer arrived, and it rounds what is left down.
+        margin = max(2.0, 0.01 * self.maximum)
+        missing = min(cost + margin, self.maximum) - self.now_available(now)
         return 0.0 if missing <= 0 else missing / max(self.restore_rate, 1e-6)
 
 
