@@ -80,12 +80,7 @@ class ShopifyChannel:
     # -- products -------------------------------------------------------------------------
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
-        """One productSet per product (10 points each), keyed by our source id. The batch's
-        points are asked of the budget at once, so it is written whole or not at all."""
-        async with self.t.prepaid(float(self.t.cost_of(queries.PRODUCT_SET) * len(products))):
-            return await self._upsert(products)
-
-    async def _upsert(self, products: Sequence[Product]) -> list[WriteResult]:
+        """One productSet per product (10 points each), keyed by our source id."""
         results = []
         for product in products:
             data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -75,10 +73,6 @@ class CallStats:
     actual: int
     throttled: int
     paced_seconds: float
-
-
-#: Set while a batch runs on points it paid for up front (see ShopifyTransport.prepaid).
-_prepaid: ContextVar[list[int] | None] = ContextVar("shopify_prepaid", default=None)
 
 
 @lru_cache(maxsize=256)
@@ -148,11 +142,7 @@ class ShopifyTransport:
         self._inflight += cost
         try:
             try:
-                batch = _prepaid.get()
-                if batch is None:
-                    await self.gate.acquire(float(cost))
-                else:
-                    batch[0] += 1
+                await self.gate.acquire(float(cost))
             except BaseException:
                 self.throttle.available += cost  # never sent: give the points back
                 raise
@@ -168,22 +158,6 @@ class ShopifyTransport:
         self.calls += 1
         self.requested += cost
         return self._answer(response, cost)
-
-    @asynccontextmanager
-    async def prepaid(self, cost: float) -> AsyncIterator[None]:
-        """Run a batch of calls on ``cost`` points asked of the budget at once, so the budget
-        cannot refuse halfway and lose the calls already made (a job that fails is re-run
-        whole). Each call still reports its actual cost: the daemon's gate reconciles the first
-        report with this estimate and adds the others, so the total is what was really spent."""
-        await self.gate.acquire(cost)
-        batch = [0]
-        token = _prepaid.set(batch)
-        try:
-            yield
-        finally:
-            _prepaid.reset(token)
-            if batch[0] == 0:
-                self.gate.report(200, {}, cost=0.0)  # nothing was sent: give it all back
 
     async def _pace(self, cost: int) -> None:
         """Wait until the bucket (as we last saw it, refilled since) holds ``cost``, then take
