@@ -5,7 +5,7 @@
     url = "https://example.myshopify.com"
     credentials.access_token = { env = "SHOPIFY_TOKEN" }
     credentials.client_secret = { env = "SHOPIFY_SECRET" }   # signs webhooks
-    budget.windows.minute = { limit = 6000 }                # cost points: 100/s on Standard
+    budget.windows.minute = { limit = 8000 }     # cost points: 60 x 100/s + 2,000 (Standard)
     [systems.shop.settings]
     api_version = "2026-01"
     location_map = { "Main" = "Main warehouse" }           # back office -> Shopify location
