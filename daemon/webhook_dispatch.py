@@ -46,6 +46,7 @@ from daemon.store import Store
 log = structlog.get_logger("syncwright.webhooks")
 
 BATCH = 200
+PRUNE_EVERY = 3600.0
 
 
 class EventDispatcher:
@@ -68,14 +69,33 @@ class EventDispatcher:
         self._wake.set()
 
     async def run(self) -> None:
+        pruned_at = 0.0
         while True:
             try:
                 await self.process_pending()
+                if self.clock.now() - pruned_at > PRUNE_EVERY:
+                    pruned_at = self.clock.now()
+                    await self.prune()
             except Exception:  # a bug here must not stop the receiver or the daemon
                 log.exception("webhook.dispatch_failed")
             with anyio.move_on_after(self.config().webhooks.retry_every):
                 await self._wake.wait()
             self._wake = anyio.Event()
+
+    async def prune(self) -> int:
+        """Delete processed events older than ``[webhooks] keep_days``."""
+        before = self.clock.now() - self.config().webhooks.keep_days * 86400.0
+        deleted: int = await self.store.write(
+            lambda conn: (
+                conn.execute(
+                    "DELETE FROM events WHERE processed_at IS NOT NULL AND received_at < ?",
+                    (before,),
+                ).rowcount
+            )
+        )
+        if deleted:
+            log.info("webhook.pruned", deleted=deleted)
+        return deleted
 
     async def process_pending(self) -> int:
         """Turn pending events into jobs; returns how many events were settled."""

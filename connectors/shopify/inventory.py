@@ -4,9 +4,10 @@ Never a blind overwrite: each quantity carries what we just read as its expected
 (``compareQuantity`` up to 2025-10, ``changeFromQuantity`` from 2026-01), so a sale that lands
 between our read and our write makes Shopify refuse with a *_STALE error; we then read again
 and retry once. From 2026-01 each call also carries an ``@idempotent`` key of its own
-call, so a call repeated after a lost answer replays instead of applying twice. Levels that
-already hold the wanted quantity are not written. An item not stocked at a location is
-activated there once, only when Shopify says so, never on every run.
+(required from 2026-04). A job re-run after a lost answer reads again first: if the lost call
+went through, the quantity is already right and nothing is written. Levels that already hold
+the wanted quantity are not written. An item not stocked at a location is
+activated there once, when the look-up before the write shows it is not, never on every run.
 """
 
 from __future__ import annotations

@@ -274,3 +274,38 @@ def test_an_echo_of_our_own_stock_write_queues_nothing(tmp_path: Path, monkeypat
         ]
 
     serve(tmp_path, body, monkeypatch)
+
+
+def test_processed_events_are_pruned_after_keep_days(tmp_path: Path, monkeypatch: Any) -> None:
+    import time
+
+    from daemon.webhook_dispatch import EventDispatcher
+
+    monkeypatch.setenv("SYNCWRIGHT_TEST_KEY", "k")
+    config = load_config(shopify_config(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9"))
+    now = time.time()
+
+    async def main() -> int:
+        store = await Store.open(tmp_path / "state.db")
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(store.serve)
+                for n, (age, done) in enumerate([(40, True), (40, False), (2, True)]):
+                    received = now - age * 86400
+                    await store.write(
+                        lambda conn, n=n, received=received, done=done: conn.execute(
+                            "INSERT INTO events (system, delivery_id, topic, received_at, headers,"
+                            " body, processed_at) VALUES ('shop', ?, 't', ?, '{}', x'7b7d', ?)",
+                            (f"p-{n}", received, received if done else None),
+                        )
+                    )
+                clock = SystemClock()
+                dispatcher = EventDispatcher(store, Queue(store, clock), clock, lambda: config, {})
+                deleted = await dispatcher.prune()
+                store.stop_writes()
+                return deleted
+        finally:
+            await store.aclose()
+
+    assert anyio.run(main) == 1  # old and processed; the old pending one stays
+    assert rows(tmp_path, "SELECT delivery_id FROM events ORDER BY id") == [("p-1",), ("p-2",)]
