@@ -159,6 +159,10 @@ Theoretical minimum: one `productSet` per product (the only call that creates a 
 | wall time, daemon start to exit | {seconds:,.0f} s | {min_seconds:,.0f} s (restore rate) | {seconds / max(min_seconds, 1):.2f} |
 | THROTTLED answers | {stats["throttled"]} | 0 | |
 | products held by the emulator afterwards | {len(held):,} | {n:,} | |
+
+Caveat: the points are the emulator's price list (connectors/shopify/cost.py: 10 per mutation),
+which follows Shopify's published rules; Shopify's real price for a large productSet input may
+be higher (its schema notes extra complexity per variant and file), and the time with it.
 """  # noqa: E501
         update_section(
             ROOT / "BENCHMARKS.md", "Shopify product sync (scripts/bench_shopify.py)", body
