@@ -29,6 +29,7 @@ KINDS: dict[str, Kind] = {
         Kind("sandbox-shop", "channel", "connectors.sandbox.client:build_shop"),
         Kind("tryton", "source", "connectors.tryton:build"),
         Kind("oscar", "channel", "connectors.oscar:build"),
+        Kind("shopify", "channel", "connectors.shopify.connector:build"),
     )
 }
 

@@ -103,9 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("--socket", type=Path, metavar="PATH", help="the control socket")
 
+    from daemon.replay_events import add_parser as add_replay
+
+    add_replay(sub)  # replay-events (daemon/replay_events.py)
+
     sub.add_parser("version", help="print the version", description="Print the version.")
 
-    from daemon import cli_ops  # backup, budget (issue 7)
+    from daemon import cli_ops  # backup (issue 7)
 
     cli_ops.add_commands(sub, default)
     # Commands for a running daemon, over its control socket (daemon/cli_control.py).
@@ -128,6 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return forget_via_daemon(args)
         return forget(args.config, args.connection, force=args.force)
+    if args.command == "replay-events":
+        import time
+
+        from daemon.replay_events import replay
+
+        return replay(
+            args.config, system=args.system, since=args.since, everything=args.all, now=time.time()
+        )
+
     from daemon import cli_control
 
     if args.command in cli_control.COMMANDS:

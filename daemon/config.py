@@ -62,6 +62,7 @@ from daemon.config_types import (
     StrictModel,
     fmt,
 )
+from daemon.config_webhooks import WebhooksConfig
 
 __all__ = [
     "BACK_OFFICE_KINDS",
@@ -272,6 +273,7 @@ class Config(StrictModel):
     notify: NotifyConfig = NotifyConfig()
     metrics: MetricsConfig = MetricsConfig()  # Prometheus endpoint (daemon/metrics.py)
     control: ControlConfig = ControlConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()  # daemon/config_webhooks.py
 
     _source: Path | None = PrivateAttr(default=None)
 

@@ -156,11 +156,13 @@ class SandboxShopSystem(SystemBase):
     settings: SandboxShopSettings = SandboxShopSettings()
 
 
-# Real systems (issue 6): Tryton and Django Oscar, in their own module.
+# Kinds with their own module import SystemBase from here, so they are imported at the end.
+# Real systems (issue 6): Tryton and Django Oscar; Shopify (issue 5).
 from daemon.config_real import OscarSystem, TrytonSystem  # noqa: E402
+from daemon.config_shopify import ShopifySystem  # noqa: E402
 
 AnySystem = Annotated[
-    SandboxErpSystem | SandboxShopSystem | TrytonSystem | OscarSystem,
+    SandboxErpSystem | SandboxShopSystem | TrytonSystem | OscarSystem | ShopifySystem,
     Field(discriminator="kind"),
 ]
 
@@ -169,6 +171,7 @@ SYSTEM_KINDS: dict[str, type[SystemBase]] = {
     "sandbox-shop": SandboxShopSystem,
     "tryton": TrytonSystem,
     "oscar": OscarSystem,
+    "shopify": ShopifySystem,
 }
 BACK_OFFICE_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "back_office")
 CHANNEL_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "channel")

@@ -128,6 +128,11 @@ class Supervisor:
             tg.start_soon(self._signals, name="signals")
             if cfg.sandbox is not None and cfg.sandbox.enabled:
                 await runtime.start_sandbox(tg, cfg)
+            if cfg.webhooks.enabled:  # the webhook receiver and its dispatcher
+                from daemon import webhooks
+
+                assert self.services is not None
+                await webhooks.start(tg, self.services, lambda: self.config, lambda: self.secrets)
             for name in cfg.connections:
                 self._start_actor(name)
             if not self.burst:

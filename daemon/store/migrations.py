@@ -189,6 +189,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (system, minute)
     ) WITHOUT ROWID;
     """,
+    # Webhook receiver (issue 5): the dispatcher finds stored events not yet turned into jobs,
+    # and remembers why one could not be (it is tried again later).
+    """
+    ALTER TABLE events ADD COLUMN last_error TEXT;
+    CREATE INDEX events_pending ON events (id) WHERE processed_at IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

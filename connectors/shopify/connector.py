@@ -1,0 +1,320 @@
+"""ShopifyChannel: the connector the daemon uses for a Shopify store (GraphQL Admin API).
+
+Roles: ChannelConnector (products, stock), OrderSource (orders by updated_at),
+CustomerDirectory (look-up by e-mail, creation), SettingsSource (the store currency), and a
+customer change feed. Settings (``spec.settings``): ``url`` (the shop's base URL, e.g.
+``https://example.myshopify.com``), ``api_version``, ``location_map`` (back-office location ->
+Shopify location name or id), ``timeout``, ``bulk`` (use bulk operations for full reads).
+Secrets: ``access_token``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from connectors.base import CallGate, Capabilities, ChangeQuery, ListQuery, Page, SystemSpec
+from connectors.errors import PayloadError, PermanentError
+from connectors.model import Customer, Order, Product, StockLevel, StoreSettings, WriteResult
+from connectors.shopify import queries, wire
+from connectors.shopify.bulk import bulk_products
+from connectors.shopify.cost import MAX_QUERY_COST
+from connectors.shopify.inventory import Inventory
+from connectors.shopify.transport import ShopifyTransport
+from connectors.shopify.versions import DEFAULT, features
+
+#: Shopify's page limit.
+MAX_PAGE = 250
+
+
+class ShopifyChannel:
+    kind = "shopify"
+    capabilities = Capabilities(
+        cursor="none",
+        order_cursor="time",
+        max_page_size=MAX_PAGE,
+        product_batch_size=25,
+        stock_batch_size=250,
+        webhooks=True,
+        price_list_name="Shopify Price",
+    )
+
+    def __init__(
+        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.name = spec.name
+        settings = spec.settings
+        url = settings.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
+        token = spec.secrets.get("access_token")
+        if not token:
+            raise ValueError(f"system {spec.name!r}: credentials.access_token is required")
+        version = str(settings.get("api_version") or DEFAULT)
+        self.features = features(version)  # UnsupportedVersion (a ValueError) when unknown
+        mapping = settings.get("location_map") or {}
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise ValueError(f"system {spec.name!r}: settings.location_map must map names to names")
+        timeout = settings.get("timeout", 30.0)
+        self.use_bulk = bool(settings.get("bulk", True))
+        self.t = ShopifyTransport(
+            base_url=url,
+            version=version,
+            token=token,
+            system=spec.name,
+            gate=gate,
+            timeout=float(timeout) if isinstance(timeout, int | float) else 30.0,
+            transport=transport,
+        )
+        self.inventory = Inventory(self.t, self.features, mapping, spec.name)
+        self._resume: dict[tuple[str, str], str] = {}
+
+    async def aclose(self) -> None:
+        await self.t.aclose()
+
+    # -- products -------------------------------------------------------------------------
+
+    async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
+        """One productSet per product (10 points each), keyed by our source id."""
+        results = []
+        for product in products:
+            data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
+            answer = data.get("productSet")
+            if not isinstance(answer, dict):
+                raise PayloadError("productSet answer missing", system=self.name)
+            errors = answer.get("userErrors") or []
+            created = answer.get("product")
+            if errors or not isinstance(created, dict):
+                text = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('field') or [])}: {e.get('message')}"
+                    for e in errors
+                    if isinstance(e, dict)
+                )
+                results.append(
+                    WriteResult(external_id=product.external_id, error=text or "refused")
+                )
+            else:
+                results.append(
+                    WriteResult(external_id=product.external_id, remote_id=str(created.get("id")))
+                )
+        return results
+
+    async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]:
+        found: dict[str, Product] = {}
+        per = max(1, (MAX_QUERY_COST - 2) // self._cost_per_product())
+        for start in range(0, len(external_ids), per):
+            part = list(external_ids[start : start + per])
+            variables = {f"v{i}": value for i, value in enumerate(part)}
+            data = await self.t.call(queries.products_by_source(len(part)), variables)
+            for i in range(len(part)):
+                node = data.get(f"p{i}")
+                if node is not None:
+                    product = wire.product(node, self.name)
+                    if product is not None:
+                        found[product.external_id] = product
+        return found
+
+    async def all_products(self) -> list[Product]:
+        """Every product of ours in the store: a bulk operation, or pages when that fails."""
+        if self.use_bulk:
+            try:
+                rows = await bulk_products(self.t, self.name)
+            except PermanentError:
+                rows = None  # bulk refused (e.g. one already running): page instead
+            if rows is not None:
+                return [p for p in (wire.product(r, self.name) for r in rows) if p is not None]
+        out: list[Product] = []
+        after: str | None = None
+        while True:
+            data = await self.t.call(queries.PRODUCTS_PAGE, {"first": 7, "after": after})
+            conn = _connection(data, "products", self.name)
+            out += [p for p in (wire.product(n, self.name) for n in conn["nodes"]) if p]
+            after = conn["pageInfo"].get("endCursor")
+            if not conn["pageInfo"].get("hasNextPage") or not after:
+                return out
+
+    def _cost_per_product(self) -> int:
+        return self.t.cost_of(queries.products_by_source(1), {"v0": "x"})
+
+    # -- stock ----------------------------------------------------------------------------
+
+    async def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]:
+        return await self.inventory.write(levels)
+
+    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
+        return await self.inventory.read(skus)
+
+    async def sku_of_inventory_item(self, item_id: str) -> str | None:
+        """The SKU of a Shopify inventory item: from what stock writes saw, else one call."""
+        known = self.inventory.sku_by_item.get(item_id)
+        if known is not None:
+            return known
+        data = await self.t.call(queries.INVENTORY_ITEM_SKU, {"id": item_id})
+        item = data.get("inventoryItem")
+        sku = item.get("sku") if isinstance(item, dict) else None
+        return sku if isinstance(sku, str) and sku else None
+
+    async def source_location(self, location_id: str) -> str | None:
+        """The back office's name for a Shopify location (None: not in location_map)."""
+        names = {gid: name for name, gid in (await self.inventory.locations()).items()}
+        return names.get(location_id)
+
+    # -- orders ---------------------------------------------------------------------------
+
+    async def changed_orders(self, query: ChangeQuery) -> Page[Order]:
+        """Orders by (updated_at, id), sortKey UPDATED_AT, cursor paging. Page size: the
+        largest that fits Shopify's 1,000-point cap (at most 250)."""
+        first = self._page_size(queries.ORDERS, query.limit)
+        since = query.after[0] if query.after else query.since
+        search = f"updated_at:>='{since}'" if since else None
+        after = self._resume.pop(query.after, None) if query.after else None
+        items: list[Order] = []
+        while True:
+            data = await self.t.call(
+                queries.ORDERS,
+                {"first": first, "after": after, "query": search, "sortKey": "UPDATED_AT"},
+            )
+            conn = _connection(data, "orders", self.name)
+            for node in conn["nodes"]:
+                order = wire.order(node, self.name)
+                if query.after is None or _key(order) > _cmp(query.after):
+                    items.append(order)
+            more = bool(conn["pageInfo"].get("hasNextPage"))
+            after = conn["pageInfo"].get("endCursor")
+            if items or not more or not after:
+                break
+        last = (_token(items[-1]), items[-1].external_id) if items else query.after
+        if more and after and last is not None:
+            self._resume[last] = after
+            while len(self._resume) > 64:
+                self._resume.pop(next(iter(self._resume)))
+        return Page(items, last, complete=not more)
+
+    async def list_orders(self, query: ListQuery) -> Page[Order]:
+        first = self._page_size(queries.ORDERS, query.limit)
+        search = f"id:>{query.after}" if query.after else None
+        data = await self.t.call(
+            queries.ORDERS, {"first": first, "after": None, "query": search, "sortKey": "ID"}
+        )
+        conn = _connection(data, "orders", self.name)
+        items = [wire.order(node, self.name) for node in conn["nodes"]]
+        last = (_token(items[-1]), items[-1].external_id) if items else None
+        return Page(items, last, complete=not conn["pageInfo"].get("hasNextPage"))
+
+    async def get_order(self, external_id: str) -> Order | None:
+        data = await self.t.call(queries.ORDER, {"id": wire.gid("Order", external_id)})
+        node = data.get("order")
+        return None if node is None else wire.order(node, self.name)
+
+    # -- customers ------------------------------------------------------------------------
+
+    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
+        if not email:
+            return []  # Shopify has no accounting id
+        data = await self.t.call(
+            queries.CUSTOMERS, {"first": 10, "after": None, "query": f"email:{email}"}
+        )
+        conn = _connection(data, "customers", self.name)
+        found = [wire.customer(node, self.name) for node in conn["nodes"]]
+        return [c for c in found if (c.email or "").lower() == email.lower()]
+
+    async def create_customer(self, customer: Customer) -> str:
+        data = await self.t.call(queries.CUSTOMER_CREATE, wire.customer_input(customer))
+        answer = data.get("customerCreate") or {}
+        if answer.get("userErrors"):
+            raise PermanentError(
+                f"customerCreate refused: {answer['userErrors']}", system=self.name
+            )
+        created = answer.get("customer")
+        if not isinstance(created, dict):
+            raise PayloadError("customerCreate answer without a customer", system=self.name)
+        return str(created.get("legacyResourceId") or wire.legacy_id(str(created.get("id"))))
+
+    async def changed_customers(self, query: ChangeQuery) -> Page[Customer]:
+        """Customers changed since ``since``. Shopify's customer updated_at filter matches
+        whole days, so we ask from the start of that day and drop what is older ourselves."""
+        since = query.after[0] if query.after else query.since
+        search = f"updated_at:>='{since[:10]}'" if since else None
+        first = min(query.limit, MAX_PAGE)
+        after = self._resume.pop(query.after, None) if query.after else None
+        data = await self.t.call(
+            queries.CUSTOMERS, {"first": first, "after": after, "query": search}
+        )
+        conn = _connection(data, "customers", self.name)
+        bound = _parse(since) if since else None
+        items = []
+        for node in conn["nodes"]:
+            customer = wire.customer(node, self.name)
+            when = customer.modified_at
+            if bound is not None and when is not None and when < bound:
+                continue
+            key = (_iso(when), customer.external_id)
+            if query.after is None or _cmp(key) > _cmp(query.after):
+                items.append(customer)
+        last = (_iso(items[-1].modified_at), items[-1].external_id) if items else query.after
+        more = bool(conn["pageInfo"].get("hasNextPage"))
+        end = conn["pageInfo"].get("endCursor")
+        if more and end and last is not None:
+            self._resume[last] = end
+        return Page(items, last, complete=not more)
+
+    # -- settings -------------------------------------------------------------------------
+
+    async def get_settings(self) -> StoreSettings:
+        data = await self.t.call(queries.SHOP)
+        shop = data.get("shop")
+        if not isinstance(shop, dict) or not isinstance(shop.get("currencyCode"), str):
+            raise PayloadError("shop answer without currencyCode", system=self.name)
+        return StoreSettings(currency=shop["currencyCode"], name=str(shop.get("name") or ""))
+
+    def _page_size(self, document: str, wanted: int) -> int:
+        per = self.t.cost_of(document, {"first": 1}) - 2
+        return max(1, min(wanted, MAX_PAGE, (MAX_QUERY_COST - 2) // max(per, 1)))
+
+
+def _connection(data: Mapping[str, Any], name: str, system: str) -> dict[str, Any]:
+    conn = data.get(name)
+    if not isinstance(conn, dict) or not isinstance(conn.get("nodes"), list):
+        raise PayloadError(f"{name} answer without nodes", system=system)
+    conn.setdefault("pageInfo", {})
+    return conn
+
+
+def _token(order: Order) -> str:
+    return _iso(order.modified_at)
+
+
+def _iso(when: datetime | None) -> str:
+    if when is None:
+        return ""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PermanentError(f"cannot read change token {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _key(order: Order) -> tuple[str, int]:
+    return _cmp((_token(order), order.external_id))
+
+
+def _cmp(key: tuple[str, str]) -> tuple[str, int]:
+    token, ident = key
+    try:
+        when = _iso(_parse(token)) if token else ""
+    except PermanentError:
+        when = token
+    return when, int(ident) if ident.isdigit() else 0
+
+
+def build(spec: SystemSpec, gate: CallGate) -> ShopifyChannel:
+    return ShopifyChannel(spec, gate)

@@ -1,0 +1,112 @@
+"""A contract suite any channel connector can run against its emulator or sandbox.
+
+Call ``await check_channel(connector, fixture)`` from a test; it raises AssertionError with a
+plain message on the first broken promise. ``fixture`` tells the suite what the remote holds
+and how to make orders appear there (a ChannelFixture). The checks:
+
+- products written with ``upsert_products`` read back (``read_products``) with the same
+  content hash, so verification finds nothing to rewrite; a second write of the same products
+  succeeds (an upsert, not a duplicate create);
+- ``set_stock`` answers one result per level, keyed "SKU|location"; the quantities read back
+  (``read_stock``) are the ones written; an unknown SKU is a per-item error, not an exception;
+- when the channel is an OrderSource: paging ``changed_orders`` with a small page returns every
+  order exactly once, in (token, id) order, and ``get_order`` finds each by its id;
+- when it has ``find_customers``: look-up by e-mail ignores case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from connectors.base import ChangeQuery, ChannelConnector, CustomerDirectory, OrderSource
+from connectors.model import Order, Product, StockLevel, Variant
+
+
+@dataclass(frozen=True)
+class ChannelFixture:
+    #: A location name the connector maps (the back office's name).
+    location: str
+    #: Place ``count`` orders on the remote for SKUs it holds, buying as ``email``.
+    place_orders: Callable[[Sequence[str], int, str], Awaitable[None]]
+
+
+def sample_products(prefix: str = "CT", count: int = 3) -> list[Product]:
+    return [
+        Product(
+            external_id=f"{prefix}-{n}",
+            title=f"Contract product {n}",
+            handle=f"{prefix.lower()}-product-{n}",
+            variants=tuple(
+                Variant(
+                    external_id=f"{prefix}-{n}-{v}",
+                    sku=f"{prefix}-{n}-{v}",
+                    title=size,
+                    position=v,
+                    options={"Size": size},
+                    price=Decimal(f"{10 + n}.{v}0"),
+                    weight_grams=100 + v,
+                )
+                for v, size in enumerate(("S", "M"))
+            ),
+        )
+        for n in range(count)
+    ]
+
+
+async def check_channel(channel: ChannelConnector, fixture: ChannelFixture) -> None:
+    products = sample_products()
+    results = await channel.upsert_products(products)
+    assert [r.external_id for r in results] == [p.external_id for p in products], results
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    held = await channel.read_products([p.external_id for p in products] + ["CT-missing"])
+    assert set(held) == {p.external_id for p in products}, sorted(held)
+    for product in products:
+        assert held[product.external_id].content_hash() == product.content_hash(), (
+            f"{product.external_id} reads back differently:\n{held[product.external_id]}\n"
+            f"wrote:\n{product}"
+        )
+    again = await channel.upsert_products(products)
+    assert all(r.ok for r in again), [r.error for r in again if not r.ok]
+    assert [r.remote_id for r in again] == [r.remote_id for r in results], "upsert made copies"
+
+    skus = [v.sku for p in products for v in p.variants if v.sku]
+    levels = [
+        StockLevel(sku=s, location=fixture.location, quantity=7 + i) for i, s in enumerate(skus)
+    ]
+    written = await channel.set_stock(
+        [*levels, StockLevel(sku="CT-nope", location=fixture.location, quantity=1)]
+    )
+    assert [r.external_id for r in written] == [f"{lv.sku}|{lv.location}" for lv in levels] + [
+        f"CT-nope|{fixture.location}"
+    ]
+    assert all(r.ok for r in written[:-1]), [r.error for r in written if not r.ok]
+    assert not written[-1].ok, "an unknown SKU must be refused per item"
+    read = {(lv.sku, lv.location): lv.quantity for lv in await channel.read_stock(skus)}
+    assert read == {lv.key: lv.quantity for lv in levels}, read
+
+    if isinstance(channel, OrderSource):
+        await fixture.place_orders(skus[:2], 5, "Contract.Buyer@example.com")
+        await _check_order_paging(channel)
+    if isinstance(channel, CustomerDirectory):
+        found = await channel.find_customers(email="contract.buyer@EXAMPLE.com", account_id=None)
+        assert len(found) == 1 and (found[0].email or "").lower() == "contract.buyer@example.com"
+
+
+async def _check_order_paging(channel: OrderSource) -> None:
+    seen: list[Order] = []
+    after = None
+    for _ in range(100):
+        page = await channel.changed_orders(ChangeQuery(since=None, after=after, limit=2))
+        seen += page.items
+        after = page.last_key
+        if page.complete:
+            break
+    ids = [o.external_id for o in seen]
+    assert len(ids) == len(set(ids)) >= 5, f"orders repeated or missing: {ids}"
+    keys = [(o.modified_at, int(o.external_id)) for o in seen if o.external_id.isdigit()]
+    assert keys == sorted(keys), "orders are not in (updated_at, id) order"
+    for order in seen[:2]:
+        fetched = await channel.get_order(order.external_id)
+        assert fetched is not None and fetched.external_id == order.external_id

@@ -1,0 +1,54 @@
+"""What a platform's webhooks look like to the daemon's receiver, and what they mean.
+
+A platform that pushes change notices provides a ``WebhookFormat``: which headers carry the
+topic and the delivery id, how a body's signature is checked (in constant time), and how a
+body becomes ``Notice`` records. Notices name items the way the daemon's event jobs want them
+(a SKU, an order id); when a platform only gives its own id (Shopify's inventory item), the
+notice says so and the receiver asks the connector (``resolve_sku``) before queueing a job.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Entity = Literal["product", "stock", "order", "customer", "inventory_item"]
+
+#: system kind -> "module:attribute" of its WebhookFormat; imported on first use.
+FORMATS: dict[str, str] = {"shopify": "connectors.shopify.notices:FORMAT"}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    entity: Entity
+    id: str
+    #: The item's change time as the notice gives it (ISO 8601), for stale-event checks.
+    token: str | None = None
+    #: Stock notices: the location (the platform's id, or once resolved the back office's
+    #: name) and the quantity the platform now holds, so an echo of our own write is skipped.
+    location: str | None = None
+    quantity: int | None = None
+
+
+class WebhookFormat(Protocol):
+    topic_header: str
+    delivery_header: str
+    #: The system credential that keys the signature.
+    secret_name: str
+
+    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> bool: ...
+
+    def notices(self, topic: str, payload: Any) -> list[Notice]:
+        """What the delivery announces; raises ValueError when the payload is unusable."""
+        ...
+
+
+def format_for(kind: str) -> WebhookFormat | None:
+    target = FORMATS.get(kind)
+    if target is None:
+        return None
+    module, _, attr = target.partition(":")
+    found: WebhookFormat = getattr(importlib.import_module(module), attr)
+    return found
