@@ -1,0 +1,81 @@
+"""Detailed events on a real daemon's subscription stream: which job failed and why, which
+item's error was added and resolved, and the plain event shape for clients that did not ask
+for details. (Budget blocks: tests/unit/test_events_bus.py, in-process.)"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from control_helpers import RunningDaemon, Wire, wire
+from helpers import api
+
+
+def _events(w: Wire, stop: Any, timeout: float = 60) -> list[dict[str, Any]]:
+    """Events until ``stop(event)`` is true (that one included)."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = w.recv()
+        if message["type"] == "event":
+            seen.append(message)
+            if stop(message):
+                return seen
+    raise AssertionError(f"no matching event in {timeout} s; saw {seen}")
+
+
+def _subscribe(d: RunningDaemon, *, detail: bool) -> Wire:
+    w = wire(d.socket)
+    reply = w.call("subscribe", detail=detail) if detail else w.call("subscribe")
+    assert reply["ok"], reply
+    return w
+
+
+def test_a_failing_sync_item_is_a_job_failed_event_with_its_id_and_error(
+    daemon_factory: Any,
+) -> None:
+    d = daemon_factory()
+    detailed = _subscribe(d, detail=True)
+    plain = _subscribe(d, detail=False)
+    operator = wire(d.socket)
+    reply = operator.call("sync_item", connection="demo", flow="products", id="NO-SUCH-SKU")
+    job = reply["result"]["job"]
+
+    def failed(e: dict[str, Any]) -> bool:
+        return e["event"] == "job.failed" and e.get("job") == job
+
+    (event,) = [e for e in _events(detailed, failed) if failed(e)]
+    assert event["connection"] == "demo"
+    assert event["kind"] == "sync_item" and event["cls"] == 1
+    assert "NO-SUCH-SKU" in event["detail"], event
+    assert event["action"] == "dead"
+    # A client that did not ask for details gets the first protocol 1 shape only.
+    old = _events(plain, lambda e: e["event"] == "job.failed" and "NO-SUCH-SKU" in e["detail"])
+    assert set(old[-1]) == {"type", "event", "at", "connection", "system", "count", "detail"}
+
+
+def test_an_item_error_added_then_resolved_names_the_item(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    w = _subscribe(d, detail=True)
+    body = {"title": "No SKU yet", "variants": [{"sku": None, "price": "9.99"}]}
+    created = api(d.box.erp.url, "POST", "/admin/products", body)
+    pid = str(created["id"])
+    operator = wire(d.socket)
+    assert operator.call("sync_item", connection="demo", flow="products", id=pid)["ok"]
+
+    def about(name: str) -> Any:
+        return lambda e: e["event"] == name and e.get("item") == pid
+
+    added = _events(w, about("error.added"))[-1]
+    assert (added["connection"], added["flow"]) == ("demo", "products")
+    assert "has no SKU" in added["detail"]
+    variant = created["variants"][0]["id"]
+    api(
+        d.box.erp.url,
+        "PATCH",
+        f"/admin/products/{pid}",
+        {"variants": [{"id": variant, "sku": "FIXED-1"}]},
+    )
+    assert operator.call("sync_item", connection="demo", flow="products", id=pid)["ok"]
+    resolved = _events(w, about("error.resolved"))[-1]
+    assert (resolved["connection"], resolved["flow"]) == ("demo", "products")
