@@ -11,6 +11,7 @@ reference; this module is the one both sides (daemon, CLI, TUI) import.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
@@ -164,6 +165,31 @@ class EventMessage(_Message):
     action: str | None = None
     #: True for the count of a burst's events beyond the per-client limit (no details).
     summary: bool = False
+
+
+def event_text(event: EventMessage) -> str:
+    """One line for an operator, without the time: ``demo job.failed #12 sync_item ...``."""
+    parts = [event.connection or event.system or "daemon", event.event]
+    if event.summary or event.count > 1:
+        parts.append(f"x{event.count}" + (" more (summarised)" if event.summary else ""))
+    if event.job is not None:
+        parts.append(f"job {event.job}")
+    if event.kind:
+        known = event.cls is not None and 0 <= event.cls < len(CLASS_NAMES)
+        cls = CLASS_NAMES[event.cls] if known and event.cls is not None else None
+        parts.append(event.kind + (f" ({cls})" if cls else ""))
+    if event.flow:
+        parts.append(event.flow + (f" {event.item}" if event.item else ""))
+    elif event.item:
+        parts.append(event.item)
+    if event.detail:
+        parts.append(f"- {' '.join(event.detail.split())[:300]}")
+    if event.action:
+        parts.append(f"[{event.action}]")
+    if event.until is not None:
+        stamp = datetime.fromtimestamp(event.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parts.append(f"until {stamp}")
+    return " ".join(parts)
 
 
 #: The fields a subscriber without ``detail`` receives (the first protocol 1 shape).

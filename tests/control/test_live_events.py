@@ -4,11 +4,15 @@ for details. (Budget blocks: tests/unit/test_events_bus.py, in-process.)"""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from control_helpers import RunningDaemon, Wire, wire
-from helpers import api
+from helpers import ROOT, api
 
 
 def _events(w: Wire, stop: Any, timeout: float = 60) -> list[dict[str, Any]]:
@@ -79,3 +83,57 @@ def test_an_item_error_added_then_resolved_names_the_item(daemon_factory: Any) -
     assert operator.call("sync_item", connection="demo", flow="products", id=pid)["ok"]
     resolved = _events(w, about("error.resolved"))[-1]
     assert (resolved["connection"], resolved["flow"]) == ("demo", "products")
+
+
+def test_the_events_command_prints_a_failed_job_until_interrupted(
+    daemon_factory: Any, tmp_path: Path
+) -> None:
+    d = daemon_factory()
+    sock = ["--socket", str(d.socket)]
+    out_path, err_path = tmp_path / "events.out", tmp_path / "events.err"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "events", "--connection", "demo", *sock],
+            stdout=out,
+            stderr=err,
+            cwd=ROOT,
+        )
+    try:
+        operator = wire(d.socket)
+        jobs: list[int] = []
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and not line:
+            # Until the command has subscribed, a failure goes unseen: fail one now and then.
+            if len(jobs) < 30 and len(jobs) * 2 < 60 - (deadline - time.monotonic()):
+                item = f"NO-SUCH-SKU-{len(jobs)}"
+                reply = operator.call("sync_item", connection="demo", flow="products", id=item)
+                jobs.append(reply["result"]["job"])
+            time.sleep(0.2)
+            found = [x for x in out_path.read_text().splitlines() if "job.failed" in x]
+            line = found[0] if found else ""
+        assert line.split()[1:3] == ["demo", "job.failed"], line
+        assert int(line.split("job ")[1].split()[0]) in jobs, (line, jobs)
+        assert "NO-SUCH-SKU" in line and "[dead]" in line, line
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, err_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    unknown = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "events", "--connection", "nope", *sock],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert unknown.returncode == 5 and "no connection named 'nope'" in unknown.stderr
+    gone = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "events", "--socket", str(tmp_path / "none.sock")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert gone.returncode == 4 and "not running" in gone.stderr
