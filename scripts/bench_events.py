@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import update_section  # noqa: E402
+from benchlib import update_section
 
-from daemon.control.feed import LineCache  # noqa: E402
-from daemon.events_bus import Event, EventHub  # noqa: E402
+from daemon.control.feed import LineCache
+from daemon.events_bus import Event, EventHub
 
 HEADING = "Live events hub (scripts/bench_events.py)"
 
