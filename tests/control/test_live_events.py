@@ -1,6 +1,6 @@
 """Detailed events on a real daemon's subscription stream: which job failed and why, which
-item's error was added and resolved, and the plain event shape for clients that did not ask
-for details. (Budget blocks: tests/unit/test_events_bus.py, in-process.)"""
+item's error was added and resolved, a budget block from a real 429, the plain event shape
+for clients that did not ask for details, and the ``syncwright events`` command."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from control_helpers import RunningDaemon, Wire, wire
-from helpers import ROOT, api
+from control_helpers import RunningDaemon, Wire, control_section, wait_for_socket, wire
+from helpers import API_KEY, ROOT, api, daemon_log, start_daemon, write_config
 
 
 def _events(w: Wire, stop: Any, timeout: float = 60) -> list[dict[str, Any]]:
@@ -137,3 +137,53 @@ def test_the_events_command_prints_a_failed_job_until_interrupted(
         cwd=ROOT,
     )
     assert gone.returncode == 4 and "not running" in gone.stderr
+
+
+def _wait_quiet(w: Wire, timeout: float = 60) -> None:
+    """Until a snapshot shows the paused connection with no job running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = w.recv()
+        if message["type"] == "snapshot":
+            (conn,) = message["data"]["connections"]
+            if conn["state"] == "paused" and conn["running"] == 0:
+                return
+    raise AssertionError("the connection did not go quiet")
+
+
+def _burn(url: str) -> None:
+    """Spend the back office's per-minute limit behind the daemon's back, until it says 429."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=10) as client:
+        for _ in range(1000):
+            if client.get("/api/products/1").status_code == 429:
+                return
+    raise AssertionError("the sandbox never answered 429")
+
+
+def test_a_429_from_the_sandbox_is_a_budget_blocked_event_with_its_end(
+    sandbox_factory: Any, tmp_path: Path, sock_dir: Path
+) -> None:
+    box = sandbox_factory(products=20, variants=1, rate_limit=300)
+    sock = sock_dir / "control.sock"
+    # The daemon's minute window matches the server's, so the quota headers hold nothing back.
+    config = write_config(tmp_path, box, extra=control_section(sock), minute_limit=300)
+    d = RunningDaemon(start_daemon(config), config, sock, box)
+    try:
+        wait_for_socket(sock, d.proc, daemon_log(config))
+        w = _subscribe(d, detail=True)
+        operator = wire(d.socket)
+        assert operator.call("pause", connection="demo")["ok"]
+        _wait_quiet(w)  # nothing calls the back office meanwhile
+        _burn(box.erp.url)
+        # The daemon's budget still thinks calls are left; its next call meets the 429.
+        assert operator.call("resume", connection="demo")["ok"]
+        assert operator.call("sync_item", connection="demo", flow="products", id="3")["ok"]
+        blocked = _events(w, lambda e: e["event"] == "budget.blocked")[-1]
+        assert blocked["system"] == "erp"
+        assert blocked["until"] > blocked["at"]
+        assert "429" in blocked["detail"], blocked
+    finally:
+        d.stop()
