@@ -26,6 +26,8 @@ PER_KIND = 20
 WINDOW = 0.5
 #: Detailed events a subscriber holds between two drains, whatever their kinds.
 MAX_BUFFER = 256
+#: Events one thread holds for its transaction; more are not announced.
+MAX_STAGED = 10_000
 #: Distinct (kind, connection) summary counters per subscriber before they merge per kind.
 MAX_SUMMARY_KEYS = 64
 
@@ -133,7 +135,8 @@ class EventHub:
         pending: list[Event] | None = getattr(self._staged, "events", None)
         if pending is None:
             pending = self._staged.events = []
-        pending.append(event)
+        if len(pending) < MAX_STAGED:  # a writer outside the store never releases: stay bounded
+            pending.append(event)
 
     def staged_mark(self) -> int:
         pending: list[Event] | None = getattr(self._staged, "events", None)
