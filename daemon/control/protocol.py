@@ -182,10 +182,10 @@ def event_text(event: EventMessage) -> str:
         parts.append(event.flow + (f" {event.item}" if event.item else ""))
     elif event.item:
         parts.append(event.item)
-    if event.detail:
-        parts.append(f"- {' '.join(event.detail.split())[:300]}")
     if event.action:
         parts.append(f"[{event.action}]")
+    if event.detail:
+        parts.append(f"- {' '.join(event.detail.split())[:300]}")
     if event.until is not None:
         stamp = datetime.fromtimestamp(event.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         parts.append(f"until {stamp}")
