@@ -16,7 +16,7 @@ import random
 import socket
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -28,6 +28,7 @@ from connectors.errors import PermanentError
 from daemon import job_timing
 from daemon.budget import Budget, current_class
 from daemon.clock import Clock, iso
+from daemon.events_bus import HUB, Event
 from daemon.flows import (
     FAILURE_HOOKS,
     HANDLERS,
@@ -133,6 +134,8 @@ class Actor:
 
         await self.services.store.write(save)
         self.log.warning("connection.paused", reason=reason, state=state)
+        if HUB.active:
+            HUB.publish(Event("connection.paused", now, connection=self.name, detail=reason))
 
     async def resume(self) -> None:
         now = self.services.clock.now()
@@ -145,6 +148,8 @@ class Actor:
         )
         self.state, self.pause_reason = "running", None
         self.log.info("connection.resumed")
+        if HUB.active:
+            HUB.publish(Event("connection.resumed", now, connection=self.name))
         self.wake()
 
     def statistics(self) -> ActorStats:
@@ -310,6 +315,8 @@ class Actor:
                 await svc.store.write(finish)
             self.jobs_done += 1
             jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
+            if HUB.active:
+                HUB.publish(job_event("job.done", job, self.name, svc.clock.now()))
         except LeaseLost:
             # Someone else holds the job now (our lease ran out); its effects were rolled back.
             jlog.warning("job.lease_lost")
@@ -352,6 +359,12 @@ class Actor:
             return
         self.jobs_failed += 1
         self.last_error = f"{job.kind}: {exc}"
+        if HUB.active:
+            # action says what happens next: retry, snooze, pause, or dead (no more runs).
+            event = job_event("job.failed", job, self.name, svc.clock.now())
+            HUB.publish(
+                replace(event, until=decision.run_at, action=decision.action, detail=message[:500])
+            )
         fields = {
             "error": str(exc),
             "error_kind": kind.value,
@@ -377,3 +390,16 @@ class Actor:
             await anyio.sleep(interval)
             if self.running:
                 await self.services.queue.renew(list(self.running), self.owner)
+
+
+def job_event(name: str, job: Job, connection: str, now: float) -> Event:
+    flow = job.payload.get("flow")
+    return Event(
+        name,
+        now,
+        connection=connection,
+        job=job.id,
+        kind=job.kind,
+        cls=job.cls,
+        flow=flow if isinstance(flow, str) else None,
+    )

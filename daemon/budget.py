@@ -31,6 +31,7 @@ from daemon.budget_headers import QuotaHint, kept_headers, quota_hints
 from daemon.budget_store import LOAD_STATE, LOAD_USAGE, BudgetRows, headers_from_json
 from daemon.budget_windows import WINDOW_SECONDS, Usage, WindowSpec, new_usage
 from daemon.clock import Clock, iso
+from daemon.events_bus import HUB, Event
 from daemon.store.db import Store
 
 __all__ = [
@@ -254,6 +255,10 @@ class Budget:
                     seconds=round(until - now, 1),
                     reason=reason,
                 )
+                if HUB.active:
+                    HUB.publish(
+                        Event("budget.blocked", now, system=self.system, until=until, detail=reason)
+                    )
             return self._blocked_until
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:

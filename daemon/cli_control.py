@@ -1,5 +1,5 @@
 """The command-line commands that talk to a running daemon over its control socket: status,
-sync, resync, smart-sync, pause, resume, retry, errors, budget, forget --daemon and tui.
+sync, resync, smart-sync, pause, resume, retry, errors, budget, events, forget --daemon and tui.
 
 Exit status: 0 done; 2 usage or configuration error; 4 the daemon is not running or its
 socket is not accessible to this user; 5 the daemon refused the command (its reason is shown).
@@ -28,6 +28,7 @@ COMMANDS = (
     "errors",
     "budget",
     "tui",
+    "events",
 )
 
 
@@ -82,6 +83,9 @@ def add_commands(sub: Any, default_config: Path) -> None:
         help="compute the plan from the config and the state file; no running daemon needed",
     )
     command("tui", "open the terminal UI on the running daemon")
+    events = command("events", "print the daemon's live events as lines until Ctrl-C")
+    events.add_argument("--connection", metavar="CONN", help="only this connection's events")
+    events.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
 def add_socket_options(parser: argparse.ArgumentParser, default_config: Path) -> None:
@@ -167,6 +171,10 @@ def forget_via_daemon(args: argparse.Namespace) -> int:
 
 def _run(client: Any, args: argparse.Namespace) -> int:
     cmd, conn = args.command, getattr(args, "connection", None)
+    if cmd == "events":
+        from daemon.cli_events import follow
+
+        return follow(client, connection=conn, as_json=args.json)
     if cmd == "status":
         snap = client.call("status")
         print(json.dumps(snap, indent=2) if args.json else format_status(snap))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from daemon.events_bus import HUB, Event
 from daemon.store import Store
 
 
@@ -28,6 +30,17 @@ def add_error(
         " message = excluded.message, last_seen = excluded.last_seen",
         (connection, flow, external_id, message[:2000], now, now),
     )
+    if HUB.active:  # announced once the transaction commits
+        HUB.stage(
+            Event(
+                "error.added",
+                now,
+                connection=connection,
+                flow=flow,
+                item=external_id,
+                detail=message[:500],
+            )
+        )
 
 
 def resolve(
@@ -35,24 +48,45 @@ def resolve(
 ) -> int:
     ids = list(external_ids)
     done = 0
+    announce = HUB.active
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        done += conn.execute(
+        sql = (
             "DELETE FROM sync_errors WHERE connection = ? AND flow = ?"
-            f" AND external_id IN ({marks})",
-            (connection, flow, *chunk),
-        ).rowcount
+            f" AND external_id IN ({marks})"
+        )
+        if not announce:
+            done += conn.execute(sql, (connection, flow, *chunk)).rowcount
+            continue
+        gone = conn.execute(sql + " RETURNING external_id", (connection, flow, *chunk)).fetchall()
+        done += len(gone)
+        at = time.time()
+        for (item,) in gone:
+            HUB.stage(Event("error.resolved", at, connection=connection, flow=flow, item=item))
     return done
 
 
-def clear_errors(conn: sqlite3.Connection, connection: str, flows: Sequence[str]) -> int:
+def clear_errors(
+    conn: sqlite3.Connection, connection: str, flows: Sequence[str], now: float | None = None
+) -> int:
     """Drop the open errors of ``flows`` (a full sync starts from a clean slate)."""
     marks = ",".join("?" * len(flows))
-    return conn.execute(
+    cleared = conn.execute(
         f"DELETE FROM sync_errors WHERE connection = ? AND flow IN ({marks})",
         (connection, *flows),
     ).rowcount
+    if cleared and HUB.active:
+        HUB.stage(
+            Event(
+                "error.resolved",
+                time.time() if now is None else now,
+                connection=connection,
+                count=cleared,
+                detail=f"{cleared} cleared: a full sync of {', '.join(flows)} started",
+            )
+        )
+    return cleared
 
 
 def _touch(conn: sqlite3.Connection, connection: str, column: str, now: float) -> None:
@@ -127,7 +161,7 @@ def begin_full(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (connection, run_id, json.dumps(list(flows)), reason, now, json.dumps(list(fresh))),
     )
-    clear_errors(conn, connection, flows)
+    clear_errors(conn, connection, flows, now)
     return run_id
 
 

@@ -5,13 +5,14 @@ those messages and send requests through :meth:`SyncwrightApp.request`."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from daemon.control.protocol import Snapshot
+from daemon.control.protocol import EventMessage, Snapshot
 from tui.budgets import BudgetsScreen
 from tui.client import CommandError, ControlClient, LinkError
 from tui.connection import ConnectionScreen
@@ -25,6 +26,8 @@ from tui.overview import OverviewScreen
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0
 #: How long an item sync waits for its outcome before saying it is queued.
 SYNC_WAIT = 15.0
+#: Detailed events the UI keeps for the connection screens.
+RECENT_EVENTS = 500
 
 
 class Link(Protocol):
@@ -53,6 +56,8 @@ class SyncwrightApp(App[None]):
         self.snapshot: Snapshot | None = None
         self.selected: str | None = None
         self.overview = OverviewScreen()
+        #: The latest detailed events, newest last (the connection screen's live events).
+        self.events: deque[EventMessage] = deque(maxlen=RECENT_EVENTS)
 
     def on_mount(self) -> None:
         self.push_screen(self.overview)
@@ -73,7 +78,7 @@ class SyncwrightApp(App[None]):
                 continue
             wait = RETRY_FIRST
             try:
-                await client.call("subscribe")
+                await client.call("subscribe", detail=True)
                 assert client.hello is not None
                 self.link = client
                 self.post_message(LinkUp(client.hello.daemon, client.hello.pid))
@@ -114,6 +119,7 @@ class SyncwrightApp(App[None]):
 
     def on_event_arrived(self, message: EventArrived) -> None:
         event = message.event
+        self.events.append(event)
         if event.event == "budget.blocked":
             self.notify(f"budget {event.system} blocked: {event.detail}", severity="warning")
         elif event.event == "budget.unblocked":

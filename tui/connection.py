@@ -1,5 +1,6 @@
-"""One connection: its queues per class and state, running jobs, retries, cursors and the
-latest finished jobs."""
+"""One connection: its queues per class and state, running jobs, retries, cursors, its live
+events (which job failed and why, which item's error came or went) and the latest finished
+jobs."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView
+from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView, event_text
 from tui.format import ago, clock, duration
 from tui.live import LiveScreen
+
+#: Live events shown for the connection (the app keeps the latest few hundred of all).
+LIVE_ROWS = 15
 
 
 class ConnectionScreen(LiveScreen):
@@ -28,6 +32,8 @@ class ConnectionScreen(LiveScreen):
         with VerticalScroll():
             yield Static("Queues", classes="section")
             yield DataTable(id="queues", cursor_type="none")
+            yield Static("Live events (newest first)", classes="section")
+            yield DataTable(id="live", cursor_type="none")
             yield Static("Running and retrying", classes="section")
             yield DataTable(id="jobs", cursor_type="row")
             yield Static("Cursors", classes="section")
@@ -45,6 +51,7 @@ class ConnectionScreen(LiveScreen):
         )
         self.query_one("#cursors", DataTable).add_columns("Flow", "Cursor", "Pass", "Updated")
         self.query_one("#recent", DataTable).add_columns("Job", "Kind", "Flow", "Finished")
+        self.query_one("#live", DataTable).add_columns("Time", "Event", "What")
         super().on_mount()
 
     def summary(self) -> str:
@@ -94,10 +101,21 @@ class ConnectionScreen(LiveScreen):
                 f"in pass to {cur.pass_high or '-'}" if cur.in_pass else "idle",
                 clock(cur.updated_at),
             )
+        self.show_events()
         recent = self.query_one("#recent", DataTable)
         recent.clear()
         for job in view.recent[:20]:
             recent.add_row(str(job.id), job.kind, job.flow or "-", clock(job.finished_at))
+
+    def show_events(self) -> None:
+        live = self.query_one("#live", DataTable)
+        live.clear()
+        mine = [e for e in reversed(self.sw.events) if e.connection == self.connection]
+        for event in mine[:LIVE_ROWS]:
+            what = event_text(event).split(" ", 2)[2:]  # without the connection and the name
+            style = "red" if event.event in ("job.failed", "error.added") else ""
+            name = Text(event.event, style=style)
+            live.add_row(clock(event.at), name, (what[0] if what else "")[:160])
 
 
 def _job_cells(job: JobRow, now: float) -> tuple[str | Text, ...]:

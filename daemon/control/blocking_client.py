@@ -10,8 +10,10 @@ from typing import Any
 from daemon.control.protocol import (
     MAX_REPLY_LINE,
     SUPPORTED_VERSIONS,
+    EventMessage,
     Hello,
     Reply,
+    SnapshotMessage,
     parse_server_line,
     request_line,
 )
@@ -82,6 +84,15 @@ class BlockingClient:
                     return message.result or {}
                 assert message.error is not None
                 raise CommandFailed(message.error.code, message.error.reason)
+
+    def stream_mode(self) -> None:
+        """Wait as long as it takes for the next message (a subscription's quiet spells)."""
+        self._sock.settimeout(None)
+
+    def receive(self) -> Hello | Reply | SnapshotMessage | EventMessage:
+        """The next message from the daemon (after ``subscribe``: snapshots and events)."""
+        message: Hello | Reply | SnapshotMessage | EventMessage = self._line()
+        return message
 
     def _line(self) -> Any:
         while b"\n" not in self._buffer:

@@ -11,6 +11,7 @@ reference; this module is the one both sides (daemon, CLI, TUI) import.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Annotated, Any, Literal
 
@@ -135,17 +136,64 @@ class SnapshotMessage(_Message):
 
 
 class EventMessage(_Message):
-    """Something changed between two snapshots (``count`` of it, for a summarised burst)."""
+    """Something happened in the daemon: one detailed event, or (``count`` > 1) a summarised
+    burst. The fields after ``detail`` are sent only to clients that subscribed with
+    ``detail: true`` (protocol 1 clients that do not know them never see them); unknown fields
+    are ignored so later additions do not break a client."""
+
+    model_config = ConfigDict(extra="ignore")
 
     type: Literal["event"] = "event"
     #: job.done, job.failed, error.added, error.resolved, budget.blocked, budget.unblocked,
-    #: connection.state, events.dropped
+    #: connection.paused, connection.resumed, connection.state, events.dropped
     event: str
     at: float
     connection: str | None = None
     system: str | None = None
     count: int = 1
+    #: The error text of a failed job or an item's error, a block's or pause's reason, a state.
     detail: str | None = None
+    job: int | None = None
+    kind: str | None = None
+    cls: int | None = None
+    flow: str | None = None
+    #: The item's external id (sync-log errors).
+    item: str | None = None
+    #: A block's end; when a failed job runs again (None: never, or not known).
+    until: float | None = None
+    #: What happens to a failed job: retry, snooze, pause or dead.
+    action: str | None = None
+    #: True for the count of a burst's events beyond the per-client limit (no details).
+    summary: bool = False
+
+
+def event_text(event: EventMessage) -> str:
+    """One line for an operator, without the time: ``demo job.failed #12 sync_item ...``."""
+    parts = [event.connection or event.system or "daemon", event.event]
+    if event.summary or event.count > 1:
+        parts.append(f"x{event.count}" + (" more (summarised)" if event.summary else ""))
+    if event.job is not None:
+        parts.append(f"job {event.job}")
+    if event.kind:
+        known = event.cls is not None and 0 <= event.cls < len(CLASS_NAMES)
+        cls = CLASS_NAMES[event.cls] if known and event.cls is not None else None
+        parts.append(event.kind + (f" ({cls})" if cls else ""))
+    if event.flow:
+        parts.append(event.flow + (f" {event.item}" if event.item else ""))
+    elif event.item:
+        parts.append(event.item)
+    if event.action:
+        parts.append(f"[{event.action}]")
+    if event.detail:
+        parts.append(f"- {' '.join(event.detail.split())[:300]}")
+    if event.until is not None:
+        stamp = datetime.fromtimestamp(event.until, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parts.append(f"until {stamp}")
+    return " ".join(parts)
+
+
+#: The fields a subscriber without ``detail`` receives (the first protocol 1 shape).
+PLAIN_EVENT_FIELDS = frozenset({"type", "event", "at", "connection", "system", "count", "detail"})
 
 
 ServerMessage = Annotated[

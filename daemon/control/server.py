@@ -25,6 +25,7 @@ from daemon.control import socket_file
 from daemon.control.commands import COMMANDS, Call
 from daemon.control.context import ControlContext
 from daemon.control.events import diff
+from daemon.control.feed import LineCache, encode_event
 from daemon.control.protocol import (
     PROTOCOL_VERSION,
     ControlError,
@@ -202,11 +203,17 @@ class ControlServer:
                 interval = max(5.0, self.interval)
                 continue
             interval = max(self.interval, 4 * (time.monotonic() - started))
-            events = [encode(e) for e in diff(self._prev, snap)] if self._prev else []
+            changes = diff(self._prev, snap) if self._prev else []
             self._prev = snap
             line = self._remember(snap)
+            cache = LineCache()
+            plain = [encode_event(e, detailed=False) for e in changes]
+            rich = [encode_event(e, detailed=True) for e in changes]
             for session in subscribers:
-                session.offer(line, events)
+                feed = session.feed.drain() if session.feed is not None else []
+                detailed = session.detailed
+                lines = [cache.line(e, detailed=detailed) for e in feed]
+                session.offer(line, lines + (rich if detailed else plain))
 
 
 def _explain(exc: ValidationError) -> str:

@@ -24,6 +24,7 @@ from daemon.control.protocol import (
     encode,
     error_reply,
 )
+from daemon.events_bus import HUB, Subscription
 
 if TYPE_CHECKING:
     from daemon.control.server import ControlServer
@@ -42,6 +43,9 @@ class ClientSession:
         self.stream = stream
         self.number = number
         self.subscribed = False
+        #: The hub's detailed events for this client (while subscribed), and their shape.
+        self.feed: Subscription | None = None
+        self.detailed = False
         self._replies: deque[bytes] = deque()
         self._reply_bytes = 0
         self._events: deque[bytes] = deque(maxlen=MAX_EVENTS)
@@ -54,7 +58,10 @@ class ClientSession:
 
     # -- what the server and commands call -------------------------------------------------
 
-    async def subscribe(self) -> None:
+    async def subscribe(self, *, detail: bool = False) -> None:
+        self.detailed = detail
+        if self.feed is None:
+            self.feed = HUB.subscribe()
         self.subscribed = True
         line = await self.server.current_snapshot()
         if line is not None:
@@ -62,6 +69,9 @@ class ClientSession:
 
     def unsubscribe(self) -> None:
         self.subscribed = False
+        if self.feed is not None:
+            HUB.unsubscribe(self.feed)
+            self.feed = None
         self._snapshot = None
         self._events.clear()
 
@@ -100,6 +110,7 @@ class ClientSession:
         except* (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass  # the client went away
         finally:
+            self.unsubscribe()
             with anyio.CancelScope(shield=True):
                 await self.stream.aclose()
 

@@ -24,6 +24,7 @@ import structlog
 from anyio.abc import TaskStatus
 
 from daemon.backup import before_migration
+from daemon.events_bus import HUB
 from daemon.store.migrations import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
@@ -119,20 +120,24 @@ class Store:
             return
         for op in batch:
             conn.execute("SAVEPOINT op")
+            mark = HUB.staged_mark()
             try:
                 op.result = op.fn(conn)
             except BaseException as exc:  # the caller gets it; the rest of the batch carries on
                 op.error = exc
                 conn.execute("ROLLBACK TO op")
+                HUB.discard_staged(mark)
             conn.execute("RELEASE op")
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
+            HUB.discard_staged()
             for op in batch:
                 if op.error is None:
                     op.error = exc
             return
+        HUB.release_staged()  # the sync log's events, now that they are true
         self.commits += 1
         self.writes += len(batch)
 
@@ -159,8 +164,10 @@ class Store:
             result = fn(conn)
         except BaseException:
             conn.execute("ROLLBACK")
+            HUB.discard_staged()
             raise
         conn.execute("COMMIT")
+        HUB.release_staged()
         return result
 
     async def fetchall(

@@ -111,7 +111,7 @@ def test_fuzzed_input_never_takes_the_daemon_down(daemon_factory: Any) -> None:
 def test_subscribers_see_a_change_within_a_second(daemon_factory: Any) -> None:
     d = daemon_factory()
     watcher = wire(d.socket)
-    assert watcher.call("subscribe")["result"] == {"interval": 0.5}
+    assert watcher.call("subscribe")["result"] == {"interval": 0.5, "detail": False}
     first = watcher.recv()
     while first["type"] != "snapshot":
         first = watcher.recv()

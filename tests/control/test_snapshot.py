@@ -1,4 +1,4 @@
-"""The snapshot stays small however big the daemon gets; events come from snapshot deltas;
+"""The snapshot stays small however big the daemon gets; state changes come from snapshot deltas;
 the budget projection."""
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def _snap(at: float, rows: list[ConnectionRow], blocked: float | None = None) ->
     return Snapshot(at=at, daemon="t", pid=1, started_at=0, connections=rows, budgets=[budget])
 
 
-def test_events_summarise_what_changed_between_two_snapshots() -> None:
+def test_snapshot_deltas_give_state_changes_and_block_ends_only() -> None:
     before = _snap(1, [_row("a", jobs_done=5, open_errors=3), _row("b", jobs_done=9)])
     after = _snap(
         2,
@@ -168,14 +168,9 @@ def test_events_summarise_what_changed_between_two_snapshots() -> None:
         ],
         blocked=100.0,
     )
+    # Jobs, errors and blocks come from the event hub, with details; not from counters.
     got = {(e.event, e.connection or e.system, e.count, e.detail) for e in diff(before, after)}
-    assert got == {
-        ("job.done", "a", 7, None),
-        ("job.failed", "a", 2, None),
-        ("error.resolved", "a", 2, None),
-        ("connection.state", "a", 1, "paused"),
-        ("budget.blocked", "shop", 1, "429"),
-    }
+    assert got == {("connection.state", "a", 1, "paused")}
     back = {(e.event, e.system) for e in diff(after, _snap(3, after.connections))}
     assert back == {("budget.unblocked", "shop")}
 

@@ -12,11 +12,12 @@ from textual.pilot import Pilot
 from daemon.control.protocol import (
     BudgetRow,
     ConnectionRow,
+    EventMessage,
     Snapshot,
     WindowRow,
 )
 from tui.app import SyncwrightApp
-from tui.messages import LinkDown, LinkUp, SnapshotArrived
+from tui.messages import EventArrived, LinkDown, LinkUp, SnapshotArrived
 
 AT = 1_795_000_000.0  # every time on screen derives from this fixed instant
 SIZE = (200, 32)
@@ -375,6 +376,49 @@ def test_overview_disconnected(snap_compare: Any) -> None:
 
 def test_connection_screen(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap(busy_rows())), "enter")
+
+
+def live_events() -> list[EventMessage]:
+    name = "berlin-store"
+    return [
+        EventMessage(event="job.done", at=AT - 9, connection=name, job=41, kind="pull", cls=2),
+        EventMessage(
+            event="job.failed",
+            at=AT - 8,
+            connection=name,
+            job=42,
+            kind="sync_item",
+            cls=1,
+            flow="products",
+            detail="item sync: the back office has no product with id or SKU 'X-1'",
+            action="dead",
+        ),
+        EventMessage(
+            event="error.added",
+            at=AT - 6,
+            connection=name,
+            flow="products",
+            item="1042",
+            detail="product 1042 has no SKU",
+        ),
+        EventMessage(event="error.resolved", at=AT - 4, connection=name, flow="products", item="7"),
+        EventMessage(event="job.done", at=AT - 2, connection=name, count=980, summary=True),
+        EventMessage(event="job.done", at=AT - 1, connection="other-shop", job=9, kind="pull"),
+    ]
+
+
+def test_connection_screen_with_live_events(snap_compare: Any) -> None:
+    app = app_in(snap(busy_rows()))
+    prepare = app.prepare  # type: ignore[attr-defined]
+
+    async def with_events(pilot: Pilot[None]) -> None:
+        await prepare(pilot)
+        for event in live_events():
+            app.post_message(EventArrived(event))
+        await pilot.pause()
+
+    app.prepare = with_events  # type: ignore[attr-defined]
+    assert compare(snap_compare, app, "enter")
 
 
 def test_errors_screen_with_errors(snap_compare: Any) -> None:
