@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
@@ -62,6 +63,7 @@ class OverviewScreen(Screen[None]):
         self._cells: dict[str, Cells] = {}
         self._filter = ""
         self._last: Snapshot | None = None
+        self._link_status: tuple[str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,7 +89,10 @@ class OverviewScreen(Screen[None]):
 
     def show(self, snap: Snapshot) -> None:
         self._last = snap
-        table = self.table
+        try:
+            table = self.table
+        except NoMatches:  # not composed yet, or being torn down: on_mount shows _last
+            return
         wanted = [c for c in snap.connections if self._filter in c.name]
         names = [c.name for c in wanted]
         if list(self._cells) != names:  # rows added, removed or filtered: rebuild
@@ -110,13 +115,22 @@ class OverviewScreen(Screen[None]):
             self._cells[conn.name] = cells
 
     def set_link_status(self, text: str, *, down: bool) -> None:
-        status = self.query_one("#link-status", Static)
+        self._link_status = (text, down)
+        try:
+            status = self.query_one("#link-status", Static)
+        except NoMatches:  # not composed yet: on_mount shows it
+            return
         status.update(text)
         status.set_class(down, "down")
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.table.focus()
+        # A snapshot or link change may have arrived before the widgets existed.
+        if self._link_status is not None:
+            self.set_link_status(self._link_status[0], down=self._link_status[1])
+        if self._last is not None:
+            self.show(self._last)
 
     def start_filter(self) -> None:
         box = self.query_one("#filter", Input)
