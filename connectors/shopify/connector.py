@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from connectors.shopify import queries, wire
 from connectors.shopify.bulk import bulk_products
 from connectors.shopify.cost import MAX_QUERY_COST
 from connectors.shopify.inventory import Inventory
+from connectors.shopify.prices import PriceList
 from connectors.shopify.transport import ShopifyTransport
 from connectors.shopify.versions import DEFAULT, features
 
@@ -73,6 +75,7 @@ class ShopifyChannel:
         )
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
         self._resume: dict[tuple[str, str], str] = {}
+        self.price_list = PriceList(self.t, self.capabilities.price_list_name)
 
     async def aclose(self) -> None:
         await self.t.aclose()
@@ -80,8 +83,10 @@ class ShopifyChannel:
     # -- products -------------------------------------------------------------------------
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
-        """One productSet per product (10 points each), keyed by our source id."""
+        """One productSet per product (10 points each), keyed by our source id; then the
+        written variants' prices onto the default price list (one call per 250 prices)."""
         results = []
+        prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
             data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
             answer = data.get("productSet")
@@ -102,7 +107,21 @@ class ShopifyChannel:
                 results.append(
                     WriteResult(external_id=product.external_id, remote_id=str(created.get("id")))
                 )
+                prices += _variant_prices(product, created)
+        refusals = await self.price_list.write(prices)
+        if refusals:  # recorded as errors, so the products are written again next time
+            text = "price list: " + "; ".join(refusals)
+            results = [
+                r if not r.ok else WriteResult(external_id=r.external_id, error=text)
+                for r in results
+            ]
         return results
+
+    async def ensure_price_list(self, name: str) -> str:
+        """The PriceLists role: find the list by name or create it; its id."""
+        if name != self.price_list.name:
+            self.price_list = PriceList(self.t, name)
+        return (await self.price_list.ensure()).id
 
     async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
@@ -275,6 +294,19 @@ class ShopifyChannel:
     def _page_size(self, document: str, wanted: int) -> int:
         per = self.t.cost_of(document, {"first": 1}) - 2
         return max(1, min(wanted, MAX_PAGE, (MAX_QUERY_COST - 2) // max(per, 1)))
+
+
+def _variant_prices(
+    product: Product, created: Mapping[str, Any]
+) -> list[tuple[str, Decimal, Decimal | None]]:
+    """(variant gid, price, compare-at price) of a product just written, matched by SKU."""
+    nodes = (created.get("variants") or {}).get("nodes") or []
+    ids = {n.get("sku"): n.get("id") for n in nodes if isinstance(n, dict)}
+    return [
+        (str(ids[v.sku]), v.price, v.rrp)
+        for v in product.variants
+        if v.price is not None and v.sku and ids.get(v.sku)
+    ]
 
 
 def _connection(data: Mapping[str, Any], name: str, system: str) -> dict[str, Any]:
