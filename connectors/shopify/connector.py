@@ -42,6 +42,7 @@ class ShopifyChannel:
         stock_batch_size=250,
         webhooks=True,
         price_list_name="Shopify Price",
+        bulk_read=True,
     )
 
     def __init__(
@@ -137,6 +138,17 @@ class ShopifyChannel:
                     if product is not None:
                         found[product.external_id] = product
         return found
+
+    async def bulk_products(self) -> list[Product] | None:
+        """The BulkProductReader role: one bulk operation; None when Shopify refuses or fails
+        it (e.g. another bulk query of this app is running)."""
+        try:
+            rows = await bulk_products(self.t, self.name)
+        except PermanentError:
+            return None
+        if rows is None:
+            return None
+        return [p for p in (wire.product(r, self.name) for r in rows) if p is not None]
 
     async def all_products(self) -> list[Product]:
         """Every product of ours in the store: a bulk operation, or pages when that fails."""
