@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import anyio
+
 from connectors.errors import PayloadError, PermanentError
 from connectors.shopify.transport import ShopifyTransport
 
@@ -63,11 +65,14 @@ class PriceList:
         self.t = transport
         self.name = name
         self.ref: ListRef | None = None
+        #: Product batches written side by side must not each create the list.
+        self._lock = anyio.Lock()
 
     async def ensure(self) -> ListRef:
-        if self.ref is None:
-            self.ref = await self._find() or await self._create()
-        return self.ref
+        async with self._lock:
+            if self.ref is None:
+                self.ref = await self._find() or await self._create()
+            return self.ref
 
     async def _find(self) -> ListRef | None:
         after: str | None = None

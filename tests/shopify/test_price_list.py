@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import anyio
 from shopify_support import channel, post, run, running
 
 from connectors.shopify.emulator import Emulator
@@ -101,6 +102,28 @@ def test_price_list_user_errors() -> None:
             assert next(iter(emu.shop.price_lists.values()))["prices"] == {
                 v["id"]: (v["price"], None) for v in emu.shop.variants.values()
             }
+            await shop.aclose()
+
+    run(main)
+
+
+def test_batches_written_side_by_side_create_one_list() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            shop = channel(emu)  # never asked to ensure: the first writes find or create it
+            batches = [sample_products(f"B{n}", 2) for n in range(4)]
+            outcomes: list[Any] = []
+
+            async def write(batch: Any) -> None:
+                outcomes.extend(await shop.upsert_products(batch))
+
+            async with anyio.create_task_group() as tg:
+                for batch in batches:
+                    tg.start_soon(write, batch)
+            assert len(outcomes) == 8 and all(r.ok for r in outcomes), outcomes
+            assert [r["name"] for r in emu.shop.price_lists.values()] == ["Shopify Price"]
+            [row] = emu.shop.price_lists.values()
+            assert len(row["prices"]) == 16
             await shop.aclose()
 
     run(main)
