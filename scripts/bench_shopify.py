@@ -174,8 +174,11 @@ Run {when} with `.venv/bin/python {command}` on {platform.system()} {platform.ma
 
 The bulk read costs a fixed handful of points (bulkOperationRunQuery 10, each poll 1) however
 large the catalogue; the paged reads grow with it. The wall time of the bulk path includes the
-emulator building the JSONL file; on Shopify a bulk operation of a large shop takes minutes, so
-the bulk path saves budget, not time.
+emulator building the JSONL file; on Shopify a bulk operation of a large shop can take minutes,
+which is still less than the paged reads' cost points take to restore. "Calls by root field"
+counts root selections: the paged reads send up to 7 `productByIdentifier` aliases per call.
+The paged run's one THROTTLED answer was retried without loss (the connector's pacing, as it
+was before this change).
 """  # noqa: E501
         update_section(
             ROOT / "BENCHMARKS.md",
