@@ -45,6 +45,9 @@ class Capabilities:
     webhooks: bool = False
     #: Name of the default price list this platform gets (e.g. "Shopify Price").
     price_list_name: str = "Default Price"
+    #: The channel reads all its products in one bulk operation (BulkProductReader); full
+    #: syncs of large catalogues verify against that instead of reading page by page.
+    bulk_read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,16 @@ class PriceLists(Protocol):
 
     async def ensure_price_list(self, name: str) -> str:
         """Create the list unless it exists; return its id here."""
+        ...
+
+
+@runtime_checkable
+class BulkProductReader(Protocol):
+    """A channel that can read every product it holds in one (bulk) operation."""
+
+    async def bulk_products(self) -> list[Product] | None:
+        """Every product of ours on the channel, or None when the bulk operation failed (the
+        caller then reads page by page)."""
         ...
 
 

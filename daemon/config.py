@@ -263,6 +263,9 @@ class ConnectionConfig(StrictModel):
     workers: int = Field(default=4, ge=2, le=64)
     schedule: Schedule = Schedule()
     orders: OrderOptions = OrderOptions()
+    #: Full syncs verify products against one bulk read of the channel (when it can) once
+    #: this many products are linked; 0: never (daemon/flows/bulk_read.py).
+    bulk_read_threshold: int = Field(default=2000, ge=0)
 
 
 class Config(StrictModel):

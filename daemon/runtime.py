@@ -112,6 +112,7 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
             pull_mode=conn.pull_mode,
             only_b2b_orders=conn.orders.only_b2b,
             channel_name=conn.channel,
+            bulk_read_threshold=conn.bulk_read_threshold,
         ),
         workers=conn.workers,
         recent=conn.schedule.recent,

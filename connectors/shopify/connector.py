@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from connectors.shopify import queries, wire
 from connectors.shopify.bulk import bulk_products
 from connectors.shopify.cost import MAX_QUERY_COST
 from connectors.shopify.inventory import Inventory
+from connectors.shopify.prices import PriceList
 from connectors.shopify.transport import ShopifyTransport
 from connectors.shopify.versions import DEFAULT, features
 
@@ -40,6 +42,7 @@ class ShopifyChannel:
         stock_batch_size=250,
         webhooks=True,
         price_list_name="Shopify Price",
+        bulk_read=True,
     )
 
     def __init__(
@@ -73,6 +76,7 @@ class ShopifyChannel:
         )
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
         self._resume: dict[tuple[str, str], str] = {}
+        self.price_list = PriceList(self.t, self.capabilities.price_list_name)
 
     async def aclose(self) -> None:
         await self.t.aclose()
@@ -80,8 +84,10 @@ class ShopifyChannel:
     # -- products -------------------------------------------------------------------------
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
-        """One productSet per product (10 points each), keyed by our source id."""
+        """One productSet per product (10 points each), keyed by our source id; then the
+        written variants' prices onto the default price list (one call per 250 prices)."""
         results = []
+        prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
             data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
             answer = data.get("productSet")
@@ -102,7 +108,21 @@ class ShopifyChannel:
                 results.append(
                     WriteResult(external_id=product.external_id, remote_id=str(created.get("id")))
                 )
+                prices += _variant_prices(product, created)
+        refusals = await self.price_list.write(prices)
+        if refusals:  # recorded as errors, so the products are written again next time
+            text = "price list: " + "; ".join(refusals)
+            results = [
+                r if not r.ok else WriteResult(external_id=r.external_id, error=text)
+                for r in results
+            ]
         return results
+
+    async def ensure_price_list(self, name: str) -> str:
+        """The PriceLists role: find the list by name or create it; its id."""
+        if name != self.price_list.name:
+            self.price_list = PriceList(self.t, name)
+        return (await self.price_list.ensure()).id
 
     async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
@@ -118,6 +138,17 @@ class ShopifyChannel:
                     if product is not None:
                         found[product.external_id] = product
         return found
+
+    async def bulk_products(self) -> list[Product] | None:
+        """The BulkProductReader role: one bulk operation; None when Shopify refuses or fails
+        it (e.g. another bulk query of this app is running)."""
+        try:
+            rows = await bulk_products(self.t, self.name)
+        except PermanentError:
+            return None
+        if rows is None:
+            return None
+        return [p for p in (wire.product(r, self.name) for r in rows) if p is not None]
 
     async def all_products(self) -> list[Product]:
         """Every product of ours in the store: a bulk operation, or pages when that fails."""
@@ -275,6 +306,19 @@ class ShopifyChannel:
     def _page_size(self, document: str, wanted: int) -> int:
         per = self.t.cost_of(document, {"first": 1}) - 2
         return max(1, min(wanted, MAX_PAGE, (MAX_QUERY_COST - 2) // max(per, 1)))
+
+
+def _variant_prices(
+    product: Product, created: Mapping[str, Any]
+) -> list[tuple[str, Decimal, Decimal | None]]:
+    """(variant gid, price, compare-at price) of a product just written, matched by SKU."""
+    nodes = (created.get("variants") or {}).get("nodes") or []
+    ids = {n.get("sku"): n.get("id") for n in nodes if isinstance(n, dict)}
+    return [
+        (str(ids[v.sku]), v.price, v.rrp)
+        for v in product.variants
+        if v.price is not None and v.sku and ids.get(v.sku)
+    ]
 
 
 def _connection(data: Mapping[str, Any], name: str, system: str) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class Emulator:
         )
         self.shop.emit = self.webhooks.emit
         self.bulk = BulkRunner(self._run_bulk, lambda: self.url)
+        self.bulk.should_fail = lambda: self.faults.roll(self.faults.bulk_fail_rate)
         self.apis = {v: Api(self.shop, v, self.bulk) for v in SUPPORTED}
         self.app = Starlette(
             routes=[

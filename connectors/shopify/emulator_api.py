@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, StringValueNode, VariableNode
 
+from connectors.shopify.emulator_prices import PriceListApi
 from connectors.shopify.emulator_store import Shop, now
 from connectors.shopify.emulator_views import MAX_PAGE, View, Views, connection, parse_gid, search
 
@@ -59,6 +60,9 @@ class Api:
             "customerCreate": self.customer_create,
             "bulkOperationRunQuery": self.bulk_run,
         }
+        prices = PriceListApi(self.shop, self.views)
+        query.update(prices.queries())
+        mutation.update(prices.mutations())
         return query, mutation
 
     # -- queries --------------------------------------------------------------------------

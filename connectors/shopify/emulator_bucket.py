@@ -59,6 +59,7 @@ class Faults:
     drop_rate: float = 0.0  # share of calls whose connection is cut mid-answer
     malformed_rate: float = 0.0  # share of calls answered 200 with broken JSON
     throttle_429_rate: float = 0.0  # share of calls answered 429 with Retry-After
+    bulk_fail_rate: float = 0.0  # share of bulk operations that end FAILED
     rng: random.Random = field(default_factory=lambda: random.Random(7))
 
     def roll(self, rate: float) -> bool:
@@ -71,6 +72,7 @@ class Faults:
             "drop_rate",
             "malformed_rate",
             "throttle_429_rate",
+            "bulk_fail_rate",
         ):
             if name in values:
                 value = float(values[name])

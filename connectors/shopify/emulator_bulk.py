@@ -33,6 +33,8 @@ class BulkRunner:
         self.files: dict[int, bytes] = {}
         self.tg: TaskGroup | None = None
         self.delay = 0.05
+        #: Fault injection: whether the next operation fails (set by the server).
+        self.should_fail: Callable[[], bool] = lambda: False
         self._next = 1
 
     def start(self, query: str, version: str) -> dict[str, Any]:
@@ -90,6 +92,9 @@ class BulkRunner:
         op = self.operations[op_id]
         op["status"] = "RUNNING"
         await anyio.sleep(self.delay)
+        if self.should_fail():
+            op.update(status="FAILED", error="INTERNAL_SERVER_ERROR", completed_at=now())
+            return
         try:
             data = self.run_query(version, document)
         except Exception as exc:  # a bug in the emulator must not take the server down

@@ -35,6 +35,8 @@ class Shop:
     locations: dict[int, dict[str, Any]] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     customers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: price lists by id (emulator_prices.py)
+    price_lists: dict[int, dict[str, Any]] = field(default_factory=dict)
     #: (key, input hash) of inventory calls already applied, and their answers
     idempotency: dict[str, tuple[str, Any]] = field(default_factory=dict)
     emit: Callable[[str, dict[str, Any]], None] = lambda topic, payload: None

@@ -34,6 +34,8 @@ class FlowSettings:
     #: prefixes the reference an order is posted under in the back office.
     only_b2b_orders: bool = False
     channel_name: str = ""
+    #: flows/bulk_read.py: linked products from which full syncs read the channel in bulk.
+    bulk_read_threshold: int = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from connectors.base import ListQuery
 from connectors.errors import PermanentError
 from connectors.model import StockLevel
 from daemon import synclog
-from daemon.flows import verify
+from daemon.flows import bulk_read, verify
 from daemon.flows.context import Commit, FlowContext, fetch_in
 from daemon.flows.pull import PULLS
 from daemon.queue import Job, JobSpec, Queue
@@ -235,7 +235,10 @@ async def _run(ctx: FlowContext, run_id: int) -> synclog.FullRun | None:
 
 async def _products(ctx: FlowContext, items: Sequence[Any], run: synclog.FullRun) -> Commit:
     """Compare with the channel's copies; write only drift (and what was never written)."""
-    commit, _ = await verify.repair_products(ctx, items, skip_verified_since=run.started_at)
+    hashes = await bulk_read.channel_hashes(ctx, run)
+    commit, _ = await verify.repair_products(
+        ctx, items, skip_verified_since=run.started_at, channel_hashes=hashes
+    )
     return commit
 
 

@@ -9,7 +9,7 @@ get their hash and ``last_verified_at`` recorded, and their open errors resolved
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from connectors.model import Product, StockLevel
 from daemon import synclog
@@ -47,11 +47,17 @@ async def verified_since(ctx: FlowContext, ids: Sequence[str], since: float) -> 
 
 
 async def repair_products(
-    ctx: FlowContext, items: Sequence[Product], *, skip_verified_since: float | None = None
+    ctx: FlowContext,
+    items: Sequence[Product],
+    *,
+    skip_verified_since: float | None = None,
+    channel_hashes: Mapping[str, str] | None = None,
 ) -> tuple[Commit, int]:
     """Write the products whose channel copy differs from ``items``; returns the commit and
     how many were written. With ``skip_verified_since``, items already verified or written
-    since then with the same content are not read again (a full sync running beside a pull)."""
+    since then with the same content are not read again (a full sync running beside a pull).
+    ``channel_hashes`` (the content hashes of the channel's copies, from one bulk read) replaces
+    reading the channel's copies of this page."""
     latest = {p.external_id: p for p in items}
     digests = {pid: p.content_hash() for pid, p in latest.items()}
     if skip_verified_since is not None and latest:
@@ -59,12 +65,13 @@ async def repair_products(
         latest = {pid: p for pid, p in latest.items() if fresh.get(pid) != digests[pid]}
     ids = list(latest)
     linked = await _linked(ctx, ids) if ids else set()
-    held = await ctx.channel.read_products(ids) if ids else {}
+    if channel_hashes is None:
+        held = await ctx.channel.read_products(ids) if ids else {}
+        channel_hashes = {pid: copy.content_hash() for pid, copy in held.items()}
     verified: list[str] = []
     changed: list[tuple[Product, str]] = []
     for pid, product in latest.items():
-        copy = held.get(pid)
-        if pid in linked and copy is not None and copy.content_hash() == digests[pid]:
+        if pid in linked and channel_hashes.get(pid) == digests[pid]:
             verified.append(pid)
         else:
             changed.append((product, digests[pid]))

@@ -7,7 +7,7 @@ import pytest
 from graphql import parse, validate
 from shopify_support import TOKEN, post, run, running
 
-from connectors.shopify import queries
+from connectors.shopify import prices, queries
 from connectors.shopify.cost import requested_cost
 from connectors.shopify.emulator_schema import schema
 from connectors.shopify.versions import SUPPORTED, features
@@ -18,6 +18,12 @@ DOCUMENTS = {
     if name.isupper() and not name.endswith(("_FIELDS", "_KEY")) and name != "NAMESPACE"
 }
 DOCUMENTS["products_by_source(3)"] = queries.products_by_source(3)
+DOCUMENTS.update(
+    {
+        f"prices.{name}": getattr(prices, name)
+        for name in ("PRICE_LISTS", "PRICE_LIST_CREATE", "FIXED_PRICES_ADD", "SHOP_CURRENCY")
+    }
+)
 
 
 @pytest.mark.parametrize("version", SUPPORTED)
