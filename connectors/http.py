@@ -125,7 +125,7 @@ class JsonClient:
         if status == 204 or not response.content:
             return None
         try:
-            return jsonfast.loads(response.content)
+            return response.json()
         except ValueError as exc:
             raise PayloadError(
                 f"{what} returned a body that is not JSON", system=self.system, status=status
