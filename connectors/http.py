@@ -7,13 +7,13 @@ headers back so the budget can learn from the server's quota headers and Retry-A
 from __future__ import annotations
 
 import email.utils
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from connectors import jsonfast
 from connectors.base import CallGate, OpenGate
 from connectors.errors import (
     AuthError,
@@ -86,7 +86,7 @@ class JsonClient:
         ``raw_json`` is a body the caller has encoded already (instead of ``json_body``)."""
         await self.gate.acquire(cost)
         if raw_json is None and json_body is not None:
-            raw_json = json.dumps(json_body, default=str).encode()
+            raw_json = jsonfast.dumps(json_body)
         try:
             response = await self._client.request(
                 method,

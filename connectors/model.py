@@ -19,6 +19,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors import jsonfast
+
 ProductStatus = Literal["live", "discontinued"]
 
 
@@ -33,8 +35,8 @@ class Record(BaseModel):
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON form of the content (sorted keys, no whitespace)."""
         data = self.model_dump(mode="json", exclude=self.hash_exclude)  # type: ignore[arg-type]
-        raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(raw.encode()).hexdigest()
+        # The same bytes json.dumps(sort_keys, compact) gives, so stored hashes stay valid.
+        return hashlib.sha256(jsonfast.canonical(data)).hexdigest()
 
 
 class Variant(Record):

@@ -281,6 +281,9 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     log = structlog.get_logger("syncwright")
     log.info("daemon.starting", version=package_version(), config=str(path))
     supervisor = Supervisor(config, path, burst=until_idle)
+    from daemon.gctune import tune  # full-sync speed (issue 3): collect in larger steps
+
+    tune()
     try:
         try:
             anyio.run(supervisor.run, backend="asyncio")

@@ -213,9 +213,9 @@ def main() -> int:
         print(f"full: {full.seconds:.1f} s, {rate:,.0f} products/s, {full.peak_rss_mb:.0f} MB")
         total_cpu = full.cpu_seconds + erp_cpu + shop_cpu
         cpu_text = (
-            f"{1000 * total_cpu / n:.2f} s per 1,000 products (daemon"
-            f" {1000 * full.cpu_seconds / n:.2f}, ERP {1000 * erp_cpu / n:.2f},"
-            f" shop {1000 * shop_cpu / n:.2f})"
+            f"{1000 * total_cpu / n:.3f} s per 1,000 products (daemon"
+            f" {1000 * full.cpu_seconds / n:.3f}, ERP {1000 * erp_cpu / n:.3f},"
+            f" shop {1000 * shop_cpu / n:.3f})"
         )
         print(f"full: CPU {cpu_text}", flush=True)
 

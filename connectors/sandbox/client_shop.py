@@ -28,7 +28,7 @@ class SandboxShop(SandboxClient):
     capabilities = Capabilities(
         cursor="none",
         order_cursor="time",  # GET /api/orders/changes pages by (updated_at, id)
-        product_batch_size=100,
+        product_batch_size=250,
         stock_batch_size=250,
         price_list_name="Sandbox Price",
     )

@@ -2,8 +2,9 @@
 products and stock rows.
 
 Each function checks the usual, well-formed item with plain type tests and builds the canonical
-record directly. Anything unusual (a missing key, a wrong type, a bad date or amount, a record
-pydantic refuses) raises :class:`Unusual`, and the caller hands the item to the field-by-field
+record directly: every value's exact type is checked here, so the records skip pydantic's
+validation (connectors/trusted.py). Anything unusual (a missing key, a wrong type, a bad date
+or amount) raises :class:`Unusual`, and the caller hands the item to the field-by-field
 mapping in wire.py, which accepts exactly what is valid and names the problem otherwise. So a
 well-formed item gives the same record either way, and a bad one the same error.
 """
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from connectors.model import Product, StockLevel, Variant
 from connectors.sandbox.timestamps import token_to_datetime
+from connectors.trusted import trusted
 
 
 class Unusual(Exception):
@@ -30,24 +32,6 @@ FALL_BACK = (Unusual, KeyError, ValueError, TypeError, InvalidOperation, Validat
 
 def _text(value: Any) -> str:
     if type(value) is not str:
-        raise Unusual
-    return value
-
-
-def _opt_text(value: Any) -> str | None:
-    if value is not None and type(value) is not str:
-        raise Unusual
-    return value
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise Unusual
-    return value
-
-
-def _opt_int(value: Any) -> int | None:
-    if value is not None and type(value) is not int:
         raise Unusual
     return value
 
@@ -72,28 +56,51 @@ def _opt_decimal(value: Any) -> Decimal | None:
 def erp_stock(data: Any) -> tuple[StockLevel, str, int]:
     if type(data) is not dict:
         raise Unusual
-    token = _text(data["modified_at"])
-    level = StockLevel(
-        sku=_text(data["sku"]),
-        location=_text(data["location"]),
-        quantity=_int(data["quantity"]),
-        variant_external_id=str(_int(data["variant_id"])),
+    sku, location, quantity = data["sku"], data["location"], data["quantity"]
+    variant, token, row_id = data["variant_id"], data["modified_at"], data["id"]
+    if (
+        type(sku) is not str
+        or type(location) is not str
+        or type(quantity) is not int
+        or type(variant) is not int
+        or type(token) is not str
+        or type(row_id) is not int
+    ):
+        raise Unusual
+    level = trusted(
+        StockLevel,
+        sku=sku,
+        location=location,
+        quantity=quantity,
+        variant_external_id=str(variant),
         modified_at=token_to_datetime(token),
     )
-    return level, token, _int(data["id"])
+    return level, token, row_id
 
 
 def _variant(data: Any) -> Variant:
     if type(data) is not dict:
         raise Unusual
     get = data.get
-    return Variant(
-        external_id=str(_int(data["id"])),
-        sku=_opt_text(get("sku")),
-        title=_text(data["title"]),
-        weight_grams=_opt_int(get("weight_grams")),
-        position=_int(data["position"]),
-        image_url=_opt_text(get("image_url")),
+    variant_id, sku, title = data["id"], get("sku"), data["title"]
+    weight, position, image = get("weight_grams"), data["position"], get("image_url")
+    if (
+        type(variant_id) is not int
+        or (sku is not None and type(sku) is not str)
+        or type(title) is not str
+        or (weight is not None and type(weight) is not int)
+        or type(position) is not int
+        or (image is not None and type(image) is not str)
+    ):
+        raise Unusual
+    return trusted(
+        Variant,
+        external_id=str(variant_id),
+        sku=sku,
+        title=title,
+        weight_grams=weight,
+        position=position,
+        image_url=image,
         options=_str_map(get("options")),
         price=_opt_decimal(get("price")),
         rrp=_opt_decimal(get("rrp")),
@@ -104,24 +111,29 @@ def erp_product(data: Any) -> tuple[Product, str, int]:
     if type(data) is not dict:
         raise Unusual
     get = data.get
-    product_id = _int(data["id"])
-    token = _text(data["modified_at"])
-    status = _text(data["status"])
-    if status not in ("live", "discontinued"):
-        raise Unusual
+    product_id, token, status = data["id"], data["modified_at"], data["status"]
+    title, handle, variants = data["title"], data["handle"], data["variants"]
     deleted = data["deleted"] if "deleted" in data else False
-    if type(deleted) is not bool:
+    restock = get("restock_date")
+    if (
+        type(product_id) is not int
+        or type(token) is not str
+        or status not in ("live", "discontinued")
+        or type(status) is not str
+        or type(title) is not str
+        or type(handle) is not str
+        or type(deleted) is not bool
+        or type(variants) is not list
+        or (restock is not None and type(restock) is not str)
+    ):
         raise Unusual
-    variants = data["variants"]
-    if type(variants) is not list:
-        raise Unusual
-    restock = _opt_text(get("restock_date"))
-    product = Product(
+    product = trusted(
+        Product,
         external_id=str(product_id),
-        title=_text(data["title"]),
-        handle=_text(data["handle"]),
+        title=title,
+        handle=handle,
         status="discontinued" if deleted else status,
-        variants=tuple(_variant(raw) for raw in variants),
+        variants=tuple([_variant(raw) for raw in variants]),
         restock_date=None if restock is None else date.fromisoformat(restock),
         custom=_str_map(get("custom")),
         modified_at=token_to_datetime(token),

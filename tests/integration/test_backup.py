@@ -12,7 +12,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from helpers import ROOT, daemon_env, run_ok, start_daemon, state, write_config
+from helpers import ROOT, api, daemon_env, run_ok, start_daemon, state, write_config
 
 from daemon.store import SCHEMA_VERSION, Store
 from daemon.store.migrations import MIGRATIONS, _statements
@@ -77,6 +77,9 @@ def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: P
     for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         leftover.unlink(missing_ok=True)
     copies[0].replace(db)
+    # A fast daemon may have finished the whole initial sync before the first copy: an edit
+    # at the source makes sure the restored run has something to write to the shop.
+    api(box.erp.url, "PATCH", "/admin/products/1", {"title": "Edited after the backup"})
     run_ok(config)
     assert rows(db, "SELECT count(*) FROM links WHERE entity = 'product'")[0][0] == 150
     # The planner's history kept the burst run's spend although it was shorter than a minute.

@@ -63,7 +63,7 @@ def test_the_clients_meet_the_contract(erp: Sandbox, shop: Sandbox) -> None:
     )
     assert isinstance(source, SourceConnector) and isinstance(channel, ChannelConnector)
     assert source.capabilities.cursor == "time" and source.capabilities.max_page_size == 1000
-    assert channel.capabilities.product_batch_size == 100
+    assert channel.capabilities.product_batch_size == 250
     assert channel.capabilities.stock_batch_size == 250
     assert channel.capabilities.price_list_name == "Sandbox Price"
     run(source.aclose)

@@ -94,10 +94,10 @@ def test_a_sku_of_another_product_is_refused(shop: Sandbox) -> None:
 
 def test_batches_above_the_limit_are_rejected_whole(shop: Sandbox) -> None:
     with shop.client() as client:
-        many = [product(str(n), f"S-{n}") for n in range(101)]
+        many = [product(str(n), f"S-{n}") for n in range(251)]
         response = client.put("/api/products/batch", json={"products": many})
         assert response.status_code == 400
-        assert response.json()["error"] == "at most 100 products per request, got 101"
+        assert response.json()["error"] == "at most 250 products per request, got 251"
         levels = [{"sku": "S", "location": "north", "quantity": 1}] * 251
         assert client.post("/api/inventory/set", json={"levels": levels}).status_code == 400
         assert client.put("/api/products/batch", content=b"{nope").status_code == 400
