@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import anyio
@@ -40,7 +41,7 @@ def test_oscar_stock_and_orders_keep_the_channel_contract(oscar: Any) -> None:
     async def place(skus: Sequence[str], count: int, email: str) -> None:
         for n in range(count):
             sku = skus[n % len(skus)]
-            await anyio.to_thread.run_sync(lambda: place_order(oscar, email, [(sku, 1)]))
+            await anyio.to_thread.run_sync(partial(place_order, oscar, email, [(sku, 1)]))
 
     async def main() -> None:
         channel = shop(oscar)
