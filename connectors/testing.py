@@ -10,8 +10,14 @@ and how to make orders appear there (a ChannelFixture). The checks:
 - ``set_stock`` answers one result per level, keyed "SKU|location"; the quantities read back
   (``read_stock``) are the ones written; an unknown SKU is a per-item error, not an exception;
 - when the channel is an OrderSource: paging ``changed_orders`` with a small page returns every
-  order exactly once, in (token, id) order, and ``get_order`` finds each by its id;
-- when it has ``find_customers``: look-up by e-mail ignores case.
+  order exactly once, each page's key strictly after the last; when it declares a change cursor
+  (``Capabilities.order_cursor`` not "none") the orders come in non-decreasing token order and an
+  inclusive ``since`` at the last token finds the last order again; ``list_orders`` holds the
+  same orders; ``get_order`` finds each by its id and an unknown id is None;
+- when it is a CustomerDirectory: look-up by e-mail ignores case.
+
+Optional parts are chosen by the connector's declared protocols and capabilities, never by its
+name. The back-office suite is in connectors/testing_source.py.
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from connectors.base import ChangeQuery, ChannelConnector, CustomerDirectory, OrderSource
+from connectors.base import (
+    ChangeQuery,
+    ChannelConnector,
+    CustomerDirectory,
+    ListQuery,
+    OrderSource,
+)
 from connectors.model import Order, Product, StockLevel, Variant
 
 
@@ -56,6 +68,13 @@ def sample_products(prefix: str = "CT", count: int = 3) -> list[Product]:
 
 
 async def check_channel(channel: ChannelConnector, fixture: ChannelFixture) -> None:
+    """The whole channel contract: products, then stock, orders and customers."""
+    await check_channel_products(channel)
+    await check_channel_stock_and_orders(channel, fixture)
+
+
+async def check_channel_products(channel: ChannelConnector) -> list[Product]:
+    """Products written read back with the same content hash; a second write is an upsert."""
     products = sample_products()
     results = await channel.upsert_products(products)
     assert [r.external_id for r in results] == [p.external_id for p in products], results
@@ -70,7 +89,17 @@ async def check_channel(channel: ChannelConnector, fixture: ChannelFixture) -> N
     again = await channel.upsert_products(products)
     assert all(r.ok for r in again), [r.error for r in again if not r.ok]
     assert [r.remote_id for r in again] == [r.remote_id for r in results], "upsert made copies"
+    return products
 
+
+async def check_channel_stock_and_orders(
+    channel: ChannelConnector, fixture: ChannelFixture
+) -> None:
+    """Stock written reads back; then orders and customers where the channel has them. Writes
+    the sample products first (their read-back is check_channel_products' business)."""
+    products = sample_products()
+    results = await channel.upsert_products(products)
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     skus = [v.sku for p in products for v in p.variants if v.sku]
     levels = [
         StockLevel(sku=s, location=fixture.location, quantity=7 + i) for i, s in enumerate(skus)
@@ -88,25 +117,53 @@ async def check_channel(channel: ChannelConnector, fixture: ChannelFixture) -> N
 
     if isinstance(channel, OrderSource):
         await fixture.place_orders(skus[:2], 5, "Contract.Buyer@example.com")
-        await _check_order_paging(channel)
+        await _check_order_paging(channel, timed=channel.capabilities.order_cursor != "none")
     if isinstance(channel, CustomerDirectory):
         found = await channel.find_customers(email="contract.buyer@EXAMPLE.com", account_id=None)
         assert len(found) == 1 and (found[0].email or "").lower() == "contract.buyer@example.com"
 
 
-async def _check_order_paging(channel: OrderSource) -> None:
+async def _check_order_paging(channel: OrderSource, *, timed: bool) -> None:
     seen: list[Order] = []
+    keys: list[tuple[str, str]] = []
     after = None
     for _ in range(100):
         page = await channel.changed_orders(ChangeQuery(since=None, after=after, limit=2))
+        assert len(page.items) <= 2, f"a page of {len(page.items)} orders for a limit of 2"
         seen += page.items
-        after = page.last_key
+        if page.items:
+            assert page.last_key is not None, "a page with orders has no last key"
+            keys.append(page.last_key)
+            after = page.last_key
         if page.complete:
             break
+    else:
+        raise AssertionError("order paging never completes")
     ids = [o.external_id for o in seen]
     assert len(ids) == len(set(ids)) >= 5, f"orders repeated or missing: {ids}"
-    keys = [(o.modified_at, int(o.external_id)) for o in seen if o.external_id.isdigit()]
-    assert keys == sorted(keys), "orders are not in (updated_at, id) order"
+    assert len(set(keys)) == len(keys), f"page keys repeat: {keys}"
+    listed: list[str] = []
+    list_after: str | None = None
+    for _ in range(100):
+        lpage = await channel.list_orders(ListQuery(after=list_after, limit=2))
+        listed += [o.external_id for o in lpage.items]
+        if lpage.complete or lpage.last_key is None:
+            break
+        list_after = lpage.last_key[1]
+    assert sorted(listed) == sorted(ids), f"list_orders {listed} != changed_orders {ids}"
+    if timed:
+        tokens = [k[0] for k in keys]
+        assert tokens == sorted(tokens), f"pages are not in token order: {keys}"
+        stamps = [o.modified_at for o in seen]
+        assert all(stamps), "a change-pulled order has no modified_at"
+        assert stamps == sorted(s for s in stamps if s), "orders are not in updated order"
+        last_token = keys[-1][0]
+        again = await channel.changed_orders(ChangeQuery(since=last_token, after=None, limit=50))
+        assert seen[-1].external_id in [o.external_id for o in again.items], (
+            f"since={last_token} is not inclusive: the last order is missing"
+        )
     for order in seen[:2]:
         fetched = await channel.get_order(order.external_id)
         assert fetched is not None and fetched.external_id == order.external_id
+        assert fetched.content_hash() == order.content_hash(), f"{order.external_id} differs"
+    assert await channel.get_order("999999999") is None, "an unknown order id must be None"

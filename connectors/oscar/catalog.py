@@ -25,30 +25,9 @@ from typing import Any
 from connectors.errors import ConnectorError, PermanentError
 from connectors.model import Product, StockLevel, Variant, WriteResult
 from connectors.oscar.api import OscarHttp, id_of, money, number, text
+from connectors.oscar.index import OscarIndex
 
 CENT = Decimal("0.01")
-
-
-class Listing:
-    """What Oscar holds, read fresh: Oscar product and stock record by UPC and by SKU."""
-
-    def __init__(self, rows: list[dict[str, Any]], partner_url: str, system: str) -> None:
-        self.by_upc: dict[str, dict[str, Any]] = {}  # only ours: "<product>:<variant>"
-        self.records: dict[str, dict[str, Any]] = {}  # SKU -> stock record (of any product)
-        self.owner: dict[str, dict[str, Any]] = {}  # SKU -> the product holding that record
-        self.record_of: dict[str, dict[str, Any]] = {}  # UPC -> stock record
-        for row in rows:
-            upc = row.get("upc")
-            ours = isinstance(upc, str) and ":" in upc
-            if ours:
-                self.by_upc[str(upc)] = row
-            for record in row.get("stockrecords") or []:
-                if isinstance(record, dict) and record.get("partner") == partner_url:
-                    sku = text(record, "partner_sku", f"stock record of {upc}", system)
-                    self.records[sku] = record
-                    self.owner[sku] = row
-                    if ours:
-                        self.record_of[str(upc)] = record
 
 
 class OscarCatalog:
@@ -62,6 +41,7 @@ class OscarCatalog:
         currency: str,
         warehouse: str,
         add_allocated: bool,
+        relist_after: float = 600.0,
     ) -> None:
         self.http = http
         self.system = system
@@ -71,6 +51,7 @@ class OscarCatalog:
         self.warehouse = warehouse
         self.add_allocated = add_allocated
         self._partner_url: str | None = None
+        self.index = OscarIndex(system, relist_after=relist_after)
 
     async def partner_url(self) -> str:
         if self._partner_url is None:
@@ -86,30 +67,73 @@ class OscarCatalog:
                 )
         return self._partner_url
 
-    async def listing(self) -> Listing:
+    async def relist(self) -> bool:
+        """Read the whole catalogue into the index, unless it was read too recently."""
+        if not self.index.may_relist():
+            return False
         rows = await self.http.all("/api/admin/products/", "product listing")
-        return Listing(rows, await self.partner_url(), self.system)
+        self.index.replace(rows, await self.partner_url())
+        return True
+
+    async def _fetch(self, upc: str) -> dict[str, Any] | None:
+        """The product with this UPC, read fresh through its known address (None: gone)."""
+        row = self.index.by_upc.get(upc)
+        if row is None:
+            return None
+        try:
+            fresh = await self.http.request("GET", text(row, "url", upc, self.system))
+        except PermanentError as exc:
+            if exc.status == 404:
+                self.index.forget(upc)
+                return None
+            raise
+        if not isinstance(fresh, dict) or fresh.get("upc") != upc:
+            self.index.forget(upc)
+            return None
+        self.index.learn(fresh, await self.partner_url())
+        return fresh
+
+    async def _fetch_record(self, sku: str) -> dict[str, Any] | None:
+        record = self.index.records.get(sku)
+        if record is None:
+            return None
+        try:
+            fresh = await self.http.request("GET", text(record, "url", sku, self.system))
+        except PermanentError as exc:
+            if exc.status == 404:
+                self.index.records.pop(sku, None)
+                self.index.owner.pop(sku, None)
+                return None
+            raise
+        if not isinstance(fresh, dict) or fresh.get("partner_sku") != sku:
+            self.index.records.pop(sku, None)
+            return None
+        self.index.learn_record(sku, fresh)
+        return fresh
 
     # -- products ---------------------------------------------------------------------------
 
     async def upsert(self, products: Sequence[Product]) -> list[WriteResult]:
-        held = await self.listing()
         partner = await self.partner_url()
         results = []
         for product in products:
             try:
                 ids = [
-                    await self._write_variant(held, partner, product, variant)
+                    await self._write_variant(partner, product, variant)
                     for variant in product.variants
                 ]
                 wanted = {self._upc(product, v) for v in product.variants}
-                for upc, row in held.by_upc.items():  # variants gone from the back office
-                    if upc.split(":", 1)[0] == product.external_id and upc not in wanted:
-                        await self.http.request(
+                for upc in self.index.upcs_of(product.external_id):
+                    row = self.index.by_upc[upc]
+                    if upc not in wanted and row.get("is_public") is not False:
+                        # a variant gone from the back office: hidden, not deleted
+                        hidden = await self.http.request(
                             "PATCH",
                             text(row, "url", upc, self.system),
                             json_body={"is_public": False},
                         )
+                        if isinstance(hidden, dict):
+                            self.index.learn(hidden, partner)
             except ConnectorError as exc:
                 if not _permanent(exc):
                     raise
@@ -123,11 +147,54 @@ class OscarCatalog:
     def _upc(self, product: Product, variant: Variant) -> str:
         return f"{product.external_id}:{variant.external_id}"
 
-    async def _write_variant(
-        self, held: Listing, partner: str, product: Product, variant: Variant
-    ) -> str:
+    async def _look_up(self, upc: str, sku: str) -> dict[str, Any] | None:
+        """The Oscar product holding this UPC or SKU when the index does not know it: asks
+        Oscar by UPC (a PATCH naming only the UPC answers the product, or 404), then, for a
+        product made in Oscar with this SKU, relists the catalogue (rate-limited)."""
+        try:
+            row = await self.http.request("PATCH", "/api/admin/products/", json_body={"upc": upc})
+        except PermanentError as exc:
+            if exc.status != 404:
+                raise
+            row = None
+        if isinstance(row, dict) and row.get("upc") == upc:
+            self.index.learn(row, await self.partner_url())
+            return row
+        if await self.relist():
+            return self.index.by_upc.get(upc) or self.index.owner.get(sku)
+        return None
+
+    async def _create(
+        self, partner: str, upc: str, sku: str, fields: dict[str, Any], price: str
+    ) -> dict[str, Any]:
+        body = {
+            **fields,
+            "upc": upc,
+            "product_class": self.product_class,
+            "structure": "standalone",
+            "stockrecords": [
+                {
+                    "partner": partner,
+                    "partner_sku": sku,
+                    "price": price,
+                    "price_currency": self.currency,
+                    "num_in_stock": 0,
+                }
+            ],
+        }
+        created = await self.http.request("POST", "/api/admin/products/", json_body=body)
+        if not isinstance(created, dict):
+            raise _Refused(f"Oscar answered the creation of {upc} with no product")
+        self.index.learn(created, partner)
+        return created
+
+    async def _write_variant(self, partner: str, product: Product, variant: Variant) -> str:
+        """One Oscar product for the variant. Known to the index: PATCHed in place. Unknown:
+        created with one POST; when Oscar refuses it (the UPC or SKU exists, e.g. after a
+        restart), looked up and updated instead."""
         upc = self._upc(product, variant)
-        if not variant.sku:
+        sku = variant.sku
+        if not sku:
             raise _Refused(f"variant {variant.external_id} has no SKU; Oscar needs one")
         slug = (
             product.handle
@@ -140,52 +207,58 @@ class OscarCatalog:
             "is_public": product.status == "live",
         }
         price = str((variant.price or Decimal(0)).quantize(CENT))
-        row = held.by_upc.get(upc)
-        if row is None and variant.sku in held.owner:
+        row = self.index.by_upc.get(upc) or self.index.owner.get(sku)
+        if row is None:
+            try:
+                created = await self._create(partner, upc, sku, fields, price)
+                return str(number(created, "id", f"created product {upc}", self.system))
+            except PermanentError as exc:
+                if exc.status != 400:
+                    raise
+                row = await self._look_up(upc, sku)
+                if row is None:
+                    raise
+        if row.get("upc") != upc:
             # A product made in Oscar with this SKU (or by an earlier back-office product):
             # the SKU links it; it takes our UPC so it is found as ours from now on.
-            row = held.owner[variant.sku]
             fields["upc"] = upc
-            held.record_of[upc] = held.records[variant.sku]
-        if row is None:
-            body = {
-                **fields,
-                "upc": upc,
-                "product_class": self.product_class,
-                "structure": "standalone",
-                "stockrecords": [
-                    {
-                        "partner": partner,
-                        "partner_sku": variant.sku,
-                        "price": price,
-                        "price_currency": self.currency,
-                        "num_in_stock": 0,
-                    }
-                ],
-            }
-            created = await self.http.request("POST", "/api/admin/products/", json_body=body)
+        try:
+            answer = await self.http.request(
+                "PATCH", text(row, "url", upc, self.system), json_body=fields
+            )
+        except PermanentError as exc:
+            if exc.status != 404:
+                raise
+            self.index.forget(upc)  # deleted in Oscar since: create it again
+            created = await self._create(partner, upc, sku, fields, price)
             return str(number(created, "id", f"created product {upc}", self.system))
-        await self.http.request("PATCH", text(row, "url", upc, self.system), json_body=fields)
-        record = held.record_of.get(upc)
-        change = {"partner_sku": variant.sku, "price": price, "price_currency": self.currency}
+        if not isinstance(answer, dict):
+            raise _Refused(f"Oscar answered the update of {upc} with no product")
+        self.index.learn(answer, partner)
+        record = self.index.record_of.get(upc)
+        change = {"partner_sku": sku, "price": price, "price_currency": self.currency}
         if record is None:
             raise _Refused(
                 f"Oscar product {upc} has no stock record of partner {self.partner_code!r}"
             )
         if any(str(record.get(k)) != str(v) for k, v in change.items()):
-            await self.http.request(
+            updated = await self.http.request(
                 "PATCH", text(record, "url", upc, self.system), json_body=change
             )
-        return str(number(row, "id", upc, self.system))
+            if isinstance(updated, dict):
+                self.index.learn_record(sku, updated)
+        return str(number(answer, "id", upc, self.system))
 
     async def read(self, external_ids: Sequence[str]) -> dict[str, Product]:
-        held = await self.listing()
         wanted = set(external_ids)
+        if any(not self.index.upcs_of(pid) for pid in wanted):
+            await self.relist()  # a cold or missing entry: learn the catalogue (rate-limited)
         groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for upc, row in held.by_upc.items():
-            product_id, variant_id = upc.split(":", 1)
-            if product_id in wanted:
-                groups.setdefault(product_id, []).append((variant_id, row))
+        for pid in sorted(wanted):
+            for upc in self.index.upcs_of(pid):
+                row = await self._fetch(upc)
+                if row is not None:
+                    groups.setdefault(pid, []).append((upc.split(":", 1)[1], row))
         out = {}
         for product_id, rows in groups.items():
             rows.sort(key=lambda item: (len(item[0]), item[0]))
@@ -193,7 +266,7 @@ class OscarCatalog:
             live = False
             for position, (variant_id, row) in enumerate(rows):
                 upc = f"{product_id}:{variant_id}"
-                record = held.record_of.get(upc) or {}
+                record = self.index.record_of.get(upc) or {}
                 live = live or bool(row.get("is_public"))
                 variants.append(
                     Variant(
@@ -221,8 +294,12 @@ class OscarCatalog:
 
     # -- stock ------------------------------------------------------------------------------
 
+    async def _record(self, sku: str) -> dict[str, Any] | None:
+        if sku not in self.index.records:
+            await self.relist()
+        return await self._fetch_record(sku)
+
     async def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]:
-        held = await self.listing()
         results = []
         for level in levels:
             key = f"{level.sku}|{level.location}"
@@ -237,7 +314,7 @@ class OscarCatalog:
                     )
                 )
                 continue
-            record = held.records.get(level.sku)
+            record = await self._record(level.sku)
             if record is None:
                 results.append(
                     WriteResult(
@@ -253,17 +330,20 @@ class OscarCatalog:
             quantity = max(level.quantity, 0) + (allocated if self.add_allocated else 0)
             url = text(record, "url", level.sku, self.system)
             if record.get("num_in_stock") != quantity:
-                await self.http.request("PATCH", url, json_body={"num_in_stock": quantity})
+                updated = await self.http.request(
+                    "PATCH", url, json_body={"num_in_stock": quantity}
+                )
+                if isinstance(updated, dict):
+                    self.index.learn_record(level.sku, updated)
             results.append(
                 WriteResult(external_id=key, remote_id=str(id_of(url, key, self.system)))
             )
         return results
 
     async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        held = await self.listing()
         out = []
         for sku in skus:
-            record = held.records.get(sku)
+            record = await self._record(sku)
             if record is None:
                 continue
             in_stock = number(record, "num_in_stock", sku, self.system, default=0)
