@@ -187,6 +187,8 @@ class OscarCatalog:
         if not isinstance(created, dict):
             raise _Refused(f"Oscar answered the creation of {upc} with no product")
         self.index.learn(created, partner)
+        if not extra.held(created):
+            raise _Refused(extra.missing(created.get("product_class", self.product_class)))
         return created
 
     async def _write_variant(self, partner: str, product: Product, variant: Variant) -> str:
@@ -241,6 +243,8 @@ class OscarCatalog:
         if not isinstance(answer, dict):
             raise _Refused(f"Oscar answered the update of {upc} with no product")
         self.index.learn(answer, partner)
+        if not extra.held(answer):
+            raise _Refused(extra.missing(fields["product_class"]))
         record = self.index.record_of.get(upc)
         change = {"partner_sku": sku, "price": price, "price_currency": self.currency}
         if record is None:

@@ -43,6 +43,22 @@ def attribute(value: str) -> dict[str, Any]:
     return {"code": CODE, "value": value}
 
 
+def held(row: dict[str, Any]) -> bool:
+    """Whether Oscar's answer to a write carries the attribute (it drops unknown ones)."""
+    attributes = row.get("attributes")
+    return isinstance(attributes, list) and any(
+        isinstance(item, dict) and item.get("code") == CODE for item in attributes
+    )
+
+
+def missing(product_class: object) -> str:
+    return (
+        f"Oscar product class {product_class!r} has no attribute {CODE!r}, so the variant's "
+        "title, options and weight cannot be kept; add it (type Text) under Dashboard > "
+        "Catalogue > Product types"
+    )
+
+
 def decode(row: dict[str, Any], what: str, system: str) -> dict[str, Any]:
     """The kept fields of an Oscar product as read: {} when it has no such attribute."""
     raw = None

@@ -74,3 +74,10 @@ def test_bad_rrp_or_restock_date_is_a_payload_error() -> None:
         extra.variant_fields({"rrp": "lots"}, "p:v", "oscar")
     with pytest.raises(PayloadError, match="restock_date"):
         extra.product_fields({"restock_date": "soon"}, "p", "oscar")
+
+
+def test_an_answer_without_the_attribute_is_noticed() -> None:
+    assert extra.held(_row("{}"))
+    assert not extra.held({"attributes": [{"code": "other", "value": "x"}]})
+    assert not extra.held({})
+    assert "syncwright_extra" in extra.missing("plain") and "'plain'" in extra.missing("plain")
