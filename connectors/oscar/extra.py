@@ -5,8 +5,10 @@ visibility, SKU and price, but has nowhere to put the variant's own title, optio
 position, image or RRP, nor the product's restock date and custom fields. Those travel as
 JSON in the product attribute ``syncwright_extra`` (type text) of the product class the
 connector writes to; it must exist there (Dashboard > Catalogue > Product types). Reading back
-restores them; a product without the attribute (made in Oscar, or before the attribute
-existed) reads with the defaults, and is rewritten once by verification.
+restores them; a product without a value (made in Oscar, or written before this existed)
+reads with the defaults and is rewritten once by verification. Oscar drops an attribute its
+class lacks without a word, so the catalogue refuses a write whose answer lacks it (``held``).
+Unreadable content is a PayloadError, as for Shopify's metafield.
 """
 
 from __future__ import annotations
