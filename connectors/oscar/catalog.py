@@ -24,6 +24,7 @@ from typing import Any
 
 from connectors.errors import ConnectorError, PermanentError
 from connectors.model import Product, StockLevel, Variant, WriteResult
+from connectors.oscar import extra
 from connectors.oscar.api import OscarHttp, id_of, money, number, text
 from connectors.oscar.index import OscarIndex
 
@@ -186,6 +187,8 @@ class OscarCatalog:
         if not isinstance(created, dict):
             raise _Refused(f"Oscar answered the creation of {upc} with no product")
         self.index.learn(created, partner)
+        if not extra.held(created):
+            raise _Refused(extra.missing(created.get("product_class", self.product_class)))
         return created
 
     async def _write_variant(self, partner: str, product: Product, variant: Variant) -> str:
@@ -205,6 +208,7 @@ class OscarCatalog:
             "title": product.title,
             "slug": slug,
             "is_public": product.status == "live",
+            "attributes": [extra.attribute(extra.encode(product, variant))],
         }
         price = str((variant.price or Decimal(0)).quantize(CENT))
         row = self.index.by_upc.get(upc) or self.index.owner.get(sku)
@@ -222,6 +226,10 @@ class OscarCatalog:
             # A product made in Oscar with this SKU (or by an earlier back-office product):
             # the SKU links it; it takes our UPC so it is found as ours from now on.
             fields["upc"] = upc
+        # django-oscar-api types an attribute by the class named in the same body; a product
+        # made in Oscar keeps its own class (which must then have the attribute too).
+        kept_class = row.get("product_class")
+        fields["product_class"] = kept_class if isinstance(kept_class, str) else self.product_class
         try:
             answer = await self.http.request(
                 "PATCH", text(row, "url", upc, self.system), json_body=fields
@@ -235,6 +243,8 @@ class OscarCatalog:
         if not isinstance(answer, dict):
             raise _Refused(f"Oscar answered the update of {upc} with no product")
         self.index.learn(answer, partner)
+        if not extra.held(answer):
+            raise _Refused(extra.missing(fields["product_class"]))
         record = self.index.record_of.get(upc)
         change = {"partner_sku": sku, "price": price, "price_currency": self.currency}
         if record is None:
@@ -268,17 +278,23 @@ class OscarCatalog:
                 upc = f"{product_id}:{variant_id}"
                 record = self.index.record_of.get(upc) or {}
                 live = live or bool(row.get("is_public"))
+                kept = extra.decode(row, upc, self.system)
+                fields: dict[str, Any] = {
+                    "title": text(row, "title", upc, self.system),
+                    "position": position,
+                    **extra.variant_fields(kept, upc, self.system),
+                }
                 variants.append(
                     Variant(
                         external_id=variant_id,
                         sku=record.get("partner_sku") or None,
-                        title=text(row, "title", upc, self.system),
-                        position=position,
                         price=money(record, "price", upc, self.system).quantize(CENT)
                         if record.get("price") is not None
                         else None,
+                        **fields,
                     )
                 )
+            variants.sort(key=lambda v: v.position)
             first = rows[0][1]
             slug = text(first, "slug", product_id, self.system)
             if len(rows) > 1:
@@ -289,6 +305,9 @@ class OscarCatalog:
                 handle=slug,
                 status="live" if live else "discontinued",
                 variants=tuple(variants),
+                **extra.product_fields(
+                    extra.decode(first, product_id, self.system), product_id, self.system
+                ),
             )
         return out
 

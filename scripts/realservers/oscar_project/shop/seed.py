@@ -6,7 +6,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from oscar.apps.address.models import Country
-from oscar.apps.catalogue.models import ProductClass
+from oscar.apps.catalogue.models import ProductAttribute, ProductClass
 from oscar.apps.partner.models import Partner
 from rest_framework.authtoken.models import Token
 
@@ -22,6 +22,10 @@ Country.objects.create(
 )
 product_class = ProductClass.objects.create(
     name="Goods", slug="goods", requires_shipping=True, track_stock=True
+)
+# Where the connector keeps what Oscar has no field for (variant title, options, weight, ...).
+ProductAttribute.objects.create(
+    product_class=product_class, name="Syncwright extra", code="syncwright_extra", type="text"
 )
 partner = Partner.objects.create(name="Main warehouse", code="main")
 print(
