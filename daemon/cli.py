@@ -214,10 +214,10 @@ def ghost_rotations(config: Config) -> list[str]:
 def forget(path: Path, connection: str, *, force: bool = False) -> int:
     import sqlite3
 
+    from daemon.backup import BackupError
     from daemon.config import ConfigError, load_config
     from daemon.store import SchemaTooNew
-    from daemon.store.db import connect_sync
-    from daemon.store.migrations import migrate
+    from daemon.store.db import open_migrated
     from daemon.synclog import forget_connection
 
     try:
@@ -237,9 +237,15 @@ def forget(path: Path, connection: str, *, force: bool = False) -> int:
     if not state.exists():
         print(f"{state}: no state file, nothing to forget")
         return EXIT_OK
-    conn = connect_sync(state)
     try:
-        migrate(conn, str(state))
+        conn = open_migrated(state)
+    except (SchemaTooNew, BackupError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_STATE
+    except sqlite3.Error as exc:
+        print(f"{state}: could not forget {connection!r}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("BEGIN IMMEDIATE")  # one transaction: all of it goes, or nothing
         try:
@@ -248,9 +254,6 @@ def forget(path: Path, connection: str, *, force: bool = False) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    except SchemaTooNew as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_STATE
     except sqlite3.Error as exc:
         print(f"{state}: could not forget {connection!r}: {exc}", file=sys.stderr)
         return EXIT_FAILED

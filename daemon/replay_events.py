@@ -36,10 +36,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def replay(
     path: Path, *, system: str | None, since: str | None, everything: bool, now: float
 ) -> int:
+    from daemon.backup import BackupError
     from daemon.config import ConfigError, load_config
     from daemon.store import SchemaTooNew
-    from daemon.store.db import connect_sync
-    from daemon.store.migrations import migrate
+    from daemon.store.db import open_migrated
 
     try:
         config = load_config(path)
@@ -58,9 +58,15 @@ def replay(
     if not state.exists():
         print(f"{state}: no state file, no events")
         return EXIT_OK
-    conn = connect_sync(state)
     try:
-        migrate(conn, str(state))
+        conn = open_migrated(state)
+    except (SchemaTooNew, BackupError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_STATE
+    except sqlite3.Error as exc:
+        print(f"{state}: could not replay events: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
         conn.execute("PRAGMA busy_timeout = 10000")
         sql = "UPDATE events SET processed_at = NULL, last_error = NULL WHERE received_at >= ?"
         params: list[object] = [bound]
@@ -69,9 +75,6 @@ def replay(
             params.append(system)
         with conn:
             count = conn.execute(sql, params).rowcount
-    except SchemaTooNew as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_STATE
     except sqlite3.Error as exc:
         print(f"{state}: could not replay events: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -57,6 +57,22 @@ def connect_sync(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def open_migrated(path: Path) -> sqlite3.Connection:
+    """A writable connection to the state file, its schema brought up to date; an existing
+    file is copied first when its schema is about to change (daemon/backup.py). Used by the
+    daemon and by the commands that change the state file offline."""
+    conn = connect_sync(path)
+    try:
+        before_migration(conn, path, SCHEMA_VERSION)
+        before, after = migrate(conn, str(path))
+    except BaseException:
+        conn.close()
+        raise
+    if before != after:
+        log.info("store.migrated", path=str(path), from_version=before, to_version=after)
+    return conn
+
+
 class Store:
     """Owns the state file. Create with :meth:`open`, run :meth:`serve` in a task group."""
 
@@ -76,20 +92,7 @@ class Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
 
-        def _open() -> sqlite3.Connection:
-            conn = connect_sync(path)
-            try:
-                # A copy of an existing file before its schema changes (daemon/backup.py).
-                before_migration(conn, path, SCHEMA_VERSION)
-                before, after = migrate(conn, str(path))
-            except BaseException:
-                conn.close()
-                raise
-            if before != after:
-                log.info("store.migrated", path=str(path), from_version=before, to_version=after)
-            return conn
-
-        writer = await anyio.to_thread.run_sync(_open)
+        writer = await anyio.to_thread.run_sync(open_migrated, path)
         reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
         reader.row_factory = sqlite3.Row
         await reader.execute("PRAGMA query_only=1")

@@ -89,6 +89,11 @@ def test_newer_state_file_is_refused_with_exit_3(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "schema version 999" in result.stderr
     assert "Traceback" not in result.stderr
+    # The commands that change the state file offline refuse it the same way.
+    for args in (("forget", "gone"), ("replay-events", "--all")):
+        offline = cli(*args, "--config", str(path))
+        assert offline.returncode == 3, (args, offline.stderr)
+        assert "schema version 999" in offline.stderr and "Traceback" not in offline.stderr
 
 
 def test_check_config_shows_the_ghost_rotation_from_the_state_file(tmp_path: Path) -> None:
