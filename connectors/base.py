@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
-from connectors.model import (
+from syncwright.connectors.model import (
     Customer,
     Order,
     Product,

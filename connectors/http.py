@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from connectors import jsonfast
-from connectors.base import CallGate, OpenGate
-from connectors.errors import (
+from syncwright.connectors import jsonfast
+from syncwright.connectors.base import CallGate, OpenGate
+from syncwright.connectors.errors import (
     AuthError,
     PayloadError,
     PermanentError,

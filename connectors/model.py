@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors import jsonfast
+from syncwright.connectors import jsonfast
 
 ProductStatus = Literal["live", "discontinued"]
 

@@ -10,7 +10,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Literal
 
-from connectors.base import CallGate, Connector, SystemSpec
+from syncwright.connectors.base import CallGate, Connector, SystemSpec
 
 Role = Literal["source", "channel"]
 
@@ -25,11 +25,11 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("sandbox-erp", "source", "connectors.sandbox.client:build_erp"),
-        Kind("sandbox-shop", "channel", "connectors.sandbox.client:build_shop"),
-        Kind("tryton", "source", "connectors.tryton:build"),
-        Kind("oscar", "channel", "connectors.oscar:build"),
-        Kind("shopify", "channel", "connectors.shopify.connector:build"),
+        Kind("sandbox-erp", "source", "syncwright.connectors.sandbox.clients.build:build_erp"),
+        Kind("sandbox-shop", "channel", "syncwright.connectors.sandbox.clients.build:build_shop"),
+        Kind("tryton", "source", "syncwright.connectors.tryton:build"),
+        Kind("oscar", "channel", "syncwright.connectors.oscar:build"),
+        Kind("shopify", "channel", "syncwright.connectors.shopify.connector:build"),
     )
 }
 

@@ -26,14 +26,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from connectors.base import (
+from syncwright.connectors.base import (
     ChangeQuery,
     ChannelConnector,
     CustomerDirectory,
     ListQuery,
     OrderSource,
 )
-from connectors.model import Order, Product, StockLevel, Variant
+from syncwright.connectors.model import Order, Product, StockLevel, Variant
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ validation (half the cost of a validated record; a full sync builds three per pr
 
 This is what ``BaseModel.model_construct`` does, minus its per-field loop over aliases (which
 makes it slower than validating in the pydantic versions we use). Only for callers that have
-checked every value's type exactly (connectors/sandbox/wire_fast.py): nothing here converts or
-checks anything. tests/unit/test_trusted.py holds it equal to the validated record.
+checked every value's type exactly (connectors/sandbox/wire/fast.py): nothing here converts or
+checks anything. tests/connectors/test_trusted.py holds it equal to the validated record.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 Entity = Literal["product", "stock", "order", "customer", "inventory_item"]
 
 #: system kind -> "module:attribute" of its WebhookFormat; imported on first use.
-FORMATS: dict[str, str] = {"shopify": "connectors.shopify.notices:FORMAT"}
+FORMATS: dict[str, str] = {"shopify": "syncwright.connectors.shopify.notices:FORMAT"}
 
 
 @dataclass(frozen=True, slots=True)

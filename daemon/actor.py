@@ -23,25 +23,19 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup, TaskStatus
 
-from connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
-from connectors.errors import PermanentError
-from daemon import job_timing
-from daemon.budget import Budget, current_class
-from daemon.clock import Clock, iso
-from daemon.events_bus import HUB, Event
-from daemon.flows import (
-    FAILURE_HOOKS,
-    HANDLERS,
-    FlowContext,
-    FlowSettings,
-    full,
-    manual,
-    write_groups,
-)
-from daemon.queue import Job, JobSpec, LeaseLost, Queue
-from daemon.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
-from daemon.scheduler import Scheduler, ScheduleSettings
-from daemon.store import Store
+from syncwright.connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
+from syncwright.connectors.errors import PermanentError
+from syncwright.daemon.budget.budget import Budget, current_class
+from syncwright.daemon.clock import Clock, iso
+from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, full, manual, write_groups
+from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.jobs.job import Job, JobSpec, LeaseLost
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
+from syncwright.daemon.ops import job_timing
+from syncwright.daemon.scheduler import Scheduler, ScheduleSettings
+from syncwright.daemon.store.db import Store
 
 log = structlog.get_logger("syncwright.actor")
 

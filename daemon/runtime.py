@@ -6,18 +6,20 @@ from __future__ import annotations
 import structlog
 from anyio.abc import TaskGroup
 
-from connectors.base import Connector, SystemSpec
-from connectors.registry import build
-from daemon.actor import ActorSettings
-from daemon.budget import Budget, BudgetGate, WindowSpec
-from daemon.clock import Clock
-from daemon.config import CLASS_NAMES, Config, resolve_sandbox_secrets
-from daemon.config_types import split_listen
-from daemon.flows import FlowSettings
-from daemon.logs import register_secret
-from daemon.retry import RetryPolicy
-from daemon.scheduler import ScheduleSettings
-from daemon.store import Store
+from syncwright.connectors.base import Connector, SystemSpec
+from syncwright.connectors.registry import build
+from syncwright.daemon.actor import ActorSettings
+from syncwright.daemon.budget.budget import Budget, BudgetGate
+from syncwright.daemon.budget.windows import WindowSpec
+from syncwright.daemon.clock import Clock
+from syncwright.daemon.config.model import Config
+from syncwright.daemon.config.secrets import resolve_sandbox_secrets
+from syncwright.daemon.config.types import CLASS_NAMES, split_listen
+from syncwright.daemon.flows.context import FlowSettings
+from syncwright.daemon.jobs.retry import RetryPolicy
+from syncwright.daemon.logs.structured import register_secret
+from syncwright.daemon.scheduler import ScheduleSettings
+from syncwright.daemon.store.db import Store
 
 log = structlog.get_logger("syncwright.runtime")
 
@@ -126,9 +128,9 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
 
 async def start_sandbox(tg: TaskGroup, config: Config) -> None:
     """Serve the sandbox ERP and shop inside the daemon's task group (the shipped demo)."""
-    from connectors.sandbox.erp import serve_erp
-    from connectors.sandbox.settings import DEMO_KEY, ErpSettings, ShopSettings
-    from connectors.sandbox.shop import serve_shop
+    from syncwright.connectors.sandbox.erp.app import serve_erp
+    from syncwright.connectors.sandbox.settings import DEMO_KEY, ErpSettings, ShopSettings
+    from syncwright.connectors.sandbox.shop.app import serve_shop
 
     sb = config.sandbox
     keys = resolve_sandbox_secrets(config)

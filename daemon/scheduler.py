@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import structlog
 
-from daemon.flows import full as fulls
-from daemon.flows import pull_spec
-from daemon.flows.context import FlowContext
-from daemon.flows.ghost import ghost_spec, linked_products, rotation_seconds
-from daemon.flows.pull import PULLS
-from daemon.flows.settings import connect_spec, settings_spec
-from daemon.queue import JobSpec
+from syncwright.daemon.flows import full as fulls
+from syncwright.daemon.flows.context import FlowContext
+from syncwright.daemon.flows.ghost import ghost_spec, linked_products, rotation_seconds
+from syncwright.daemon.flows.pull import PULLS, pull_spec
+from syncwright.daemon.flows.settings import connect_spec, settings_spec
+from syncwright.daemon.jobs.job import JobSpec
 
 log = structlog.get_logger("syncwright.scheduler")
 

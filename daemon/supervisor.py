@@ -20,18 +20,21 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup
 
-from connectors.base import SystemSpec
-from daemon import ops_tasks, runtime
-from daemon.actor import Actor, ActorSettings, Services
-from daemon.cli import package_version
-from daemon.clock import Clock, SystemClock
-from daemon.config import Config, ConfigError, load_config, resolve_secrets
-from daemon.control.server import ControlServer
-from daemon.flows import died_orphaned
-from daemon.notify_task import DigestTask
-from daemon.queue import Queue
-from daemon.sdnotify import SdNotify, status_line
-from daemon.store import Store
+from syncwright.connectors.base import SystemSpec
+from syncwright.daemon import runtime
+from syncwright.daemon.actor import Actor, ActorSettings, Services
+from syncwright.daemon.cli.main import package_version
+from syncwright.daemon.clock import Clock, SystemClock
+from syncwright.daemon.config.errors import ConfigError
+from syncwright.daemon.config.model import Config, load_config
+from syncwright.daemon.config.secrets import resolve_secrets
+from syncwright.daemon.control.server import ControlServer
+from syncwright.daemon.flows import died_orphaned
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.notify.task import DigestTask
+from syncwright.daemon.ops import tasks as ops_tasks
+from syncwright.daemon.sdnotify import SdNotify, status_line
+from syncwright.daemon.store.db import Store
 
 log = structlog.get_logger("syncwright.supervisor")
 
@@ -129,7 +132,7 @@ class Supervisor:
             if cfg.sandbox is not None and cfg.sandbox.enabled:
                 await runtime.start_sandbox(tg, cfg)
             if cfg.webhooks.enabled:  # the webhook receiver and its dispatcher
-                from daemon import webhooks
+                from syncwright.daemon.webhooks import listener as webhooks
 
                 assert self.services is not None
                 await webhooks.start(tg, self.services, lambda: self.config, lambda: self.secrets)
@@ -146,7 +149,9 @@ class Supervisor:
             if not self.burst:  # the control socket (daemon/control/), listening before ready
                 await tg.start(ControlServer(self, package_version()).serve, name="control")
             log.info(
-                "daemon.ready", connections=len(self.slots), state_file=str(cfg.daemon.state_file)
+                "daemon.ready",
+                connections=len(self.slots),
+                state_file=str(cfg.daemon.state_file),
             )
             if self.on_ready:
                 self.on_ready()

@@ -16,8 +16,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from daemon.events_bus import HUB, Event
-from daemon.store import Store
+from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.store.db import Store
 
 
 def add_error(

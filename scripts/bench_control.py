@@ -32,16 +32,16 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import update_section
 
-from daemon import runtime
-from daemon.actor import Services
-from daemon.clock import SystemClock
-from daemon.config import load_config
-from daemon.control.context import ControlContext
-from daemon.control.protocol import Snapshot, SnapshotMessage
-from daemon.control.snapshot import SnapshotBuilder
-from daemon.queue import Queue
-from daemon.store import Store
-from daemon.supervisor import Supervisor
+from syncwright.daemon import runtime
+from syncwright.daemon.actor import Services
+from syncwright.daemon.clock import SystemClock
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.control.context import ControlContext
+from syncwright.daemon.control.protocol import Snapshot, SnapshotMessage
+from syncwright.daemon.control.snapshot import SnapshotBuilder
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.store.db import Store
+from syncwright.daemon.supervisor import Supervisor
 
 HEADING = "Control socket and TUI (scripts/bench_control.py)"
 
@@ -121,7 +121,7 @@ async def snapshots(config_path: Path, jobs: int, trials: int) -> tuple[list[flo
 
 
 async def overview(snap: Snapshot) -> tuple[float, float]:
-    from tui.app import SyncwrightApp
+    from syncwright.tui.app import SyncwrightApp
 
     app = SyncwrightApp(None)
     async with app.run_test(size=(200, 50)) as pilot:

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchlib import update_section
 
-from daemon.control.feed import LineCache
-from daemon.events_bus import Event, EventHub
+from syncwright.daemon.control.feed import LineCache
+from syncwright.daemon.events_bus import Event, EventHub
 
 HEADING = "Live events hub (scripts/bench_events.py)"
 

@@ -112,7 +112,7 @@ def main() -> int:
         log = (tmp / "daemon.log").open("w")
         started = time.monotonic()
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "run", "--config", str(config)],
+            [sys.executable, "-m", "syncwright", "run", "--config", str(config)],
             stdout=log,
             stderr=log,
             env={**daemon_env(), "SYNCWRIGHT_TEST_KEY": API_KEY},

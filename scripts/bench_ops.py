@@ -31,14 +31,15 @@ from benchlib import update_section  # noqa: E402
 from prometheus_client.exposition import generate_latest  # noqa: E402
 from prometheus_client.registry import CollectorRegistry  # noqa: E402
 
-from daemon.backup import backup_file  # noqa: E402
-from daemon.budget import Budget, WindowSpec  # noqa: E402
-from daemon.clock import SystemClock  # noqa: E402
-from daemon.config import parse_config  # noqa: E402
-from daemon.metrics import ActorView, Sources, SyncwrightCollector  # noqa: E402
-from daemon.planner_history import offline_report  # noqa: E402
-from daemon.store.db import connect_sync  # noqa: E402
-from daemon.store.migrations import migrate  # noqa: E402
+from syncwright.daemon.budget.budget import Budget  # noqa: E402
+from syncwright.daemon.budget.windows import WindowSpec  # noqa: E402
+from syncwright.daemon.clock import SystemClock  # noqa: E402
+from syncwright.daemon.config.model import parse_config  # noqa: E402
+from syncwright.daemon.ops.backup import backup_file  # noqa: E402
+from syncwright.daemon.ops.metrics import ActorView, Sources, SyncwrightCollector  # noqa: E402
+from syncwright.daemon.ops.planner_history import offline_report  # noqa: E402
+from syncwright.daemon.store.db import connect_sync  # noqa: E402
+from syncwright.daemon.store.migrations import migrate  # noqa: E402
 
 
 def build(path: Path, items: int) -> None:

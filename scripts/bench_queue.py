@@ -35,10 +35,11 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import update_section
 
-from daemon.clock import SystemClock
-from daemon.logs import configure
-from daemon.queue import JobSpec, Queue, explain_lease
-from daemon.store.db import Store
+from syncwright.daemon.clock import SystemClock
+from syncwright.daemon.jobs.job import JobSpec
+from syncwright.daemon.jobs.queue import Queue, explain_lease
+from syncwright.daemon.logs.structured import configure
+from syncwright.daemon.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Queue (scripts/bench_queue.py)"

@@ -90,8 +90,9 @@ full = ""
 
 
 def start_emulator(tmp: Path, bucket: float, rate: float) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "connectors.shopify", "--token", TOKEN, "--secret", SECRET,
-               "--bucket", str(bucket), "--restore-rate", str(rate)]  # fmt: skip
+    command = [sys.executable, "-m", "syncwright.connectors.shopify", "--token", TOKEN,
+               "--secret", SECRET, "--bucket", str(bucket),
+               "--restore-rate", str(rate)]  # fmt: skip
     with (tmp / "emulator.log").open("a") as log:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
     assert proc.stdout is not None
@@ -126,7 +127,7 @@ def main() -> int:
         started = time.monotonic()
         with (tmp / "daemon.log").open("a") as log:
             code = subprocess.run(
-                [sys.executable, "-m", "daemon.cli", "run", "-c", str(config), "--until-idle"],
+                [sys.executable, "-m", "syncwright", "run", "-c", str(config), "--until-idle"],
                 stdout=log, stderr=log, env=env, cwd=ROOT, check=False,
             ).returncode  # fmt: skip
         seconds = time.monotonic() - started

@@ -32,8 +32,8 @@ def set_threshold(config: Path, threshold: int) -> None:
 
 def run_full_sync(config: Path) -> float:
     """Start the daemon in-process (burst), start a products full sync, wait for the end."""
-    from daemon.config import load_config
-    from daemon.supervisor import Supervisor
+    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.supervisor import Supervisor
 
     async def main() -> float:
         sup = Supervisor(load_config(config), config, burst=True)

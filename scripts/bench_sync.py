@@ -109,7 +109,7 @@ def run_daemon(config: Path, log: Path) -> Run:
     with log.open("a") as out:
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "run", "--config", str(config), "--until-idle"],
+            [sys.executable, "-m", "syncwright", "run", "--config", str(config), "--until-idle"],
             stdout=out,
             stderr=out,
             env={**daemon_env(), "SYNCWRIGHT_TEST_KEY": API_KEY},

@@ -11,7 +11,8 @@ The schema ships inside the npm package ``@shopify/dev-mcp`` (ISC licence, Shopi
 The cache folder is ``$SYNCWRIGHT_SCHEMA_DIR`` if set, else
 ``$XDG_CACHE_HOME/syncwright/shopify-schema`` (``~/.cache/...``). Needs ``npm`` on PATH and
 network access to the npm registry (or an npm cache that holds the package). The test
-fixture (tests/shopify/conftest.py) calls :func:`ensure_schemas` before any emulator starts.
+fixture (tests/connectors/shopify/conftest.py) calls :func:`ensure_schemas` before any emulator
+starts.
 Uses only the standard library, so it runs before the project's venv exists.
 """
 

@@ -1,4 +1,5 @@
-"""Shared fixtures (helpers live in tests/helpers.py)."""
+"""Shared fixtures (helpers live in tests/helpers.py): sandboxes, and daemons with a control socket
+(a short private socket directory) for the control and TUI tests."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import Sandbox, start_server
+from control_helpers import OPEN, RunningDaemon, control_section, wait_for_socket
+from helpers import Sandbox, daemon_log, start_daemon, start_server, write_config
 
 # Daemons the tests start, and the CLI commands they run, put and look for the control socket
 # in the runtime directory unless a test names one. Give this test run a runtime directory of
@@ -49,3 +52,37 @@ def sandbox_factory(tmp_path: Path) -> Iterator[object]:
     for box in started:
         box.erp.stop()
         box.shop.stop()
+
+
+@pytest.fixture
+def sock_dir() -> Iterator[Path]:
+    # Unix socket paths are limited to 107 bytes; tmp_path is often longer.
+    path = Path(tempfile.mkdtemp(prefix="sw-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def daemon_factory(sandbox_factory: Any, tmp_path: Path, sock_dir: Path) -> Iterator[Any]:
+    started: list[RunningDaemon] = []
+
+    def make(products: int = 20, extra: str = "", **config: Any) -> RunningDaemon:
+        box = sandbox_factory(products=products, variants=1)
+        sock = sock_dir / "control.sock"
+        path = write_config(tmp_path, box, extra=extra + control_section(sock), **config)
+        proc = start_daemon(path)
+        running = RunningDaemon(proc, path, sock, box)
+        started.append(running)
+        wait_for_socket(sock, proc, daemon_log(path))
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _close_wires() -> Iterator[None]:
+    yield
+    while OPEN:
+        OPEN.pop().close()

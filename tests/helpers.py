@@ -37,11 +37,11 @@ class Server:
 
 
 def start_server(kind: str, db: Path, *extra: str, listen: str = "127.0.0.1:0") -> Server:
-    """Start ``python -m connectors.sandbox KIND`` and wait for its 'listening on' line."""
+    """Start ``python -m syncwright.connectors.sandbox KIND``; wait for its 'listening on' line."""
     args = [
         sys.executable,
         "-m",
-        "connectors.sandbox",
+        "syncwright.connectors.sandbox",
         kind,
         "--listen",
         listen,
@@ -143,7 +143,7 @@ def daemon_env() -> dict[str, str]:
 
 
 def daemon_cmd(config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "daemon.cli", "run", "--config", str(config), *extra]
+    return [sys.executable, "-m", "syncwright", "run", "--config", str(config), *extra]
 
 
 def run_daemon(config: Path, *extra: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
@@ -175,14 +175,14 @@ def start_daemon(config: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def _spec(name: str, kind: str, url: str) -> object:
-    from connectors.base import SystemSpec
+    from syncwright.connectors.base import SystemSpec
 
     return SystemSpec(name=name, kind=kind, settings={"url": url}, secrets={"api_key": API_KEY})
 
 
 async def _all(list_page: Any) -> list[Any]:
     """Every item of a connector's full listing, page by page."""
-    from connectors.base import ListQuery
+    from syncwright.connectors.base import ListQuery
 
     items: list[Any] = []
     after: str | None = None
@@ -195,8 +195,8 @@ async def _all(list_page: Any) -> list[Any]:
 
 
 async def _snapshot(box: Sandbox) -> dict[str, dict[str, object]]:
-    from connectors.base import OpenGate
-    from connectors.sandbox.client import build_erp, build_shop
+    from syncwright.connectors.base import OpenGate
+    from syncwright.connectors.sandbox.clients.build import build_erp, build_shop
 
     erp = build_erp(_spec("erp", "sandbox-erp", box.erp.url), OpenGate())  # type: ignore[arg-type]
     shop = build_shop(_spec("shop", "sandbox-shop", box.shop.url), OpenGate())  # type: ignore[arg-type]
@@ -278,9 +278,9 @@ def enqueue(config: Path, *specs: Any, connection: str = "demo") -> list[bool]:
     """Queue jobs in the state file while no daemon runs; returns which ones merged."""
     import anyio
 
-    from daemon.clock import SystemClock
-    from daemon.queue import Queue
-    from daemon.store import Store
+    from syncwright.daemon.clock import SystemClock
+    from syncwright.daemon.jobs.queue import Queue
+    from syncwright.daemon.store.db import Store
 
     async def go() -> list[bool]:
         store = await Store.open(config.parent / "state" / "state.db")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tui.app import run_app
+from syncwright.tui.app import run_app
 
 
 def main() -> None:

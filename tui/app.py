@@ -12,15 +12,15 @@ from typing import Any, ClassVar, Protocol
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from daemon.control.protocol import EventMessage, Snapshot
-from tui.budgets import BudgetsScreen
-from tui.client import CommandError, ControlClient, LinkError
-from tui.connection import ConnectionScreen
-from tui.deadjobs import DeadJobsScreen
-from tui.errors import ErrorsScreen
-from tui.messages import EventArrived, LinkDown, LinkUp, SnapshotArrived
-from tui.modals import ConfirmModal, HelpModal, SyncItemModal
-from tui.overview import OverviewScreen
+from syncwright.daemon.control.protocol import EventMessage, Snapshot
+from syncwright.tui.budgets import BudgetsScreen
+from syncwright.tui.client import CommandError, ControlClient, LinkError
+from syncwright.tui.connection import ConnectionScreen
+from syncwright.tui.deadjobs import DeadJobsScreen
+from syncwright.tui.errors import ErrorsScreen
+from syncwright.tui.messages import EventArrived, LinkDown, LinkUp, SnapshotArrived
+from syncwright.tui.modals import ConfirmModal, HelpModal, SyncItemModal
+from syncwright.tui.overview import OverviewScreen
 
 #: Reconnect backoff: from the first to the longest wait between attempts.
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0

@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from daemon.control.protocol import BudgetDetail
-from tui.format import bar, clock
-from tui.live import LiveScreen
+from syncwright.daemon.control.protocol import BudgetDetail
+from syncwright.tui.format import bar, clock
+from syncwright.tui.live import LiveScreen
 
 
 class BudgetsScreen(LiveScreen):
@@ -69,7 +69,7 @@ class BudgetsScreen(LiveScreen):
 
 
 def plan_text(plan: dict[str, Any] | None) -> Text:
-    """The planner's report (daemon/planner.py, as JSON): one line per system, then warnings."""
+    """The planner's report (daemon/ops/planner.py, as JSON): one line per system, then warnings."""
     text = Text()
     if not plan:
         return text

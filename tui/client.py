@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from daemon.control.protocol import (
+from syncwright.daemon.control.protocol import (
     MAX_REPLY_LINE,
     SUPPORTED_VERSIONS,
     EventMessage,

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView, event_text
-from tui.format import ago, clock, duration
-from tui.live import LiveScreen
+from syncwright.daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView, event_text
+from syncwright.tui.format import ago, clock, duration
+from syncwright.tui.live import LiveScreen
 
 #: Live events shown for the connection (the app keeps the latest few hundred of all).
 LIVE_ROWS = 15

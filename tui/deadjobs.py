@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from daemon.control.protocol import CLASS_NAMES, QueueView
-from tui.client import CommandError, LinkError
-from tui.format import stamp
-from tui.live import LiveScreen
-from tui.modals import ConfirmModal
+from syncwright.daemon.control.protocol import CLASS_NAMES, QueueView
+from syncwright.tui.client import CommandError, LinkError
+from syncwright.tui.format import stamp
+from syncwright.tui.live import LiveScreen
+from syncwright.tui.modals import ConfirmModal
 
 
 class DeadJobsScreen(LiveScreen):

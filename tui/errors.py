@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from daemon.control.protocol import ErrorsPage
-from tui.format import stamp
-from tui.live import LiveScreen
+from syncwright.daemon.control.protocol import ErrorsPage
+from syncwright.tui.format import stamp
+from syncwright.tui.live import LiveScreen
 
 PAGE = 200
 

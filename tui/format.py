@@ -7,7 +7,7 @@ import time
 
 from rich.text import Text
 
-from daemon.control.protocol import BudgetRow, WindowRow
+from syncwright.daemon.control.protocol import BudgetRow, WindowRow
 
 BAR = 5
 

@@ -8,10 +8,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tui.client import CommandError, LinkError
+from syncwright.tui.client import CommandError, LinkError
 
 if TYPE_CHECKING:
-    from tui.app import SyncwrightApp
+    from syncwright.tui.app import SyncwrightApp
 
 REFRESH = 1.0
 
@@ -25,7 +25,7 @@ class LiveScreen(Screen[None]):
 
     @property
     def sw(self) -> SyncwrightApp:
-        from tui.app import SyncwrightApp
+        from syncwright.tui.app import SyncwrightApp
 
         assert isinstance(self.app, SyncwrightApp)
         return self.app

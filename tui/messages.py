@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from daemon.control.protocol import EventMessage, Snapshot
+from syncwright.daemon.control.protocol import EventMessage, Snapshot
 
 
 class SnapshotArrived(Message):

@@ -12,8 +12,8 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from daemon.control.protocol import CLASS_NAMES, ConnectionRow, Snapshot
-from tui.format import ago, budget_cell, duration, state_cell
+from syncwright.daemon.control.protocol import CLASS_NAMES, ConnectionRow, Snapshot
+from syncwright.tui.format import ago, budget_cell, duration, state_cell
 
 COLUMNS = (
     ("name", "Connection"),
@@ -149,7 +149,7 @@ class OverviewScreen(Screen[None]):
     def action_open_connection(self) -> None:
         name = self.selected()
         if name is not None:
-            from tui.connection import ConnectionScreen
+            from syncwright.tui.connection import ConnectionScreen
 
             self.app.push_screen(ConnectionScreen(name))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.base import CallGate, SystemSpec
-from connectors.oscar.client import OscarShop
+from syncwright.connectors.base import CallGate, SystemSpec
+from syncwright.connectors.oscar.client import OscarShop
 
 __all__ = ["OscarShop", "build"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from connectors.base import CallGate
-from connectors.errors import PayloadError
-from connectors.http import JsonClient
+from syncwright.connectors.base import CallGate
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.http import JsonClient
 
 PAGE = 100
 #: Listing pages read at most, so a shop that keeps answering ``next`` cannot loop forever.

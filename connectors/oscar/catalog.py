@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from connectors.errors import ConnectorError, PermanentError
-from connectors.model import Product, StockLevel, Variant, WriteResult
-from connectors.oscar import extra
-from connectors.oscar.api import OscarHttp, id_of, money, number, text
-from connectors.oscar.index import OscarIndex
+from syncwright.connectors.errors import ConnectorError, PermanentError
+from syncwright.connectors.model import Product, StockLevel, Variant, WriteResult
+from syncwright.connectors.oscar import extra
+from syncwright.connectors.oscar.api import OscarHttp, id_of, money, number, text
+from syncwright.connectors.oscar.index import OscarIndex
 
 CENT = Decimal("0.01")
 

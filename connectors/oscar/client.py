@@ -14,11 +14,18 @@ from collections.abc import Sequence
 
 import httpx
 
-from connectors.base import CallGate, Capabilities, ChangeQuery, ListQuery, Page, SystemSpec
-from connectors.model import Order, Product, StockLevel, WriteResult
-from connectors.oscar.api import OscarHttp
-from connectors.oscar.catalog import OscarCatalog
-from connectors.oscar.orders import OscarOrders
+from syncwright.connectors.base import (
+    CallGate,
+    Capabilities,
+    ChangeQuery,
+    ListQuery,
+    Page,
+    SystemSpec,
+)
+from syncwright.connectors.model import Order, Product, StockLevel, WriteResult
+from syncwright.connectors.oscar.api import OscarHttp
+from syncwright.connectors.oscar.catalog import OscarCatalog
+from syncwright.connectors.oscar.orders import OscarOrders
 
 
 def _text(spec: SystemSpec, key: str, default: str) -> str:

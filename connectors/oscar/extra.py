@@ -18,8 +18,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.errors import PayloadError
-from connectors.model import Product, Variant
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.model import Product, Variant
 
 CODE = "syncwright_extra"
 

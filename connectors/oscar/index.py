@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from connectors.oscar.api import text
+from syncwright.connectors.oscar.api import text
 
 
 def is_ours(upc: object) -> bool:

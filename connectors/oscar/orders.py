@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import ListQuery, Page
-from connectors.errors import PayloadError
-from connectors.model import Address, Customer, Order, OrderLine
-from connectors.oscar.api import OscarHttp, id_of, money, number, text
+from syncwright.connectors.base import ListQuery, Page
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.model import Address, Customer, Order, OrderLine
+from syncwright.connectors.oscar.api import OscarHttp, id_of, money, number, text
 
 CENT = Decimal("0.01")
 

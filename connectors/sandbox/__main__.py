@@ -1,4 +1,5 @@
-"""``python -m connectors.sandbox erp|shop --listen HOST:PORT --db PATH [...]``: run one sandbox.
+"""``python -m syncwright.connectors.sandbox erp|shop --listen HOST:PORT --db PATH`` runs one
+sandbox.
 
 Prints exactly one line, ``listening on http://HOST:PORT``, once it accepts connections, then
 serves until SIGTERM or SIGINT. Port 0 picks a free port; the line tells which.
@@ -14,14 +15,19 @@ from pathlib import Path
 import anyio
 from anyio.abc import TaskStatus
 
-from connectors.sandbox.erp import serve_erp
-from connectors.sandbox.settings import DEFAULT_WAREHOUSES, ErpSettings, ShopSettings, demo_api_key
-from connectors.sandbox.shop import serve_shop
+from syncwright.connectors.sandbox.erp.app import serve_erp
+from syncwright.connectors.sandbox.settings import (
+    DEFAULT_WAREHOUSES,
+    ErpSettings,
+    ShopSettings,
+    demo_api_key,
+)
+from syncwright.connectors.sandbox.shop.app import serve_shop
 
 
 def parse_args(argv: list[str] | None = None) -> ErpSettings | ShopSettings:
     parser = argparse.ArgumentParser(
-        prog="python -m connectors.sandbox",
+        prog="python -m syncwright.connectors.sandbox",
         description="Run the sandbox back office or sandbox shop.",
     )
     parser.add_argument("role", choices=["erp", "shop"])

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import anyio
 
-from connectors.sandbox.erp_store import ErpStore
-from connectors.sandbox.web import DbWorker
+from syncwright.connectors.sandbox.erp.store import ErpStore
+from syncwright.connectors.sandbox.web import DbWorker
 
 TICK_SECONDS = 0.1
 #: A stalled loop must not turn into one giant transaction when it wakes up.

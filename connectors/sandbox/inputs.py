@@ -14,8 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.sandbox.timestamps import parse_token
-from connectors.sandbox.web import HttpError
+from syncwright.connectors.sandbox.timestamps import parse_token
+from syncwright.connectors.sandbox.web import HttpError
 
 Json = dict[str, Any]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

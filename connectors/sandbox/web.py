@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connectors.sandbox.refusals import Refused
-from connectors.sandbox.timestamps import SkewedClock, parse_token
+from syncwright.connectors.sandbox.refusals import Refused
+from syncwright.connectors.sandbox.timestamps import SkewedClock, parse_token
 
 MAX_PAGE = 1000
 T = TypeVar("T")

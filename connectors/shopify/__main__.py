@@ -1,7 +1,7 @@
-"""``python -m connectors.shopify`` runs the emulator (see connectors/shopify/emulator.py)."""
+"""``python -m syncwright.connectors.shopify`` runs the emulator (shopify/emulator/app.py)."""
 
 import sys
 
-from connectors.shopify.emulator import main
+from syncwright.connectors.shopify.emulator.app import main
 
 sys.exit(main())

@@ -14,9 +14,9 @@ from typing import Any
 import anyio
 import httpx
 
-from connectors.errors import PayloadError, PermanentError, TransientError
-from connectors.shopify import queries
-from connectors.shopify.transport import ShopifyTransport
+from syncwright.connectors.errors import PayloadError, PermanentError, TransientError
+from syncwright.connectors.shopify import queries
+from syncwright.connectors.shopify.transport import ShopifyTransport
 
 POLL_SECONDS = 0.5
 MAX_POLLS = 7200

@@ -17,16 +17,30 @@ from typing import Any
 
 import httpx
 
-from connectors.base import CallGate, Capabilities, ChangeQuery, ListQuery, Page, SystemSpec
-from connectors.errors import PayloadError, PermanentError
-from connectors.model import Customer, Order, Product, StockLevel, StoreSettings, WriteResult
-from connectors.shopify import queries, wire
-from connectors.shopify.bulk import bulk_products
-from connectors.shopify.cost import MAX_QUERY_COST
-from connectors.shopify.inventory import Inventory
-from connectors.shopify.prices import PriceList
-from connectors.shopify.transport import ShopifyTransport
-from connectors.shopify.versions import DEFAULT, features
+from syncwright.connectors.base import (
+    CallGate,
+    Capabilities,
+    ChangeQuery,
+    ListQuery,
+    Page,
+    SystemSpec,
+)
+from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.model import (
+    Customer,
+    Order,
+    Product,
+    StockLevel,
+    StoreSettings,
+    WriteResult,
+)
+from syncwright.connectors.shopify import queries, wire
+from syncwright.connectors.shopify.bulk import bulk_products
+from syncwright.connectors.shopify.cost import MAX_QUERY_COST
+from syncwright.connectors.shopify.inventory import Inventory
+from syncwright.connectors.shopify.prices import PriceList
+from syncwright.connectors.shopify.transport import ShopifyTransport
+from syncwright.connectors.shopify.versions import DEFAULT, features
 
 #: Shopify's page limit.
 MAX_PAGE = 250

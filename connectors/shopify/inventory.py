@@ -18,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.errors import PayloadError, PermanentError
-from connectors.model import StockLevel, WriteResult
-from connectors.shopify import queries
-from connectors.shopify.transport import ShopifyTransport
-from connectors.shopify.versions import Features
+from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.model import StockLevel, WriteResult
+from syncwright.connectors.shopify import queries
+from syncwright.connectors.shopify.transport import ShopifyTransport
+from syncwright.connectors.shopify.versions import Features
 
 #: Inventory items per lookup: the level selection costs ~18 points per item (<= 1,000).
 LOOKUP_CHUNK = 50

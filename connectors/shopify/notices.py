@@ -21,7 +21,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.webhooks import Notice
+from syncwright.connectors.webhooks import Notice
 
 
 class ShopifyWebhooks:

@@ -17,8 +17,8 @@ from decimal import Decimal
 
 import anyio
 
-from connectors.errors import PayloadError, PermanentError
-from connectors.shopify.transport import ShopifyTransport
+from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.shopify.transport import ShopifyTransport
 
 PER_CALL = 250
 

@@ -1,6 +1,6 @@
 """The GraphQL documents the connector sends. Each is validated by the emulator against the
-real Admin schema of the configured version (tests/shopify/test_schema.py checks all of them
-against every supported version)."""
+real Admin schema of the configured version (tests/connectors/shopify/test_schema.py checks all
+of them against every supported version)."""
 
 from __future__ import annotations
 

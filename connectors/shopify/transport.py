@@ -23,16 +23,16 @@ import anyio
 import httpx
 from graphql import DocumentNode, GraphQLSyntaxError, parse
 
-from connectors.base import CallGate
-from connectors.errors import (
+from syncwright.connectors.base import CallGate
+from syncwright.connectors.errors import (
     AuthError,
     PayloadError,
     PermanentError,
     RateLimitedError,
     TransientError,
 )
-from connectors.http import parse_retry_after
-from connectors.shopify.cost import MAX_QUERY_COST, requested_cost
+from syncwright.connectors.http import parse_retry_after
+from syncwright.connectors.shopify.cost import MAX_QUERY_COST, requested_cost
 
 #: Wait at most this long for the bucket to refill inside a call; longer waits go back to
 #: the daemon as RateLimitedError so the worker is not held.

@@ -15,9 +15,17 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from connectors.errors import PayloadError
-from connectors.model import Address, Customer, Order, OrderLine, Product, Shipment, Variant
-from connectors.shopify.queries import EXTRA_KEY, NAMESPACE, SOURCE_KEY
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.model import (
+    Address,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    Variant,
+)
+from syncwright.connectors.shopify.queries import EXTRA_KEY, NAMESPACE, SOURCE_KEY
 
 T = TypeVar("T")
 DEFAULT_OPTION = "Title"

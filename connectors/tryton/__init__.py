@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.base import CallGate, SystemSpec
-from connectors.tryton.client import TrytonErp
+from syncwright.connectors.base import CallGate, SystemSpec
+from syncwright.connectors.tryton.client import TrytonErp
 
 __all__ = ["TrytonErp", "build"]
 

@@ -20,11 +20,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import ChangeQuery, ListQuery, Page
-from connectors.errors import PayloadError
-from connectors.model import Product, StockLevel, Variant
-from connectors.tryton import codec
-from connectors.tryton.rpc import TrytonRpc
+from syncwright.connectors.base import ChangeQuery, ListQuery, Page
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.model import Product, StockLevel, Variant
+from syncwright.connectors.tryton import codec
+from syncwright.connectors.tryton.rpc import TrytonRpc
 
 TEMPLATE_FIELDS = ["name", "active", "salable", "list_price", "last_modified_at", "products"]
 PRODUCT_FIELDS = ["template", "code", "active", "list_price_used", "last_modified_at"]

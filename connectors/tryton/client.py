@@ -13,11 +13,25 @@ from collections.abc import Sequence
 
 import httpx
 
-from connectors.base import CallGate, Capabilities, ChangeQuery, ListQuery, Page, SystemSpec
-from connectors.model import Customer, Order, Product, Shipment, StockLevel, StoreSettings
-from connectors.tryton.catalog import Catalog
-from connectors.tryton.rpc import TrytonRpc
-from connectors.tryton.sales import Sales
+from syncwright.connectors.base import (
+    CallGate,
+    Capabilities,
+    ChangeQuery,
+    ListQuery,
+    Page,
+    SystemSpec,
+)
+from syncwright.connectors.model import (
+    Customer,
+    Order,
+    Product,
+    Shipment,
+    StockLevel,
+    StoreSettings,
+)
+from syncwright.connectors.tryton.catalog import Catalog
+from syncwright.connectors.tryton.rpc import TrytonRpc
+from syncwright.connectors.tryton.sales import Sales
 
 
 def _text(spec: SystemSpec, key: str, default: str | None = None) -> str:

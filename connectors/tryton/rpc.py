@@ -20,16 +20,16 @@ from typing import Any
 import anyio
 import httpx
 
-from connectors.base import CallGate, OpenGate
-from connectors.errors import (
+from syncwright.connectors.base import CallGate, OpenGate
+from syncwright.connectors.errors import (
     AuthError,
     PayloadError,
     PermanentError,
     RateLimitedError,
     TransientError,
 )
-from connectors.http import parse_retry_after
-from connectors.tryton import codec
+from syncwright.connectors.http import parse_retry_after
+from syncwright.connectors.tryton import codec
 
 
 class TrytonUserError(PermanentError):

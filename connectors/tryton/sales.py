@@ -18,10 +18,10 @@ from typing import Any
 
 import anyio
 
-from connectors.base import AlreadyPosted
-from connectors.errors import PayloadError, PermanentError
-from connectors.model import Address, Customer, Order, Product, Shipment, StoreSettings
-from connectors.tryton.rpc import TrytonRpc, TrytonUserError
+from syncwright.connectors.base import AlreadyPosted
+from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.model import Address, Customer, Order, Product, Shipment, StoreSettings
+from syncwright.connectors.tryton.rpc import TrytonRpc, TrytonUserError
 
 #: States in which Tryton lets a sale's lines be rewritten (or the sale be cancelled).
 EDITABLE = ("draft", "quotation")

@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from daemon.actor import Actor, Services
-from daemon.config import Config
-from daemon.control.protocol import ControlError, ErrorCode
+from syncwright.daemon.actor import Actor, Services
+from syncwright.daemon.config.model import Config
+from syncwright.daemon.control.protocol import ControlError, ErrorCode
 
 if TYPE_CHECKING:
-    from daemon.supervisor import Supervisor
+    from syncwright.daemon.supervisor import Supervisor
 
 
 @dataclass

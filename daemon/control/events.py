@@ -5,7 +5,7 @@ blocks, pauses) comes from the event hub instead (daemon/events_bus.py, control/
 
 from __future__ import annotations
 
-from daemon.control.protocol import EventMessage, Snapshot
+from syncwright.daemon.control.protocol import EventMessage, Snapshot
 
 
 def diff(before: Snapshot, after: Snapshot) -> list[EventMessage]:

@@ -8,8 +8,8 @@ at, connection, system, count, detail), which the first CLI and TUI builds parse
 
 from __future__ import annotations
 
-from daemon.control.protocol import PLAIN_EVENT_FIELDS, EventMessage
-from daemon.events_bus import Event
+from syncwright.daemon.control.protocol import PLAIN_EVENT_FIELDS, EventMessage
+from syncwright.daemon.events_bus import Event
 
 
 def message(event: Event) -> EventMessage:

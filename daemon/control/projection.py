@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from daemon.budget import WindowStats
-from daemon.budget_windows import calendar_period
+from syncwright.daemon.budget.budget import WindowStats
+from syncwright.daemon.budget.windows import calendar_period
 
 #: Rolling window lengths in seconds (a rolling month counts 30 days).
 ROLLING_SECONDS = {

@@ -21,12 +21,13 @@ import structlog
 from anyio.abc import SocketListener, SocketStream, TaskStatus
 from pydantic import ValidationError
 
-from daemon.control import socket_file
-from daemon.control.commands import COMMANDS, Call
-from daemon.control.context import ControlContext
-from daemon.control.events import diff
-from daemon.control.feed import LineCache, encode_event
-from daemon.control.protocol import (
+from syncwright.daemon.control import socket_file
+from syncwright.daemon.control.commands import COMMANDS
+from syncwright.daemon.control.commands.base import Call
+from syncwright.daemon.control.context import ControlContext
+from syncwright.daemon.control.events import diff
+from syncwright.daemon.control.feed import LineCache, encode_event
+from syncwright.daemon.control.protocol import (
     PROTOCOL_VERSION,
     ControlError,
     ErrorCode,
@@ -39,11 +40,11 @@ from daemon.control.protocol import (
     error_reply,
     ok_reply,
 )
-from daemon.control.session import ClientSession
-from daemon.control.snapshot import SnapshotBuilder
+from syncwright.daemon.control.session import ClientSession
+from syncwright.daemon.control.snapshot import SnapshotBuilder
 
 if TYPE_CHECKING:
-    from daemon.supervisor import Supervisor
+    from syncwright.daemon.supervisor import Supervisor
 
 log = structlog.get_logger("syncwright.control")
 

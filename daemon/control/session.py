@@ -17,17 +17,17 @@ import structlog
 from anyio.abc import SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from daemon.control.protocol import (
+from syncwright.daemon.control.protocol import (
     MAX_REQUEST_LINE,
     ErrorCode,
     EventMessage,
     encode,
     error_reply,
 )
-from daemon.events_bus import HUB, Subscription
+from syncwright.daemon.events_bus import HUB, Subscription
 
 if TYPE_CHECKING:
-    from daemon.control.server import ControlServer
+    from syncwright.daemon.control.server import ControlServer
 
 log = structlog.get_logger("syncwright.control")
 

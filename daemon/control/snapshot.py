@@ -6,16 +6,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from daemon.control.context import ControlContext
-from daemon.control.protocol import (
+from syncwright.daemon.control.context import ControlContext
+from syncwright.daemon.control.protocol import (
     CLASS_NAMES,
     BudgetRow,
     ConnectionRow,
     Snapshot,
     WindowRow,
 )
-from daemon.control.reader import SnapshotReader
-from daemon.flows.ghost import rotation_seconds
+from syncwright.daemon.control.reader import SnapshotReader
+from syncwright.daemon.flows.ghost import rotation_seconds
 
 #: The ghost rotation counts every link: refreshed at most this often.
 GHOST_REFRESH = 60.0

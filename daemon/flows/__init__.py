@@ -6,19 +6,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
-from daemon.flows.audit import audit_gone
-from daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
-from daemon.flows.events import handle_event
-from daemon.flows.full import full_slice
-from daemon.flows.ghost import sweep
-from daemon.flows.manual import sync_item
-from daemon.flows.orders import post_failed, post_order
-from daemon.flows.prices import ensure_price_list
-from daemon.flows.pull import pull_page, pull_spec, stock_waiting
-from daemon.flows.settings import connect, sync_settings
-from daemon.jobs import Job
-from daemon.retry import RetryDecision
+from syncwright.daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
+from syncwright.daemon.flows.audit import audit_gone
+from syncwright.daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
+from syncwright.daemon.flows.events import handle_event
+from syncwright.daemon.flows.full import full_slice
+from syncwright.daemon.flows.ghost import sweep
+from syncwright.daemon.flows.manual import sync_item
+from syncwright.daemon.flows.orders import post_failed, post_order
+from syncwright.daemon.flows.prices import ensure_price_list
+from syncwright.daemon.flows.pull import pull_page, pull_spec, stock_waiting
+from syncwright.daemon.flows.settings import connect, sync_settings
+from syncwright.daemon.jobs.job import Job
+from syncwright.daemon.jobs.retry import RetryDecision
 
 HANDLERS: dict[str, Handler] = {
     "pull": pull_page,

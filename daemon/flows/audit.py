@@ -18,17 +18,17 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import ListQuery
-from connectors.errors import PermanentError
-from connectors.model import Product, StockLevel
-from daemon import synclog
-from daemon.flows import cursor as cursors
-from daemon.flows import products
-from daemon.flows.context import Commit, FlowContext, fetch_in
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.base import ListQuery
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import Product, StockLevel
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import cursor as cursors
+from syncwright.daemon.flows import products
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 if TYPE_CHECKING:
-    from daemon.flows.pull import PullFlow
+    from syncwright.daemon.flows.pull import PullFlow
 
 SUFFIX = ":audit"
 GONE_BATCH = 500

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import structlog
 
-from connectors.base import BulkProductReader
-from connectors.errors import ConnectorError, RateLimitedError
-from daemon import synclog
-from daemon.flows.context import FlowContext
+from syncwright.connectors.base import BulkProductReader
+from syncwright.connectors.errors import ConnectorError, RateLimitedError
+from syncwright.daemon import synclog
+from syncwright.daemon.flows.context import FlowContext
 
 log = structlog.get_logger("syncwright.bulk_read")
 

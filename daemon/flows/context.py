@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-from connectors.base import ChannelConnector, SourceConnector
-from daemon.clock import Clock
-from daemon.store import Store
+from syncwright.connectors.base import ChannelConnector, SourceConnector
+from syncwright.daemon.clock import Clock
+from syncwright.daemon.store.db import Store
 
 if TYPE_CHECKING:
-    from daemon.queue import Job, Queue
+    from syncwright.daemon.jobs.job import Job
+    from syncwright.daemon.jobs.queue import Queue
 
 T = TypeVar("T")
 R = TypeVar("R")

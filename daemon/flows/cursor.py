@@ -14,8 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from connectors.base import CursorKind
-from daemon.store import Store
+from syncwright.connectors.base import CursorKind
+from syncwright.daemon.store.db import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from connectors.base import ChangeQuery, CustomerDirectory, CustomerSource, ListQuery, Page
-from connectors.errors import PermanentError
-from connectors.model import Customer
-from daemon import synclog
-from daemon.flows.context import Commit, FlowContext, fetch_in
-from daemon.flows.pull import PULLS, PullFlow
+from syncwright.connectors.base import (
+    ChangeQuery,
+    CustomerDirectory,
+    CustomerSource,
+    ListQuery,
+    Page,
+)
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import Customer
+from syncwright.daemon import synclog
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.daemon.flows.pull import PULLS, PullFlow
 
 FLOW = "customers"
 ENTITY = "customer"

@@ -22,12 +22,12 @@ from datetime import datetime
 
 import structlog
 
-from connectors.base import CustomerLookup
-from connectors.errors import PermanentError
-from daemon.flows import customers, products, stock
-from daemon.flows.context import Commit, FlowContext
-from daemon.flows.cursor import parse_time
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.base import CustomerLookup
+from syncwright.connectors.errors import PermanentError
+from syncwright.daemon.flows import customers, products, stock
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.flows.cursor import parse_time
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 log = structlog.get_logger("syncwright.events")
 

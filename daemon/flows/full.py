@@ -25,15 +25,16 @@ from typing import Any
 
 import structlog
 
-from connectors.base import ListQuery
-from connectors.errors import PermanentError
-from connectors.model import StockLevel
-from daemon import synclog
-from daemon.flows import bulk_read, verify
-from daemon.flows.context import Commit, FlowContext, fetch_in
-from daemon.flows.pull import PULLS
-from daemon.queue import Job, JobSpec, Queue
-from daemon.store import Store
+from syncwright.connectors.base import ListQuery
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import StockLevel
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import bulk_read, verify
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.daemon.flows.pull import PULLS
+from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.store.db import Store
 
 log = structlog.get_logger("syncwright.full")
 

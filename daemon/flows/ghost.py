@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from connectors.model import Product
-from daemon.flows import verify
-from daemon.flows.context import Commit, FlowContext
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.model import Product
+from syncwright.daemon.flows import verify
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 GHOST_CLASS = 3
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from connectors.errors import PermanentError
-from daemon.flows import verify
-from daemon.flows.context import Commit, FlowContext
-from daemon.flows.pull import PULLS, pull_spec
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.errors import PermanentError
+from syncwright.daemon.flows import verify
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.flows.pull import PULLS, pull_spec
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 MANUAL_CLASS = 1
 ITEM_FLOWS = ("products", "stock")

@@ -10,7 +10,7 @@ A ``post_order`` job fetches the order fresh from the channel (an older event ne
 newer data), links or creates its customer and missing products (flows/sale.py), posts it at
 most once, then amends it and adds new shipments (flows/orders_post.py). Jobs for one order
 never run at the same time. A job that goes dead, and a customer that matches several accounts,
-leave a sync-log error and a notification (daemon/notify.py) in the same transaction.
+leave a sync-log error and a notification (daemon/notify/outbox.py) in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import structlog
 
-from connectors.base import (
+from syncwright.connectors.base import (
     ChangeQuery,
     CursorKind,
     CustomerDirectory,
@@ -32,14 +32,15 @@ from connectors.base import (
     OrderTarget,
     Page,
 )
-from connectors.errors import PermanentError
-from connectors.model import Order
-from daemon import notify, synclog
-from daemon.flows import orders_post, sale
-from daemon.flows.context import Commit, FlowContext, fetch_in
-from daemon.flows.pull import PULLS, PullFlow
-from daemon.queue import Job, JobSpec
-from daemon.retry import RetryDecision
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import Order
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import orders_post, sale
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.daemon.flows.pull import PULLS, PullFlow
+from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.notify import outbox as notify
 
 log = structlog.get_logger("syncwright.orders")
 
@@ -230,7 +231,7 @@ def post_failed(
         return None
     order_id = str(job.payload.get("order") or f"(job {job.id})")
     subject = f"order {order_id} was not posted: {message}"
-    if error_kind == "orphaned":  # a poison pill (daemon/requeue.py)
+    if error_kind == "orphaned":  # a poison pill (daemon/jobs/requeue.py)
         what = [
             f"The daemon stopped while posting order {order_id} too often to try again by",
             f"itself ({message}; attempt {job.attempts}).",

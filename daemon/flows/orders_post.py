@@ -25,11 +25,11 @@ from functools import partial
 
 import structlog
 
-from connectors.base import AlreadyPosted, OrderTarget
-from connectors.model import Order, canonical_json
-from daemon.flows import sale
-from daemon.flows.context import FlowContext, fetch_in
-from daemon.flows.links import keep_link
+from syncwright.connectors.base import AlreadyPosted, OrderTarget
+from syncwright.connectors.model import Order, canonical_json
+from syncwright.daemon.flows import sale
+from syncwright.daemon.flows.context import FlowContext, fetch_in
+from syncwright.daemon.flows.links import keep_link
 
 log = structlog.get_logger("syncwright.orders")
 

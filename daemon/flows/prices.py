@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from connectors.base import PriceLists
-from daemon.flows.context import Commit, FlowContext
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.base import PriceLists
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 ENTITY = "price_list"
 

@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from connectors.model import Product, WriteResult
-from daemon import synclog
-from daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
-from daemon.flows.links import keep_links
+from syncwright.connectors.model import Product, WriteResult
+from syncwright.daemon import synclog
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
+from syncwright.daemon.flows.links import keep_links
 
 FLOW = "products"
 
@@ -139,7 +139,7 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
         new_skus = keep_links(conn, cn, "variant", variants, now)
         synclog.resolve(conn, cn, FLOW, ok_ids)
         if new_skus:
-            from daemon.flows.stock import release_waiting_stock
+            from syncwright.daemon.flows.stock import release_waiting_stock
 
             release_waiting_stock(ctx, conn, new_skus)
 

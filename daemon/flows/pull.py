@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from connectors.base import ChangeQuery, CursorKind, ListQuery, Page
-from connectors.errors import PermanentError
-from daemon import synclog
-from daemon.flows import audit, products, readahead, stock
-from daemon.flows import cursor as cursors
-from daemon.flows.context import Commit, FlowContext
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.base import ChangeQuery, CursorKind, ListQuery, Page
+from syncwright.connectors.errors import PermanentError
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import audit, products, readahead, stock
+from syncwright.daemon.flows import cursor as cursors
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 
 @dataclass(frozen=True, slots=True)

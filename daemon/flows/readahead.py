@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from connectors.base import ChangeQuery, Page
+from syncwright.connectors.base import ChangeQuery, Page
 
 T = TypeVar("T")
 

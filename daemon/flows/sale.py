@@ -22,11 +22,11 @@ from functools import partial
 
 import structlog
 
-from connectors.base import CustomerDirectory, OrderTarget
-from connectors.errors import PermanentError
-from connectors.model import Customer, Order, OrderLine, Product, Variant
-from daemon.flows.context import FlowContext, fetch_in
-from daemon.flows.links import keep_link
+from syncwright.connectors.base import CustomerDirectory, OrderTarget
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import Customer, Order, OrderLine, Product, Variant
+from syncwright.daemon.flows.context import FlowContext, fetch_in
+from syncwright.daemon.flows.links import keep_link
 
 log = structlog.get_logger("syncwright.sale")
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from connectors.base import SettingsSource, SettingsTarget
-from connectors.errors import PermanentError
-from connectors.model import StoreSettings
-from daemon import synclog
-from daemon.flows import prices
-from daemon.flows.context import Commit, FlowContext
-from daemon.queue import Job, JobSpec
+from syncwright.connectors.base import SettingsSource, SettingsTarget
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import StoreSettings
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import prices
+from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.jobs.job import Job, JobSpec
 
 FLOW = "settings"
 ENTITY = "settings"

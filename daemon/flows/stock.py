@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from connectors.model import StockLevel, WriteResult
-from daemon import synclog
-from daemon.flows.context import Commit, FlowContext, chunks, fetch_in, map_batches
+from syncwright.connectors.model import StockLevel, WriteResult
+from syncwright.daemon import synclog
+from syncwright.daemon.flows.context import Commit, FlowContext, chunks, fetch_in, map_batches
 
 FLOW = "stock"
 
@@ -136,7 +136,7 @@ def release_waiting_stock(ctx: FlowContext, conn: sqlite3.Connection, skus: Sequ
     """Inside a write: if any of ``skus`` is linked and has parked stock, queue the job that
     writes it. Called when products get linked, and when stock is parked (the product may have
     been linked by another job since this one looked)."""
-    from daemon.queue import JobSpec
+    from syncwright.daemon.jobs.job import JobSpec
 
     for chunk in chunks(skus, 900):
         marks = ",".join("?" * len(chunk))

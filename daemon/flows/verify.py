@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from connectors.model import Product, StockLevel
-from daemon import synclog
-from daemon.flows import products, stock
-from daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.connectors.model import Product, StockLevel
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import products, stock
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 
 _VERIFIED = (
     "INSERT INTO item_state (connection, entity, source_id, hash, last_verified_at)"

@@ -1,6 +1,6 @@
 """The state store: schema migrations, the batching writer and read access."""
 
-from daemon.store.db import Store, StoreClosed
-from daemon.store.migrations import SCHEMA_VERSION, SchemaTooNew
+from syncwright.daemon.store.db import Store, StoreClosed
+from syncwright.daemon.store.migrations import SCHEMA_VERSION, SchemaTooNew
 
 __all__ = ["SCHEMA_VERSION", "SchemaTooNew", "Store", "StoreClosed"]

@@ -23,9 +23,9 @@ import anyio
 import structlog
 from anyio.abc import TaskStatus
 
-from daemon.backup import before_migration
-from daemon.events_bus import HUB
-from daemon.store.migrations import SCHEMA_VERSION, migrate
+from syncwright.daemon.events_bus import HUB
+from syncwright.daemon.ops.backup import before_migration
+from syncwright.daemon.store.migrations import SCHEMA_VERSION, migrate
 
 T = TypeVar("T")
 log = structlog.get_logger("syncwright.store")
@@ -59,7 +59,7 @@ def connect_sync(path: str | Path) -> sqlite3.Connection:
 
 def open_migrated(path: Path) -> sqlite3.Connection:
     """A writable connection to the state file, its schema brought up to date; an existing
-    file is copied first when its schema is about to change (daemon/backup.py). Used by the
+    file is copied first when its schema is about to change (daemon/ops/backup.py). Used by the
     daemon and by the commands that change the state file offline."""
     conn = connect_sync(path)
     try:

@@ -179,7 +179,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX notifications_unsent ON notifications (created_at) WHERE sent_at IS NULL;
     """,
     # Budget planner (issue 7): calls spent per system per minute, for burn rates over the last
-    # hour and day (daemon/planner_history.py keeps 8 days).
+    # hour and day (daemon/ops/planner_history.py keeps 8 days).
     """
     CREATE TABLE budget_history (
         system        TEXT NOT NULL,

@@ -19,11 +19,11 @@ from helpers import (
     write_config,
 )
 
-from connectors.base import ListQuery, Page
-from connectors.errors import PermanentError
-from connectors.sandbox.client_erp import SandboxErp
-from daemon.config import load_config
-from daemon.supervisor import Supervisor
+from syncwright.connectors.base import ListQuery, Page
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
 

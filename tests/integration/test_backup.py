@@ -14,15 +14,15 @@ import anyio
 import pytest
 from helpers import ROOT, api, daemon_env, run_ok, start_daemon, state, write_config
 
-from daemon.store import SCHEMA_VERSION, Store
-from daemon.store.migrations import MIGRATIONS, _statements
+from syncwright.daemon.store.db import Store
+from syncwright.daemon.store.migrations import MIGRATIONS, SCHEMA_VERSION, _statements
 
 pytestmark = pytest.mark.slow
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", *args],
+        [sys.executable, "-m", "syncwright", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -152,8 +152,8 @@ def test_opening_an_older_state_file_backs_it_up_before_migrating(tmp_path: Path
 
 def test_no_backup_no_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """When the backup cannot be written, the file is left as it was and the error says why."""
-    from daemon import backup
-    from daemon.backup import BackupError
+    from syncwright.daemon.ops import backup
+    from syncwright.daemon.ops.backup import BackupError
 
     db = tmp_path / "state.db"
     old_state_file(db, SCHEMA_VERSION - 1)

@@ -14,7 +14,7 @@ COMMANDS = ["run", "check-config", "version"]
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", *args],
+        [sys.executable, "-m", "syncwright", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -99,7 +99,7 @@ def test_newer_state_file_is_refused_with_exit_3(tmp_path: Path) -> None:
 def test_check_config_shows_the_ghost_rotation_from_the_state_file(tmp_path: Path) -> None:
     import sqlite3
 
-    from daemon.store.migrations import MIGRATIONS, _statements
+    from syncwright.daemon.store.migrations import MIGRATIONS, _statements
 
     state = tmp_path / "state.db"
     conn = sqlite3.connect(state)

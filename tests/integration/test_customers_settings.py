@@ -17,14 +17,15 @@ from helpers import (
     write_config,
 )
 
-from connectors.base import OpenGate
-from connectors.model import Customer
-from connectors.sandbox.client import build_erp, build_shop
-from daemon.clock import SystemClock
-from daemon.flows import FlowContext, FlowSettings, customers
-from daemon.flows.settings import settings_spec
-from daemon.queue import Queue
-from daemon.store import Store
+from syncwright.connectors.base import OpenGate
+from syncwright.connectors.model import Customer
+from syncwright.connectors.sandbox.clients.build import build_erp, build_shop
+from syncwright.daemon.clock import SystemClock
+from syncwright.daemon.flows import customers
+from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.flows.settings import settings_spec
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.store.db import Store
 
 pytestmark = pytest.mark.slow
 

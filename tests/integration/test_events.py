@@ -16,7 +16,7 @@ from helpers import (
     write_config,
 )
 
-from daemon.flows.events import event_spec
+from syncwright.daemon.flows.events import event_spec
 
 pytestmark = pytest.mark.slow
 

@@ -25,12 +25,12 @@ from helpers import (
     write_config,
 )
 
-from connectors.base import OpenGate, SystemSpec
-from connectors.model import Product, StockLevel
-from connectors.sandbox.client import build_shop
-from daemon.actor import Actor
-from daemon.config import load_config
-from daemon.supervisor import Supervisor
+from syncwright.connectors.base import OpenGate, SystemSpec
+from syncwright.connectors.model import Product, StockLevel
+from syncwright.connectors.sandbox.clients.build import build_shop
+from syncwright.daemon.actor import Actor
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
 
@@ -341,7 +341,7 @@ def test_a_refused_item_is_not_offered_again_until_it_changes(
 
 def forget(config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "forget", *extra, "--config", str(config)],
+        [sys.executable, "-m", "syncwright", "forget", *extra, "--config", str(config)],
         capture_output=True,
         text=True,
         env=daemon_env(),

@@ -27,12 +27,14 @@ from helpers import (
     write_config,
 )
 
-from connectors.base import Capabilities, OpenGate, SystemSpec
-from connectors.sandbox.client import build_erp, build_shop
-from daemon.clock import SystemClock
-from daemon.flows import HANDLERS, FlowContext, FlowSettings, pull_spec
-from daemon.queue import Queue
-from daemon.store import Store
+from syncwright.connectors.base import Capabilities, OpenGate, SystemSpec
+from syncwright.connectors.sandbox.clients.build import build_erp, build_shop
+from syncwright.daemon.clock import SystemClock
+from syncwright.daemon.flows import HANDLERS
+from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.flows.pull import pull_spec
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.store.db import Store
 
 pytestmark = pytest.mark.slow
 
@@ -168,7 +170,7 @@ def test_an_ambiguous_customer_is_a_sync_log_error_and_nothing_is_posted(
 ) -> None:
     box = sandbox_factory(products=3, variants=1, customers=4)
     config = orders_config(tmp_path, box)
-    # The seed's customers 1 and 2 share one e-mail (connectors/sandbox/seed_customers.py).
+    # The seed's customers 1 and 2 share one e-mail (connectors/sandbox/erp/seed_customers.py).
     shared = erp_customer(box, 1)["email"]
     assert erp_customer(box, 2)["email"].lower() == shared.lower()
     order_id = place(box, shared, [line(erp_sku(box))])

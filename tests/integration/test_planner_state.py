@@ -13,11 +13,12 @@ import anyio
 import pytest
 from helpers import ROOT, daemon_env
 
-from daemon.budget import Budget, WindowSpec
-from daemon.clock import FakeClock
-from daemon.config import load_config
-from daemon.planner_history import HistoryRecorder, live_report, offline_report
-from daemon.store import Store
+from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.budget.windows import WindowSpec
+from syncwright.daemon.clock import FakeClock
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, offline_report
+from syncwright.daemon.store.db import Store
 
 CONFIG = """
 [daemon]
@@ -45,7 +46,7 @@ recent = "30s"
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", *args],
+        [sys.executable, "-m", "syncwright", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -144,7 +145,7 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
     log = tmp_path / "daemon.log"
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "run", "--config", str(path)],
+            [sys.executable, "-m", "syncwright", "run", "--config", str(path)],
             stdout=out,
             stderr=out,
             env=daemon_env(),

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from helpers import API_KEY, Sandbox, api, assert_converged, run_ok, write_config
 
-from connectors.base import ChangeQuery, Page
-from connectors.sandbox.client_erp import SandboxErp
-from daemon.config import load_config
-from daemon.supervisor import Supervisor
+from syncwright.connectors.base import ChangeQuery, Page
+from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
 

@@ -112,7 +112,7 @@ def test_abstract_socket_and_a_vanished_listener_do_not_stop_the_daemon(tmp_path
 
 
 def test_without_notify_socket_nothing_is_sent(tmp_path: Path) -> None:
-    from daemon.sdnotify import SdNotify
+    from syncwright.daemon.sdnotify import SdNotify
 
     sd = SdNotify({})
     assert not sd.enabled and not sd.send(READY=1)

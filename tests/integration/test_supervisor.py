@@ -9,10 +9,10 @@ import anyio
 import pytest
 from helpers import API_KEY, assert_converged, write_config
 
-from daemon import supervisor as supervisor_module
-from daemon.actor import Actor
-from daemon.config import load_config
-from daemon.supervisor import Supervisor
+from syncwright.daemon import supervisor as supervisor_module
+from syncwright.daemon.actor import Actor
+from syncwright.daemon.config.model import load_config
+from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
 

@@ -80,7 +80,7 @@ def env(tryton: Any, oscar: Any, **extra: str) -> dict[str, str]:
 
 
 def cmd(config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "daemon.cli", "run", "--config", str(config), *extra]
+    return [sys.executable, "-m", "syncwright", "run", "--config", str(config), *extra]
 
 
 def run_until_idle(config: Path, environ: dict[str, str], ok: bool = True) -> str:
@@ -121,7 +121,7 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     config = write_config(tmp_path, tryton, oscar)
     environ = env(tryton, oscar)
     check = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "check-config", str(config)],
+        [sys.executable, "-m", "syncwright", "check-config", str(config)],
         capture_output=True,
         text=True,
         env=environ,

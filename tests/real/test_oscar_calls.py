@@ -11,9 +11,9 @@ import httpx
 import pytest
 from oscar_shopper import Admin
 
-from connectors.base import OpenGate, SystemSpec
-from connectors.model import Product, StockLevel, Variant
-from connectors.oscar import OscarShop
+from syncwright.connectors.base import OpenGate, SystemSpec
+from syncwright.connectors.model import Product, StockLevel, Variant
+from syncwright.connectors.oscar.client import OscarShop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 CATALOGUE = 30  # a real Oscar creates products slowly; the bounds do not depend on N

@@ -10,10 +10,11 @@ import anyio
 import pytest
 from oscar_shopper import Admin, place_order
 
-from connectors.base import ListQuery, OpenGate, SystemSpec
-from connectors.errors import AuthError
-from connectors.model import Product, StockLevel, Variant
-from connectors.oscar import OscarShop, build
+from syncwright.connectors.base import ListQuery, OpenGate, SystemSpec
+from syncwright.connectors.errors import AuthError
+from syncwright.connectors.model import Product, StockLevel, Variant
+from syncwright.connectors.oscar import build
+from syncwright.connectors.oscar.client import OscarShop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 T = TypeVar("T")

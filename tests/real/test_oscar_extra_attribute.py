@@ -10,7 +10,7 @@ import httpx
 import pytest
 from test_oscar_connector import shop
 
-from connectors.model import Product, Variant
+from syncwright.connectors.model import Product, Variant
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -11,7 +11,7 @@ import pytest
 from oscar_shopper import place_order
 from test_oscar_connector import shop
 
-from connectors.testing import (
+from syncwright.connectors.testing import (
     ChannelFixture,
     check_channel_products,
     check_channel_stock_and_orders,

@@ -10,11 +10,12 @@ import anyio
 import pytest
 from tryton_admin import TrytonAdmin
 
-from connectors.base import AlreadyPosted, ChangeQuery, ListQuery, OpenGate, SystemSpec
-from connectors.errors import AuthError, PermanentError, TransientError
-from connectors.model import Address, Customer, Order, OrderLine
-from connectors.tryton import TrytonErp, build
-from connectors.tryton.rpc import TrytonUserError
+from syncwright.connectors.base import AlreadyPosted, ChangeQuery, ListQuery, OpenGate, SystemSpec
+from syncwright.connectors.errors import AuthError, PermanentError, TransientError
+from syncwright.connectors.model import Address, Customer, Order, OrderLine
+from syncwright.connectors.tryton import build
+from syncwright.connectors.tryton.client import TrytonErp
+from syncwright.connectors.tryton.rpc import TrytonUserError
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -221,7 +222,7 @@ def test_draft_sales_are_amended(tryton: Any) -> None:
 
 
 def test_products_created_at_sale_time_and_settings(tryton: Any) -> None:
-    from connectors.model import Product, Variant
+    from syncwright.connectors.model import Product, Variant
 
     async def main() -> None:
         client = erp(tryton)

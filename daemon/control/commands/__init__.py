@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from daemon.control.commands import (
+from syncwright.daemon.control.commands import (
     budgets,
     connections,
     errors,
@@ -21,7 +21,7 @@ from daemon.control.commands import (
     sync_item,
     unsubscribe,
 )
-from daemon.control.commands.base import Call, Command
+from syncwright.daemon.control.commands.base import Call, Command
 
 
 def _command(name: str, module: ModuleType) -> Command:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from daemon.control.context import ControlContext
+from syncwright.daemon.control.context import ControlContext
 
 ConnectionName = str
 

@@ -1,6 +1,6 @@
 """``budgets`` - each system's call budget: every window's used / limit, reserves, the block
 and its reason, the last quota headers the server sent, and when the windows run out at the
-current burn rate; and the budget planner's report (daemon/planner.py): calls in the last hour
+current burn rate; and the budget planner's report (daemon/ops/planner.py): calls in the last hour
 and day, each window's pace and when it runs out, what the schedules cost per day, warnings.
 
 args: ``system`` (str, optional: one system). result: ``{"budgets": [BudgetDetail], "plan":
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from daemon.budget import CLASS_NAMES
-from daemon.control.commands.base import Args as BaseArgs
-from daemon.control.commands.base import Call, Result
-from daemon.control.projection import runs_out_at
-from daemon.control.protocol import BudgetDetail, ControlError, ErrorCode, WindowDetail
-from daemon.planner_history import live_report
+from syncwright.daemon.budget.budget import CLASS_NAMES
+from syncwright.daemon.control.commands.base import Args as BaseArgs
+from syncwright.daemon.control.commands.base import Call, Result
+from syncwright.daemon.control.projection import runs_out_at
+from syncwright.daemon.control.protocol import BudgetDetail, ControlError, ErrorCode, WindowDetail
+from syncwright.daemon.ops.planner_history import live_report
 
 
 class Args(BaseArgs):

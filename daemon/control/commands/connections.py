@@ -6,7 +6,7 @@ pause_reason, restarts}]}``; state is "stopped" when no actor runs for it.
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, NoArgs, Result
+from syncwright.daemon.control.commands.base import Call, NoArgs, Result
 
 Args = NoArgs
 

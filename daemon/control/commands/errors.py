@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from daemon.control.commands.base import Args as BaseArgs
-from daemon.control.commands.base import Call, Result
-from daemon.control.protocol import ErrorRow, ErrorsPage
+from syncwright.daemon.control.commands.base import Args as BaseArgs
+from syncwright.daemon.control.commands.base import Call, Result
+from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage
 
 
 class Args(BaseArgs):

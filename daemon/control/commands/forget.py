@@ -7,9 +7,9 @@ errors: 2003 the connection is still configured (remove it and reload first).
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
-from daemon.control.protocol import ControlError, ErrorCode
-from daemon.synclog import forget_connection
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.protocol import ControlError, ErrorCode
+from syncwright.daemon.synclog import forget_connection
 
 Args = ConnectionArgs
 

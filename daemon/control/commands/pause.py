@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
 
 
 class Args(ConnectionArgs):

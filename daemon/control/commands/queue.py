@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
-from daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, CursorRow, JobRow, QueueView
-from daemon.queue import Job
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, CursorRow, JobRow, QueueView
+from syncwright.daemon.jobs.job import Job
 
 ERROR_CHARS = 500
 

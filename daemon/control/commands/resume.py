@@ -5,7 +5,7 @@ args: ``connection`` (str). result: ``{"state", "message"}``. errors: 2001, 2004
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
 
 Args = ConnectionArgs
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
-from daemon.control.protocol import ControlError, ErrorCode
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.protocol import ControlError, ErrorCode
 
 
 class Args(ConnectionArgs):

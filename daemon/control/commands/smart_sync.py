@@ -6,7 +6,7 @@ args: ``connection`` (str). result: ``{"message": text}``. errors: 2001, 2004.
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
 
 Args = ConnectionArgs
 

@@ -8,8 +8,8 @@ BudgetRow per system: blocked until, windows used / limit / reset time).
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, NoArgs, Result
-from daemon.control.snapshot import SnapshotBuilder
+from syncwright.daemon.control.commands.base import Call, NoArgs, Result
+from syncwright.daemon.control.snapshot import SnapshotBuilder
 
 Args = NoArgs
 

@@ -11,8 +11,8 @@ action and summary fields. result: ``{"interval": seconds, "detail": bool}``.
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Args as BaseArgs
-from daemon.control.commands.base import Call, Result
+from syncwright.daemon.control.commands.base import Args as BaseArgs
+from syncwright.daemon.control.commands.base import Call, Result
 
 INTERVAL = 0.5
 

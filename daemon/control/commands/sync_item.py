@@ -12,9 +12,9 @@ from __future__ import annotations
 import anyio
 from pydantic import Field
 
-from daemon.control.commands.base import Call, ConnectionArgs, Result
-from daemon.control.protocol import ControlError, ErrorCode
-from daemon.flows import manual
+from syncwright.daemon.control.commands.base import Call, ConnectionArgs, Result
+from syncwright.daemon.control.protocol import ControlError, ErrorCode
+from syncwright.daemon.flows import manual
 
 POLL = 0.1
 

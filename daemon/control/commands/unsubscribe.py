@@ -5,7 +5,7 @@ args: none. result: ``{}``.
 
 from __future__ import annotations
 
-from daemon.control.commands.base import Call, NoArgs, Result
+from syncwright.daemon.control.commands.base import Call, NoArgs, Result
 
 Args = NoArgs
 

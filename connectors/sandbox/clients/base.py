@@ -1,0 +1,116 @@
+"""What both sandbox clients share: settings checks, the HTTP client, and 409 answers.
+
+A 409 from a sandbox names the record the write clashed with (``existing_id``); the clients
+need it (an order posted before is AlreadyPosted with its id), so conflicts are raised as
+ConflictError, a PermanentError that carries that id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from syncwright.connectors.base import CallGate, ChangeQuery, SystemSpec
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.http import JsonClient
+
+T = TypeVar("T")
+#: SKUs or ids per lookup: keeps URLs short (uvicorn refuses request heads over 16 KiB).
+LOOKUP_CHUNK = 200
+
+
+class ConflictError(PermanentError):
+    """The write clashes with an existing record, ``existing_id`` when the server named it."""
+
+    def __init__(
+        self, message: str, *, existing_id: str | None, system: str | None, status: int | None
+    ) -> None:
+        super().__init__(message, system=system, status=status)
+        self.existing_id = existing_id
+
+
+class SandboxHttp(JsonClient):
+    """JsonClient whose 409 errors keep the server's ``existing_id``."""
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        try:
+            return super()._decode(method, path, response)
+        except PermanentError as exc:
+            if exc.status != 409:
+                raise
+            raise ConflictError(
+                exc.message, existing_id=_existing_id(response), system=exc.system, status=409
+            ) from None
+
+
+def _existing_id(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    value = body.get("existing_id") if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    return str(value)
+
+
+class SandboxClient:
+    def __init__(
+        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        url = spec.settings.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
+        key = spec.secrets.get("api_key")
+        if not key:
+            raise ValueError(f"system {spec.name!r}: secrets.api_key is required")
+        timeout = spec.settings.get("timeout", 30.0)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
+        self.kind = spec.kind
+        self.name = spec.name
+        self.http = SandboxHttp(
+            url.rstrip("/"),
+            system=spec.name,
+            gate=gate,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=float(timeout),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        return await self.http.request("GET", path, params=params)
+
+    async def _get_or_none(self, path: str, **params: Any) -> Any:
+        """The body, or None when the server answers 404."""
+        try:
+            return await self._get(path, **params)
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _chunks(self, values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+        for start in range(0, len(values), size):
+            yield values[start : start + size]
+
+    def _joined(self, values: Sequence[str], what: str) -> str:
+        if any("," in value for value in values):
+            raise PermanentError(
+                f"a {what} containing ',' cannot be looked up in the sandbox", system=self.name
+            )
+        return ",".join(values)
+
+    def _change_params(self, query: ChangeQuery, max_page: int) -> dict[str, Any]:
+        after_modified, after_id = query.after if query.after is not None else (None, None)
+        return {
+            "since": query.since,
+            "after_modified": after_modified,
+            "after_id": after_id,
+            "limit": min(query.limit, max_page),
+        }

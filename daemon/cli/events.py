@@ -1,0 +1,45 @@
+"""``syncwright events [--connection C] [--json]``: subscribe to the running daemon and print
+its events as lines (time, connection or system, event, details) until Ctrl-C. Snapshots are
+not printed. Handy next to ``journalctl -f``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from syncwright.daemon.control.blocking_client import BlockingClient
+from syncwright.daemon.control.protocol import EventMessage, event_text
+
+
+def event_line(event: EventMessage) -> str:
+    stamp = datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{stamp} {event_text(event)}"
+
+
+def follow(
+    client: BlockingClient,
+    *,
+    connection: str | None = None,
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Print events until the daemon hangs up (NotReachable) or the user presses Ctrl-C."""
+    if connection is not None:
+        client.call("queue", connection=connection)  # an unknown name fails here, clearly
+    client.call("subscribe", detail=True)
+    client.stream_mode()
+    try:
+        while True:
+            message = client.receive()
+            if not isinstance(message, EventMessage):
+                continue
+            if connection is not None and message.connection not in (connection, None):
+                continue
+            if as_json:
+                text = message.model_dump_json(exclude_none=True)
+            else:
+                text = event_line(message)
+            print(text, file=out, flush=True)
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or `| head` has seen enough
+        return 0

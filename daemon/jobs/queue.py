@@ -1,0 +1,429 @@
+"""The persistent priority queue: enqueue with dedup, lease, finish, retry and dead letters.
+
+Jobs live in the ``jobs`` table until pruned; a job is never deleted when taken (huey and
+Sidekiq's BasicFetch lose jobs that way). States: pending -> leased -> done | dead, and back to
+pending for a retry. "ready", "scheduled" and "retrying" are views of pending jobs, derived from
+``run_at``, ``attempts`` and ``last_error``, not stored.
+
+Attempts are counted when a job is leased (as Oban does), not when it fails: a job whose run
+kills the daemon has used its attempt already, so recovering it needs no guess, and a job that
+kills the daemon every time ends as a poison pill instead of looping for ever.
+
+Every change goes through the store's batching writer. ``enqueue_in`` and ``complete_in`` are
+the synchronous forms for use inside another ``store.write`` function, so a flow can commit its
+results, its cursor, the next page's job and "this job is done" in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import anyio
+
+from syncwright.daemon.clock import Clock
+from syncwright.daemon.jobs import requeue
+from syncwright.daemon.jobs.job import (
+    STATES,
+    EnqueueResult,
+    Job,
+    JobClass,
+    JobSpec,
+    LeaseLost,
+    QueueCounts,
+    RecoveryReport,
+)
+from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.store.db import Store
+
+__all__ = [
+    "EnqueueResult",
+    "Job",
+    "JobClass",
+    "JobSpec",
+    "LeaseLost",
+    "Queue",
+    "QueueCounts",
+    "RecoveryReport",
+    "explain_lease",
+]
+
+
+# Lease in two statements: the ready ids from the covering index, then the update by id. One
+# "UPDATE ... WHERE id IN (SELECT ...)" measured 5-10x slower once the table outgrew the page
+# cache (scripts/bench_queue.py).
+_READY = """
+SELECT id FROM jobs
+WHERE connection = ? AND state = 'pending' AND class IN ({marks}) AND run_at <= ?
+ORDER BY class, run_at, id LIMIT ?"""
+_TAKE = """
+UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?
+WHERE id IN ({marks}) RETURNING *"""
+_INSERT = """
+INSERT INTO jobs (connection, kind, class, state, dedup_key, payload, run_at, enqueued_at)
+VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)"""
+# The conflict target repeats the partial index's predicate, as SQLite requires.
+_UPSERT = (
+    _INSERT
+    + """
+ON CONFLICT (connection, dedup_key) WHERE dedup_key IS NOT NULL AND state = 'pending'
+DO UPDATE SET class = min(class, excluded.class), run_at = min(run_at, excluded.run_at)
+RETURNING id"""
+)
+_FAILED = "attempts > 0 AND last_error IS NOT NULL"
+# Each view as a condition that the jobs_ready index narrows before any table row is read.
+_VIEWS = {
+    "ready": "state = 'pending' AND run_at <= :now",
+    "scheduled": f"state = 'pending' AND run_at > :now AND NOT ({_FAILED})",
+    "retrying": f"state = 'pending' AND run_at > :now AND {_FAILED}",
+}
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def explain_lease(conn: sqlite3.Connection, classes: Collection[int]) -> list[str]:
+    """The query plan of the lease's search for ready jobs, for the benchmark and a test: it
+    must be an index search with no temporary B-tree (that would sort every ready job)."""
+    sql = "EXPLAIN QUERY PLAN " + _READY.format(marks=_marks(len(classes)))
+    return [row[3] for row in conn.execute(sql, ("c", *sorted(classes), 0.0, 1))]
+
+
+class Queue:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        lease_seconds: float = 300.0,
+        max_orphaned: int = 3,
+        on_dead: requeue.DeadHook | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.lease_seconds = lease_seconds
+        self.max_orphaned = max_orphaned
+        #: Called in the transaction in which a poison pill goes dead (requeue.requeue_leased);
+        #: jobs that die of a failed run get their hook from the actor (flows.FAILURE_HOOKS).
+        self.on_dead = on_dead
+        self._signals: dict[str, anyio.Event] = {}
+
+    # -- wake-ups ---------------------------------------------------------------------------
+
+    def signal(self, connection: str) -> anyio.Event:
+        """An event set the next time work may have become ready for ``connection``. Take it
+        *before* leasing, then wait on it if the lease came back empty: no wake-up is lost."""
+        event = self._signals.get(connection)
+        if event is None:
+            event = self._signals[connection] = anyio.Event()
+        return event
+
+    def notify(self, connection: str | None = None) -> None:
+        """Wake the waiters of one connection (None: all). The async methods call this; call it
+        yourself after a ``store.write`` that used :meth:`enqueue_in`."""
+        names = [connection] if connection is not None else list(self._signals)
+        for name in names:
+            event = self._signals.pop(name, None)
+            if event is not None:
+                event.set()
+
+    # -- enqueue -----------------------------------------------------------------------------
+
+    def enqueue_in(self, conn: sqlite3.Connection, connection: str, spec: JobSpec) -> EnqueueResult:
+        """Enqueue inside the caller's write transaction. A pending job with the same dedup key
+        absorbs the spec: it keeps its payload and takes the higher class and earlier run_at.
+        A leased job never absorbs one (it may have read the data already)."""
+        return self._insert(conn, connection, _prepare(spec))
+
+    async def enqueue(self, connection: str, spec: JobSpec) -> EnqueueResult:
+        row = _prepare(spec)
+        result = await self._store.write(lambda conn: self._insert(conn, connection, row))
+        self.notify(connection)
+        return result
+
+    async def enqueue_many(
+        self, connection: str, specs: Iterable[JobSpec], *, chunk: int = 1000
+    ) -> list[EnqueueResult]:
+        """Enqueue in transactions of ``chunk`` jobs, so a bulk load never holds the writer
+        for long (atomic per chunk only; use enqueue_in in one write for all-or-nothing)."""
+        rows = [_prepare(spec) for spec in specs]
+        results: list[EnqueueResult] = []
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            results += await self._store.write(partial(self._insert_all, connection, part))
+            self.notify(connection)
+        return results
+
+    def _insert_all(
+        self, connection: str, rows: Sequence[_Row], conn: sqlite3.Connection
+    ) -> list[EnqueueResult]:
+        return [self._insert(conn, connection, row) for row in rows]
+
+    def _insert(self, conn: sqlite3.Connection, connection: str, row: _Row) -> EnqueueResult:
+        kind, cls, payload, dedup_key, run_at = row
+        now = self._clock.now()
+        values = (connection, kind, cls, dedup_key, payload, now if run_at is None else run_at, now)
+        if dedup_key is None:
+            return EnqueueResult(conn.execute(_INSERT, values).lastrowid or 0, merged=False)
+        # A new row takes id max(id) + 1 (INTEGER PRIMARY KEY, one writer), so an id not above
+        # the maximum before the upsert means an existing job was updated.
+        (top,) = conn.execute("SELECT max(id) FROM jobs").fetchone()
+        ((job_id,),) = conn.execute(_UPSERT, values).fetchall()
+        return EnqueueResult(job_id, merged=top is not None and job_id <= top)
+
+    # -- lease and finish --------------------------------------------------------------------
+
+    async def lease(
+        self, connection: str, owner: str, classes: Collection[int], limit: int
+    ) -> list[Job]:
+        """Take up to ``limit`` (at most 500) ready jobs of ``classes``, class order then oldest
+        run_at first. Each gets ``attempts + 1`` and a lease of ``lease_seconds`` to renew or
+        finish in."""
+        wanted = sorted(set(classes))
+        limit = min(limit, 500)  # the ids go into one statement; SQLite caps its variables
+        if not wanted or limit <= 0:
+            return []
+        ready = _READY.format(marks=_marks(len(wanted)))
+
+        def take(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            now = self._clock.now()
+            ids = [row[0] for row in conn.execute(ready, (connection, *wanted, now, limit))]
+            if not ids:
+                return []
+            params = (owner, now + self.lease_seconds, *ids)
+            return conn.execute(_TAKE.format(marks=_marks(len(ids))), params).fetchall()
+
+        jobs = [Job.from_row(row) for row in await self._store.write(take)]
+        return sorted(jobs, key=lambda job: (job.cls, job.run_at, job.id))
+
+    async def renew(self, job_ids: Sequence[int], owner: str) -> int:
+        """Extend the leases ``owner`` still holds; returns how many it still holds."""
+
+        def extend(conn: sqlite3.Connection) -> int:
+            until = self._clock.now() + self.lease_seconds
+            sql = (
+                "UPDATE jobs SET lease_expires_at = ?"
+                " WHERE id = ? AND state = 'leased' AND lease_owner = ?"
+            )
+            return conn.executemany(sql, [(until, i, owner) for i in job_ids]).rowcount
+
+        return await self._store.write(extend)
+
+    def complete_in(
+        self, conn: sqlite3.Connection, job: Job, *, progress: Mapping[str, Any] | None = None
+    ) -> None:
+        """Mark ``job`` done inside the caller's transaction. Raises LeaseLost (rolling the
+        caller's write back) if this run no longer holds the job."""
+        saved = json.dumps(progress) if progress is not None else None
+        cur = conn.execute(
+            "UPDATE jobs SET state = 'done', finished_at = ?, progress = coalesce(?, progress),"
+            f" lease_owner = NULL, lease_expires_at = NULL WHERE {requeue.OWNED}",
+            (self._clock.now(), saved, job.id, job.attempts, job.lease_owner),
+        )
+        if cur.rowcount != 1:
+            raise LeaseLost(f"job {job.id} ({job.kind}) is no longer leased by this run")
+
+    async def complete(self, job: Job, *, progress: Mapping[str, Any] | None = None) -> None:
+        await self._store.write(partial(self.complete_in, job=job, progress=progress))
+
+    async def save_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
+        """Save how far a long job got, so its next attempt resumes there; renews the lease."""
+
+        def save(conn: sqlite3.Connection) -> None:
+            until = self._clock.now() + self.lease_seconds
+            sql = f"UPDATE jobs SET progress = ?, lease_expires_at = ? WHERE {requeue.OWNED}"
+            params = (json.dumps(progress), until, job.id, job.attempts, job.lease_owner)
+            if conn.execute(sql, params).rowcount != 1:
+                raise LeaseLost(f"job {job.id} ({job.kind}) is no longer leased by this run")
+
+        await self._store.write(save)
+
+    async def fail(
+        self,
+        job: Job,
+        decision: RetryDecision,
+        error_kind: str,
+        message: str,
+        *,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> bool:
+        """Apply a retry decision (see :func:`daemon.requeue.apply_failure`) and record the
+        error in the job's history; ``also`` runs in the same transaction when the job is still
+        held. Returns False, changing nothing, if this run no longer holds the job: another run
+        owns it and will record its own outcome."""
+
+        def write(conn: sqlite3.Connection) -> bool:
+            held = requeue.apply_failure(
+                conn, self._clock.now(), job, decision, error_kind, message
+            )
+            if held and also is not None:
+                also(conn)
+            return held
+
+        held = await self._store.write(write)
+        if held and decision.action != "dead":
+            self.notify(job.connection)
+        return held
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    async def recover_orphans(self) -> RecoveryReport:
+        """At start-up, before any worker runs: every leased job is an orphan of a crash."""
+        report = await self._requeue("state = 'leased'", (), "the daemon stopped")
+        self.notify()
+        return report
+
+    async def reap_expired(self, connection: str | None = None) -> int:
+        """Requeue leased jobs whose lease ran out (their worker died or hung); they count as
+        orphaned too. Returns how many."""
+        where = "state = 'leased' AND lease_expires_at < ?"
+        params: tuple[Any, ...] = (self._clock.now(),)
+        if connection is not None:
+            where, params = "connection = ? AND " + where, (connection, *params)
+        report = await self._requeue(where, params, "its lease ran out")
+        if report.requeued:  # only then: an idle daemon stays idle
+            self.notify(connection)
+        return len(report.requeued) + len(report.dead)
+
+    async def _requeue(self, where: str, params: tuple[Any, ...], why: str) -> RecoveryReport:
+        return await self._store.write(
+            lambda conn: requeue.requeue_leased(
+                conn,
+                self._clock.now(),
+                where=where,
+                params=params,
+                why=why,
+                max_orphaned=self.max_orphaned,
+                on_dead=self.on_dead,
+            )
+        )
+
+    async def retry_dead(
+        self, connection: str, job_id: int | None = None, *, kind: str | None = None
+    ) -> int:
+        """An operator's retry: dead jobs go back to pending now with fresh attempts and
+        give-up clock, keeping their error history. One job, or all (of one kind)."""
+        where = "connection = ? AND state = 'dead'"
+        params: tuple[str | int, ...] = (connection,)
+        if job_id is not None:
+            where, params = where + " AND id = ?", (*params, job_id)
+        if kind is not None:
+            where, params = where + " AND kind = ?", (*params, kind)
+        count = await self._store.write(
+            lambda conn: requeue.revive_dead(conn, self._clock.now(), where=where, params=params)
+        )
+        self.notify(connection)
+        return count
+
+    async def prune(self, done_before: float, dead_before: float, batch: int = 1000) -> int:
+        """Delete done jobs finished before ``done_before`` and dead ones before
+        ``dead_before``, ``batch`` rows per transaction so the writer is never held long."""
+        # "state IN (...)" repeats the partial index's predicate so SQLite can use jobs_finished.
+        sql = (
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'dead')"
+            " AND state = ? AND finished_at < ? LIMIT ?)"
+        )
+        total = 0
+        for state, before in (("done", done_before), ("dead", dead_before)):
+            while True:
+                n = await self._store.write(partial(_delete, sql, (state, before, batch)))
+                total += n
+                if n < batch:
+                    break
+        return total
+
+    async def forget(self, connection: str) -> int:
+        """Delete every job of a connection (it was removed from the config)."""
+        sql = "DELETE FROM jobs WHERE connection = ?"
+        return await self._store.write(lambda conn: conn.execute(sql, (connection,)).rowcount)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def next_run_at(self, connection: str, classes: Collection[int]) -> float | None:
+        """The soonest run_at among pending jobs of ``classes``: when the actor should look
+        again. One min() per class keeps each an index lookup."""
+        wanted = sorted(set(classes))
+        if not wanted:
+            return None
+        one = (
+            "SELECT min(run_at) AS m FROM jobs"
+            " WHERE connection = ? AND state = 'pending' AND class = ?"
+        )
+        sql = "SELECT min(m) FROM (" + " UNION ALL ".join([one] * len(wanted)) + ")"
+        row = await self._store.fetchone(sql, [v for c in wanted for v in (connection, c)])
+        return None if row is None else row[0]
+
+    async def counts(self, connection: str) -> QueueCounts:
+        now = self._clock.now()
+        params = {"c": connection, "now": now}
+        # Grouped in index order over the index alone; only future pending jobs, usually few,
+        # are read from the table to tell retrying from scheduled.
+        rows = await self._store.fetchall(
+            "SELECT class, state, count(*) AS n, min(run_at) AS oldest FROM jobs"
+            " WHERE connection = :c AND (state != 'pending' OR run_at <= :now)"
+            " GROUP BY state, class",
+            params,
+        )
+        later = await self._store.fetchall(
+            f"SELECT class, CASE WHEN {_FAILED} THEN 'retrying' ELSE 'scheduled' END AS view,"
+            " count(*) AS n FROM jobs WHERE connection = :c AND state = 'pending'"
+            " AND run_at > :now GROUP BY class, view",
+            params,
+        )
+        counts = {(r["class"], r["state"].replace("pending", "ready")): r["n"] for r in rows}
+        counts |= {(r["class"], r["view"]): r["n"] for r in later}
+        ages = {r["class"]: now - r["oldest"] for r in rows if r["state"] == "pending"}
+        return QueueCounts(connection, now, counts, ages)
+
+    async def jobs(
+        self, connection: str, *, state: str | None = None, limit: int = 100
+    ) -> list[Job]:
+        """Jobs for the UI: ``state`` is a stored state or a view (ready, scheduled, retrying).
+        Done and dead jobs come newest first, pending and leased ones in run order."""
+        where, order = "connection = :c", "id DESC"
+        if state in _VIEWS:
+            where += " AND " + _VIEWS[state]
+        elif state in STATES:
+            where += " AND state = :s"
+        elif state is not None:
+            known = ", ".join(STATES + tuple(_VIEWS))
+            raise ValueError(f"unknown job state {state!r}: use one of {known}")
+        if state in ("done", "dead"):
+            order = "finished_at DESC, id DESC"
+        elif state is not None:
+            order = "class, run_at, id"
+        rows = await self._store.fetchall(
+            f"SELECT * FROM jobs WHERE {where} ORDER BY {order} LIMIT :n",
+            {"c": connection, "s": state, "now": self._clock.now(), "n": limit},
+        )
+        return [Job.from_row(row) for row in rows]
+
+    async def get(self, job_id: int) -> Job | None:
+        row = await self._store.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return None if row is None else Job.from_row(row)
+
+
+_Row = tuple[str, int, str, str | None, float | None]
+
+
+def _prepare(spec: JobSpec) -> _Row:
+    """Check and serialise a spec before it reaches the writer, so a bad one fails its caller."""
+    if spec.cls not in JobClass.__members__.values():
+        raise ValueError(f"job class must be 0 (sale) to 4 (full), not {spec.cls!r}")
+    if not spec.kind:
+        raise ValueError("a job needs a kind")
+    return (
+        spec.kind,
+        int(spec.cls),
+        json.dumps(dict(spec.payload), separators=(",", ":")),
+        spec.dedup_key,
+        spec.run_at,
+    )
+
+
+def _delete(sql: str, params: tuple[Any, ...], conn: sqlite3.Connection) -> int:
+    return conn.execute(sql, params).rowcount

@@ -1,0 +1,117 @@
+"""The operations tasks the supervisor starts beside the actors: the Prometheus endpoint, the
+budget planner's history recorder, and the planner's fit check at start-up and after reloads.
+
+Kept out of daemon/supervisor.py so it starts them with one call (:func:`start`) and checks the
+plan after a reload with another (:func:`check_plan`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup, TaskStatus
+
+from syncwright.daemon.config.metrics import MetricsConfig
+from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, warn_if_unfit
+
+if TYPE_CHECKING:
+    from syncwright.daemon.ops.metrics import Sources
+    from syncwright.daemon.supervisor import Supervisor
+
+log = structlog.get_logger("syncwright.ops")
+
+
+#: The [metrics] settings each supervisor started with (they apply at start-up only).
+_started: weakref.WeakKeyDictionary[Supervisor, MetricsConfig] = weakref.WeakKeyDictionary()
+
+
+async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
+    svc = supervisor.services
+    assert svc is not None
+    _started[supervisor] = supervisor.config.metrics
+    if supervisor.config.metrics.enabled:
+        host, port = supervisor.config.metrics.address()
+        await tg.start(serve_metrics, _sources(supervisor), host, port, name="metrics")
+    recorder = HistoryRecorder(svc.budgets, svc.store, supervisor.clock)
+    await tg.start(recorder.run, name="planner.history")
+    await check_plan(supervisor, "start-up")
+
+
+async def check_plan(supervisor: Supervisor, when: str) -> None:
+    """Log a warning for each way the schedules or the current pace do not fit the budgets."""
+    svc = supervisor.services
+    assert svc is not None
+    first = _started.get(supervisor)
+    if when == "reload" and first is not None and first != supervisor.config.metrics:
+        log.warning(
+            "metrics.restart_needed",
+            hint="[metrics] changed; it applies at the next restart (systemctl restart)",
+        )
+    try:
+        report = await live_report(supervisor.config, svc.budgets, svc.store, supervisor.clock)
+    except Exception:  # the planner advises; it must never stop the daemon
+        log.exception("planner.failed", when=when)
+        return
+    warn_if_unfit(report, when)
+
+
+def _sources(supervisor: Supervisor) -> Sources:
+    from syncwright.daemon.ops.metrics import ActorView, Sources
+
+    def actors() -> list[ActorView]:
+        return [
+            ActorView(
+                name,
+                slot.actor.state,
+                len(slot.actor.running),
+                slot.restarts,
+                slot.actor.jobs_done,
+                slot.actor.jobs_failed,
+                tuple(slot.actor.settings.flows),
+            )
+            for name, slot in list(supervisor.slots.items())
+        ]
+
+    def budgets() -> dict[str, object]:
+        svc = supervisor.services
+        return dict(svc.budgets) if svc is not None else {}
+
+    return Sources(
+        state_file=lambda: supervisor.config.daemon.state_file,
+        actors=actors,
+        budgets=budgets,  # type: ignore[arg-type]
+        now=supervisor.clock.now,
+    )
+
+
+async def serve_metrics(
+    sources: Sources,
+    host: str,
+    port: int,
+    *,
+    task_status: TaskStatus[str | None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve /metrics until cancelled. A port that cannot be bound is logged, not fatal."""
+    from syncwright.daemon.ops.metrics import MetricsServer
+
+    try:
+        server = await anyio.to_thread.run_sync(MetricsServer, sources, host, port)
+    except OSError as exc:
+        log.error(
+            "metrics.failed",
+            listen=f"{host}:{port}",
+            error=str(exc),
+            hint="choose a free port in [metrics] listen; the daemon runs on without metrics",
+        )
+        task_status.started(None)
+        return
+    log.info("metrics.listening", url=server.url)
+    task_status.started(server.url)
+    try:
+        await anyio.sleep_forever()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(server.close)

@@ -1,0 +1,153 @@
+"""The webhook receiver: an optional HTTP listener, one path per system (``/webhooks/<name>``).
+
+Served by uvicorn + starlette inside the supervisor's task group. For each delivery, in order:
+the system must exist and its kind must send webhooks (404); the body may not exceed
+``[webhooks] max_body`` (413, checked on Content-Length and while reading); the signature must
+verify against the system's secret, compared in constant time (401, nothing stored); the
+delivery id and topic headers must be present and the body must be JSON (400). Then the raw
+event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
+answered delivery is never lost. Turning stored events into jobs happens after the answer
+(webhook_dispatch.py), which keeps the answer far inside Shopify's 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup, TaskStatus
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from syncwright.connectors.serving import serve_asgi
+from syncwright.connectors.webhooks import format_for
+from syncwright.daemon.actor import Services
+from syncwright.daemon.clock import Clock
+from syncwright.daemon.config.model import Config
+from syncwright.daemon.config.types import split_listen
+from syncwright.daemon.store.db import Store
+
+log = structlog.get_logger("syncwright.webhooks")
+
+#: Headers kept with the event (the rest, e.g. cookies from a proxy, are dropped).
+KEPT_PREFIXES = ("x-shopify-", "content-type", "user-agent")
+
+
+class TooLarge(Exception):
+    pass
+
+
+class WebhookReceiver:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: Callable[[], Config],
+        secrets: Callable[[], dict[str, dict[str, str]]],
+        on_stored: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.secrets = secrets
+        self.on_stored = on_stored
+        self.app = Starlette(routes=[Route("/webhooks/{system}", self.receive, methods=["POST"])])
+
+    async def serve(self, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
+        host, port = split_listen(self.config().webhooks.listen)
+        await serve_asgi(self.app, host, port, task_status=task_status)
+
+    async def receive(self, request: Request) -> JSONResponse:
+        name = request.path_params["system"]
+        cfg = self.config()
+        system = cfg.systems.get(name)
+        fmt = format_for(system.kind) if system is not None else None
+        if system is None or fmt is None:
+            return _answer(404, "no system here takes webhooks")
+        limit = cfg.webhooks.max_body
+        try:
+            body = await _read(request, limit)
+        except TooLarge:
+            log.warning("webhook.too_large", system=name, limit=limit)
+            return _answer(413, f"body over {limit} bytes")
+        except ClientDisconnect:
+            return _answer(400, "the sender went away")
+        secret = self.secrets().get(name, {}).get(fmt.secret_name, "")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not secret or not fmt.verify(secret, body, headers):
+            log.warning("webhook.bad_signature", system=name, client=_client(request))
+            return _answer(401, "signature does not verify")
+        delivery = headers.get(fmt.delivery_header, "").strip()
+        topic = headers.get(fmt.topic_header, "").strip()
+        if not delivery or not topic or len(delivery) > 200 or len(topic) > 200:
+            log.warning("webhook.bad_headers", system=name, topic=topic[:200])
+            return _answer(400, f"{fmt.delivery_header} and {fmt.topic_header} are required")
+        try:
+            json.loads(body)
+        except ValueError:
+            log.error("webhook.bad_json", system=name, topic=topic, delivery=delivery)
+            return _answer(400, "the body is not JSON")
+        kept = {k: v for k, v in headers.items() if k.startswith(KEPT_PREFIXES)}
+        stored = await self.store.write(
+            lambda conn: (
+                conn.execute(
+                    "INSERT OR IGNORE INTO events (system, delivery_id, topic, received_at,"
+                    " headers, body) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, delivery, topic, self.clock.now(), json.dumps(kept), body),
+                ).rowcount
+            )
+        )
+        if stored:
+            log.info("webhook.stored", system=name, topic=topic, delivery=delivery)
+            self.on_stored()
+        else:
+            log.info("webhook.duplicate", system=name, topic=topic, delivery=delivery)
+        return _answer(200, "stored" if stored else "duplicate")
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"status": status, "message": message}, status_code=status)
+
+
+def _client(request: Request) -> Any:
+    return request.client.host if request.client else None
+
+
+async def start(
+    tg: TaskGroup,
+    services: Services,
+    config: Callable[[], Config],
+    secrets: Callable[[], dict[str, dict[str, str]]],
+) -> str:
+    """Start the receiver and its dispatcher in ``tg``; returns the listener's base URL."""
+    from syncwright.daemon.webhooks.dispatch import EventDispatcher
+
+    dispatcher = EventDispatcher(
+        services.store, services.queue, services.clock, config, services.connectors
+    )
+    receiver = WebhookReceiver(
+        services.store, services.clock, config, secrets, on_stored=dispatcher.wake
+    )
+    tg.start_soon(dispatcher.run, name="webhooks.dispatch")
+    url: str = await tg.start(receiver.serve, name="webhooks.http")
+    log.info("webhooks.listening", url=url)
+    return url

@@ -1,0 +1,173 @@
+"""The CLI over the control socket, against a running daemon and the sandbox systems."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ROOT, state
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "syncwright", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def wait_until(check: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_the_cli_drives_a_running_daemon(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    sock = ["--socket", str(d.socket)]
+    status = cli("status", "--json", *sock)
+    assert status.returncode == 0, status.stderr
+    snap = json.loads(status.stdout)
+    assert [c["name"] for c in snap["connections"]] == ["demo"]
+    assert {b["system"] for b in snap["budgets"]} == {"erp", "shop"}
+
+    table = cli("status", "--config", str(d.config))
+    assert table.returncode == 0, table.stderr
+    assert "demo" in table.stdout and "GHOST ROTATION" in table.stdout
+
+    paused = cli("pause", "demo", *sock)
+    assert paused.returncode == 0, paused.stderr
+    assert state(d.config, "SELECT paused FROM connection_state WHERE connection='demo'") == [(1,)]
+    resumed = cli("resume", "demo", *sock)
+    assert resumed.returncode == 0, resumed.stderr
+    assert state(d.config, "SELECT paused FROM connection_state WHERE connection='demo'") == [(0,)]
+
+    synced = cli("sync", "demo", "products", "3", "--wait", "30", *sock)
+    assert synced.returncode == 0, synced.stderr + synced.stdout
+    assert "synced" in synced.stdout
+    rows = state(d.config, "SELECT state FROM jobs WHERE kind = 'sync_item'")
+    assert rows == [("done",)]
+
+    resync = cli("resync", "demo", "stock", *sock)
+    assert resync.returncode == 0, resync.stderr
+    assert "full resync" in resync.stdout
+    assert state(d.config, "SELECT count(*) FROM full_runs WHERE reason = 'operator'") == [(1,)]
+
+    smart = cli("smart-sync", "demo", *sock)
+    assert smart.returncode == 0, smart.stderr
+
+    budget = cli("budget", *sock)
+    assert budget.returncode == 0 and "minute (rolling)" in budget.stdout, budget.stderr
+    # The live plan comes from the daemon: its spend so far and the schedules' cost per day.
+    assert "Budget plan at" in budget.stdout and "pull (recent)" in budget.stdout
+    live = json.loads(cli("budget", "--json", *sock).stdout)
+    systems = {s["system"]: s for s in live["plan"]["systems"]}
+    assert set(systems) == {b["system"] for b in live["budgets"]}
+    assert all(s["scheduled_per_day"] > 0 for s in systems.values())
+
+    errors = cli("errors", "demo", *sock)
+    assert errors.returncode == 0 and "open errors" in errors.stdout, errors.stderr
+
+    unknown = cli("pause", "nope", *sock)
+    assert unknown.returncode == 5
+    assert "no connection named 'nope'" in unknown.stderr
+
+
+def test_retry_puts_a_dead_job_back(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    sock = ["--socket", str(d.socket)]
+    failed = cli("sync", "demo", "products", "NO-SUCH-SKU", "--wait", "30", *sock)
+    assert failed.returncode == 5, failed.stdout + failed.stderr
+    assert "failed" in failed.stdout
+    ((job, died_at),) = state(d.config, "SELECT id, finished_at FROM jobs WHERE state = 'dead'")
+    retried = cli("retry", "demo", str(job), *sock)
+    assert retried.returncode == 0, retried.stderr
+    assert "1 dead job" in retried.stdout
+    # It ran again and, the item still missing, died again later.
+    wait_until(
+        lambda: state(
+            d.config,
+            "SELECT 1 FROM jobs WHERE id = ? AND state = 'dead' AND finished_at > ?",
+            (job, died_at),
+        )
+    )
+    missing = cli("retry", "demo", "999999", *sock)
+    assert missing.returncode == 5 and "no dead job 999999" in missing.stderr
+    usage = cli("retry", "demo", *sock)
+    assert usage.returncode == 2
+
+
+def test_a_clear_message_when_the_daemon_is_not_running(tmp_path: Path) -> None:
+    result = cli("status", "--socket", str(tmp_path / "nothing.sock"))
+    assert result.returncode == 4
+    assert "the daemon is not running" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_forget_over_the_socket_refuses_a_configured_connection(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    result = cli("forget", "demo", "--daemon", "--socket", str(d.socket))
+    assert result.returncode == 5
+    assert "still in the running config" in result.stderr
+    gone = cli("forget", "old", "--daemon", "--socket", str(d.socket))
+    assert gone.returncode == 0, gone.stderr
+    assert "forgot 'old'" in gone.stdout
+
+
+def test_the_socket_is_removed_on_shutdown(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    assert d.socket.exists()
+    assert d.stop() == 0
+    assert not d.socket.exists()
+
+
+def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
+    # `syncwright tui` replaces itself with `python -m tui --socket PATH`.
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0 and "--socket" in result.stdout, result.stderr
+
+
+def test_the_cli_finds_the_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from syncwright.daemon.cli import control as cli_control
+
+    monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
+    systemd = tmp_path / "run" / "control.sock"
+    monkeypatch.setattr(cli_control, "SYSTEMD_SOCKET", systemd)
+    bare = tmp_path / "bare.toml"
+    bare.write_text("")
+    pinned = tmp_path / "pinned.toml"
+    pinned.write_text('[control]\npath = "ctl/my.sock"\n')
+
+    def find(config: Path, sock: str | None = None) -> Path:
+        return cli_control.socket_path(argparse.Namespace(config=config, socket=sock))
+
+    default = tmp_path / "xdg" / "syncwright" / "control.sock"
+    assert find(bare) == default
+    assert find(tmp_path / "missing.toml") == default
+    assert find(pinned) == tmp_path / "ctl" / "my.sock"
+    assert find(bare, "/x/y.sock") == Path("/x/y.sock")
+    systemd.parent.mkdir()
+    systemd.touch()  # a daemon under systemd: its socket is in /run/syncwright
+    assert find(bare) == systemd
+    assert find(pinned) == tmp_path / "ctl" / "my.sock"  # an explicit path always wins
+    default.parent.mkdir(parents=True)
+    default.touch()
+    assert find(bare) == default

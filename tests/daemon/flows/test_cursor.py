@@ -1,0 +1,41 @@
+"""Cursor arithmetic: inclusive restart with overlap for time tokens, none for versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncwright.daemon.flows.cursor import format_time, later, parse_time, start_of_pass
+
+
+def test_a_new_pass_starts_overlap_seconds_before_the_high_water() -> None:
+    assert start_of_pass("time", "2026-11-22T12:00:00Z", 120) == "2026-11-22T11:58:00Z"
+
+
+def test_a_first_pass_has_no_lower_bound() -> None:
+    assert start_of_pass("time", None, 120) is None
+    assert start_of_pass("version", None, 0) is None
+
+
+def test_version_tokens_restart_inclusively_without_overlap() -> None:
+    assert start_of_pass("version", "4711", 120) == "4711"
+
+
+def test_time_tokens_with_offsets_and_fractions_normalise_to_utc() -> None:
+    assert start_of_pass("time", "2026-11-22T13:00:00.250000+01:00", 0.25) == "2026-11-22T12:00:00Z"
+    assert format_time(parse_time("2026-11-22T12:00:00")) == "2026-11-22T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b", "expected"),
+    [
+        ("time", "2026-11-22T12:00:00Z", "2026-11-22T12:00:01Z", "2026-11-22T12:00:01Z"),
+        ("time", "2026-11-22T13:00:05+01:00", "2026-11-22T12:00:01Z", "2026-11-22T13:00:05+01:00"),
+        ("time", None, "2026-11-22T12:00:01Z", "2026-11-22T12:00:01Z"),
+        ("version", "9", "10", "10"),  # numerically, not as text
+        ("version", "10", None, "10"),
+    ],
+)
+def test_later_compares_tokens_by_their_kind(
+    kind: str, a: str | None, b: str | None, expected: str
+) -> None:
+    assert later(kind, a, b) == expected  # type: ignore[arg-type]

@@ -1,0 +1,217 @@
+"""The post_order job against in-memory fakes: at most one create per order (a duplicate
+refusal links the existing order, two jobs for one order never overlap), and a dead job's
+sync-log error and notification."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from syncwright.connectors.base import AlreadyPosted, Capabilities
+from syncwright.connectors.model import Customer, Order, OrderLine, Product, Shipment, Variant
+from syncwright.daemon.clock import FakeClock
+from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS
+from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.flows.orders import post_order_spec
+from syncwright.daemon.jobs.job import Job
+from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.store.db import Store
+
+ORDER = Order(
+    external_id="so_1",
+    customer=Customer(external_id="sc_1", email="ada@example.com"),
+    lines=(OrderLine(sku="A-1", quantity=2, unit_price=Decimal("3.50"), title="Apple"),),
+    currency="EUR",
+    total=Decimal("7.00"),
+)
+
+
+class FakeShop:
+    kind = "fake-shop"
+    capabilities = Capabilities(cursor="none", order_cursor="time")
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+
+    async def aclose(self) -> None: ...
+    async def upsert_products(self, products: Any) -> Any: ...
+    async def set_stock(self, levels: Any) -> Any: ...
+    async def read_products(self, ids: Any) -> Any: ...
+    async def read_stock(self, skus: Any) -> Any: ...
+    async def changed_orders(self, query: Any) -> Any: ...
+    async def list_orders(self, query: Any) -> Any: ...
+
+    async def get_order(self, external_id: str) -> Order | None:
+        return self.order if external_id == self.order.external_id else None
+
+
+class FakeErp:
+    """A back office whose order look-up can lag behind its unique key (a replica)."""
+
+    kind = "fake-erp"
+    capabilities = Capabilities(cursor="time")
+
+    def __init__(self, *, lookup_lags: bool = False, slow: float = 0.0) -> None:
+        self.orders: dict[str, str] = {}  # channel_ref -> id
+        self.creates: list[str] = []
+        self.finds = 0
+        self.amends: list[str] = []
+        self.shipments: list[tuple[str, str]] = []
+        self.lookup_lags = lookup_lags
+        self.slow = slow
+
+    async def aclose(self) -> None: ...
+    async def changed_products(self, query: Any) -> Any: ...
+    async def changed_stock(self, query: Any) -> Any: ...
+    async def list_products(self, query: Any) -> Any: ...
+    async def list_stock(self, query: Any) -> Any: ...
+    async def get_stock(self, skus: Any) -> Any: ...
+
+    async def get_product(self, id_or_sku: str) -> Product | None:
+        variant = Variant(external_id="1", sku=id_or_sku)
+        return Product(external_id="1", title="x", handle="x", variants=(variant,))
+
+    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
+        return [Customer(external_id="12", email=email)]
+
+    async def create_customer(self, customer: Customer) -> str:
+        raise AssertionError("the customer exists")
+
+    async def find_order(self, channel_ref: str) -> str | None:
+        self.finds += 1
+        return None if self.lookup_lags else self.orders.get(channel_ref)
+
+    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+        await anyio.sleep(self.slow)
+        if channel_ref in self.orders:
+            raise AlreadyPosted(channel_ref, self.orders[channel_ref])
+        self.creates.append(channel_ref)
+        self.orders[channel_ref] = str(100 + len(self.orders))
+        return self.orders[channel_ref]
+
+    async def amend_order(self, order_id: str, order: Order) -> None:
+        self.amends.append(order_id)
+
+    async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
+        self.shipments.append((order_id, shipment.external_id))
+
+    async def create_product(self, product: Product) -> str:
+        raise AssertionError("every product exists")
+
+
+Body = Callable[[FlowContext, Callable[[], Awaitable[None]]], Awaitable[None]]
+
+
+def run(tmp_path: Path, erp: FakeErp, shop: FakeShop, body: Body) -> None:
+    async def main() -> None:
+        store = await Store.open(tmp_path / "state.db")
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(store.serve)
+                clock = FakeClock()
+                queue = Queue(store, clock)
+                settings = FlowSettings(channel_name="shop")
+                ctx = FlowContext("demo", settings, erp, shop, store, queue, clock)  # type: ignore[arg-type]
+
+                async def post() -> None:
+                    await queue.enqueue("demo", post_order_spec("so_1"))
+                    (job,) = await queue.lease("demo", "test", [0], 1)
+                    await finish(ctx, job)
+
+                await body(ctx, post)
+                tg.cancel_scope.cancel()
+        finally:
+            await store.aclose()
+
+    anyio.run(main)
+
+
+async def finish(ctx: FlowContext, job: Job) -> None:
+    commit = await HANDLERS["post_order"](ctx, job)
+
+    def done(conn: sqlite3.Connection) -> None:
+        if commit is not None:
+            commit(conn)
+        ctx.queue.complete_in(conn, job)
+
+    await ctx.store.write(done)
+
+
+async def links(ctx: FlowContext, entity: str) -> list[tuple[str, str]]:
+    rows = await ctx.store.fetchall(
+        "SELECT source_id, channel_id FROM links WHERE entity = ? ORDER BY 1", (entity,)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_a_duplicate_refusal_links_the_order_the_back_office_has(tmp_path: Path) -> None:
+    erp = FakeErp(lookup_lags=True)
+    erp.orders["shop:so_1"] = "77"  # posted before our link was committed; lookup misses it
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await post()
+        assert await links(ctx, "order") == [("77", "so_1")]
+        assert await links(ctx, "customer") == [("12", "sc_1")]
+        await post()  # linked now: no look-up, no create
+
+    run(tmp_path, erp, FakeShop(ORDER), body)
+    assert erp.creates == [] and erp.finds == 1
+    # What the back office holds is unknown, so it is amended once to the channel's version.
+    assert erp.amends == ["77"]
+
+
+def test_a_found_order_is_linked_not_created(tmp_path: Path) -> None:
+    erp = FakeErp()
+    erp.orders["shop:so_1"] = "55"
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await post()
+        assert await links(ctx, "order") == [("55", "so_1")]
+
+    run(tmp_path, erp, FakeShop(ORDER), body)
+    assert erp.creates == []
+
+
+def test_two_jobs_for_one_order_never_overlap(tmp_path: Path) -> None:
+    erp = FakeErp(lookup_lags=True, slow=0.05)
+    shipped = ORDER.model_copy(update={"shipments": (Shipment(external_id="sf_1"),)})
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        # A twin: enqueued while the first job is leased (the queue then keeps both).
+        await ctx.queue.enqueue("demo", post_order_spec("so_1"))
+        (first,) = await ctx.queue.lease("demo", "a", [0], 1)
+        await ctx.queue.enqueue("demo", post_order_spec("so_1"))
+        (second,) = await ctx.queue.lease("demo", "b", [0], 1)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(finish, ctx, first)
+            tg.start_soon(finish, ctx, second)
+
+    run(tmp_path, erp, FakeShop(shipped), body)
+    assert erp.creates == ["shop:so_1"] and erp.finds == 1
+    assert erp.shipments == [("100", "sf_1")]
+    assert erp.amends == []
+
+
+def test_a_dead_order_job_leaves_a_sync_log_error_and_a_notification(tmp_path: Path) -> None:
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await ctx.queue.enqueue("demo", post_order_spec("so_9"))
+        (job,) = await ctx.queue.lease("demo", "t", [0], 1)
+        hook = FAILURE_HOOKS["post_order"]
+        retry = RetryDecision("retry", ctx.now() + 60, "transient error on attempt 1")
+        assert hook(job, retry, "transient", "timeout", ctx.now()) is None
+        dead = RetryDecision("dead", None, "gave up after 2d")
+        also = hook(job, dead, "transient", "HTTP 503 from erp", ctx.now())
+        assert await ctx.queue.fail(job, dead, "transient", "HTTP 503 from erp", also=also)
+        (error,) = await ctx.store.fetchall("SELECT flow, external_id, message FROM sync_errors")
+        assert tuple(error) == ("orders", "so_9", "order so_9 was not posted: HTTP 503 from erp")
+        (note,) = await ctx.store.fetchall("SELECT kind, subject, body, sent_at FROM notifications")
+        assert note["kind"] == "order_failed" and note["sent_at"] is None
+        assert "gave up after 2d" in note["body"] and f"#{job.id}" in note["body"]
+
+    run(tmp_path, FakeErp(), FakeShop(ORDER), body)

@@ -1,0 +1,38 @@
+"""Logs never carry secrets: credential-like keys and registered secret values are redacted."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import structlog
+
+from syncwright.daemon.logs import structured as logs
+
+
+def test_json_lines_redact_secret_keys_and_values() -> None:
+    out = io.StringIO()
+    logs.configure("info", "json", stream=out)
+    logs.register_secret("s3cr3t-value-123")
+    log = structlog.get_logger("t").bind(connection="demo")
+    log.info(
+        "job.failed",
+        api_key="abc",
+        error="401 for key s3cr3t-value-123",
+        job=7,
+        headers={"Authorization": "Bearer x", "Accept": "json"},
+    )
+    record = json.loads(out.getvalue().strip())
+    assert record["event"] == "job.failed"
+    assert record["connection"] == "demo" and record["job"] == 7
+    assert record["api_key"] == logs.REDACTED
+    assert "s3cr3t-value-123" not in out.getvalue()
+    assert record["error"] == f"401 for key {logs.REDACTED}"
+    assert record["headers"] == {"Authorization": logs.REDACTED, "Accept": "json"}
+
+
+def test_debug_events_are_filtered_at_info_level() -> None:
+    out = io.StringIO()
+    logs.configure("info", "json", stream=out)
+    structlog.get_logger("t").debug("job.done")
+    assert out.getvalue() == ""
