@@ -1,0 +1,1 @@
+"""API budgets: multi-window call budgets per system, server feedback, persistence, call gate."""

@@ -1,0 +1,1 @@
+"""The ``syncwright`` command line: one module per command or command group."""

@@ -1,0 +1,1 @@
+"""config.toml: one pydantic model per section, loading with clear errors, secrets, reload diffs."""

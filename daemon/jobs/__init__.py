@@ -1,0 +1,1 @@
+"""The persistent priority queue: job records, leasing, requeueing, and the retry policy."""

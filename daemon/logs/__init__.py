@@ -1,0 +1,1 @@
+"""Logging: structlog set-up, secret redaction, and journald priority prefixes."""

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics, job timing, the budget planner and its history, backups."""

@@ -1,0 +1,1 @@
+"""Connector clients of the sandbox back office and shop (what the daemon talks to)."""

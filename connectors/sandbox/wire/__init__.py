@@ -1,0 +1,1 @@
+"""The sandboxes' wire JSON <-> canonical records, strictly checked."""

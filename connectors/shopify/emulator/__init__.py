@@ -1,0 +1,1 @@
+"""A Shopify Admin GraphQL emulator, validated against Shopify's published schema (tests only)."""
