@@ -87,7 +87,7 @@ def test_the_hash_does_not_depend_on_key_order() -> None:
 def test_the_hash_is_the_same_in_another_process() -> None:
     """Not Python's per-process hash(): a restart must not make every item look changed."""
     code = (
-        "from tests.unit.test_model import product, customer;"
+        "from tests.connectors.test_model import product, customer;"
         "print(product().content_hash(), customer().content_hash())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -39,6 +39,15 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
+def _a_job_is_done(db: Path, config: Path) -> bool:
+    if not db.exists():
+        return False
+    try:
+        return bool(state(config, "SELECT 1 FROM jobs WHERE state = 'done'"))
+    except sqlite3.OperationalError:  # the file exists, its tables are still being created
+        return False
+
+
 def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=150, variants=2)
     config = write_config(tmp_path, box, page_size=10, workers=2)
@@ -47,7 +56,7 @@ def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: P
     try:
         db = tmp_path / "state" / "state.db"
         deadline = time.monotonic() + 60
-        while not db.exists() or not state(config, "SELECT 1 FROM jobs WHERE state = 'done'"):
+        while not _a_job_is_done(db, config):
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
         # Several copies while the initial sync is writing pages.
