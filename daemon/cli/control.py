@@ -227,10 +227,10 @@ def _run(client: Any, args: argparse.Namespace) -> int:
 
 
 def _tui(path: Path) -> int:
-    """The UI runs as its own program (``python -m tui``): the daemon package never imports it."""
+    """The UI is its own program (``python -m syncwright.tui``); the daemon never imports it."""
     import os
 
-    argv = [sys.executable, "-m", "tui", "--socket", str(path)]
+    argv = [sys.executable, "-m", "syncwright.tui", "--socket", str(path)]
     try:
         os.execv(sys.executable, argv)
     except OSError as exc:

@@ -135,9 +135,9 @@ def test_the_socket_is_removed_on_shutdown(daemon_factory: Any) -> None:
 
 
 def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
-    # `syncwright tui` replaces itself with `python -m tui --socket PATH`.
+    # `syncwright tui` replaces itself with `python -m syncwright.tui --socket PATH`.
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "syncwright.tui", "--help"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0 and "--socket" in result.stdout, result.stderr
 
