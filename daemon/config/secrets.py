@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from syncwright.daemon.config.errors import ConfigError, Problem
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import CredentialRef
-
-if TYPE_CHECKING:
-    from syncwright.daemon.config.model import Config
 
 
 class _Missing(Exception):
