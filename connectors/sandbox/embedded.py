@@ -7,11 +7,25 @@ values) and serves until cancelled. The servers are imported only when a hook ru
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import EmbeddedSpec
 from syncwright.connectors.sandbox.settings import DEMO_KEY, ErpSettings, ShopSettings
+
+S = TypeVar("S", ErpSettings, ShopSettings)
+
+
+def _settings(model: type[S], spec: EmbeddedSpec, database: str) -> S:
+    return model(
+        db_path=spec.data_dir / database,
+        host=spec.host,
+        port=spec.port,
+        api_key=spec.api_key or DEMO_KEY,
+        **spec.options,
+    )
 
 
 async def serve_erp(
@@ -20,14 +34,7 @@ async def serve_erp(
     """Serve the sandbox back office with its database ``erp.db`` in ``spec.data_dir``."""
     from syncwright.connectors.sandbox.erp.app import serve_erp as serve
 
-    settings = ErpSettings(
-        db_path=spec.data_dir / "erp.db",
-        host=spec.host,
-        port=spec.port,
-        api_key=spec.api_key or DEMO_KEY,
-        **spec.options,
-    )
-    await serve(settings, task_status=task_status)
+    await serve(_settings(ErpSettings, spec, "erp.db"), task_status=task_status)
 
 
 async def serve_shop(
@@ -36,11 +43,4 @@ async def serve_shop(
     """Serve the sandbox shop with its database ``shop.db`` in ``spec.data_dir``."""
     from syncwright.connectors.sandbox.shop.app import serve_shop as serve
 
-    settings = ShopSettings(
-        db_path=spec.data_dir / "shop.db",
-        host=spec.host,
-        port=spec.port,
-        api_key=spec.api_key or DEMO_KEY,
-        **spec.options,
-    )
-    await serve(settings, task_status=task_status)
+    await serve(_settings(ShopSettings, spec, "shop.db"), task_status=task_status)
