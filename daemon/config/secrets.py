@@ -88,7 +88,8 @@ def resolve_sandbox_secrets(
     env = os.environ if environ is None else environ
     keys: dict[str, str] = {}
     problems: list[Problem] = []
-    for part, ref in (("erp", config.sandbox.erp.api_key), ("shop", config.sandbox.shop.api_key)):
+    for part, _kind, table in config.sandbox.parts():
+        ref = table.api_key
         if ref is None:
             continue
         try:
