@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
+from pathlib import Path
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
 
 from syncwright.connectors.model import (
     Customer,
@@ -249,11 +253,59 @@ class OrderTarget(Protocol):
         ...
 
 
+class KindSettings(BaseModel):
+    """Base of every kind's settings model (``[systems.NAME.settings]``, connectors/<kind>/
+    settings.py): frozen, and an unknown key is an error, not a silent no-op."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+S = TypeVar("S", bound=KindSettings)
+
+
 @dataclass(frozen=True, slots=True)
-class SystemSpec:
-    """What the daemon hands a connector factory: the system's name, settings and gate."""
+class SystemSpec(Generic[S]):
+    """What the daemon hands a connector factory: the system's name, where it is, its kind's
+    validated settings and its resolved secrets.
+
+    ``settings`` is already an instance of the kind's settings model, so a connector reads
+    typed fields and never re-checks a raw mapping. ``url`` and ``timeout`` are checked here
+    (the config checks them too), so a spec built by hand is refused as clearly.
+    """
 
     name: str
     kind: str
-    settings: Mapping[str, object]
+    url: str
+    settings: S
     secrets: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"system {self.name!r}: url must be an http(s) URL")
+        timeout = self.timeout
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"system {self.name!r}: timeout must be a positive number")
+
+    def secret(self, name: str) -> str:
+        """The resolved credential ``name``; ValueError naming it when it is missing."""
+        value = self.secrets.get(name)
+        if not value:
+            raise ValueError(f"system {self.name!r}: secrets.{name} is required")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedSpec:
+    """What the daemon hands a kind's embedded-server hook (registry ``Kind.embedded``): where
+    to listen, where to keep its data, the key it accepts, and the kind's own options."""
+
+    name: str
+    host: str
+    port: int
+    data_dir: Path
+    #: None: the server's built-in key.
+    api_key: str | None = None
+    #: Keyword arguments of the server's own settings (e.g. products, rate_limit_per_minute).
+    options: Mapping[str, Any] = field(default_factory=dict)

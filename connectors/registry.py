@@ -1,35 +1,108 @@
-"""Which connector serves which system kind, and in which role; builds connectors lazily.
+"""Every connector kind, described once: its roles, settings model, credentials, factory, and
+optional parts (a webhook format, a server the daemon can embed).
 
-Imports are lazy so that a daemon configured only for the sandbox never imports, say, the
-Shopify client and its dependencies.
+Adding a kind: write ``connectors/<kind>/`` (the connector and its ``settings.py`` model) and
+add one ``Kind(...)`` line to ``KINDS``. The daemon's config builds its ``[systems.*]`` tables
+from ``KINDS`` (daemon/config/systems.py) and checks each connection against the roles: its
+``source`` must name a system whose kind can serve as a source (back office), its ``channel``
+one whose kind can serve as a channel. A kind may serve both; a system's role comes from the
+connection that uses it.
+
+Factories, webhook formats and embedded servers are named as ``"module:attribute"`` and imported
+on first use, so a daemon that uses only the sandbox never imports, say, the Shopify client.
+Settings models are imported here: the config needs them up front, and they are small models
+whose packages import nothing at load (``connectors/<kind>/__init__.py`` stay empty).
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
-from syncwright.connectors.base import CallGate, Connector, SystemSpec
+import anyio
+from anyio.abc import TaskStatus
+
+from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.oscar.settings import OscarSettings
+from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
+from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.connectors.tryton.settings import TrytonSettings
+from syncwright.connectors.webhooks import WebhookFormat
 
 Role = Literal["source", "channel"]
+ROLES: tuple[Role, ...] = ("source", "channel")
+#: How a role reads to an operator (config summaries and error messages).
+ROLE_NAMES: dict[Role, str] = {"source": "back office", "channel": "channel"}
+
+SOURCE: frozenset[Role] = frozenset({"source"})
+CHANNEL: frozenset[Role] = frozenset({"channel"})
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
+    """One connector kind: what ``kind = "<name>"`` in a ``[systems.*]`` table means."""
+
     name: str
-    role: Role
-    factory: str  # "module:function"
+    #: The roles a system of this kind can take in a connection.
+    roles: frozenset[Role]
+    #: The model of ``[systems.NAME.settings]``; the connector receives a validated instance.
+    settings: type[KindSettings]
+    #: Credentials a system of this kind needs, by name: each must be given, and no others.
+    credentials: tuple[str, ...]
+    #: "module:attribute" of ``(SystemSpec[settings], CallGate) -> Connector``.
+    factory: str
+    #: "module:attribute" of its WebhookFormat; None: the kind sends no webhooks.
+    webhooks: str | None = None
+    #: "module:attribute" of an EmbeddedServer the daemon can run for it (the ``[sandbox]``
+    #: section); None: nothing to embed.
+    embedded: str | None = None
 
 
+_SANDBOX = "syncwright.connectors.sandbox"
+
+#: Every kind, in the order error messages list them.
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("sandbox-erp", "source", "syncwright.connectors.sandbox.clients.build:build_erp"),
-        Kind("sandbox-shop", "channel", "syncwright.connectors.sandbox.clients.build:build_shop"),
-        Kind("tryton", "source", "syncwright.connectors.tryton:build"),
-        Kind("oscar", "channel", "syncwright.connectors.oscar:build"),
-        Kind("shopify", "channel", "syncwright.connectors.shopify.connector:build"),
+        Kind(
+            "sandbox-erp",
+            SOURCE,
+            SandboxErpSettings,
+            ("api_key",),
+            f"{_SANDBOX}.clients.build:build_erp",
+            embedded=f"{_SANDBOX}.embedded:serve_erp",
+        ),
+        Kind(
+            "sandbox-shop",
+            CHANNEL,
+            SandboxShopSettings,
+            ("api_key",),
+            f"{_SANDBOX}.clients.build:build_shop",
+            embedded=f"{_SANDBOX}.embedded:serve_shop",
+        ),
+        Kind(
+            "tryton",
+            SOURCE,
+            TrytonSettings,
+            ("password",),
+            "syncwright.connectors.tryton.client:build",
+        ),
+        Kind(
+            "oscar",
+            CHANNEL,
+            OscarSettings,
+            ("api_token",),
+            "syncwright.connectors.oscar.client:build",
+        ),
+        Kind(
+            "shopify",
+            CHANNEL,
+            ShopifySettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.shopify.connector:build",
+            webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
     )
 }
 
@@ -38,22 +111,54 @@ class UnknownKind(ValueError):
     pass
 
 
-def role_of(kind: str) -> Role:
+class EmbeddedServer(Protocol):
+    """Serves a kind's system inside the caller's task group until cancelled; reports its base
+    URL through ``task_status`` once it listens (use with ``TaskGroup.start``)."""
+
+    async def __call__(
+        self, spec: EmbeddedSpec, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED
+    ) -> None: ...
+
+
+def kind(name: str) -> Kind:
+    """The registered kind ``name``; UnknownKind listing the registered ones otherwise."""
     try:
-        return KINDS[kind].role
+        return KINDS[name]
     except KeyError:
         raise UnknownKind(
-            f"unknown system kind {kind!r}; known: {', '.join(sorted(KINDS))}"
+            f"unknown system kind {name!r}; registered kinds: {', '.join(KINDS)}"
         ) from None
 
 
-def build(spec: SystemSpec, gate: CallGate) -> Connector:
+def kinds_for(role: Role) -> list[str]:
+    """The names of the kinds that can serve ``role``, sorted."""
+    return sorted(k.name for k in KINDS.values() if role in k.roles)
+
+
+def build(spec: SystemSpec[Any], gate: CallGate) -> Connector:
     """Create the connector for ``spec.kind``, spending through ``gate``."""
-    try:
-        kind = KINDS[spec.kind]
-    except KeyError:
-        raise UnknownKind(f"unknown system kind {spec.kind!r}") from None
-    module_name, _, func_name = kind.factory.partition(":")
-    factory = getattr(importlib.import_module(module_name), func_name)
-    connector: Connector = factory(spec, gate)
+    connector: Connector = _load(kind(spec.kind).factory)(spec, gate)
     return connector
+
+
+def webhook_format(name: str) -> WebhookFormat | None:
+    """The webhook format of kind ``name``; None when it sends none or is not registered."""
+    entry = KINDS.get(name)
+    if entry is None or entry.webhooks is None:
+        return None
+    found: WebhookFormat = _load(entry.webhooks)
+    return found
+
+
+def embedded_server(name: str) -> EmbeddedServer:
+    """The server the daemon can embed for kind ``name``; UnknownKind when it has none."""
+    target = kind(name).embedded
+    if target is None:
+        raise UnknownKind(f"system kind {name!r} has no embedded server")
+    found: EmbeddedServer = _load(target)
+    return found
+
+
+def _load(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -5,19 +5,16 @@ topic and the delivery id, how a body's signature is checked (in constant time),
 body becomes ``Notice`` records. Notices name items the way the daemon's event jobs want them
 (a SKU, an order id); when a platform only gives its own id (Shopify's inventory item), the
 notice says so and the receiver asks the connector (``resolve_sku``) before queueing a job.
+A kind names its format in its registry entry (connectors/registry.py, ``Kind.webhooks``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 Entity = Literal["product", "stock", "order", "customer", "inventory_item"]
-
-#: system kind -> "module:attribute" of its WebhookFormat; imported on first use.
-FORMATS: dict[str, str] = {"shopify": "syncwright.connectors.shopify.notices:FORMAT"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +40,3 @@ class WebhookFormat(Protocol):
     def notices(self, topic: str, payload: Any) -> list[Notice]:
         """What the delivery announces; raises ValueError when the payload is unusable."""
         ...
-
-
-def format_for(kind: str) -> WebhookFormat | None:
-    target = FORMATS.get(kind)
-    if target is None:
-        return None
-    module, _, attr = target.partition(":")
-    found: WebhookFormat = getattr(importlib.import_module(module), attr)
-    return found

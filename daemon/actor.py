@@ -48,8 +48,8 @@ BURST_HORIZON = 60.0
 @dataclass(frozen=True, slots=True)
 class ActorSettings:
     name: str
-    source: SystemSpec
-    channel: SystemSpec
+    source: SystemSpec[Any]
+    channel: SystemSpec[Any]
     flows: tuple[str, ...]
     flow: FlowSettings
     workers: int

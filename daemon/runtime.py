@@ -1,18 +1,21 @@
-"""From a validated Config to the daemon's runtime objects: budgets, retry policy, actor
-settings, and the embedded sandbox servers."""
+"""From a validated Config to the daemon's runtime objects: budgets, retry policy, connectors,
+actor settings, and the embedded sandbox servers (started through the connector registry)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import structlog
 from anyio.abc import TaskGroup
 
-from syncwright.connectors.base import Connector, SystemSpec
-from syncwright.connectors.registry import build
+from syncwright.connectors.base import Connector, EmbeddedSpec, SystemSpec
+from syncwright.connectors.registry import build, embedded_server
 from syncwright.daemon.actor import ActorSettings
 from syncwright.daemon.budget.budget import Budget, BudgetGate
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
+from syncwright.daemon.config.sandbox import server_options
 from syncwright.daemon.config.secrets import resolve_sandbox_secrets
 from syncwright.daemon.config.types import CLASS_NAMES, split_listen
 from syncwright.daemon.flows.context import FlowSettings
@@ -66,13 +69,18 @@ def retry_policy(config: Config) -> RetryPolicy:
     )
 
 
-def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> SystemSpec:
+def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> SystemSpec[Any]:
     system = config.systems[name]
     values = secrets.get(name, {})
     for value in values.values():
         register_secret(value)
     return SystemSpec(
-        name=name, kind=system.kind, settings=system.connector_settings(), secrets=values
+        name=name,
+        kind=system.kind,
+        url=system.url,
+        settings=system.settings,
+        secrets=values,
+        timeout=system.timeout,
     )
 
 
@@ -82,7 +90,7 @@ async def sync_connectors(
     store: Store,
     config: Config,
     secrets: dict[str, dict[str, str]],
-    built_from: dict[str, SystemSpec],
+    built_from: dict[str, SystemSpec[Any]],
 ) -> list[str]:
     """Build a connector per system; rebuild those whose spec changed, close removed ones.
     Returns the names of systems whose connector was (re)built."""
@@ -127,37 +135,24 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
 
 
 async def start_sandbox(tg: TaskGroup, config: Config) -> None:
-    """Serve the sandbox ERP and shop inside the daemon's task group (the shipped demo)."""
-    from syncwright.connectors.sandbox.erp.app import serve_erp
-    from syncwright.connectors.sandbox.settings import DEMO_KEY, ErpSettings, ShopSettings
-    from syncwright.connectors.sandbox.shop.app import serve_shop
+    """Serve the sandbox ERP and shop inside the daemon's task group (the shipped demo).
 
+    Each is the ``embedded`` hook of its kind in the connector registry: the daemon never
+    imports the sandbox itself.
+    """
     sb = config.sandbox
     keys = resolve_sandbox_secrets(config)
     sb.data_dir.mkdir(parents=True, exist_ok=True)
-    host, port = split_listen(sb.erp.listen)
-    erp = ErpSettings(
-        db_path=sb.data_dir / "erp.db",
-        host=host,
-        port=port,
-        api_key=keys.get("erp") or DEMO_KEY,
-        products=sb.erp.products,
-        variants_per_product=sb.erp.variants_per_product,
-        warehouses=tuple(sb.erp.warehouses),
-        customers=sb.erp.customers,
-        change_rate=sb.erp.change_rate,
-        rate_limit_per_minute=sb.erp.rate_limit_per_minute,
-    )
-    host, port = split_listen(sb.shop.listen)
-    shop = ShopSettings(
-        db_path=sb.data_dir / "shop.db",
-        host=host,
-        port=port,
-        api_key=keys.get("shop") or DEMO_KEY,
-        locations=tuple(sb.shop.locations),
-        rate_limit_per_minute=sb.shop.rate_limit_per_minute,
-        order_rate=sb.shop.order_rate,
-    )
-    erp_url = await tg.start(serve_erp, erp, name="sandbox.erp")
-    shop_url = await tg.start(serve_shop, shop, name="sandbox.shop")
-    log.info("sandbox.started", erp=erp_url, shop=shop_url, data_dir=str(sb.data_dir))
+    urls: dict[str, str] = {}
+    for part, kind, table in sb.parts():
+        host, port = split_listen(table.listen)
+        spec = EmbeddedSpec(
+            name=f"sandbox.{part}",
+            host=host,
+            port=port,
+            data_dir=sb.data_dir,
+            api_key=keys.get(part),
+            options=server_options(table),
+        )
+        urls[part] = await tg.start(embedded_server(kind), spec, name=spec.name)
+    log.info("sandbox.started", **urls, data_dir=str(sb.data_dir))

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio
 import structlog
@@ -26,7 +27,8 @@ from syncwright.daemon.actor import Actor, ActorSettings, Services
 from syncwright.daemon.cli.main import package_version
 from syncwright.daemon.clock import Clock, SystemClock
 from syncwright.daemon.config.errors import ConfigError
-from syncwright.daemon.config.model import Config, load_config
+from syncwright.daemon.config.load import load_config
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.secrets import resolve_secrets
 from syncwright.daemon.control.server import ControlServer
 from syncwright.daemon.flows import died_orphaned
@@ -72,7 +74,7 @@ class Supervisor:
         self._stop = anyio.Event()
         self._tg: TaskGroup | None = None
         self.secrets: dict[str, dict[str, str]] = {}
-        self._built_from: dict[str, SystemSpec] = {}
+        self._built_from: dict[str, SystemSpec[Any]] = {}
         self.sd = SdNotify()  # systemd notifications; no-ops without NOTIFY_SOCKET
         self.digest: DigestTask | None = None
 

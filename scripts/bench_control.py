@@ -35,7 +35,7 @@ from benchlib import update_section
 from syncwright.daemon import runtime
 from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import SystemClock
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.control.context import ControlContext
 from syncwright.daemon.control.protocol import Snapshot, SnapshotMessage
 from syncwright.daemon.control.snapshot import SnapshotBuilder

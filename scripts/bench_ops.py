@@ -34,7 +34,7 @@ from prometheus_client.registry import CollectorRegistry  # noqa: E402
 from syncwright.daemon.budget.budget import Budget  # noqa: E402
 from syncwright.daemon.budget.windows import WindowSpec  # noqa: E402
 from syncwright.daemon.clock import SystemClock  # noqa: E402
-from syncwright.daemon.config.model import parse_config  # noqa: E402
+from syncwright.daemon.config.load import parse_config  # noqa: E402
 from syncwright.daemon.ops.backup import backup_file  # noqa: E402
 from syncwright.daemon.ops.metrics import ActorView, Sources, SyncwrightCollector  # noqa: E402
 from syncwright.daemon.ops.planner_history import offline_report  # noqa: E402

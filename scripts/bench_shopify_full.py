@@ -32,7 +32,7 @@ def set_threshold(config: Path, threshold: int) -> None:
 
 def run_full_sync(config: Path) -> float:
     """Start the daemon in-process (burst), start a products full sync, wait for the end."""
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.supervisor import Supervisor
 
     async def main() -> float:

@@ -176,8 +176,12 @@ def start_daemon(config: Path, *extra: str) -> subprocess.Popen[str]:
 
 def _spec(name: str, kind: str, url: str) -> object:
     from syncwright.connectors.base import SystemSpec
+    from syncwright.connectors.registry import kind as kind_of
 
-    return SystemSpec(name=name, kind=kind, settings={"url": url}, secrets={"api_key": API_KEY})
+    settings = kind_of(kind).settings()
+    return SystemSpec(
+        name=name, kind=kind, url=url, settings=settings, secrets={"api_key": API_KEY}
+    )
 
 
 async def _all(list_page: Any) -> list[Any]:

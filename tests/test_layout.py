@@ -34,7 +34,8 @@ def test_top_level_layout() -> None:
 
 
 def _imports(folder: str) -> list[tuple[Path, str]]:
-    """Every absolute import under ``folder`` (inside functions too), as (file, module)."""
+    """Every absolute import under ``folder`` (inside functions too), as (file, module);
+    ``importlib.import_module("x")`` and ``__import__("x")`` with a literal name count too."""
     found = []
     for path in (ROOT / folder).rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
@@ -45,7 +46,16 @@ def _imports(folder: str) -> list[tuple[Path, str]]:
                 found.append((path, node.module))
                 # ``from syncwright.daemon import queue`` imports a module too.
                 found += [(path, f"{node.module}.{alias.name}") for alias in node.names]
+            elif isinstance(node, ast.Call) and _dynamic_import(node.func) and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.append((path, first.value))
     return found
+
+
+def _dynamic_import(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("import_module", "__import__")
 
 
 def _under(module: str, package: str) -> bool:
@@ -86,3 +96,18 @@ def test_tui_talks_to_the_daemon_only_through_the_protocol() -> None:
         if _under(m, "syncwright.daemon") and not _under(m, allowed)
     ]
     assert not bad, f"tui/ may import only the control protocol from daemon/: {bad}"
+
+
+def _test_double(module: str) -> bool:
+    """The sandbox (a test double and the demo) or any emulator (``.emulator``, ``emulator_x``)."""
+    parts = module.split(".")
+    return _under(module, "syncwright.connectors.sandbox") or any(
+        part.startswith("emulator") for part in parts
+    )
+
+
+def test_the_daemon_imports_no_emulator_or_sandbox_module() -> None:
+    # The daemon reaches them only through the connector registry (connectors/registry.py):
+    # the sandbox's connectors as kinds, its servers as the kinds' embedded servers.
+    bad = [(p, m) for p, m in _imports("daemon") if _test_double(m)]
+    assert not bad, f"daemon/ must not import the sandbox or an emulator: {bad}"

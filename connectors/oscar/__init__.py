@@ -1,12 +1,5 @@
-"""Django Oscar (django-oscar-api admin API) as a sales channel: see client.py."""
+"""Django Oscar (django-oscar-api admin API) as a sales channel: the connector in client.py, its
+settings in settings.py.
 
-from __future__ import annotations
-
-from syncwright.connectors.base import CallGate, SystemSpec
-from syncwright.connectors.oscar.client import OscarShop
-
-__all__ = ["OscarShop", "build"]
-
-
-def build(spec: SystemSpec, gate: CallGate) -> OscarShop:
-    return OscarShop(spec, gate)
+Imports nothing, so the registry can load the settings model without the client.
+"""

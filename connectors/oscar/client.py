@@ -1,11 +1,8 @@
 """The Django Oscar channel connector (django-oscar-api admin API).
 
-Settings: ``url``, ``partner`` (code of the Oscar partner whose stock records we write;
-default "main"), ``product_class`` (slug for new products; default "goods"), ``currency``
-(of the prices; default "EUR"), ``warehouse`` (the back-office warehouse whose stock this
-partner holds; default "WH"), ``allocated_in_back_office`` (the back office deducts posted
-orders already, so Oscar's allocations are added back; default true) and ``timeout``.
-Secret: ``api_token`` (a DRF token of a staff user).
+Settings: ``spec.settings`` is an OscarSettings (settings.py: partner, product class, currency,
+warehouse, whether the back office deducts posted orders). Secret: ``api_token`` (a DRF token
+of a staff user).
 """
 
 from __future__ import annotations
@@ -26,13 +23,7 @@ from syncwright.connectors.model import Order, Product, StockLevel, WriteResult
 from syncwright.connectors.oscar.api import OscarHttp
 from syncwright.connectors.oscar.catalog import OscarCatalog
 from syncwright.connectors.oscar.orders import OscarOrders
-
-
-def _text(spec: SystemSpec, key: str, default: str) -> str:
-    value = spec.settings.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"system {spec.name!r}: settings.{key} must be a non-empty string")
-    return value
+from syncwright.connectors.oscar.settings import OscarSettings
 
 
 class OscarShop:
@@ -47,34 +38,30 @@ class OscarShop:
     )
 
     def __init__(
-        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        spec: SystemSpec[OscarSettings],
+        gate: CallGate,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        url = _text(spec, "url", "")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
-        token = spec.secrets.get("api_token")
-        if not token:
-            raise ValueError(f"system {spec.name!r}: secrets.api_token is required")
-        timeout = spec.settings.get("timeout", 30.0)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
+        settings = spec.settings
         self.name = spec.name
         self.http = OscarHttp(
-            url.rstrip("/"),
-            token,
+            spec.url.rstrip("/"),
+            spec.secret("api_token"),
             system=spec.name,
             gate=gate,
-            timeout=float(timeout),
+            timeout=spec.timeout,
             transport=transport,
         )
         self.catalog = OscarCatalog(
             self.http,
             spec.name,
-            partner=_text(spec, "partner", "main"),
-            product_class=_text(spec, "product_class", "goods"),
-            currency=_text(spec, "currency", "EUR"),
-            warehouse=_text(spec, "warehouse", "WH"),
-            add_allocated=bool(spec.settings.get("allocated_in_back_office", True)),
+            partner=settings.partner,
+            product_class=settings.product_class,
+            currency=settings.currency,
+            warehouse=settings.warehouse,
+            add_allocated=settings.allocated_in_back_office,
         )
         self.orders = OscarOrders(self.http, spec.name)
 
@@ -105,3 +92,8 @@ class OscarShop:
 
     async def get_order(self, external_id: str) -> Order | None:
         return await self.orders.get_order(external_id)
+
+
+def build(spec: SystemSpec[OscarSettings], gate: CallGate) -> OscarShop:
+    """The ``oscar`` kind's factory (connectors/registry.py)."""
+    return OscarShop(spec, gate)

@@ -2,10 +2,10 @@
 
 Roles: ChannelConnector (products, stock), OrderSource (orders by updated_at),
 CustomerDirectory (look-up by e-mail, creation), SettingsSource (the store currency), and a
-customer change feed. Settings (``spec.settings``): ``url`` (the shop's base URL, e.g.
-``https://example.myshopify.com``), ``api_version``, ``location_map`` (back-office location ->
-Shopify location name or id), ``timeout``, ``bulk`` (use bulk operations for full reads).
-Secrets: ``access_token``.
+customer change feed. ``spec.url`` is the shop's base URL (e.g.
+``https://example.myshopify.com``); ``spec.settings`` is a ShopifySettings (settings.py:
+``api_version``, ``location_map`` back-office location -> Shopify location name or id, ``bulk``
+to use bulk operations for full reads). Secret: ``access_token``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from syncwright.connectors.shopify.bulk import bulk_products
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST
 from syncwright.connectors.shopify.inventory import Inventory
 from syncwright.connectors.shopify.prices import PriceList
+from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.shopify.transport import ShopifyTransport
-from syncwright.connectors.shopify.versions import DEFAULT, features
+from syncwright.connectors.shopify.versions import features
 
 #: Shopify's page limit.
 MAX_PAGE = 250
@@ -60,32 +61,27 @@ class ShopifyChannel:
     )
 
     def __init__(
-        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        spec: SystemSpec[ShopifySettings],
+        gate: CallGate,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = spec.name
         settings = spec.settings
-        url = settings.get("url")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
-        token = spec.secrets.get("access_token")
-        if not token:
-            raise ValueError(f"system {spec.name!r}: credentials.access_token is required")
-        version = str(settings.get("api_version") or DEFAULT)
-        self.features = features(version)  # UnsupportedVersion (a ValueError) when unknown
-        mapping = settings.get("location_map") or {}
-        if not isinstance(mapping, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-        ):
-            raise ValueError(f"system {spec.name!r}: settings.location_map must map names to names")
-        timeout = settings.get("timeout", 30.0)
-        self.use_bulk = bool(settings.get("bulk", True))
+        token = spec.secret("access_token")
+        # The settings model refuses an unknown version; features() checks again (a settings
+        # object built without validation), raising UnsupportedVersion, a ValueError.
+        self.features = features(settings.api_version)
+        mapping = dict(settings.location_map)
+        self.use_bulk = settings.bulk
         self.t = ShopifyTransport(
-            base_url=url,
-            version=version,
+            base_url=spec.url,
+            version=settings.api_version,
             token=token,
             system=spec.name,
             gate=gate,
-            timeout=float(timeout) if isinstance(timeout, int | float) else 30.0,
+            timeout=spec.timeout,
             transport=transport,
         )
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
@@ -374,5 +370,6 @@ def _cmp(key: tuple[str, str]) -> tuple[str, int]:
     return when, int(ident) if ident.isdigit() else 0
 
 
-def build(spec: SystemSpec, gate: CallGate) -> ShopifyChannel:
+def build(spec: SystemSpec[ShopifySettings], gate: CallGate) -> ShopifyChannel:
+    """The ``shopify`` kind's factory (connectors/registry.py)."""
     return ShopifyChannel(spec, gate)

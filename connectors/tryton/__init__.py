@@ -1,12 +1,5 @@
-"""Tryton ERP (8.x JSON-RPC) as a back office: see client.py for its settings."""
+"""Tryton ERP (8.x JSON-RPC) as a back office: the connector in client.py, its settings in
+settings.py.
 
-from __future__ import annotations
-
-from syncwright.connectors.base import CallGate, SystemSpec
-from syncwright.connectors.tryton.client import TrytonErp
-
-__all__ = ["TrytonErp", "build"]
-
-
-def build(spec: SystemSpec, gate: CallGate) -> TrytonErp:
-    return TrytonErp(spec, gate)
+Imports nothing, so the registry can load the settings model without the client.
+"""

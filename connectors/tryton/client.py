@@ -1,10 +1,7 @@
 """The Tryton back-office connector: products, stock, customers, orders, settings.
 
-Settings (``spec.settings``): ``url``, ``database``, ``user`` (default "admin"), ``web_shop``
-(the name of the Tryton web shop whose unique web ids key the orders), ``stock_quantity``
-("forecast": on hand minus confirmed sales not shipped yet, the default; "on_hand": physical
-quantity, changed only by done moves), ``confirm_orders`` (quote, confirm and process posted
-sales; default true) and ``timeout``. Secret: ``password``.
+Settings: ``spec.settings`` is a TrytonSettings (settings.py: database, user, web shop, which
+stock quantity, whether posted sales are confirmed). Secret: ``password``.
 """
 
 from __future__ import annotations
@@ -32,13 +29,7 @@ from syncwright.connectors.model import (
 from syncwright.connectors.tryton.catalog import Catalog
 from syncwright.connectors.tryton.rpc import TrytonRpc
 from syncwright.connectors.tryton.sales import Sales
-
-
-def _text(spec: SystemSpec, key: str, default: str | None = None) -> str:
-    value = spec.settings.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"system {spec.name!r}: settings.{key} must be a non-empty string")
-    return value
+from syncwright.connectors.tryton.settings import TrytonSettings
 
 
 class TrytonErp:
@@ -46,40 +37,27 @@ class TrytonErp:
     capabilities = Capabilities(cursor="time", max_page_size=500, price_list_name="Tryton Price")
 
     def __init__(
-        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        spec: SystemSpec[TrytonSettings],
+        gate: CallGate,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        url = _text(spec, "url")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
-        password = spec.secrets.get("password")
-        if not password:
-            raise ValueError(f"system {spec.name!r}: secrets.password is required")
-        quantity = _text(spec, "stock_quantity", "forecast")
-        if quantity not in ("forecast", "on_hand"):
-            raise ValueError(
-                f"system {spec.name!r}: settings.stock_quantity must be 'forecast' or 'on_hand'"
-            )
-        timeout = spec.settings.get("timeout", 30.0)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
+        settings = spec.settings
         self.name = spec.name
         self.rpc = TrytonRpc(
-            url.rstrip("/"),
-            _text(spec, "database"),
-            user=_text(spec, "user", "admin"),
-            password=password,
+            spec.url.rstrip("/"),
+            settings.database,
+            user=settings.user,
+            password=spec.secret("password"),
             system=spec.name,
             gate=gate,
-            timeout=float(timeout),
+            timeout=spec.timeout,
             transport=transport,
         )
-        self.catalog = Catalog(self.rpc, spec.name, "done" if quantity == "on_hand" else "any")
-        self.sales = Sales(
-            self.rpc,
-            spec.name,
-            _text(spec, "web_shop"),
-            bool(spec.settings.get("confirm_orders", True)),
-        )
+        on_hand = settings.stock_quantity == "on_hand"
+        self.catalog = Catalog(self.rpc, spec.name, "done" if on_hand else "any")
+        self.sales = Sales(self.rpc, spec.name, settings.web_shop, settings.confirm_orders)
 
     async def aclose(self) -> None:
         await self.rpc.aclose()
@@ -134,3 +112,8 @@ class TrytonErp:
     # SettingsSource
     async def get_settings(self) -> StoreSettings:
         return await self.sales.get_settings()
+
+
+def build(spec: SystemSpec[TrytonSettings], gate: CallGate) -> TrytonErp:
+    """The ``tryton`` kind's factory (connectors/registry.py)."""
+    return TrytonErp(spec, gate)

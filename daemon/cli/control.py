@@ -108,7 +108,8 @@ SYSTEMD_SOCKET = Path("/run/syncwright/control.sock")
 def socket_path(args: argparse.Namespace) -> Path:
     """--socket; else the config's control socket (when the config does not set one and none
     is at the default, the systemd location is tried too)."""
-    from syncwright.daemon.config.model import SOCKET_NAME, load_config, runtime_dir
+    from syncwright.daemon.config.daemon import SOCKET_NAME, runtime_dir
+    from syncwright.daemon.config.load import load_config
 
     if args.socket is not None:
         return Path(args.socket)

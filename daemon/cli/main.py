@@ -29,7 +29,7 @@ def package_version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from syncwright.daemon.config.model import default_config_path
+    from syncwright.daemon.config.load import default_config_path
 
     default = default_config_path()
     parser = argparse.ArgumentParser(
@@ -156,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check_config(path: Path) -> int:
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.config.secrets import resolve_secrets
+    from syncwright.daemon.config.summary import summarize
 
     try:
         config = load_config(path)
@@ -165,7 +166,7 @@ def check_config(path: Path) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    print(config.summary())
+    print(summarize(config))
     rotations = ghost_rotations(config)
     if rotations:
         print("\nGhost sweep rotation (links in the state file / batch x interval):")
@@ -217,7 +218,7 @@ def forget(path: Path, connection: str, *, force: bool = False) -> int:
     import sqlite3
 
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.db import open_migrated
     from syncwright.daemon.store.migrations import SchemaTooNew
@@ -273,7 +274,7 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     import structlog
 
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.logs import structured as logs
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.migrations import SchemaTooNew

@@ -46,7 +46,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def backup(config_path: Path, target: Path, *, force: bool = False) -> int:
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.ops.backup import BackupError, backup_file
 
     try:
@@ -71,7 +71,7 @@ def budget(config_path: Path, *, as_json: bool = False) -> int:
     """``syncwright budget --offline`` (and the fallback when no daemon answers): the planner
     computed from the config and the state file."""
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.ops.planner import format_report
     from syncwright.daemon.ops.planner_history import offline_report
 

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncwright.daemon.config.model import default_config_path
+from syncwright.daemon.config.load import default_config_path
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_STATE = 0, 1, 2, 3
 
@@ -37,7 +37,7 @@ def replay(
     path: Path, *, system: str | None, since: str | None, everything: bool, now: float
 ) -> int:
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.db import open_migrated
     from syncwright.daemon.store.migrations import SchemaTooNew

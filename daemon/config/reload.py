@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from syncwright.daemon.config.model import Config, load_config
+from syncwright.daemon.config.load import load_config
+from syncwright.daemon.config.model import Config
 
 #: Settings the running daemon cannot swap: the store, the socket clients are attached to, and
 #: the sandbox servers (started once, with their data).

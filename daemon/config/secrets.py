@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from syncwright.daemon.config.errors import ConfigError, Problem
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import CredentialRef
-
-if TYPE_CHECKING:
-    from syncwright.daemon.config.model import Config
 
 
 class _Missing(Exception):
@@ -91,7 +88,8 @@ def resolve_sandbox_secrets(
     env = os.environ if environ is None else environ
     keys: dict[str, str] = {}
     problems: list[Problem] = []
-    for part, ref in (("erp", config.sandbox.erp.api_key), ("shop", config.sandbox.shop.api_key)):
+    for part, _kind, table in config.sandbox.parts():
+        ref = table.api_key
         if ref is None:
             continue
         try:

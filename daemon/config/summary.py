@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from syncwright.connectors.registry import KINDS, ROLE_NAMES, ROLES
+from syncwright.daemon.config.connections import ConnectionConfig
 from syncwright.daemon.config.errors import show_value
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.systems import WINDOW_NAMES, Budget, SystemBase
 from syncwright.daemon.config.types import CLASS_NAMES, fmt
-
-if TYPE_CHECKING:
-    from syncwright.daemon.config.model import Config, ConnectionConfig
 
 #: Catalogue size used to make the ghost rotation rate concrete.
 _EXAMPLE_ITEMS = 10_000
 
 
 def summarize(config: Config) -> str:
+    """What ``syncwright check-config`` prints: systems, budgets, connections; no secrets."""
     lines: list[str] = []
     if config.source is not None:
         lines.append(f"Config: {config.source}")
@@ -30,7 +29,7 @@ def summarize(config: Config) -> str:
     lines.append(f"Systems ({len(config.systems)}):")
     for name, system in config.systems.items():
         users = [c for c, conn in config.connections.items() if name in (conn.source, conn.channel)]
-        lines += _system(name, system, users)
+        lines += _system(name, system, users, _roles(config, name))
     if not config.systems:
         lines.append("  (none)")
     lines.append("")
@@ -55,9 +54,17 @@ def _sandbox(config: Config) -> str:
     )
 
 
-def _system(name: str, system: SystemBase, users: list[str]) -> list[str]:
-    role = "back office" if system.role == "back_office" else "channel"
-    lines = [f"  {name}: {system.kind} ({role}) at {system.url}, timeout {fmt(system.timeout)}"]
+def _roles(config: Config, name: str) -> str:
+    """The roles the connections give the system; unused, those its kind can serve."""
+    taken = config.roles_of(name)
+    if taken:
+        return ", ".join(ROLE_NAMES[role] for role in taken)
+    serves = KINDS[config.systems[name].kind].roles
+    return " or ".join(ROLE_NAMES[role] for role in ROLES if role in serves)
+
+
+def _system(name: str, system: SystemBase, users: list[str], roles: str) -> list[str]:
+    lines = [f"  {name}: {system.kind} ({roles}) at {system.url}, timeout {fmt(system.timeout)}"]
     refs = [f"{key} from {ref.describe()}" for key, ref in system.credentials.items()]
     lines.append(f"    credentials: {', '.join(refs) or 'none'}")
     lines += _budget(system.budget)

@@ -1,23 +1,27 @@
-"""The ``[systems.*]`` tables: one model per connector kind, with its API budget and credentials.
+"""The ``[systems.*]`` tables: what every system has (url, timeout, credentials, API budget), and
+one model per connector kind, built from the connector registry.
 
-Adding a kind (shopify, tryton, oscar, ...): write a settings model and a ``SystemBase``
-subclass with ``kind: Literal["<kind>"]``, its ``role`` and ``credential_names``, then add it
-to ``AnySystem`` and ``SYSTEM_KINDS`` below. Nothing else in the config code changes.
+A kind is described once, in connectors/registry.py: its settings model, credentials and
+roles. ``SYSTEM_MODELS`` turns each registered kind into a ``SystemBase`` subclass with
+``kind: Literal["<kind>"]`` and that settings model; ``AnySystem`` is their union, told apart
+by ``kind``. Adding a kind changes nothing here.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, ClassVar, Literal
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from syncwright.connectors.base import KindSettings
+from syncwright.connectors.registry import KINDS, Kind
 from syncwright.daemon.config.types import CLASS_NAMES, CredentialRef, Duration, StrictModel
-
-Role = Literal["back_office", "channel"]
 
 WINDOW_NAMES = ("second", "minute", "hour", "day", "month")
 WindowName = Literal["second", "minute", "hour", "day", "month"]
@@ -88,10 +92,9 @@ class Budget(StrictModel):
 
 
 class SystemBase(StrictModel):
-    """What every system has; subclasses fix ``kind``, ``role``, credentials and settings."""
+    """What every system has; the subclass built for each kind fixes ``kind``, its settings
+    model and ``credential_names``."""
 
-    #: Back office (source of products, stock, prices) or channel (a shop).
-    role: ClassVar[Role]
     #: Credentials this kind needs, by name; each must be given, and no others.
     credential_names: ClassVar[tuple[str, ...]] = ()
 
@@ -100,7 +103,7 @@ class SystemBase(StrictModel):
     timeout: Duration = 30.0
     credentials: dict[str, CredentialRef] = Field(default_factory=dict)
     budget: Budget = Budget()
-    settings: StrictModel
+    settings: KindSettings
 
     @field_validator("credentials")
     @classmethod
@@ -122,56 +125,27 @@ class SystemBase(StrictModel):
             )
         return value
 
-    def connector_settings(self) -> dict[str, Any]:
-        """Settings for the connector factory: url, timeout and the kind's own settings."""
-        return {"url": self.url, "timeout": self.timeout, **self.settings.model_dump()}
+
+def _system_model(kind: Kind) -> type[SystemBase]:
+    """The ``[systems.*]`` model of one registered kind."""
+    namespace: dict[str, object] = {
+        "__module__": __name__,
+        "__doc__": f"A system of kind {kind.name!r} (connectors/registry.py).",
+        "__annotations__": {"kind": Literal[kind.name], "settings": kind.settings},
+        "credential_names": kind.credentials,
+    }
+    if not any(field.is_required() for field in kind.settings.model_fields.values()):
+        namespace["settings"] = kind.settings()  # the table may be left out
+    name = "".join(part.title() for part in kind.name.split("-")) + "System"
+    model: type[SystemBase] = type(name, (SystemBase,), namespace)
+    return model
 
 
-class SandboxErpSettings(StrictModel):
-    """The sandbox ERP needs nothing beyond url and credentials."""
+#: kind name -> its model, in the registry's order (error messages list kinds in it).
+SYSTEM_MODELS: dict[str, type[SystemBase]] = {name: _system_model(k) for name, k in KINDS.items()}
 
-
-class SandboxErpSystem(SystemBase):
-    """The built-in sandbox back office (see ``[sandbox.erp]``)."""
-
-    role: ClassVar[Role] = "back_office"
-    credential_names: ClassVar[tuple[str, ...]] = ("api_key",)
-
-    kind: Literal["sandbox-erp"]
-    settings: SandboxErpSettings = SandboxErpSettings()
-
-
-class SandboxShopSettings(StrictModel):
-    #: Back-office warehouse -> shop location; warehouses not listed keep their own name.
-    location_map: dict[str, str] = Field(default_factory=dict)
-
-
-class SandboxShopSystem(SystemBase):
-    """The built-in sandbox web shop (see ``[sandbox.shop]``)."""
-
-    role: ClassVar[Role] = "channel"
-    credential_names: ClassVar[tuple[str, ...]] = ("api_key",)
-
-    kind: Literal["sandbox-shop"]
-    settings: SandboxShopSettings = SandboxShopSettings()
-
-
-# Kinds with their own module import SystemBase from here, so they are imported at the end.
-# Real systems (issue 6): Tryton and Django Oscar; Shopify (issue 5).
-from syncwright.daemon.config.real import OscarSystem, TrytonSystem  # noqa: E402
-from syncwright.daemon.config.shopify import ShopifySystem  # noqa: E402
-
-AnySystem = Annotated[
-    SandboxErpSystem | SandboxShopSystem | TrytonSystem | OscarSystem | ShopifySystem,
-    Field(discriminator="kind"),
-]
-
-SYSTEM_KINDS: dict[str, type[SystemBase]] = {
-    "sandbox-erp": SandboxErpSystem,
-    "sandbox-shop": SandboxShopSystem,
-    "tryton": TrytonSystem,
-    "oscar": OscarSystem,
-    "shopify": ShopifySystem,
-}
-BACK_OFFICE_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "back_office")
-CHANNEL_KINDS = frozenset(k for k, c in SYSTEM_KINDS.items() if c.role == "channel")
+if TYPE_CHECKING:
+    AnySystem = SystemBase
+else:
+    # One member per registered kind, told apart by ``kind``: SandboxErpSystem | ... .
+    AnySystem = Annotated[reduce(operator.or_, SYSTEM_MODELS.values()), Field(discriminator="kind")]

@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ValidationInfo,
     model_validator,
 )
@@ -54,6 +55,20 @@ def _check_name(value: str) -> str:
 
 #: A system or connection name: it appears in logs, the state file and control commands.
 Name = Annotated[str, AfterValidator(_check_name)]
+
+
+def unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    """An AfterValidator for lists: each entry at most once."""
+    seen = [v for i, v in enumerate(values) if v in values[:i]]
+    if seen:
+        raise PydanticCustomError(
+            "unique", "expected each entry once; repeated: {repeated}", {"repeated": seen[0]}
+        )
+    return values
+
+
+#: A list of names (warehouses, locations) in which no name is repeated.
+UniqueNames = Annotated[tuple[Name, ...], Field(min_length=1), AfterValidator(unique)]
 
 
 # --- durations -----------------------------------------------------------------------------
@@ -138,7 +153,7 @@ class CredentialRef(StrictModel):
     """Where a secret lives: ``{ env = "NAME" }`` or ``{ file = "path" }``. Never the secret.
 
     The model holds only the reference, so a config object can be printed, logged or sent to
-    the UI without leaking anything. ``daemon.config.resolve_secrets`` reads the values.
+    the UI without leaking anything. ``resolve_secrets`` (daemon/config/secrets.py) reads them.
     """
 
     env: str | None = None

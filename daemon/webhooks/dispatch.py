@@ -34,9 +34,11 @@ import structlog
 
 from syncwright.connectors.base import Connector
 from syncwright.connectors.errors import ConnectorError
-from syncwright.connectors.webhooks import Notice, format_for
+from syncwright.connectors.registry import webhook_format
+from syncwright.connectors.webhooks import Notice
 from syncwright.daemon.clock import Clock
-from syncwright.daemon.config.model import Config, ConnectionConfig
+from syncwright.daemon.config.connections import ConnectionConfig
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.flows.events import event_spec
 from syncwright.daemon.flows.manual import sync_item_spec
 from syncwright.daemon.flows.orders import post_order_spec
@@ -113,7 +115,7 @@ class EventDispatcher:
     async def _one(self, event_id: int, system: str, topic: str, body: bytes) -> int:
         cfg = self.config()
         kind = cfg.systems[system].kind if system in cfg.systems else None
-        fmt = format_for(kind) if kind else None
+        fmt = webhook_format(kind) if kind else None
         if fmt is None:
             await self._mark(event_id, [], f"system {system!r} is not configured for webhooks")
             return 1

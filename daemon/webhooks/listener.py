@@ -7,7 +7,7 @@ verify against the system's secret, compared in constant time (401, nothing stor
 delivery id and topic headers must be present and the body must be JSON (400). Then the raw
 event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
 answered delivery is never lost. Turning stored events into jobs happens after the answer
-(webhook_dispatch.py), which keeps the answer far inside Shopify's 5 s.
+(dispatch.py), which keeps the answer far inside Shopify's 5 s.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from syncwright.connectors.registry import webhook_format
 from syncwright.connectors.serving import serve_asgi
-from syncwright.connectors.webhooks import format_for
 from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
@@ -66,7 +66,7 @@ class WebhookReceiver:
         name = request.path_params["system"]
         cfg = self.config()
         system = cfg.systems.get(name)
-        fmt = format_for(system.kind) if system is not None else None
+        fmt = webhook_format(system.kind) if system is not None else None
         if system is None or fmt is None:
             return _answer(404, "no system here takes webhooks")
         limit = cfg.webhooks.max_body

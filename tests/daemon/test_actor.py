@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from syncwright.connectors.base import Capabilities, SystemSpec
+from syncwright.connectors.base import Capabilities, KindSettings, SystemSpec
 from syncwright.daemon import flows
 from syncwright.daemon.actor import Actor, ActorSettings, Services
 from syncwright.daemon.budget.budget import Budget
@@ -83,8 +83,8 @@ def run_with_actor(
             )  # type: ignore[dict-item]
             settings = ActorSettings(
                 name="c",
-                source=SystemSpec("erp", "fake", {}),
-                channel=SystemSpec("shop", "fake", {}),
+                source=SystemSpec("erp", "fake", "http://erp.test", KindSettings()),
+                channel=SystemSpec("shop", "fake", "http://shop.test", KindSettings()),
                 flows=(),
                 flow=FlowSettings(),
                 workers=workers,

@@ -22,7 +22,7 @@ from helpers import (
 from syncwright.connectors.base import ListQuery, Page
 from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow

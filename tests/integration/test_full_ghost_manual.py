@@ -28,8 +28,9 @@ from helpers import (
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.model import Product, StockLevel
 from syncwright.connectors.sandbox.clients.build import build_shop
+from syncwright.connectors.sandbox.clients.settings import SandboxShopSettings
 from syncwright.daemon.actor import Actor
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,9 @@ def on_shop(box: Sandbox, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Act on the shop through its own API (edits made there directly, behind our back)."""
 
     async def main() -> Any:
-        spec = SystemSpec("shop", "sandbox-shop", {"url": box.shop.url}, {"api_key": API_KEY})
+        spec = SystemSpec(
+            "shop", "sandbox-shop", box.shop.url, SandboxShopSettings(), {"api_key": API_KEY}
+        )
         shop = build_shop(spec, OpenGate())
         try:
             return await work(shop)

@@ -151,7 +151,7 @@ def test_a_busy_metrics_port_is_logged_and_the_daemon_runs_on(
 
 def test_metrics_refuse_a_non_loopback_address_without_allow_remote(tmp_path: Path) -> None:
     from syncwright.daemon.config.errors import ConfigError
-    from syncwright.daemon.config.model import load_config
+    from syncwright.daemon.config.load import load_config
 
     path = tmp_path / "config.toml"
     path.write_text('[metrics]\nenabled = true\nlisten = "0.0.0.0:9464"\n')

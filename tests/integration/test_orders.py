@@ -27,6 +27,7 @@ from helpers import (
     write_config,
 )
 
+from syncwright.connectors import registry
 from syncwright.connectors.base import Capabilities, OpenGate, SystemSpec
 from syncwright.connectors.sandbox.clients.build import build_erp, build_shop
 from syncwright.daemon.clock import SystemClock
@@ -299,8 +300,11 @@ def test_a_cursor_mode_pull_queues_one_post_per_new_or_changed_order(
             commit(conn)
         queue.complete_in(conn, job)
 
-    def spec(name: str, kind: str, url: str) -> SystemSpec:
-        return SystemSpec(name=name, kind=kind, settings={"url": url}, secrets={"api_key": API_KEY})
+    def spec(name: str, kind: str, url: str) -> SystemSpec[Any]:
+        settings = registry.kind(kind).settings()
+        return SystemSpec(
+            name=name, kind=kind, url=url, settings=settings, secrets={"api_key": API_KEY}
+        )
 
     async def main() -> list[list[str]]:
         store = await Store.open(tmp_path / "state.db")

@@ -16,7 +16,7 @@ from helpers import ROOT, daemon_env
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import FakeClock
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, offline_report
 from syncwright.daemon.store.db import Store
 

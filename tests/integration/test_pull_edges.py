@@ -15,7 +15,7 @@ from helpers import API_KEY, Sandbox, api, assert_converged, run_ok, write_confi
 
 from syncwright.connectors.base import ChangeQuery, Page
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow

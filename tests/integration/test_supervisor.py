@@ -11,7 +11,7 @@ from helpers import API_KEY, assert_converged, write_config
 
 from syncwright.daemon import supervisor as supervisor_module
 from syncwright.daemon.actor import Actor
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow

@@ -14,6 +14,7 @@ from oscar_shopper import Admin
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.model import Product, StockLevel, Variant
 from syncwright.connectors.oscar.client import OscarShop
+from syncwright.connectors.oscar.settings import OscarSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 CATALOGUE = 30  # a real Oscar creates products slowly; the bounds do not depend on N
@@ -43,7 +44,8 @@ def counted_shop(server: Any) -> tuple[OscarShop, Counting]:
     spec = SystemSpec(
         name="oscar",
         kind="oscar",
-        settings={"url": server.url},
+        url=server.url,
+        settings=OscarSettings(),
         secrets={"api_token": server.ids["token"]},
     )
     return OscarShop(spec, OpenGate(), transport=counter), counter

@@ -13,8 +13,8 @@ from oscar_shopper import Admin, place_order
 from syncwright.connectors.base import ListQuery, OpenGate, SystemSpec
 from syncwright.connectors.errors import AuthError
 from syncwright.connectors.model import Product, StockLevel, Variant
-from syncwright.connectors.oscar import build
-from syncwright.connectors.oscar.client import OscarShop
+from syncwright.connectors.oscar.client import OscarShop, build
+from syncwright.connectors.oscar.settings import OscarSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -29,7 +29,8 @@ def shop(server: Any, token: str | None = None, **settings: Any) -> OscarShop:
         SystemSpec(
             name="oscar",
             kind="oscar",
-            settings={"url": server.url, **settings},
+            url=server.url,
+            settings=OscarSettings(**settings),
             secrets={"api_token": token or server.ids["token"]},
         ),
         OpenGate(),

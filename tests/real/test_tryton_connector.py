@@ -13,9 +13,9 @@ from tryton_admin import TrytonAdmin
 from syncwright.connectors.base import AlreadyPosted, ChangeQuery, ListQuery, OpenGate, SystemSpec
 from syncwright.connectors.errors import AuthError, PermanentError, TransientError
 from syncwright.connectors.model import Address, Customer, Order, OrderLine
-from syncwright.connectors.tryton import build
-from syncwright.connectors.tryton.client import TrytonErp
+from syncwright.connectors.tryton.client import TrytonErp, build
 from syncwright.connectors.tryton.rpc import TrytonUserError
+from syncwright.connectors.tryton.settings import TrytonSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 T = TypeVar("T")
@@ -31,7 +31,8 @@ def erp(server: Any, password: str | None = None, **settings: Any) -> TrytonErp:
         SystemSpec(
             name="tryton",
             kind="tryton",
-            settings={"url": server.url, "database": ids["db"], "web_shop": "Oscar", **settings},
+            url=server.url,
+            settings=TrytonSettings(database=ids["db"], web_shop="Oscar", **settings),
             secrets={"password": password or ids["password"]},
         ),
         OpenGate(),

@@ -1,4 +1,4 @@
-"""What both sandbox clients share: settings checks, the HTTP client, and 409 answers.
+"""What both sandbox clients share: the HTTP client and 409 answers.
 
 A 409 from a sandbox names the record the write clashed with (``existing_id``); the clients
 need it (an order posted before is AlreadyPosted with its id), so conflicts are raised as
@@ -58,25 +58,21 @@ def _existing_id(response: httpx.Response) -> str | None:
 
 class SandboxClient:
     def __init__(
-        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        spec: SystemSpec[Any],
+        gate: CallGate,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        url = spec.settings.get("url")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ValueError(f"system {spec.name!r}: settings.url must be an http(s) URL")
-        key = spec.secrets.get("api_key")
-        if not key:
-            raise ValueError(f"system {spec.name!r}: secrets.api_key is required")
-        timeout = spec.settings.get("timeout", 30.0)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ValueError(f"system {spec.name!r}: settings.timeout must be a positive number")
+        key = spec.secret("api_key")
         self.kind = spec.kind
         self.name = spec.name
         self.http = SandboxHttp(
-            url.rstrip("/"),
+            spec.url.rstrip("/"),
             system=spec.name,
             gate=gate,
             headers={"Authorization": f"Bearer {key}"},
-            timeout=float(timeout),
+            timeout=spec.timeout,
             transport=transport,
         )
 

@@ -7,7 +7,7 @@ place, so ``ListQuery(after=page.last_key[1])`` asks for the next page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +31,7 @@ from syncwright.connectors.model import (
     WriteResult,
 )
 from syncwright.connectors.sandbox.clients.base import LOOKUP_CHUNK, SandboxClient
+from syncwright.connectors.sandbox.clients.settings import SandboxShopSettings
 from syncwright.connectors.sandbox.wire import sales as wire_sales
 from syncwright.connectors.sandbox.wire.products import Obj, page_body, shop_product
 
@@ -48,18 +49,14 @@ class SandboxShop(SandboxClient):
     )
 
     def __init__(
-        self, spec: SystemSpec, gate: CallGate, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        spec: SystemSpec[SandboxShopSettings],
+        gate: CallGate,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(spec, gate, transport=transport)
-        mapping = spec.settings.get("location_map", {})
-        if not isinstance(mapping, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-        ):
-            raise ValueError(
-                f"system {spec.name!r}: settings.location_map must map location "
-                "names to location names"
-            )
-        self.location_map: dict[str, str] = dict(mapping)
+        self.location_map: dict[str, str] = dict(spec.settings.location_map)
         self._back = {shop: source for source, shop in self.location_map.items()}
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:

@@ -11,6 +11,7 @@ import anyio
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.model import Address, Customer, Order, OrderLine, Product, Variant
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.sandbox.clients.shop import SandboxShop
 
 if TYPE_CHECKING:
@@ -24,12 +25,15 @@ def run(func: Callable[[], Awaitable[T]]) -> T:
     return anyio.run(func)
 
 
-def spec(url: str, kind: str, key: str = "test-key") -> SystemSpec:
+def spec(url: str, kind: str, key: str = "test-key") -> SystemSpec[Any]:
+    settings = SandboxShopSettings() if "shop" in kind else SandboxErpSettings()
     return SystemSpec(
         name=f"test-{kind}",
         kind=kind,
-        settings={"url": url, "timeout": 10},
+        url=url,
+        settings=settings,
         secrets={"api_key": key},
+        timeout=10,
     )
 
 

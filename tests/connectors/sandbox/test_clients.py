@@ -22,6 +22,7 @@ from syncwright.connectors.errors import AuthError, PayloadError, RateLimitedErr
 from syncwright.connectors.model import Product, StockLevel, Variant
 from syncwright.connectors.sandbox.clients.build import build_erp, build_shop
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.sandbox.clients.shop import SandboxShop
 
 if TYPE_CHECKING:
@@ -34,15 +35,20 @@ def run(func: Callable[[], Awaitable[T]]) -> T:
     return anyio.run(func)
 
 
-def spec(sandbox: Sandbox | str, kind: str, key: str | None = None, **settings: Any) -> SystemSpec:
+def spec(
+    sandbox: Sandbox | str, kind: str, key: str | None = None, **settings: Any
+) -> SystemSpec[Any]:
     url = sandbox if isinstance(sandbox, str) else sandbox.url
     if key is None:
         key = "unused" if isinstance(sandbox, str) else sandbox.key
+    model = SandboxShopSettings if kind == "shop" else SandboxErpSettings
     return SystemSpec(
         name=f"test-{kind}",
         kind="sandbox",
-        settings={"url": url, "timeout": 10, **settings},
+        url=url,
+        settings=model(**settings),
         secrets={"api_key": key},
+        timeout=10,
     )
 
 
@@ -321,16 +327,27 @@ def test_a_short_batch_answer_is_a_payload_error() -> None:
 @pytest.mark.parametrize(
     ("settings", "secrets", "message"),
     [
-        ({}, {"api_key": "k"}, "settings.url"),
+        ({}, {"api_key": "k"}, "'s': url must be an http"),
         ({"url": "http://x"}, {}, "secrets.api_key"),
-        ({"url": "http://x", "timeout": 0}, {"api_key": "k"}, "settings.timeout"),
+        ({"url": "http://x", "timeout": 0}, {"api_key": "k"}, "'s': timeout must be a positive"),
         ({"url": "http://x", "location_map": {"a": 1}}, {"api_key": "k"}, "location_map"),
     ],
 )
 def test_bad_client_settings_are_refused_clearly(
     settings: dict[str, Any], secrets: dict[str, str], message: str
 ) -> None:
+    # url and timeout are the spec's own fields, checked when it is made; the kind's settings
+    # are checked by their model: either way, before a connector exists.
+    common = {key: settings.pop(key) for key in ("url", "timeout") if key in settings}
     with pytest.raises(ValueError, match=message):
         build_shop(
-            SystemSpec(name="s", kind="sandbox", settings=settings, secrets=secrets), OpenGate()
+            SystemSpec(
+                name="s",
+                kind="sandbox",
+                url=common.get("url", ""),
+                settings=SandboxShopSettings(**settings),
+                secrets=secrets,
+                timeout=common.get("timeout", 30.0),
+            ),
+            OpenGate(),
         )

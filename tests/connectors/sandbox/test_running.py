@@ -14,6 +14,7 @@ import httpx
 
 from syncwright.connectors.base import ListQuery, OpenGate, SystemSpec
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings
 from syncwright.connectors.sandbox.erp.app import serve_erp
 from syncwright.connectors.sandbox.settings import ErpSettings, ShopSettings
 from syncwright.connectors.sandbox.shop.app import serve_shop
@@ -127,7 +128,11 @@ def test_embedded_servers_share_the_callers_task_group(tmp_path: Path) -> None:
             assert {sig: signal.getsignal(sig) for sig in handlers} == inside
             source = SandboxErp(
                 SystemSpec(
-                    name="e", kind="sandbox", settings={"url": erp_url}, secrets={"api_key": KEY}
+                    name="e",
+                    kind="sandbox",
+                    url=erp_url,
+                    settings=SandboxErpSettings(),
+                    secrets={"api_key": KEY},
                 ),
                 OpenGate(),
             )

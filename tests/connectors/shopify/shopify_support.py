@@ -13,6 +13,7 @@ from syncwright.connectors.base import CallGate, OpenGate, SystemSpec
 from syncwright.connectors.shopify.connector import ShopifyChannel
 from syncwright.connectors.shopify.emulator.app import Emulator
 from syncwright.connectors.shopify.emulator.bucket import Bucket
+from syncwright.connectors.shopify.settings import ShopifySettings
 
 TOKEN = "shpat_test_token"
 SECRET = "shpss_test_secret"
@@ -35,18 +36,16 @@ def channel(
     emulator: Emulator,
     version: str = "2026-01",
     gate: CallGate | None = None,
+    timeout: float = 30.0,
     **settings: Any,
 ) -> ShopifyChannel:
     spec = SystemSpec(
         "shop",
         "shopify",
-        {
-            "url": emulator.url,
-            "api_version": version,
-            "location_map": {"WH": "Main warehouse"},
-            **settings,
-        },
+        emulator.url,
+        ShopifySettings(api_version=version, location_map={"WH": "Main warehouse"}, **settings),
         {"access_token": TOKEN, "client_secret": SECRET},
+        timeout=timeout,
     )
     return ShopifyChannel(spec, gate or OpenGate())
 

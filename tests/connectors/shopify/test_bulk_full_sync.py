@@ -14,7 +14,8 @@ from test_daemon_shopify import run_until_idle, shop_view, systems
 
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.shopify.connector import ShopifyChannel
-from syncwright.daemon.config.model import load_config
+from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.supervisor import Supervisor
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,11 @@ def drift(emu: EmulatorProcess, source_id: str) -> None:
 
     async def main() -> None:
         spec = SystemSpec(
-            "shop", "shopify", {"url": emu.url, "api_version": "2026-01"}, {"access_token": TOKEN}
+            "shop",
+            "shopify",
+            emu.url,
+            ShopifySettings(api_version="2026-01"),
+            {"access_token": TOKEN},
         )
         shop = ShopifyChannel(spec, OpenGate())
         try:

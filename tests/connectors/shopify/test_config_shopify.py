@@ -10,9 +10,10 @@ from helpers import ROOT
 
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.shopify.connector import ShopifyChannel
+from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.shopify.versions import UnsupportedVersion
 from syncwright.daemon.config.errors import ConfigError
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 
 SYSTEM = """
 [systems.shop]
@@ -47,12 +48,9 @@ def test_missing_credentials_are_named(tmp_path: Path) -> None:
 
 
 def test_the_connector_refuses_an_unsupported_version_too() -> None:
-    spec = SystemSpec(
-        "s",
-        "shopify",
-        {"url": "http://127.0.0.1:9", "api_version": "2023-07"},
-        {"access_token": "t"},
-    )
+    # Settings built without validation (the model would refuse the version first).
+    settings = ShopifySettings.model_construct(api_version="2023-07")
+    spec = SystemSpec("s", "shopify", "http://127.0.0.1:9", settings, {"access_token": "t"})
     with pytest.raises(UnsupportedVersion, match="2023-07"):
         ShopifyChannel(spec, OpenGate())
 

@@ -20,7 +20,7 @@ from syncwright.connectors.testing import sample_products
 from syncwright.daemon import runtime
 from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import SystemClock
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.config.secrets import resolve_secrets
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.store.db import Store

@@ -9,9 +9,10 @@ import hmac
 import pytest
 
 from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.registry import webhook_format
 from syncwright.connectors.shopify import bulk, wire
 from syncwright.connectors.shopify.notices import FORMAT
-from syncwright.connectors.webhooks import Notice, format_for
+from syncwright.connectors.webhooks import Notice
 
 
 def test_a_payload_of_the_wrong_shape_is_a_payload_error() -> None:
@@ -53,7 +54,7 @@ def test_notices_from_shopify_payloads() -> None:
     ]:
         with pytest.raises(ValueError):
             FORMAT.notices(topic, payload)
-    assert format_for("shopify") is FORMAT and format_for("sandbox-shop") is None
+    assert webhook_format("shopify") is FORMAT and webhook_format("sandbox-shop") is None
 
 
 def test_signature_check() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from syncwright.daemon.config.errors import ConfigError
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.runtime import actor_settings
 
 CONFIG = """\

@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from syncwright.daemon.config.daemon import runtime_dir
 from syncwright.daemon.config.errors import ConfigError
-from syncwright.daemon.config.model import Config, default_config_path, load_config, runtime_dir
+from syncwright.daemon.config.load import default_config_path, load_config
+from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.reload import diff_configs
 from syncwright.daemon.config.secrets import resolve_sandbox_secrets, resolve_secrets
+from syncwright.daemon.config.summary import summarize
 from syncwright.daemon.config.types import CLASS_NAMES
 from syncwright.daemon.durations import format_duration, parse_duration
 
@@ -167,7 +170,7 @@ def test_scheduled_full_sync_can_be_turned_off(tmp_path: Path) -> None:
 def test_zero_connections_is_valid(tmp_path: Path) -> None:
     config = load(tmp_path, BASE.split("[connections.demo]")[0])
     assert config.connection_names == ()
-    assert "stay idle" in config.summary()
+    assert "stay idle" in summarize(config)
 
 
 # --- durations ------------------------------------------------------------------------------
@@ -462,7 +465,7 @@ def test_secrets_never_appear_in_the_config_objects(tmp_path: Path) -> None:
 def test_summary_shows_systems_connections_and_windows_but_no_secret(tmp_path: Path) -> None:
     config = load(tmp_path, BASE)
     resolve_secrets(config, environ=ENV)
-    summary = config.summary()
+    summary = summarize(config)
     for fragment in (
         "erp: sandbox-erp (back office) at http://127.0.0.1:8701",
         "shop: sandbox-shop (channel)",

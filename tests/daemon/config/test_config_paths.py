@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syncwright.daemon.config.model import load_config, packaged_config_path
+from syncwright.daemon.config.load import load_config, packaged_config_path
 from syncwright.daemon.config.secrets import resolve_secrets
 
 

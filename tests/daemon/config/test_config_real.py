@@ -9,10 +9,12 @@ import pytest
 
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.oscar.client import OscarShop
-from syncwright.connectors.registry import build, role_of
+from syncwright.connectors.oscar.settings import OscarSettings
+from syncwright.connectors.registry import KINDS, build
 from syncwright.connectors.tryton.client import TrytonErp
+from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.daemon.config.errors import ConfigError
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 
 CONFIG = """\
 [sandbox]
@@ -48,18 +50,20 @@ def test_tryton_and_oscar_systems_load_with_defaults(tmp_path: Path) -> None:
     config = load(tmp_path, CONFIG)
     erp = config.systems["erp"]  # type: ignore[attr-defined]
     shop = config.systems["shop"]  # type: ignore[attr-defined]
-    assert erp.connector_settings() == {
-        "url": "http://127.0.0.1:8000",
-        "timeout": 30.0,
+    # The connector receives url and timeout beside the kind's own (typed) settings.
+    assert (erp.url, erp.timeout) == ("http://127.0.0.1:8000", 30.0)
+    assert isinstance(erp.settings, TrytonSettings)
+    assert erp.settings.model_dump() == {
         "database": "erp",
         "user": "admin",
         "web_shop": "Oscar",
         "stock_quantity": "forecast",
         "confirm_orders": True,
     }
-    assert shop.connector_settings()["warehouse"] == "WH"
-    assert shop.connector_settings()["allocated_in_back_office"] is True
-    assert (role_of("tryton"), role_of("oscar")) == ("source", "channel")
+    assert isinstance(shop.settings, OscarSettings)
+    assert shop.settings.warehouse == "WH"
+    assert shop.settings.allocated_in_back_office is True
+    assert (KINDS["tryton"].roles, KINDS["oscar"].roles) == ({"source"}, {"channel"})
 
 
 @pytest.mark.parametrize(
@@ -84,28 +88,38 @@ def test_connectors_are_built_and_check_their_settings() -> None:
     tryton = SystemSpec(
         name="erp",
         kind="tryton",
-        settings={"url": "http://127.0.0.1:1", "database": "erp", "web_shop": "Oscar"},
+        url="http://127.0.0.1:1",
+        settings=TrytonSettings(database="erp", web_shop="Oscar"),
         secrets={"password": "x"},
     )
     oscar = SystemSpec(
         name="shop",
         kind="oscar",
-        settings={"url": "http://127.0.0.1:1"},
+        url="http://127.0.0.1:1",
+        settings=OscarSettings(),
         secrets={"api_token": "t"},
     )
     assert isinstance(build(tryton, OpenGate()), TrytonErp)
     assert isinstance(build(oscar, OpenGate()), OscarShop)
     with pytest.raises(ValueError, match="password"):
-        TrytonErp(SystemSpec(name="erp", kind="tryton", settings=tryton.settings), OpenGate())
+        TrytonErp(
+            SystemSpec(name="erp", kind="tryton", url=tryton.url, settings=tryton.settings),
+            OpenGate(),
+        )
+    # A missing setting is refused by the kind's settings model, before any connector exists.
     with pytest.raises(ValueError, match="database"):
         TrytonErp(
             SystemSpec(
                 name="erp",
                 kind="tryton",
-                settings={"url": "http://x", "web_shop": "s"},
+                url="http://x",
+                settings=TrytonSettings(web_shop="s"),  # type: ignore[call-arg]
                 secrets={"password": "x"},
             ),
             OpenGate(),
         )
     with pytest.raises(ValueError, match="api_token"):
-        OscarShop(SystemSpec(name="shop", kind="oscar", settings=oscar.settings), OpenGate())
+        OscarShop(
+            SystemSpec(name="shop", kind="oscar", url=oscar.url, settings=oscar.settings),
+            OpenGate(),
+        )

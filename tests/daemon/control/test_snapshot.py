@@ -16,7 +16,7 @@ from syncwright.daemon import runtime
 from syncwright.daemon.actor import Services
 from syncwright.daemon.budget.budget import WindowStats
 from syncwright.daemon.clock import SystemClock
-from syncwright.daemon.config.model import load_config
+from syncwright.daemon.config.load import load_config
 from syncwright.daemon.control.context import ControlContext
 from syncwright.daemon.control.events import diff
 from syncwright.daemon.control.projection import runs_out_at

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncwright.daemon.config.model import parse_config
+from syncwright.daemon.config.load import parse_config
 from syncwright.daemon.ops.planner import Sample, format_report, plan, schedule_costs
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC).timestamp()

@@ -1,4 +1,4 @@
-"""The ``kind = "shopify"`` system: a Shopify store over the GraphQL Admin API (a channel).
+"""``[systems.NAME.settings]`` of a ``kind = "shopify"`` system: a store on the GraphQL Admin API.
 
     [systems.shop]
     kind = "shopify"
@@ -15,17 +15,14 @@ An API version we do not support is a config error naming the supported ones.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
-
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from syncwright.connectors.base import KindSettings
 from syncwright.connectors.shopify.versions import DEFAULT, SUPPORTED
-from syncwright.daemon.config.systems import Role, SystemBase
-from syncwright.daemon.config.types import StrictModel
 
 
-class ShopifySettings(StrictModel):
+class ShopifySettings(KindSettings):
     api_version: str = DEFAULT
     #: Back-office location name -> Shopify location name (or gid://shopify/Location/N).
     location_map: dict[str, str] = Field(default_factory=dict)
@@ -42,13 +39,3 @@ class ShopifySettings(StrictModel):
                 {"value": value, "supported": ", ".join(SUPPORTED)},
             )
         return value
-
-
-class ShopifySystem(SystemBase):
-    """A Shopify store; its budget unit is GraphQL cost points, not calls."""
-
-    role: ClassVar[Role] = "channel"
-    credential_names: ClassVar[tuple[str, ...]] = ("access_token", "client_secret")
-
-    kind: Literal["shopify"]
-    settings: ShopifySettings = ShopifySettings()
