@@ -22,6 +22,7 @@ from syncwright.daemon.flows import audit, products, readahead, stock
 from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.queue import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +136,11 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         cursors.save(conn, ctx.connection, flow_name, new, now)
         if new.pass_after is None:
             synclog.touch_partial(conn, ctx.connection, now)
-            _wake_waiting(conn, ctx.connection, flow_name, now)
+            _wake_waiting(ctx.queue, conn, ctx.connection, flow_name, now)
         else:
             ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
             if cur.value is None:  # a first pass: the passes following it may go on now
-                _wake_followers(conn, ctx.connection, flow_name, now)
+                _wake_followers(ctx.queue, conn, ctx.connection, flow_name, now)
 
     return commit
 
@@ -173,27 +174,23 @@ async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
     return row is not None
 
 
-def _wake_waiting(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+def _wake_waiting(
+    queue: Queue, conn: sqlite3.Connection, connection: str, flow: str, now: float
+) -> None:
     """A pass of ``flow`` finished: pulls that wait for it, and a first start's full-sync slice
     of the flow (flows/full.py waits for the first pass), need not wait for their next look.
     Jobs that failed before (attempts > 0) keep their retry time."""
-    conn.execute(
-        "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
-        " AND kind = 'full' AND attempts = 0 AND json_extract(payload, '$.flow') = ?",
-        (now, connection, flow),
-    )
-    _wake_followers(conn, connection, flow, now)
+    queue.hurry_in(conn, connection, "full", flow, now, untried_only=True)
+    _wake_followers(queue, conn, connection, flow, now)
 
 
-def _wake_followers(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+def _wake_followers(
+    queue: Queue, conn: sqlite3.Connection, connection: str, flow: str, now: float
+) -> None:
     """Pulls of the flows that follow ``flow`` run now instead of at their next look."""
     for name, other in PULLS.items():
         if other.waits_for == flow:
-            conn.execute(
-                "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
-                " AND kind = 'pull' AND json_extract(payload, '$.flow') = ?",
-                (now, connection, name),
-            )
+            queue.hurry_in(conn, connection, "pull", name, now)
 
 
 def _again_soon(ctx: FlowContext, spec: JobSpec) -> Commit:

@@ -269,6 +269,43 @@ class Queue:
             self.notify(job.connection)
         return held
 
+    # -- changes a flow makes to other jobs, inside its own write ------------------------------
+
+    def hurry_in(
+        self,
+        conn: sqlite3.Connection,
+        connection: str,
+        kind: str,
+        flow: str,
+        now: float,
+        *,
+        untried_only: bool = False,
+    ) -> None:
+        """Pending ``kind`` jobs of ``flow`` run now instead of at their next look (their
+        run_at is brought forward, never put back). With ``untried_only``, jobs that failed
+        before keep their retry time. Call :meth:`notify` after the write."""
+        untried = " AND attempts = 0" if untried_only else ""
+        conn.execute(
+            "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
+            f" AND kind = ?{untried} AND json_extract(payload, '$.flow') = ?",
+            (now, connection, kind, flow),
+        )
+
+    def supersede_in(
+        self, conn: sqlite3.Connection, connection: str, kind: str, why: str, now: float
+    ) -> None:
+        """Close the pending ``kind`` jobs of ``connection`` as done, with ``why`` as their
+        last error: newer work replaces them (a full sync started over)."""
+        conn.execute(
+            "UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, last_error = ?"
+            " WHERE connection = ? AND kind = ? AND state = 'pending'",
+            (now, why, connection, kind),
+        )
+
+    def note_in(self, conn: sqlite3.Connection, job: Job, progress: Mapping[str, Any]) -> None:
+        """Record ``progress`` on ``job`` in the caller's write (kept when it completes)."""
+        conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (json.dumps(progress), job.id))
+
     # -- recovery ----------------------------------------------------------------------------
 
     async def recover_orphans(self) -> RecoveryReport:
