@@ -25,6 +25,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from syncwright.connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
 from syncwright.connectors.errors import PermanentError
+from syncwright.daemon import synclog
 from syncwright.daemon.budget.budget import Budget, current_class
 from syncwright.daemon.clock import Clock, iso
 from syncwright.daemon.events_bus import HUB, Event
@@ -118,28 +119,14 @@ class Actor:
         self.state, self.pause_reason = state, reason
         now = self.services.clock.now()
 
-        def save(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO connection_state (connection, paused, pause_reason, updated_at)"
-                " VALUES (?, 1, ?, ?) ON CONFLICT (connection) DO UPDATE SET paused = 1,"
-                " pause_reason = excluded.pause_reason, updated_at = excluded.updated_at",
-                (self.name, reason, now),
-            )
-
-        await self.services.store.write(save)
+        await self.services.store.write(lambda c: synclog.save_pause(c, self.name, reason, now))
         self.log.warning("connection.paused", reason=reason, state=state)
         if HUB.active:
             HUB.publish(Event("connection.paused", now, connection=self.name, detail=reason))
 
     async def resume(self) -> None:
         now = self.services.clock.now()
-        await self.services.store.write(
-            lambda c: c.execute(
-                "UPDATE connection_state SET paused = 0, pause_reason = NULL, updated_at = ?"
-                " WHERE connection = ?",
-                (now, self.name),
-            )
-        )
+        await self.services.store.write(lambda c: synclog.save_pause(c, self.name, None, now))
         self.state, self.pause_reason = "running", None
         self.log.info("connection.resumed")
         if HUB.active:

@@ -1,6 +1,9 @@
 """The sync log a merchant reads: last full and partial sync times, open per-item errors, and
 the bookkeeping of full syncs (``full_runs``).
 
+The only module that writes ``sync_errors``, ``full_runs`` and ``connection_state`` (the sync
+times, the pause an operator or an auth failure set, the ghost sweep timer).
+
 Errors are keyed by (connection, flow, external id): recording the same problem again only
 moves its last-seen time; an item that later syncs resolves its error (partial syncs keep the
 other errors). A full sync clears the errors of its flows when it starts, adds errors as it
@@ -100,6 +103,28 @@ def _touch(conn: sqlite3.Connection, connection: str, column: str, now: float) -
 
 def touch_partial(conn: sqlite3.Connection, connection: str, now: float) -> None:
     _touch(conn, connection, "last_partial_sync", now)
+
+
+def touch_ghost(conn: sqlite3.Connection, connection: str, now: float) -> None:
+    """A ghost sweep was considered now (the scheduler's timer survives restarts)."""
+    _touch(conn, connection, "last_ghost_at", now)
+
+
+def save_pause(conn: sqlite3.Connection, connection: str, reason: str | None, now: float) -> None:
+    """The connection is paused for ``reason`` (None: resumed); kept across restarts."""
+    if reason is not None:
+        conn.execute(
+            "INSERT INTO connection_state (connection, paused, pause_reason, updated_at)"
+            " VALUES (?, 1, ?, ?) ON CONFLICT (connection) DO UPDATE SET paused = 1,"
+            " pause_reason = excluded.pause_reason, updated_at = excluded.updated_at",
+            (connection, reason, now),
+        )
+    else:
+        conn.execute(
+            "UPDATE connection_state SET paused = 0, pause_reason = NULL, updated_at = ?"
+            " WHERE connection = ?",
+            (now, connection),
+        )
 
 
 # -- full runs ---------------------------------------------------------------------------------

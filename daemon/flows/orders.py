@@ -35,7 +35,7 @@ from syncwright.connectors.base import (
 from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import Order
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import orders_post, sale
+from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobSpec
@@ -98,18 +98,9 @@ async def _apply(ctx: FlowContext, items: Sequence[Any]) -> Commit:
             if order.external_id not in skipped:
                 ctx.queue.enqueue_in(conn, ctx.connection, post_order_spec(order.external_id))
             token = order.modified_at.isoformat() if order.modified_at else None
-            conn.execute(
-                "INSERT INTO item_state (connection, entity, source_id, hash, token,"
-                " last_error) VALUES (?, 'order', ?, ?, ?, ?)"
-                " ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
-                " hash = excluded.hash, token = excluded.token, last_error = excluded.last_error",
-                (
-                    ctx.connection,
-                    order.external_id,
-                    digest,
-                    token,
-                    "skipped: not a B2B order (only_b2b)" if order.external_id in skipped else None,
-                ),
+            note = "skipped: not a B2B order (only_b2b)" if order.external_id in skipped else None
+            item_state.seen(
+                conn, ctx.connection, "order", [(order.external_id, digest, token, note)]
             )
 
     return commit
