@@ -28,13 +28,13 @@ from syncwright.connectors.errors import PermanentError
 from syncwright.daemon import synclog
 from syncwright.daemon.budget.budget import Budget, current_class
 from syncwright.daemon.clock import Clock, iso
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, full, manual, write_groups
-from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.flows.context import FlowContext, FlowMemory, FlowSettings
 from syncwright.daemon.jobs.job import Job, JobSpec, LeaseLost
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
-from syncwright.daemon.ops import job_timing
+from syncwright.daemon.ops.job_timing import JobTimings
 from syncwright.daemon.scheduler import Scheduler, ScheduleSettings
 from syncwright.daemon.store.db import Store
 
@@ -70,6 +70,15 @@ class Services:
     #: One connector per system, shared by every connection that uses it (one HTTP pool).
     connectors: dict[str, Connector] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    #: What the flows keep between jobs (read-ahead pages, order locks, bulk reads).
+    memory: FlowMemory = field(default_factory=FlowMemory)
+    #: How long jobs take, for the metrics endpoint.
+    timings: JobTimings = field(default_factory=JobTimings)
+
+    @property
+    def hub(self) -> EventHub:
+        """The daemon's event hub: the one its store announces committed writes to."""
+        return self.store.hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +130,18 @@ class Actor:
 
         await self.services.store.write(lambda c: synclog.save_pause(c, self.name, reason, now))
         self.log.warning("connection.paused", reason=reason, state=state)
-        if HUB.active:
-            HUB.publish(Event("connection.paused", now, connection=self.name, detail=reason))
+        if self.services.hub.active:
+            self.services.hub.publish(
+                Event("connection.paused", now, connection=self.name, detail=reason)
+            )
 
     async def resume(self) -> None:
         now = self.services.clock.now()
         await self.services.store.write(lambda c: synclog.save_pause(c, self.name, None, now))
         self.state, self.pause_reason = "running", None
         self.log.info("connection.resumed")
-        if HUB.active:
-            HUB.publish(Event("connection.resumed", now, connection=self.name))
+        if self.services.hub.active:
+            self.services.hub.publish(Event("connection.resumed", now, connection=self.name))
         self.wake()
 
     def statistics(self) -> ActorStats:
@@ -195,7 +206,9 @@ class Actor:
                 f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
                 "back office -> channel pair"
             )
-        ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
+        ctx = FlowContext(
+            self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock, svc.memory
+        )
         await self._load_pause()
         self.scheduler = Scheduler(ctx, s.flows, s.recent, self.enqueue, s.schedule)
         async with anyio.create_task_group() as tg:
@@ -296,8 +309,8 @@ class Actor:
                 await svc.store.write(finish)
             self.jobs_done += 1
             jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
-            if HUB.active:
-                HUB.publish(job_event("job.done", job, self.name, svc.clock.now()))
+            if svc.hub.active:
+                svc.hub.publish(job_event("job.done", job, self.name, svc.clock.now()))
         except LeaseLost:
             # Someone else holds the job now (our lease ran out); its effects were rolled back.
             jlog.warning("job.lease_lost")
@@ -313,7 +326,7 @@ class Actor:
         except Exception as exc:  # every failure goes through the retry policy
             await self._failed(job, exc, jlog)
         finally:
-            job_timing.observe(self.name, job.cls, job.kind, svc.clock.now() - started)
+            svc.timings.observe(self.name, job.cls, job.kind, svc.clock.now() - started)
             current_class.reset(token)
             self.running.pop(job.id, None)
             with anyio.CancelScope(shield=True):
@@ -340,10 +353,10 @@ class Actor:
             return
         self.jobs_failed += 1
         self.last_error = f"{job.kind}: {exc}"
-        if HUB.active:
+        if svc.hub.active:
             # action says what happens next: retry, snooze, pause, or dead (no more runs).
             event = job_event("job.failed", job, self.name, svc.clock.now())
-            HUB.publish(
+            svc.hub.publish(
                 replace(event, until=decision.run_at, action=decision.action, detail=message[:500])
             )
         fields = {

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, hub_of
 from syncwright.daemon.store.db import Store
 
 
@@ -33,8 +33,9 @@ def add_error(
         " message = excluded.message, last_seen = excluded.last_seen",
         (connection, flow, external_id, message[:2000], now, now),
     )
-    if HUB.active:  # announced once the transaction commits
-        HUB.stage(
+    hub = hub_of(conn)
+    if hub is not None:  # announced once the transaction commits
+        hub.stage(
             Event(
                 "error.added",
                 now,
@@ -51,7 +52,7 @@ def resolve(
 ) -> int:
     ids = list(external_ids)
     done = 0
-    announce = HUB.active
+    hub = hub_of(conn)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
@@ -59,14 +60,14 @@ def resolve(
             "DELETE FROM sync_errors WHERE connection = ? AND flow = ?"
             f" AND external_id IN ({marks})"
         )
-        if not announce:
+        if hub is None:
             done += conn.execute(sql, (connection, flow, *chunk)).rowcount
             continue
         gone = conn.execute(sql + " RETURNING external_id", (connection, flow, *chunk)).fetchall()
         done += len(gone)
         at = time.time()
         for (item,) in gone:
-            HUB.stage(Event("error.resolved", at, connection=connection, flow=flow, item=item))
+            hub.stage(Event("error.resolved", at, connection=connection, flow=flow, item=item))
     return done
 
 
@@ -79,8 +80,9 @@ def clear_errors(
         f"DELETE FROM sync_errors WHERE connection = ? AND flow IN ({marks})",
         (connection, *flows),
     ).rowcount
-    if cleared and HUB.active:
-        HUB.stage(
+    hub = hub_of(conn)
+    if cleared and hub is not None:
+        hub.stage(
             Event(
                 "error.resolved",
                 time.time() if now is None else now,

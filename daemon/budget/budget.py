@@ -31,7 +31,7 @@ from syncwright.daemon.budget.headers import QuotaHint, kept_headers, quota_hint
 from syncwright.daemon.budget.persist import LOAD_STATE, LOAD_USAGE, BudgetRows, headers_from_json
 from syncwright.daemon.budget.windows import WINDOW_SECONDS, Usage, WindowSpec, new_usage
 from syncwright.daemon.clock import Clock, iso
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.store.db import Store
 
 __all__ = [
@@ -96,9 +96,12 @@ class Budget:
         *,
         clock: Clock,
         rng: random.Random | None = None,
+        hub: EventHub | None = None,
     ) -> None:
         self.system = system
         self.clock = clock
+        #: The daemon's event hub, told of blocks (None: nobody is told).
+        self.hub = hub
         self._rng = rng if rng is not None else random.Random()
         self._lock = threading.RLock()
         self._windows: dict[str, Usage] = {}
@@ -255,8 +258,8 @@ class Budget:
                     seconds=round(until - now, 1),
                     reason=reason,
                 )
-                if HUB.active:
-                    HUB.publish(
+                if self.hub is not None and self.hub.active:
+                    self.hub.publish(
                         Event("budget.blocked", now, system=self.system, until=until, detail=reason)
                     )
             return self._blocked_until

@@ -111,21 +111,21 @@ PULLS[FLOW] = PullFlow(FLOW, _fetch, _apply, list_all=_list, cursor_kind=_cursor
 
 # -- the post_order job -----------------------------------------------------------------------
 
-_locks: dict[tuple[str, str], anyio.Lock] = {}
-
 
 @asynccontextmanager
-async def _one_at_a_time(connection: str, order_id: str) -> AsyncIterator[None]:
+async def _one_at_a_time(ctx: FlowContext, order_id: str) -> AsyncIterator[None]:
     """Jobs for one order run one after the other (a pending twin may be leased while the
-    first still runs); the locks of idle orders are dropped."""
-    key = (connection, order_id)
-    lock = _locks.setdefault(key, anyio.Lock())
+    first still runs); the locks of idle orders are dropped. The locks are the daemon's
+    (ctx.memory)."""
+    locks = ctx.memory.order_locks
+    key = (ctx.connection, order_id)
+    lock = locks.setdefault(key, anyio.Lock())
     try:
         async with lock:
             yield
     finally:
         if not lock.locked() and lock.statistics().tasks_waiting == 0:
-            _locks.pop(key, None)
+            locks.pop(key, None)
 
 
 def _target(ctx: FlowContext) -> tuple[OrderTarget, CustomerDirectory]:
@@ -141,7 +141,7 @@ async def post_order(ctx: FlowContext, job: Job) -> Commit | None:
     order_id = str(job.payload.get("order") or "")
     if not order_id:
         raise PermanentError(f"{KIND} job {job.id} names no order")
-    async with _one_at_a_time(ctx.connection, order_id):
+    async with _one_at_a_time(ctx, order_id):
         return await _post(ctx, order_id)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from syncwright.connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from syncwright.connectors.errors import PermanentError
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import audit, products, readahead, stock
+from syncwright.daemon.flows import audit, products, stock
 from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
@@ -104,15 +104,16 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
     query = ChangeQuery(since=since, after=after, limit=page_size)
-    # Pages read ahead belong to this connector object: one rebuilt by a reload (or another
-    # daemon in the same process, as in tests) never gets a page its predecessor read.
+    # Pages read ahead belong to this connector object: one rebuilt by a reload never gets a
+    # page its predecessor read.
+    ahead = ctx.memory.readahead
     scope = f"{ctx.connection}#{id(ctx.source)}"
-    held = readahead.take(scope, flow_name, query)
+    held = ahead.take(scope, flow_name, query)
     page = held[0] if held is not None else await flow.fetch(ctx, query)
     if cur.value is None and not await _may_go(ctx, flow, page.items):
         # A first pass ahead of the one it follows: hold the page, look again soon (the
         # other pass's next page wakes this job).
-        readahead.keep(scope, flow_name, query, page, held[1] if held else None)
+        ahead.keep(scope, flow_name, query, page, held[1] if held else None)
         return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
     if page.complete or not page.items or page.last_key is None:
@@ -122,7 +123,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
         next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
-    apply = await readahead.beside(
+    apply = await ahead.beside(
         scope,
         flow_name,
         next_query,

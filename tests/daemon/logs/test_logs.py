@@ -12,8 +12,9 @@ from syncwright.daemon.logs import structured as logs
 
 def test_json_lines_redact_secret_keys_and_values() -> None:
     out = io.StringIO()
-    logs.configure("info", "json", stream=out)
-    logs.register_secret("s3cr3t-value-123")
+    redactor = logs.Redactor()
+    logs.configure("info", "json", stream=out, redactor=redactor)
+    redactor.add("s3cr3t-value-123")
     log = structlog.get_logger("t").bind(connection="demo")
     log.info(
         "job.failed",
