@@ -59,14 +59,15 @@ def _sources(supervisor: Supervisor) -> Sources:
         return [
             ActorView(
                 name,
-                slot.actor.state,
-                len(slot.actor.running),
+                stats.state,
+                len(stats.running),
                 slot.restarts,
-                slot.actor.jobs_done,
-                slot.actor.jobs_failed,
+                stats.jobs_done,
+                stats.jobs_failed,
                 tuple(slot.actor.settings.flows),
             )
             for name, slot in list(supervisor.slots.items())
+            for stats in [slot.actor.statistics()]
         ]
 
     def budgets() -> dict[str, object]:
