@@ -9,7 +9,8 @@ from anyio.abc import TaskGroup
 from syncwright.connectors.base import Connector, SystemSpec
 from syncwright.connectors.registry import build
 from syncwright.daemon.actor import ActorSettings
-from syncwright.daemon.budget.budget import Budget, BudgetGate
+from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.budget.gate import BudgetGate
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from syncwright.connectors.errors import PermanentError
-from syncwright.daemon.budget.budget import current_class
+from syncwright.daemon.budget.gate import current_class
 from syncwright.daemon.clock import iso
 from syncwright.daemon.events_bus import Event
 from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, write_groups
