@@ -248,7 +248,7 @@ class Queue(QueueView):
         *,
         also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> bool:
-        """Apply a retry decision (see :func:`daemon.requeue.apply_failure`) and record the
+        """Apply a retry decision (see :func:`daemon.jobs.requeue.apply_failure`) and record the
         error in the job's history; ``also`` runs in the same transaction when the job is still
         held. Returns False, changing nothing, if this run no longer holds the job: another run
         owns it and will record its own outcome."""
