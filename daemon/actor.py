@@ -4,19 +4,18 @@ The dispatcher leases only jobs whose class may spend on every budget the connec
 a job that cannot spend is never taken and put back. Of ``workers`` slots, one is always kept
 for class 0 (sale-time work): lower classes may fill at most ``workers - 1``.
 
-A job's handler does the remote work and returns its commit; the commit and the job's
-completion are written in one transaction. Failures go through the pure retry policy.
+Each leased job runs in its own task through the connection's :class:`Worker`
+(daemon/worker.py): the handler's commit and the job's completion in one transaction, failures
+through the pure retry policy. The budgets learn what the job's calls cost when it ends.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import socket
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -25,17 +24,19 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from syncwright.connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
 from syncwright.connectors.errors import PermanentError
-from syncwright.daemon.budget.budget import Budget, current_class
-from syncwright.daemon.clock import Clock, iso
-from syncwright.daemon.events_bus import HUB, Event
-from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, full, manual, write_groups
-from syncwright.daemon.flows.context import FlowContext, FlowSettings
-from syncwright.daemon.jobs.job import Job, JobSpec, LeaseLost
+from syncwright.daemon import synclog
+from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.clock import Clock
+from syncwright.daemon.events_bus import Event, EventHub
+from syncwright.daemon.flows import full, manual
+from syncwright.daemon.flows.context import FlowContext, FlowMemory, FlowSettings
+from syncwright.daemon.jobs.job import Job, JobSpec
 from syncwright.daemon.jobs.queue import Queue
-from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision, RetryPolicy, classify, decide
-from syncwright.daemon.ops import job_timing
+from syncwright.daemon.jobs.retry import RetryPolicy
+from syncwright.daemon.ops.job_timing import JobTimings
 from syncwright.daemon.scheduler import Scheduler, ScheduleSettings
 from syncwright.daemon.store.db import Store
+from syncwright.daemon.worker import Worker
 
 log = structlog.get_logger("syncwright.actor")
 
@@ -69,6 +70,15 @@ class Services:
     #: One connector per system, shared by every connection that uses it (one HTTP pool).
     connectors: dict[str, Connector] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
+    #: What the flows keep between jobs (read-ahead pages, order locks, bulk reads).
+    memory: FlowMemory = field(default_factory=FlowMemory)
+    #: How long jobs take, for the metrics endpoint.
+    timings: JobTimings = field(default_factory=JobTimings)
+
+    @property
+    def hub(self) -> EventHub:
+        """The daemon's event hub: the one its store announces committed writes to."""
+        return self.store.hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +102,14 @@ class Actor:
         self.state = "starting"
         self.pause_reason: str | None = None
         self.running: dict[int, Job] = {}
-        self.jobs_done = 0
-        self.jobs_failed = 0
-        self.last_error: str | None = None
         self._stopping = False
-        self._locks: dict[str, anyio.Lock] = {}
         self.log = log.bind(connection=self.name)
+        self.worker = Worker(
+            self.name,
+            services,
+            self.log,
+            on_auth_failed=lambda reason: self.pause(reason, state="auth_failed"),
+        )
         self.scheduler: Scheduler | None = None
 
     # -- control -------------------------------------------------------------------------
@@ -118,32 +130,20 @@ class Actor:
         self.state, self.pause_reason = state, reason
         now = self.services.clock.now()
 
-        def save(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO connection_state (connection, paused, pause_reason, updated_at)"
-                " VALUES (?, 1, ?, ?) ON CONFLICT (connection) DO UPDATE SET paused = 1,"
-                " pause_reason = excluded.pause_reason, updated_at = excluded.updated_at",
-                (self.name, reason, now),
-            )
-
-        await self.services.store.write(save)
+        await self.services.store.write(lambda c: synclog.save_pause(c, self.name, reason, now))
         self.log.warning("connection.paused", reason=reason, state=state)
-        if HUB.active:
-            HUB.publish(Event("connection.paused", now, connection=self.name, detail=reason))
+        if self.services.hub.active:
+            self.services.hub.publish(
+                Event("connection.paused", now, connection=self.name, detail=reason)
+            )
 
     async def resume(self) -> None:
         now = self.services.clock.now()
-        await self.services.store.write(
-            lambda c: c.execute(
-                "UPDATE connection_state SET paused = 0, pause_reason = NULL, updated_at = ?"
-                " WHERE connection = ?",
-                (now, self.name),
-            )
-        )
+        await self.services.store.write(lambda c: synclog.save_pause(c, self.name, None, now))
         self.state, self.pause_reason = "running", None
         self.log.info("connection.resumed")
-        if HUB.active:
-            HUB.publish(Event("connection.resumed", now, connection=self.name))
+        if self.services.hub.active:
+            self.services.hub.publish(Event("connection.resumed", now, connection=self.name))
         self.wake()
 
     def statistics(self) -> ActorStats:
@@ -152,9 +152,9 @@ class Actor:
             state=self.state,
             pause_reason=self.pause_reason,
             running=tuple((j.id, j.kind, j.cls) for j in self.running.values()),
-            jobs_done=self.jobs_done,
-            jobs_failed=self.jobs_failed,
-            last_error=self.last_error,
+            jobs_done=self.worker.jobs_done,
+            jobs_failed=self.worker.jobs_failed,
+            last_error=self.worker.last_error,
         )
 
     async def idle(self) -> bool:
@@ -208,7 +208,9 @@ class Actor:
                 f"{self.name}: {s.source.kind} -> {s.channel.kind} is not a "
                 "back office -> channel pair"
             )
-        ctx = FlowContext(self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock)
+        ctx = FlowContext(
+            self.name, s.flow, source, channel, svc.store, svc.queue, svc.clock, svc.memory
+        )
         await self._load_pause()
         self.scheduler = Scheduler(ctx, s.flows, s.recent, self.enqueue, s.schedule)
         async with anyio.create_task_group() as tg:
@@ -286,48 +288,9 @@ class Actor:
         tg.start_soon(self._run_job, job, ctx, name=f"{self.name}.job-{job.id}")
 
     async def _run_job(self, job: Job, ctx: FlowContext) -> None:
-        svc = self.services
-        token = current_class.set(job.cls)
-        jlog = self.log.bind(job=job.id, kind=job.kind, cls=job.cls, flow=job.payload.get("flow"))
-        started = svc.clock.now()
         try:
-            handler = HANDLERS.get(job.kind)
-            if handler is None:
-                raise PermanentError(f"unknown job kind {job.kind!r}")
-            async with contextlib.AsyncExitStack() as held:
-                # Jobs writing the same flow run one at a time, from the read to the commit,
-                # so an older read is never written after a newer one.
-                for group in write_groups(job):
-                    await held.enter_async_context(self._locks.setdefault(group, anyio.Lock()))
-                commit = await handler(ctx, job)
-
-                def finish(conn: sqlite3.Connection) -> None:
-                    if commit is not None:
-                        commit(conn)
-                    svc.queue.complete_in(conn, job)
-
-                await svc.store.write(finish)
-            self.jobs_done += 1
-            jlog.debug("job.done", seconds=round(svc.clock.now() - started, 3))
-            if HUB.active:
-                HUB.publish(job_event("job.done", job, self.name, svc.clock.now()))
-        except LeaseLost:
-            # Someone else holds the job now (our lease ran out); its effects were rolled back.
-            jlog.warning("job.lease_lost")
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):
-                await svc.queue.fail(
-                    job,
-                    RetryDecision("pause", svc.clock.now(), "interrupted by shutdown"),
-                    "interrupted",
-                    "the daemon stopped while this job ran; it will run again",
-                )
-            raise
-        except Exception as exc:  # every failure goes through the retry policy
-            await self._failed(job, exc, jlog)
+            await self.worker.run(job, ctx)
         finally:
-            job_timing.observe(self.name, job.cls, job.kind, svc.clock.now() - started)
-            current_class.reset(token)
             self.running.pop(job.id, None)
             with anyio.CancelScope(shield=True):
                 await self._flush_budgets()
@@ -340,60 +303,9 @@ class Actor:
             if budget.dirty:
                 await budget.flush(self.services.store)
 
-    async def _failed(self, job: Job, exc: Exception, jlog: Any) -> None:
-        svc = self.services
-        kind = classify(exc)
-        retry_after = getattr(exc, "retry_after", None)
-        decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after)
-        message = str(exc) or type(exc).__name__
-        hook = FAILURE_HOOKS.get(job.kind)  # e.g. a dead order job writes its notification
-        also = hook(job, decision, kind.value, message, svc.clock.now()) if hook else None
-        if not await svc.queue.fail(job, decision, kind.value, message, also=also):
-            jlog.warning("job.lease_lost", error=str(exc))
-            return
-        self.jobs_failed += 1
-        self.last_error = f"{job.kind}: {exc}"
-        if HUB.active:
-            # action says what happens next: retry, snooze, pause, or dead (no more runs).
-            event = job_event("job.failed", job, self.name, svc.clock.now())
-            HUB.publish(
-                replace(event, until=decision.run_at, action=decision.action, detail=message[:500])
-            )
-        fields = {
-            "error": str(exc),
-            "error_kind": kind.value,
-            "action": decision.action,
-            "next_run": iso(decision.run_at),
-            "reason": decision.reason,
-        }
-        if kind is ErrorKind.CRASH:
-            jlog.exception("job.crashed", **fields)
-        elif kind is ErrorKind.RATE_LIMITED:
-            jlog.info("job.rate_limited", **fields)
-        else:
-            jlog.warning("job.failed", **fields)
-        if kind is ErrorKind.AUTH:
-            await self.pause(
-                f"authentication failed: {exc}. Fix the credentials, then resume the connection",
-                state="auth_failed",
-            )
-
     async def _renew_leases(self) -> None:
         interval = max(1.0, self.services.queue.lease_seconds / 3)
         while True:
             await anyio.sleep(interval)
             if self.running:
                 await self.services.queue.renew(list(self.running), self.owner)
-
-
-def job_event(name: str, job: Job, connection: str, now: float) -> Event:
-    flow = job.payload.get("flow")
-    return Event(
-        name,
-        now,
-        connection=connection,
-        job=job.id,
-        kind=job.kind,
-        cls=job.cls,
-        flow=flow if isinstance(flow, str) else None,
-    )

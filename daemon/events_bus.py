@@ -9,9 +9,14 @@ counts, and :meth:`Subscription.drain` turns those counts into one summary event
 connection. A burst of 10,000 job completions therefore costs a client a few dozen lines.
 
 Events written inside a store transaction (the sync log's errors) are *staged* in the writing
-thread and published only once the transaction commits (:func:`release_staged`), so a
-rolled-back write never announces an error that is not there. Thread-safe: the store's writer
-thread and the event loop both publish.
+thread and published only once the transaction commits (:meth:`EventHub.release_staged`), so
+a rolled-back write never announces an error that is not there. Thread-safe: the store's
+writer thread and the event loop both publish.
+
+There is one hub per daemon, not per process: the supervisor makes it and hands it to its
+store, budgets, actors and control server, so two daemons in one process (as in tests) never
+see each other's events. Code that only has a write connection finds the hub with
+:func:`hub_of`.
 """
 
 from __future__ import annotations
@@ -157,5 +162,8 @@ class EventHub:
                 self.publish(event)
 
 
-#: The daemon's hub (one per process).
-HUB = EventHub()
+def hub_of(conn: object) -> EventHub | None:
+    """The hub to stage a write's events in: that of the store owning ``conn``
+    (daemon/store/db.py), if anyone listens; None otherwise (nothing to build)."""
+    hub = getattr(conn, "hub", None)
+    return hub if isinstance(hub, EventHub) and hub.active else None

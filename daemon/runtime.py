@@ -11,16 +11,17 @@ from anyio.abc import TaskGroup
 from syncwright.connectors.base import Connector, EmbeddedSpec, SystemSpec
 from syncwright.connectors.registry import build, embedded_server
 from syncwright.daemon.actor import ActorSettings
-from syncwright.daemon.budget.budget import Budget, BudgetGate
+from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.budget.gate import BudgetGate
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.sandbox import server_options
 from syncwright.daemon.config.secrets import resolve_sandbox_secrets
 from syncwright.daemon.config.types import CLASS_NAMES, split_listen
+from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.flows.context import FlowSettings
 from syncwright.daemon.jobs.retry import RetryPolicy
-from syncwright.daemon.logs.structured import register_secret
 from syncwright.daemon.scheduler import ScheduleSettings
 from syncwright.daemon.store.db import Store
 
@@ -37,15 +38,17 @@ def _budget_shape(config: Config, name: str) -> tuple[list[WindowSpec], dict[int
     return windows, reserve
 
 
-def build_budgets(config: Config, clock: Clock) -> dict[str, Budget]:
+def build_budgets(config: Config, clock: Clock, hub: EventHub | None = None) -> dict[str, Budget]:
     budgets: dict[str, Budget] = {}
     for name in config.systems:
         windows, reserve = _budget_shape(config, name)
-        budgets[name] = Budget(name, windows, reserve, clock=clock)
+        budgets[name] = Budget(name, windows, reserve, clock=clock, hub=hub)
     return budgets
 
 
-def update_budgets(budgets: dict[str, Budget], config: Config, clock: Clock) -> list[Budget]:
+def update_budgets(
+    budgets: dict[str, Budget], config: Config, clock: Clock, hub: EventHub | None = None
+) -> list[Budget]:
     """Apply a reloaded config to the budgets in place; returns the newly created ones."""
     created: list[Budget] = []
     for name in config.systems:
@@ -53,7 +56,7 @@ def update_budgets(budgets: dict[str, Budget], config: Config, clock: Clock) -> 
         if name in budgets:
             budgets[name].reconfigure(windows, reserve)
         else:
-            budgets[name] = Budget(name, windows, reserve, clock=clock)
+            budgets[name] = Budget(name, windows, reserve, clock=clock, hub=hub)
             created.append(budgets[name])
     return created
 
@@ -72,8 +75,6 @@ def retry_policy(config: Config) -> RetryPolicy:
 def system_spec(config: Config, name: str, secrets: dict[str, dict[str, str]]) -> SystemSpec[Any]:
     system = config.systems[name]
     values = secrets.get(name, {})
-    for value in values.values():
-        register_secret(value)
     return SystemSpec(
         name=name,
         kind=system.kind,

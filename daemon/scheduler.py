@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from syncwright.daemon import synclog
 from syncwright.daemon.flows import full as fulls
 from syncwright.daemon.flows.context import FlowContext
 from syncwright.daemon.flows.ghost import ghost_spec, linked_products, rotation_seconds
@@ -125,12 +126,7 @@ class Scheduler:
         spec = ghost_spec(self.schedule.ghost_batch, stock="stock" in self.flows) if due else None
 
         def save(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO connection_state (connection, last_ghost_at, updated_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (connection) DO UPDATE SET"
-                " last_ghost_at = excluded.last_ghost_at, updated_at = excluded.updated_at",
-                (self.connection, now, now),
-            )
+            synclog.touch_ghost(conn, self.connection, now)
             if spec is not None:
                 ctx.queue.enqueue_in(conn, self.connection, spec)
 

@@ -5,6 +5,12 @@ servers (when configured), then one actor per connection. An actor that crashes 
 alone with capped exponential backoff. SIGTERM/SIGINT stop gracefully: actors take no new jobs,
 running jobs get the grace period, then are cancelled (their leases make that lossless).
 SIGHUP reloads config.toml; an invalid file is rejected and the old config stays in force.
+
+Everything a daemon keeps in memory belongs to its supervisor, never to a module: the event
+hub (handed to the store, budgets, actors and control server), the log redactor (bound to the
+context the daemon runs in, daemon/logs/structured.py), and through :class:`Services` what the
+flows remember between jobs and the job timings. Two supervisors in one process share none
+of it.
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ from syncwright.daemon.cli.main import package_version
 from syncwright.daemon.clock import Clock, SystemClock
 from syncwright.daemon.config.errors import ConfigError
 from syncwright.daemon.config.load import load_config
+from syncwright.daemon.config.metrics import MetricsConfig
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.secrets import resolve_secrets
 from syncwright.daemon.control.server import ControlServer
+from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.flows import died_orphaned
 from syncwright.daemon.jobs.queue import Queue
+from syncwright.daemon.logs.structured import Redactor
 from syncwright.daemon.notify.task import DigestTask
 from syncwright.daemon.ops import tasks as ops_tasks
 from syncwright.daemon.sdnotify import SdNotify, status_line
@@ -77,6 +86,12 @@ class Supervisor:
         self._built_from: dict[str, SystemSpec[Any]] = {}
         self.sd = SdNotify()  # systemd notifications; no-ops without NOTIFY_SOCKET
         self.digest: DigestTask | None = None
+        #: The daemon's detailed events, for control-socket subscribers.
+        self.hub = EventHub()
+        #: The secret values this daemon read; its log lines never show them.
+        self.redactor = Redactor()
+        #: The [metrics] settings in force since start-up (they apply at start-up only).
+        self.metrics_at_start: MetricsConfig | None = None
 
     def request_stop(self) -> None:
         if not self._stop.is_set():
@@ -84,9 +99,15 @@ class Supervisor:
         self._stop.set()
 
     async def run(self) -> None:
+        # Every task and thread of this daemon logs with its redactor (logs/structured.py).
+        with self.redactor.bound():
+            await self._run()
+
+    async def _run(self) -> None:
         cfg = self.config
         self.secrets = resolve_secrets(cfg)
-        store = await Store.open(cfg.daemon.state_file)
+        self._redact(self.secrets)
+        store = await Store.open(cfg.daemon.state_file, hub=self.hub)
         try:
             async with anyio.create_task_group() as outer:
                 await outer.start(store.serve, name="store.writer")
@@ -110,7 +131,7 @@ class Supervisor:
         )
         recovered = await queue.recover_orphans()
         log.info("queue.recovered", report=str(recovered))
-        budgets = runtime.build_budgets(cfg, self.clock)
+        budgets = runtime.build_budgets(cfg, self.clock, self.hub)
         for budget in budgets.values():
             await budget.load(store)
         self.services = svc = Services(
@@ -145,7 +166,9 @@ class Supervisor:
             else:
                 tg.start_soon(self._stop_when_idle, name="burst")
             assert self.services is not None  # the e-mail digest, per [notify] (notify_task.py)
-            self.digest = DigestTask(self.services.store, self.clock, lambda: self.config.notify)
+            self.digest = DigestTask(
+                self.services.store, self.clock, lambda: self.config.notify, self.redactor
+            )
             await self.digest.apply(tg)
             await ops_tasks.start(self, tg)  # metrics endpoint, budget planner (issue 7)
             if not self.burst:  # the control socket (daemon/control/), listening before ready
@@ -258,6 +281,7 @@ class Supervisor:
             return False
         assert self.services is not None
         svc = self.services
+        self._redact(secrets)
         old, old_secrets = self.config, self.secrets
         removed = [n for n in old.connections if n not in new.connections]
         changed = [
@@ -271,7 +295,7 @@ class Supervisor:
         # Actors stop before the connectors they use are replaced.
         await self._stop_actors(removed + changed)
         self.config, self.secrets = new, secrets
-        for budget in runtime.update_budgets(svc.budgets, new, self.clock):
+        for budget in runtime.update_budgets(svc.budgets, new, self.clock, self.hub):
             await budget.load(svc.store)
         rebuilt = await runtime.sync_connectors(
             svc.connectors, svc.budgets, svc.store, new, secrets, self._built_from
@@ -290,6 +314,11 @@ class Supervisor:
         )
         await ops_tasks.check_plan(self, "reload")
         return True
+
+    def _redact(self, secrets: dict[str, dict[str, str]]) -> None:
+        for values in secrets.values():
+            for value in values.values():
+                self.redactor.add(value)
 
     async def _maintenance(self) -> None:
         assert self.services is not None

@@ -1,6 +1,9 @@
 """The sync log a merchant reads: last full and partial sync times, open per-item errors, and
 the bookkeeping of full syncs (``full_runs``).
 
+The only module that writes ``sync_errors``, ``full_runs`` and ``connection_state`` (the sync
+times, the pause an operator or an auth failure set, the ghost sweep timer).
+
 Errors are keyed by (connection, flow, external id): recording the same problem again only
 moves its last-seen time; an item that later syncs resolves its error (partial syncs keep the
 other errors). A full sync clears the errors of its flows when it starts, adds errors as it
@@ -16,7 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, hub_of
 from syncwright.daemon.store.db import Store
 
 
@@ -30,8 +33,9 @@ def add_error(
         " message = excluded.message, last_seen = excluded.last_seen",
         (connection, flow, external_id, message[:2000], now, now),
     )
-    if HUB.active:  # announced once the transaction commits
-        HUB.stage(
+    hub = hub_of(conn)
+    if hub is not None:  # announced once the transaction commits
+        hub.stage(
             Event(
                 "error.added",
                 now,
@@ -48,7 +52,7 @@ def resolve(
 ) -> int:
     ids = list(external_ids)
     done = 0
-    announce = HUB.active
+    hub = hub_of(conn)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
@@ -56,14 +60,14 @@ def resolve(
             "DELETE FROM sync_errors WHERE connection = ? AND flow = ?"
             f" AND external_id IN ({marks})"
         )
-        if not announce:
+        if hub is None:
             done += conn.execute(sql, (connection, flow, *chunk)).rowcount
             continue
         gone = conn.execute(sql + " RETURNING external_id", (connection, flow, *chunk)).fetchall()
         done += len(gone)
         at = time.time()
         for (item,) in gone:
-            HUB.stage(Event("error.resolved", at, connection=connection, flow=flow, item=item))
+            hub.stage(Event("error.resolved", at, connection=connection, flow=flow, item=item))
     return done
 
 
@@ -76,8 +80,9 @@ def clear_errors(
         f"DELETE FROM sync_errors WHERE connection = ? AND flow IN ({marks})",
         (connection, *flows),
     ).rowcount
-    if cleared and HUB.active:
-        HUB.stage(
+    hub = hub_of(conn)
+    if cleared and hub is not None:
+        hub.stage(
             Event(
                 "error.resolved",
                 time.time() if now is None else now,
@@ -100,6 +105,28 @@ def _touch(conn: sqlite3.Connection, connection: str, column: str, now: float) -
 
 def touch_partial(conn: sqlite3.Connection, connection: str, now: float) -> None:
     _touch(conn, connection, "last_partial_sync", now)
+
+
+def touch_ghost(conn: sqlite3.Connection, connection: str, now: float) -> None:
+    """A ghost sweep was considered now (the scheduler's timer survives restarts)."""
+    _touch(conn, connection, "last_ghost_at", now)
+
+
+def save_pause(conn: sqlite3.Connection, connection: str, reason: str | None, now: float) -> None:
+    """The connection is paused for ``reason`` (None: resumed); kept across restarts."""
+    if reason is not None:
+        conn.execute(
+            "INSERT INTO connection_state (connection, paused, pause_reason, updated_at)"
+            " VALUES (?, 1, ?, ?) ON CONFLICT (connection) DO UPDATE SET paused = 1,"
+            " pause_reason = excluded.pause_reason, updated_at = excluded.updated_at",
+            (connection, reason, now),
+        )
+    else:
+        conn.execute(
+            "UPDATE connection_state SET paused = 0, pause_reason = NULL, updated_at = ?"
+            " WHERE connection = ?",
+            (now, connection),
+        )
 
 
 # -- full runs ---------------------------------------------------------------------------------

@@ -8,8 +8,13 @@ exponential backoff), and remaining-quota headers can only lower what we think i
 
 Usage buckets and blocks live in the store, so a restart never hands out a fresh day. Time
 comes from the injected clock, and nothing runs in the background: an idle budget is a few
-dicts. Window arithmetic is in :mod:`daemon.budget_windows`, header parsing in
-:mod:`daemon.budget_headers`.
+dicts. Window arithmetic is in daemon/budget/windows.py, header parsing in headers.py, the
+SQL in persist.py, and the connectors' gate that spends before each call in gate.py.
+
+Over 400 lines on purpose: what is left here (the spending rules, the server's blocks and
+quota hints, and the dirty-tracking that persists them) all reads and writes the same window
+ledgers under one lock, so that a spend, a 429 and a flush from the store's writer thread
+never interleave. Split apart, each part would reach into the others' state.
 """
 
 from __future__ import annotations
@@ -20,29 +25,25 @@ import random
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
 
-from syncwright.connectors.errors import PermanentError, RateLimitedError
 from syncwright.connectors.http import parse_retry_after
 from syncwright.daemon.budget.headers import QuotaHint, kept_headers, quota_hints
 from syncwright.daemon.budget.persist import LOAD_STATE, LOAD_USAGE, BudgetRows, headers_from_json
 from syncwright.daemon.budget.windows import WINDOW_SECONDS, Usage, WindowSpec, new_usage
 from syncwright.daemon.clock import Clock, iso
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.store.db import Store
 
 __all__ = [
     "DEFAULT_RESERVE",
     "Budget",
-    "BudgetGate",
     "BudgetRows",
     "BudgetStats",
     "WindowSpec",
     "WindowStats",
-    "current_class",
 ]
 
 DEFAULT_RESERVE: Mapping[int, float] = {0: 0.0, 1: 0.05, 2: 0.15, 3: 0.30, 4: 0.30}
@@ -51,11 +52,6 @@ CLASS_NAMES = {0: "sale", 1: "manual", 2: "recent", 3: "ghost", 4: "full"}
 MAX_BACKOFF = 300.0
 MAX_BLOCK = 31 * 86_400.0
 MAX_JITTER = 30.0
-
-#: The priority class of the job running in this task; the worker sets it.
-current_class: ContextVar[int] = ContextVar("budget_class", default=2)
-#: (id of the gate, estimated cost) of the last acquire in this task, to reconcile on report.
-_last_spend: ContextVar[tuple[int, float] | None] = ContextVar("budget_spend", default=None)
 
 log = structlog.get_logger("syncwright.budget")
 
@@ -96,9 +92,12 @@ class Budget:
         *,
         clock: Clock,
         rng: random.Random | None = None,
+        hub: EventHub | None = None,
     ) -> None:
         self.system = system
         self.clock = clock
+        #: The daemon's event hub, told of blocks (None: nobody is told).
+        self.hub = hub
         self._rng = rng if rng is not None else random.Random()
         self._lock = threading.RLock()
         self._windows: dict[str, Usage] = {}
@@ -255,8 +254,8 @@ class Budget:
                     seconds=round(until - now, 1),
                     reason=reason,
                 )
-                if HUB.active:
-                    HUB.publish(
+                if self.hub is not None and self.hub.active:
+                    self.hub.publish(
                         Event("budget.blocked", now, system=self.system, until=until, detail=reason)
                     )
             return self._blocked_until
@@ -431,51 +430,6 @@ class Budget:
                 if key in by_key:
                     by_key[key].pruned_before = None
             self._state_dirty = self._state_dirty or rows.state is not None
-
-
-class BudgetGate:
-    """The connectors' CallGate for one budget: spends for the running job's class (from
-    :data:`current_class`) and persists the spend before the call goes out."""
-
-    def __init__(self, budget: Budget, store: Store, *, max_wait: float = 2.0) -> None:
-        self.budget = budget
-        self.store = store
-        self.max_wait = max_wait
-
-    async def acquire(self, cost: float = 1.0) -> None:
-        """Spend ``cost`` now, or after a short wait (at most ``max_wait`` in all); otherwise
-        raise RateLimitedError(local=True) with the wait as ``retry_after``."""
-        cls = current_class.get()
-        clock = self.budget.clock
-        deadline = clock.now() + self.max_wait
-        while not self.budget.try_spend(cls, cost):
-            wait = self.budget.wait_time(cls, cost)
-            what = f"class {cls} ({CLASS_NAMES.get(cls, 'unknown')})"
-            if math.isinf(wait):
-                raise PermanentError(
-                    f"a call costing {cost:g} is more than {what} may ever spend from this "
-                    f"budget: raise the window limits or lower the reserve",
-                    system=self.budget.system,
-                )
-            if clock.now() + wait > deadline:
-                raise RateLimitedError(
-                    f"the local budget lets {what} spend {cost:g} again in {wait:.1f} s",
-                    retry_after=wait,
-                    system=self.budget.system,
-                    local=True,
-                )
-            await clock.sleep(max(wait, 1e-3))
-        _last_spend.set((id(self), cost))
-        await self.budget.flush(self.store)
-
-    def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None:
-        """Pass the server's answer on; ``cost``, if given, is the call's real cost."""
-        self.budget.observe(status, headers)
-        if cost is not None and math.isfinite(cost) and cost >= 0:
-            last = _last_spend.get()
-            estimate = last[1] if last is not None and last[0] == id(self) else 0.0
-            _last_spend.set(None)
-            self.budget.adjust(cost - estimate)
 
 
 def _allowance(spec: WindowSpec, reserve: float, cost: float) -> float:

@@ -285,10 +285,11 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    logs.configure(config.daemon.log_level, config.daemon.log_format)
+    supervisor = Supervisor(config, path, burst=until_idle)
+    # Lines logged outside the daemon's own context (after it stopped) are redacted too.
+    logs.configure(config.daemon.log_level, config.daemon.log_format, redactor=supervisor.redactor)
     log = structlog.get_logger("syncwright")
     log.info("daemon.starting", version=package_version(), config=str(path))
-    supervisor = Supervisor(config, path, burst=until_idle)
     from syncwright.daemon.gctune import tune
 
     tune()

@@ -41,6 +41,7 @@ def replay(
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.db import open_migrated
     from syncwright.daemon.store.migrations import SchemaTooNew
+    from syncwright.daemon.webhooks import inbox
 
     try:
         config = load_config(path)
@@ -69,13 +70,8 @@ def replay(
         return EXIT_FAILED
     try:
         conn.execute("PRAGMA busy_timeout = 10000")
-        sql = "UPDATE events SET processed_at = NULL, last_error = NULL WHERE received_at >= ?"
-        params: list[object] = [bound]
-        if system is not None:
-            sql += " AND system = ?"
-            params.append(system)
         with conn:
-            count = conn.execute(sql, params).rowcount
+            count = inbox.replay(conn, bound, system)
     except sqlite3.Error as exc:
         print(f"{state}: could not replay events: {exc}", file=sys.stderr)
         return EXIT_FAILED

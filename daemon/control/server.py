@@ -58,6 +58,8 @@ class ControlServer:
         self, supervisor: Supervisor, version: str, *, interval: float = SNAPSHOT_INTERVAL
     ) -> None:
         self.ctx = ControlContext(supervisor, supervisor.clock.now(), version)
+        #: The daemon's event hub, which subscribing sessions follow.
+        self.hub = supervisor.hub
         self.interval = interval
         self.sessions: set[ClientSession] = set()
         self.path: Path | None = None

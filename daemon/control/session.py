@@ -24,7 +24,7 @@ from syncwright.daemon.control.protocol import (
     encode,
     error_reply,
 )
-from syncwright.daemon.events_bus import HUB, Subscription
+from syncwright.daemon.events_bus import Subscription
 
 if TYPE_CHECKING:
     from syncwright.daemon.control.server import ControlServer
@@ -61,7 +61,7 @@ class ClientSession:
     async def subscribe(self, *, detail: bool = False) -> None:
         self.detailed = detail
         if self.feed is None:
-            self.feed = HUB.subscribe()
+            self.feed = self.server.hub.subscribe()
         self.subscribed = True
         line = await self.server.current_snapshot()
         if line is not None:
@@ -70,7 +70,7 @@ class ClientSession:
     def unsubscribe(self) -> None:
         self.subscribed = False
         if self.feed is not None:
-            HUB.unsubscribe(self.feed)
+            self.server.hub.unsubscribe(self.feed)
             self.feed = None
         self._snapshot = None
         self._events.clear()

@@ -25,10 +25,6 @@ from syncwright.daemon.flows.context import FlowContext
 
 log = structlog.get_logger("syncwright.bulk_read")
 
-#: (connection, run id, run start) -> the channel's content hashes by product id, or None
-#: when the bulk read failed for that run. One entry per connection: the latest run's.
-_SNAPSHOTS: dict[str, tuple[tuple[int, float], dict[str, str] | None]] = {}
-
 
 async def linked_products(ctx: FlowContext) -> int:
     row = await ctx.store.fetchone(
@@ -53,14 +49,16 @@ async def channel_hashes(ctx: FlowContext, run: synclog.FullRun) -> dict[str, st
     page by page (small catalogue, no bulk capability, or the bulk read failed)."""
     if not wanted(ctx):
         return None
+    # One entry per connection, the latest run's, in the daemon's memory (flows/context.py).
+    snapshots = ctx.memory.bulk_hashes
     key = (run.run_id, run.started_at)
-    cached = _SNAPSHOTS.get(ctx.connection)
+    cached = snapshots.get(ctx.connection)
     if cached is not None and cached[0] == key:
         return cached[1]
     if await linked_products(ctx) < ctx.settings.bulk_read_threshold:
         return None  # counted again by the next slice: cheap, and the catalogue may grow
     snapshot = await _read(ctx)
-    _SNAPSHOTS[ctx.connection] = (key, snapshot)
+    snapshots[ctx.connection] = (key, snapshot)
     return snapshot
 
 
@@ -79,8 +77,3 @@ async def _read(ctx: FlowContext) -> dict[str, str] | None:
         return None
     log.info("full.bulk_read", connection=ctx.connection, products=len(held))
     return {p.external_id: p.content_hash() for p in held}
-
-
-def forget(connection: str) -> None:
-    """Drop a connection's snapshot (tests; a removed connection)."""
-    _SNAPSHOTS.pop(connection, None)

@@ -1,16 +1,23 @@
-"""What a job handler gets: the connection's connectors, settings and the shared services."""
+"""What a job handler gets: the connection's connectors, settings and the shared services.
+
+What the flows remember between jobs (pages read ahead, the locks of orders being posted, a
+full sync's bulk read) lives in one :class:`FlowMemory` per daemon, which the supervisor
+makes and every FlowContext of that daemon carries: two daemons in one process share none of
+it, and nothing of the kind is kept at module level.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
 from syncwright.connectors.base import ChannelConnector, SourceConnector
 from syncwright.daemon.clock import Clock
+from syncwright.daemon.flows.readahead import ReadAhead
 from syncwright.daemon.store.db import Store
 
 if TYPE_CHECKING:
@@ -39,6 +46,21 @@ class FlowSettings:
     bulk_read_threshold: int = 2000
 
 
+@dataclass(slots=True)
+class FlowMemory:
+    """What the flows of one daemon keep in memory between jobs; the supervisor owns it."""
+
+    #: flows/readahead.py: the next page of a change pull, read while this one is written.
+    readahead: ReadAhead = field(default_factory=ReadAhead)
+    #: flows/orders.py: one lock per (connection, order id) while a job for that order runs.
+    order_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
+    #: flows/bulk_read.py: per connection, ((run id, run start), the channel's hashes by
+    #: product id, or None when the bulk read failed), for the latest full run.
+    bulk_hashes: dict[str, tuple[tuple[int, float], dict[str, str] | None]] = field(
+        default_factory=dict
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FlowContext:
     connection: str
@@ -48,6 +70,8 @@ class FlowContext:
     store: Store
     queue: Queue
     clock: Clock
+    #: The daemon's (Services.memory); a context made on its own gets a memory of its own.
+    memory: FlowMemory = field(default_factory=FlowMemory)
 
     def now(self) -> float:
         return self.clock.now()

@@ -29,7 +29,9 @@ from syncwright.connectors.base import (
 from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import Customer
 from syncwright.daemon import synclog
+from syncwright.daemon.flows import item_state
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
+from syncwright.daemon.flows.links import keep_link
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 
 FLOW = "customers"
@@ -202,25 +204,6 @@ async def _failed_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str]
     return {row["source_id"]: row["refused_hash"] for row in rows}
 
 
-_DONE = (
-    "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
-    " last_verified_at) VALUES (?, 'customer', ?, ?, ?, ?, ?)"
-    " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
-    " token = excluded.token, written_at = coalesce(excluded.written_at, written_at),"
-    " last_verified_at = excluded.last_verified_at, last_error = NULL, refused_hash = NULL"
-)
-_REFUSED = (
-    "INSERT INTO item_state (connection, entity, source_id, refused_hash, last_error)"
-    " VALUES (?, 'customer', ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE"
-    " SET refused_hash = excluded.refused_hash, last_error = excluded.last_error"
-)
-_VERIFIED = (
-    "INSERT INTO item_state (connection, entity, source_id, last_verified_at)"
-    " VALUES (?, 'customer', ?, ?) ON CONFLICT (connection, entity, source_id)"
-    " DO UPDATE SET last_verified_at = excluded.last_verified_at"
-)
-
-
 def record(ctx: FlowContext, outcomes: Sequence[CustomerOutcome]) -> Commit:
     """The writes that make ``outcomes`` durable: links, item state, sync-log entries."""
     now = ctx.now()
@@ -231,13 +214,14 @@ def record(ctx: FlowContext, outcomes: Sequence[CustomerOutcome]) -> Commit:
             cid, customer = out.customer.external_id, out.customer
             token = customer.modified_at.isoformat() if customer.modified_at else None
             if out.action == "verified":
-                conn.execute(_VERIFIED, (ctx.connection, cid, now))
+                item_state.checked(conn, ctx.connection, ENTITY, [cid], now)
                 ok.append(cid)
             elif out.action in ("linked", "created"):
                 error = _link(conn, ctx.connection, cid, out.channel_id or "", now)
                 if error is None:
                     written = now if out.action == "created" else None
-                    conn.execute(_DONE, (ctx.connection, cid, out.hash, token, written, now))
+                    done = (cid, out.hash, token, written, now)
+                    item_state.written(conn, ctx.connection, ENTITY, [done])
                     ok.append(cid)
                 else:
                     _failed(conn, ctx, cid, out.hash, error, now)
@@ -257,12 +241,8 @@ def _link(
         " AND (source_id = ? OR channel_id = ?)",
         (connection, cid, channel_id),
     ).fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
-            " VALUES (?, 'customer', ?, ?, ?)",
-            (connection, cid, channel_id, now),
-        )
+    if row is None:  # neither side is linked: the new link cannot collide
+        keep_link(conn, connection, ENTITY, cid, channel_id, now)
         return None
     if row["source_id"] == cid and row["channel_id"] == channel_id:
         return None
@@ -278,7 +258,7 @@ def _failed(
     conn: sqlite3.Connection, ctx: FlowContext, cid: str, digest: str, message: str, now: float
 ) -> None:
     synclog.add_error(conn, ctx.connection, FLOW, cid, message, now)
-    conn.execute(_REFUSED, (ctx.connection, cid, digest, message))
+    item_state.refused(conn, ctx.connection, ENTITY, [(cid, message, digest)])
 
 
 async def _fetch(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:

@@ -47,7 +47,7 @@ Repair = Callable[[FlowContext, Sequence[Any], synclog.FullRun], Awaitable[Commi
 
 FIRST_START = "first start"
 #: The progress a slice job that only waited finishes with.
-WAITING = '{"waited": "for the first change pull"}'
+WAITING = {"waited": "for the first change pull"}
 
 
 def full_flows(flows: Sequence[str]) -> list[str]:
@@ -73,12 +73,7 @@ def begin_in(
     now: float,
 ) -> int:
     """Inside a write: start a run (replacing an unfinished one) and queue its first slices."""
-    conn.execute(
-        "UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL,"
-        " last_error = 'replaced by a newer full sync'"
-        " WHERE connection = ? AND kind = 'full' AND state = 'pending'",
-        (now, connection),
-    )
+    queue.supersede_in(conn, connection, "full", "replaced by a newer full sync", now)
     fresh = (
         [f for f in flows if not _pass_done(conn, connection, f)] if reason == FIRST_START else []
     )
@@ -221,7 +216,7 @@ def _wait(ctx: FlowContext, job: Job, run: synclog.FullRun) -> Commit:
     again = replace(spec, run_at=ctx.now() + wait)
 
     def commit(conn: sqlite3.Connection) -> None:
-        conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (WAITING, job.id))
+        ctx.queue.note_in(conn, job, WAITING)
         ctx.queue.enqueue_in(conn, ctx.connection, again)
 
     return commit

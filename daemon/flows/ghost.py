@@ -13,7 +13,7 @@ import math
 import sqlite3
 
 from syncwright.connectors.model import Product
-from syncwright.daemon.flows import verify
+from syncwright.daemon.flows import item_state, verify
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
 
@@ -75,10 +75,6 @@ async def sweep(ctx: FlowContext, job: Job) -> Commit:
         for apply in commits:
             apply(conn)
         # Also items the channel refused: they move to the back of the rotation.
-        conn.executemany(
-            "UPDATE item_state SET last_verified_at = ? WHERE connection = ?"
-            " AND entity = 'product' AND source_id = ?",
-            [(now, ctx.connection, pid) for pid in ids],
-        )
+        item_state.checked(conn, ctx.connection, "product", ids, now, known_only=True)
 
     return commit

@@ -1,13 +1,16 @@
 """Links: an item's id in the back office <-> its id in the channel, per connection and entity.
 
-A link, once made, is kept: ``keep_link`` never overwrites one (a customer linked to one
-channel account stays so; an order posted once stays posted once).
+The only module that writes ``links``. A link, once made, is kept: ``keep_link`` never
+overwrites one (a customer linked to one channel account stays so; an order posted once stays
+posted once). Two kinds of link follow the channel instead: a product's (the channel's answer
+to a write names the copy it holds, :func:`replace_links`) and the default price list's
+(:func:`set_link`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 def keep_link(
@@ -52,3 +55,37 @@ def keep_links(
         [(connection, entity, sid, ids[sid], now) for sid in new],
     )
     return new
+
+
+def replace_links(
+    conn: sqlite3.Connection,
+    connection: str,
+    entity: str,
+    pairs: Iterable[tuple[str, str]],
+    now: float,
+) -> None:
+    """Inside a write: link each ``(source id, channel id)`` pair, replacing any link either
+    side had (the channel's answer to a write is the truth about which copy it holds)."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(connection, entity, sid, cid, now) for sid, cid in pairs],
+    )
+
+
+def set_link(
+    conn: sqlite3.Connection,
+    connection: str,
+    entity: str,
+    source_id: str,
+    channel_id: str,
+    now: float,
+) -> None:
+    """Inside a write: link ``source_id`` to ``channel_id``, moving an existing link of
+    ``source_id`` (its creation time stays)."""
+    conn.execute(
+        "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection, entity, source_id)"
+        " DO UPDATE SET channel_id = excluded.channel_id",
+        (connection, entity, source_id, channel_id, now),
+    )

@@ -35,7 +35,7 @@ from syncwright.connectors.base import (
 from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import Order
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import orders_post, sale
+from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobSpec
@@ -98,18 +98,9 @@ async def _apply(ctx: FlowContext, items: Sequence[Any]) -> Commit:
             if order.external_id not in skipped:
                 ctx.queue.enqueue_in(conn, ctx.connection, post_order_spec(order.external_id))
             token = order.modified_at.isoformat() if order.modified_at else None
-            conn.execute(
-                "INSERT INTO item_state (connection, entity, source_id, hash, token,"
-                " last_error) VALUES (?, 'order', ?, ?, ?, ?)"
-                " ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
-                " hash = excluded.hash, token = excluded.token, last_error = excluded.last_error",
-                (
-                    ctx.connection,
-                    order.external_id,
-                    digest,
-                    token,
-                    "skipped: not a B2B order (only_b2b)" if order.external_id in skipped else None,
-                ),
+            note = "skipped: not a B2B order (only_b2b)" if order.external_id in skipped else None
+            item_state.seen(
+                conn, ctx.connection, "order", [(order.external_id, digest, token, note)]
             )
 
     return commit
@@ -120,21 +111,21 @@ PULLS[FLOW] = PullFlow(FLOW, _fetch, _apply, list_all=_list, cursor_kind=_cursor
 
 # -- the post_order job -----------------------------------------------------------------------
 
-_locks: dict[tuple[str, str], anyio.Lock] = {}
-
 
 @asynccontextmanager
-async def _one_at_a_time(connection: str, order_id: str) -> AsyncIterator[None]:
+async def _one_at_a_time(ctx: FlowContext, order_id: str) -> AsyncIterator[None]:
     """Jobs for one order run one after the other (a pending twin may be leased while the
-    first still runs); the locks of idle orders are dropped."""
-    key = (connection, order_id)
-    lock = _locks.setdefault(key, anyio.Lock())
+    first still runs); the locks of idle orders are dropped. The locks are the daemon's
+    (ctx.memory)."""
+    locks = ctx.memory.order_locks
+    key = (ctx.connection, order_id)
+    lock = locks.setdefault(key, anyio.Lock())
     try:
         async with lock:
             yield
     finally:
         if not lock.locked() and lock.statistics().tasks_waiting == 0:
-            _locks.pop(key, None)
+            locks.pop(key, None)
 
 
 def _target(ctx: FlowContext) -> tuple[OrderTarget, CustomerDirectory]:
@@ -150,7 +141,7 @@ async def post_order(ctx: FlowContext, job: Job) -> Commit | None:
     order_id = str(job.payload.get("order") or "")
     if not order_id:
         raise PermanentError(f"{KIND} job {job.id} names no order")
-    async with _one_at_a_time(ctx.connection, order_id):
+    async with _one_at_a_time(ctx, order_id):
         return await _post(ctx, order_id)
 
 

@@ -27,7 +27,7 @@ import structlog
 
 from syncwright.connectors.base import AlreadyPosted, OrderTarget
 from syncwright.connectors.model import Order, canonical_json
-from syncwright.daemon.flows import sale
+from syncwright.daemon.flows import item_state, sale
 from syncwright.daemon.flows.context import FlowContext, fetch_in
 from syncwright.daemon.flows.links import keep_link
 
@@ -112,21 +112,9 @@ def _link_order(
 def _save_posted(
     conn: sqlite3.Connection, connection: str, order: Order, digest: str | None, now: float
 ) -> None:
-    conn.execute(
-        "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
-        " last_verified_at) VALUES (?, 'order_posted', ?, ?, ?, ?, ?)"
-        " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
-        " token = excluded.token, written_at = excluded.written_at,"
-        " last_verified_at = excluded.last_verified_at",
-        (
-            connection,
-            order.external_id,
-            digest,
-            order.modified_at.isoformat() if order.modified_at else None,
-            now,
-            now,
-        ),
-    )
+    token = order.modified_at.isoformat() if order.modified_at else None
+    posted = (order.external_id, digest, token, now, now)
+    item_state.written(conn, connection, "order_posted", [posted])
 
 
 async def amend_if_changed(

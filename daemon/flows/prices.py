@@ -14,6 +14,7 @@ import sqlite3
 
 from syncwright.connectors.base import PriceLists
 from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.flows.links import set_link
 from syncwright.daemon.jobs.job import Job, JobSpec
 
 ENTITY = "price_list"
@@ -38,12 +39,7 @@ async def ensure_price_list(ctx: FlowContext, job: Job | None = None) -> Commit:
     now = ctx.now()
 
     def commit(conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
-            " VALUES (?, 'price_list', ?, ?, ?) ON CONFLICT (connection, entity, source_id)"
-            " DO UPDATE SET channel_id = excluded.channel_id",
-            (ctx.connection, name, list_id, now),
-        )
+        set_link(conn, ctx.connection, ENTITY, name, list_id, now)
 
     return commit
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from syncwright.connectors.model import Product, WriteResult
 from syncwright.daemon import synclog
+from syncwright.daemon.flows import item_state
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in, map_batches
-from syncwright.daemon.flows.links import keep_links
+from syncwright.daemon.flows.links import keep_links, replace_links
 
 FLOW = "products"
 
@@ -86,20 +87,6 @@ async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> lis
     return outcomes
 
 
-_WRITTEN = (
-    "INSERT INTO item_state (connection, entity, source_id, hash, token, written_at,"
-    " last_verified_at, last_error) VALUES (?, 'product', ?, ?, ?, ?, ?, NULL)"
-    " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
-    " token = excluded.token, written_at = excluded.written_at,"
-    " last_verified_at = excluded.last_verified_at, last_error = NULL, refused_hash = NULL"
-)
-_REFUSED = (
-    "INSERT INTO item_state (connection, entity, source_id, last_error, refused_hash)"
-    " VALUES (?, 'product', ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
-    " last_error = excluded.last_error, refused_hash = excluded.refused_hash"
-)
-
-
 def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
     """The writes that make ``outcomes`` durable: links, hashes, sync-log entries. Rows go in
     with one ``executemany`` per statement: a page is a thousand items."""
@@ -108,9 +95,9 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
 
     def commit(conn: sqlite3.Connection) -> None:
         ok_ids: list[str] = []
-        written: list[tuple[object, ...]] = []
-        refused: list[tuple[object, ...]] = []
-        links: list[tuple[object, ...]] = []
+        written: list[item_state.Written] = []
+        refused: list[item_state.Refused] = []
+        links: list[tuple[str, str]] = []
         variants: dict[str, str] = {}  # SKU -> channel id of the variant
         for out in outcomes:
             pid = out.product.external_id
@@ -119,23 +106,19 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
                 continue
             if not out.result.ok:
                 synclog.add_error(conn, cn, FLOW, pid, out.result.error or "", now)
-                refused.append((cn, pid, out.result.error, out.hash))
+                refused.append((pid, out.result.error, out.hash))
                 continue
             ok_ids.append(pid)
             token = out.product.modified_at.isoformat() if out.product.modified_at else None
-            written.append((cn, pid, out.hash, token, now, now))
+            written.append((pid, out.hash, token, now, now))
             if out.result.remote_id:
-                links.append((cn, pid, out.result.remote_id, now))
+                links.append((pid, out.result.remote_id))
             for variant in out.product.variants:
                 if variant.sku is not None and variant.sku not in variants:
                     variants[variant.sku] = f"{out.result.remote_id or pid}:{variant.sku}"
-        conn.executemany(_REFUSED, refused)
-        conn.executemany(_WRITTEN, written)
-        conn.executemany(
-            "INSERT OR REPLACE INTO links (connection, entity, source_id, channel_id,"
-            " created_at) VALUES (?, 'product', ?, ?, ?)",
-            links,
-        )
+        item_state.refused(conn, cn, "product", refused)
+        item_state.written(conn, cn, "product", written)
+        replace_links(conn, cn, "product", links, now)
         new_skus = keep_links(conn, cn, "variant", variants, now)
         synclog.resolve(conn, cn, FLOW, ok_ids)
         if new_skus:

@@ -18,10 +18,11 @@ from typing import Any
 from syncwright.connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from syncwright.connectors.errors import PermanentError
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import audit, products, readahead, stock
+from syncwright.daemon.flows import audit, products, stock
 from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.queue import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +104,16 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
     query = ChangeQuery(since=since, after=after, limit=page_size)
-    # Pages read ahead belong to this connector object: one rebuilt by a reload (or another
-    # daemon in the same process, as in tests) never gets a page its predecessor read.
+    # Pages read ahead belong to this connector object: one rebuilt by a reload never gets a
+    # page its predecessor read.
+    ahead = ctx.memory.readahead
     scope = f"{ctx.connection}#{id(ctx.source)}"
-    held = readahead.take(scope, flow_name, query)
+    held = ahead.take(scope, flow_name, query)
     page = held[0] if held is not None else await flow.fetch(ctx, query)
     if cur.value is None and not await _may_go(ctx, flow, page.items):
         # A first pass ahead of the one it follows: hold the page, look again soon (the
         # other pass's next page wakes this job).
-        readahead.keep(scope, flow_name, query, page, held[1] if held else None)
+        ahead.keep(scope, flow_name, query, page, held[1] if held else None)
         return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
     if page.complete or not page.items or page.last_key is None:
@@ -121,7 +123,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
         next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
-    apply = await readahead.beside(
+    apply = await ahead.beside(
         scope,
         flow_name,
         next_query,
@@ -135,11 +137,11 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         cursors.save(conn, ctx.connection, flow_name, new, now)
         if new.pass_after is None:
             synclog.touch_partial(conn, ctx.connection, now)
-            _wake_waiting(conn, ctx.connection, flow_name, now)
+            _wake_waiting(ctx.queue, conn, ctx.connection, flow_name, now)
         else:
             ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
             if cur.value is None:  # a first pass: the passes following it may go on now
-                _wake_followers(conn, ctx.connection, flow_name, now)
+                _wake_followers(ctx.queue, conn, ctx.connection, flow_name, now)
 
     return commit
 
@@ -173,27 +175,23 @@ async def _first_pass_running(ctx: FlowContext, flow: str | None) -> bool:
     return row is not None
 
 
-def _wake_waiting(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+def _wake_waiting(
+    queue: Queue, conn: sqlite3.Connection, connection: str, flow: str, now: float
+) -> None:
     """A pass of ``flow`` finished: pulls that wait for it, and a first start's full-sync slice
     of the flow (flows/full.py waits for the first pass), need not wait for their next look.
     Jobs that failed before (attempts > 0) keep their retry time."""
-    conn.execute(
-        "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
-        " AND kind = 'full' AND attempts = 0 AND json_extract(payload, '$.flow') = ?",
-        (now, connection, flow),
-    )
-    _wake_followers(conn, connection, flow, now)
+    queue.hurry_in(conn, connection, "full", flow, now, untried_only=True)
+    _wake_followers(queue, conn, connection, flow, now)
 
 
-def _wake_followers(conn: sqlite3.Connection, connection: str, flow: str, now: float) -> None:
+def _wake_followers(
+    queue: Queue, conn: sqlite3.Connection, connection: str, flow: str, now: float
+) -> None:
     """Pulls of the flows that follow ``flow`` run now instead of at their next look."""
     for name, other in PULLS.items():
         if other.waits_for == flow:
-            conn.execute(
-                "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
-                " AND kind = 'pull' AND json_extract(payload, '$.flow') = ?",
-                (now, connection, name),
-            )
+            queue.hurry_in(conn, connection, "pull", name, now)
 
 
 def _again_soon(ctx: FlowContext, spec: JobSpec) -> Commit:

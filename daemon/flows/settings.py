@@ -20,7 +20,7 @@ from syncwright.connectors.base import SettingsSource, SettingsTarget
 from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import StoreSettings
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import prices
+from syncwright.daemon.flows import item_state, prices
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
 
@@ -107,24 +107,12 @@ def _record(ctx: FlowContext, digest: str, *, written: bool, error: str | None) 
 
     def commit(conn: sqlite3.Connection) -> None:
         if error is not None:
-            conn.execute(
-                "INSERT INTO item_state (connection, entity, source_id, refused_hash, last_error)"
-                " VALUES (?, 'settings', ?, ?, ?) ON CONFLICT (connection, entity, source_id)"
-                " DO UPDATE SET refused_hash = excluded.refused_hash,"
-                " last_error = excluded.last_error",
-                (ctx.connection, ITEM, digest, error),
-            )
+            item_state.refused(conn, ctx.connection, ENTITY, [(ITEM, error, digest)])
             synclog.add_error(conn, ctx.connection, FLOW, ITEM, error, now)
             return
-        conn.execute(
-            "INSERT INTO item_state (connection, entity, source_id, hash, written_at,"
-            " last_verified_at) VALUES (?, 'settings', ?, ?, ?, ?)"
-            " ON CONFLICT (connection, entity, source_id) DO UPDATE SET hash = excluded.hash,"
-            " written_at = coalesce(excluded.written_at, written_at),"
-            " last_verified_at = excluded.last_verified_at, last_error = NULL,"
-            " refused_hash = NULL",
-            (ctx.connection, ITEM, digest, now if written else None, now),
-        )
+        # Settings carry no change token: theirs stays NULL.
+        done = (ITEM, digest, None, now if written else None, now)
+        item_state.written(conn, ctx.connection, ENTITY, [done])
         synclog.resolve(conn, ctx.connection, FLOW, [ITEM])
 
     return commit

@@ -3,7 +3,7 @@
 Quantities are kept per (SKU, location). A level for a SKU whose product has not reached the
 channel yet is parked as *pending* (never written into the void, never lost); when the product
 gets linked, a ``stock_waiting`` job writes the parked quantities. Writes are batched up to the
-channel's stock batch size.
+channel's stock batch size. This module is the only one that writes ``stock_state``.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
     def commit(conn: sqlite3.Connection) -> None:
         ok: list[str] = []
         parked: list[tuple[object, ...]] = []
-        pushed: list[tuple[object, ...]] = []
+        pushed: list[StockLevel] = []
         unchanged: list[tuple[object, ...]] = []
         for out in outcomes:
             lvl = out.level
@@ -104,7 +104,7 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
             elif out.result is None or out.result.ok:
                 ok.append(level_id(lvl))
                 if out.result is not None:
-                    pushed.append((cn, lvl.sku, lvl.location, lvl.quantity, now))
+                    pushed.append(lvl)
                 else:
                     unchanged.append((cn, lvl.sku, lvl.location))
             else:
@@ -114,12 +114,7 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
             " ON CONFLICT (connection, sku, location) DO UPDATE SET pending = excluded.pending",
             parked,
         )
-        conn.executemany(
-            "INSERT INTO stock_state (connection, sku, location, quantity, pending, pushed_at)"
-            " VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (connection, sku, location) DO UPDATE SET"
-            " quantity = excluded.quantity, pending = NULL, pushed_at = excluded.pushed_at",
-            pushed,
-        )
+        save_pushed(conn, cn, pushed, now)
         conn.executemany(
             "UPDATE stock_state SET pending = NULL WHERE connection = ? AND sku = ?"
             " AND location = ? AND pending IS NOT NULL",
@@ -130,6 +125,18 @@ def record(ctx: FlowContext, outcomes: Sequence[StockOutcome]) -> Commit:
             release_waiting_stock(ctx, conn, [out.level.sku for out in outcomes if out.parked])
 
     return commit
+
+
+def save_pushed(
+    conn: sqlite3.Connection, connection: str, levels: Sequence[StockLevel], now: float
+) -> None:
+    """Inside a write: the channel holds these quantities now (written, or found equal)."""
+    conn.executemany(
+        "INSERT INTO stock_state (connection, sku, location, quantity, pending, pushed_at)"
+        " VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (connection, sku, location) DO UPDATE SET"
+        " quantity = excluded.quantity, pending = NULL, pushed_at = excluded.pushed_at",
+        [(connection, lvl.sku, lvl.location, lvl.quantity, now) for lvl in levels],
+    )
 
 
 def release_waiting_stock(ctx: FlowContext, conn: sqlite3.Connection, skus: Sequence[str]) -> None:

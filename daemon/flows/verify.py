@@ -13,15 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from syncwright.connectors.model import Product, StockLevel
 from syncwright.daemon import synclog
-from syncwright.daemon.flows import products, stock
+from syncwright.daemon.flows import item_state, products, stock
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
-
-_VERIFIED = (
-    "INSERT INTO item_state (connection, entity, source_id, hash, last_verified_at)"
-    " VALUES (?, 'product', ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
-    " hash = excluded.hash, last_verified_at = excluded.last_verified_at, last_error = NULL,"
-    " refused_hash = NULL"
-)
 
 
 async def _linked(ctx: FlowContext, ids: Sequence[str]) -> set[str]:
@@ -80,8 +73,8 @@ async def repair_products(
 
     def commit(conn: sqlite3.Connection) -> None:
         apply(conn)
-        for pid in verified:
-            conn.execute(_VERIFIED, (ctx.connection, pid, digests[pid], now))
+        hashes = [(pid, digests[pid]) for pid in verified]
+        item_state.verified(conn, ctx.connection, "product", hashes, now)
         synclog.resolve(conn, ctx.connection, products.FLOW, verified)
 
     return commit, len(changed)
@@ -118,13 +111,7 @@ async def repair_stock(
 
     def commit(conn: sqlite3.Connection) -> None:
         apply(conn)
-        for lvl in equal:
-            conn.execute(
-                "INSERT INTO stock_state (connection, sku, location, quantity, pushed_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection, sku, location) DO UPDATE SET"
-                " quantity = excluded.quantity, pending = NULL, pushed_at = excluded.pushed_at",
-                (ctx.connection, lvl.sku, lvl.location, lvl.quantity, now),
-            )
+        stock.save_pushed(conn, ctx.connection, equal, now)
         synclog.resolve(conn, ctx.connection, stock.FLOW, [stock.level_id(lvl) for lvl in equal])
 
     return commit, written

@@ -2,16 +2,18 @@
 
 Jobs live in the ``jobs`` table until pruned; a job is never deleted when taken (huey and
 Sidekiq's BasicFetch lose jobs that way). States: pending -> leased -> done | dead, and back to
-pending for a retry. "ready", "scheduled" and "retrying" are views of pending jobs, derived from
-``run_at``, ``attempts`` and ``last_error``, not stored.
+pending for a retry. The reads (counts, listings, views such as "ready" or "retrying") are in
+daemon/jobs/views.py.
 
 Attempts are counted when a job is leased (as Oban does), not when it fails: a job whose run
 kills the daemon has used its attempt already, so recovering it needs no guess, and a job that
 kills the daemon every time ends as a poison pill instead of looping for ever.
 
-Every change goes through the store's batching writer. ``enqueue_in`` and ``complete_in`` are
-the synchronous forms for use inside another ``store.write`` function, so a flow can commit its
-results, its cursor, the next page's job and "this job is done" in one transaction.
+This module and its helper daemon/jobs/requeue.py are the only writers of ``jobs`` (a test
+holds the daemon to it). Every change goes through the store's batching writer. The ``*_in``
+methods are the synchronous forms for use inside another ``store.write`` function, so a flow
+can commit its results, its cursor, the next page's job and "this job is done" in one
+transaction, or bring forward the jobs that wait for it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import anyio
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.jobs import requeue
 from syncwright.daemon.jobs.job import (
-    STATES,
     EnqueueResult,
     Job,
     JobClass,
@@ -37,6 +38,7 @@ from syncwright.daemon.jobs.job import (
     RecoveryReport,
 )
 from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.jobs.views import QueueView
 from syncwright.daemon.store.db import Store
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "LeaseLost",
     "Queue",
     "QueueCounts",
+    "QueueView",
     "RecoveryReport",
     "explain_lease",
 ]
@@ -73,13 +76,6 @@ ON CONFLICT (connection, dedup_key) WHERE dedup_key IS NOT NULL AND state = 'pen
 DO UPDATE SET class = min(class, excluded.class), run_at = min(run_at, excluded.run_at)
 RETURNING id"""
 )
-_FAILED = "attempts > 0 AND last_error IS NOT NULL"
-# Each view as a condition that the jobs_ready index narrows before any table row is read.
-_VIEWS = {
-    "ready": "state = 'pending' AND run_at <= :now",
-    "scheduled": f"state = 'pending' AND run_at > :now AND NOT ({_FAILED})",
-    "retrying": f"state = 'pending' AND run_at > :now AND {_FAILED}",
-}
 
 
 def _marks(n: int) -> str:
@@ -93,7 +89,9 @@ def explain_lease(conn: sqlite3.Connection, classes: Collection[int]) -> list[st
     return [row[3] for row in conn.execute(sql, ("c", *sorted(classes), 0.0, 1))]
 
 
-class Queue:
+class Queue(QueueView):
+    """Every change to the ``jobs`` table; the reads are :class:`QueueView`'s."""
+
     def __init__(
         self,
         store: Store,
@@ -103,8 +101,7 @@ class Queue:
         max_orphaned: int = 3,
         on_dead: requeue.DeadHook | None = None,
     ) -> None:
-        self._store = store
-        self._clock = clock
+        super().__init__(store, clock)
         self.lease_seconds = lease_seconds
         self.max_orphaned = max_orphaned
         #: Called in the transaction in which a poison pill goes dead (requeue.requeue_leased);
@@ -251,7 +248,7 @@ class Queue:
         *,
         also: Callable[[sqlite3.Connection], None] | None = None,
     ) -> bool:
-        """Apply a retry decision (see :func:`daemon.requeue.apply_failure`) and record the
+        """Apply a retry decision (see :func:`daemon.jobs.requeue.apply_failure`) and record the
         error in the job's history; ``also`` runs in the same transaction when the job is still
         held. Returns False, changing nothing, if this run no longer holds the job: another run
         owns it and will record its own outcome."""
@@ -268,6 +265,43 @@ class Queue:
         if held and decision.action != "dead":
             self.notify(job.connection)
         return held
+
+    # -- changes a flow makes to other jobs, inside its own write ------------------------------
+
+    def hurry_in(
+        self,
+        conn: sqlite3.Connection,
+        connection: str,
+        kind: str,
+        flow: str,
+        now: float,
+        *,
+        untried_only: bool = False,
+    ) -> None:
+        """Pending ``kind`` jobs of ``flow`` run now instead of at their next look (their
+        run_at is brought forward, never put back). With ``untried_only``, jobs that failed
+        before keep their retry time. Call :meth:`notify` after the write."""
+        untried = " AND attempts = 0" if untried_only else ""
+        conn.execute(
+            "UPDATE jobs SET run_at = min(run_at, ?) WHERE connection = ? AND state = 'pending'"
+            f" AND kind = ?{untried} AND json_extract(payload, '$.flow') = ?",
+            (now, connection, kind, flow),
+        )
+
+    def supersede_in(
+        self, conn: sqlite3.Connection, connection: str, kind: str, why: str, now: float
+    ) -> None:
+        """Close the pending ``kind`` jobs of ``connection`` as done, with ``why`` as their
+        last error: newer work replaces them (a full sync started over)."""
+        conn.execute(
+            "UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, last_error = ?"
+            " WHERE connection = ? AND kind = ? AND state = 'pending'",
+            (now, why, connection, kind),
+        )
+
+    def note_in(self, conn: sqlite3.Connection, job: Job, progress: Mapping[str, Any]) -> None:
+        """Record ``progress`` on ``job`` in the caller's write (kept when it completes)."""
+        conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (json.dumps(progress), job.id))
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -340,71 +374,6 @@ class Queue:
         """Delete every job of a connection (it was removed from the config)."""
         sql = "DELETE FROM jobs WHERE connection = ?"
         return await self._store.write(lambda conn: conn.execute(sql, (connection,)).rowcount)
-
-    # -- reads -------------------------------------------------------------------------------
-
-    async def next_run_at(self, connection: str, classes: Collection[int]) -> float | None:
-        """The soonest run_at among pending jobs of ``classes``: when the actor should look
-        again. One min() per class keeps each an index lookup."""
-        wanted = sorted(set(classes))
-        if not wanted:
-            return None
-        one = (
-            "SELECT min(run_at) AS m FROM jobs"
-            " WHERE connection = ? AND state = 'pending' AND class = ?"
-        )
-        sql = "SELECT min(m) FROM (" + " UNION ALL ".join([one] * len(wanted)) + ")"
-        row = await self._store.fetchone(sql, [v for c in wanted for v in (connection, c)])
-        return None if row is None else row[0]
-
-    async def counts(self, connection: str) -> QueueCounts:
-        now = self._clock.now()
-        params = {"c": connection, "now": now}
-        # Grouped in index order over the index alone; only future pending jobs, usually few,
-        # are read from the table to tell retrying from scheduled.
-        rows = await self._store.fetchall(
-            "SELECT class, state, count(*) AS n, min(run_at) AS oldest FROM jobs"
-            " WHERE connection = :c AND (state != 'pending' OR run_at <= :now)"
-            " GROUP BY state, class",
-            params,
-        )
-        later = await self._store.fetchall(
-            f"SELECT class, CASE WHEN {_FAILED} THEN 'retrying' ELSE 'scheduled' END AS view,"
-            " count(*) AS n FROM jobs WHERE connection = :c AND state = 'pending'"
-            " AND run_at > :now GROUP BY class, view",
-            params,
-        )
-        counts = {(r["class"], r["state"].replace("pending", "ready")): r["n"] for r in rows}
-        counts |= {(r["class"], r["view"]): r["n"] for r in later}
-        ages = {r["class"]: now - r["oldest"] for r in rows if r["state"] == "pending"}
-        return QueueCounts(connection, now, counts, ages)
-
-    async def jobs(
-        self, connection: str, *, state: str | None = None, limit: int = 100
-    ) -> list[Job]:
-        """Jobs for the UI: ``state`` is a stored state or a view (ready, scheduled, retrying).
-        Done and dead jobs come newest first, pending and leased ones in run order."""
-        where, order = "connection = :c", "id DESC"
-        if state in _VIEWS:
-            where += " AND " + _VIEWS[state]
-        elif state in STATES:
-            where += " AND state = :s"
-        elif state is not None:
-            known = ", ".join(STATES + tuple(_VIEWS))
-            raise ValueError(f"unknown job state {state!r}: use one of {known}")
-        if state in ("done", "dead"):
-            order = "finished_at DESC, id DESC"
-        elif state is not None:
-            order = "class, run_at, id"
-        rows = await self._store.fetchall(
-            f"SELECT * FROM jobs WHERE {where} ORDER BY {order} LIMIT :n",
-            {"c": connection, "s": state, "now": self._clock.now(), "n": limit},
-        )
-        return [Job.from_row(row) for row in rows]
-
-    async def get(self, job_id: int) -> Job | None:
-        row = await self._store.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return None if row is None else Job.from_row(row)
 
 
 _Row = tuple[str, int, str, str | None, float | None]

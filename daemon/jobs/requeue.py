@@ -1,6 +1,6 @@
 """Putting unfinished jobs back: failed runs, orphans of a crash, expired leases, operator retries.
 
-Synchronous functions of a write connection, run by :class:`daemon.queue.Queue` inside the
+Synchronous functions of a write connection, run by :class:`daemon.jobs.queue.Queue` inside the
 store's writer. They share two rules:
 
 - Every outcome joins the job's error history (newest MAX_ERRORS entries, messages cut to

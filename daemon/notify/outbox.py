@@ -26,7 +26,7 @@ from anyio.abc import TaskStatus
 from syncwright.daemon.clock import Clock, iso
 from syncwright.daemon.config.notify import NotifyConfig, SmtpConfig
 from syncwright.daemon.config.secrets import resolve_credential
-from syncwright.daemon.logs.structured import register_secret
+from syncwright.daemon.logs.structured import Redactor
 from syncwright.daemon.notify import smtp as notify_smtp
 from syncwright.daemon.store.db import Store
 
@@ -121,11 +121,14 @@ class Notifier:
         settings: Callable[[], NotifyConfig],
         *,
         send: Send = notify_smtp.send,
+        redactor: Redactor | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
         self._send = send
+        #: The daemon's redactor, told the SMTP password when it is read (None: nobody).
+        self.redactor = redactor
         self.sent = 0
         self.failures = 0
 
@@ -190,12 +193,12 @@ class Notifier:
         log.info("notify.sent", notifications=len(ids), to=list(config.to))
         return True
 
-    @staticmethod
-    def _password(smtp: SmtpConfig) -> str | None:
+    def _password(self, smtp: SmtpConfig) -> str | None:
         if smtp.password is None:
             return None
         secret = resolve_credential(smtp.password, "notify.smtp.password")
-        register_secret(secret)
+        if self.redactor is not None:
+            self.redactor.add(secret)
         return secret
 
 

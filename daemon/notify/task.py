@@ -19,6 +19,7 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.notify import NotifyConfig
+from syncwright.daemon.logs.structured import Redactor
 from syncwright.daemon.notify.outbox import Notifier
 from syncwright.daemon.store.db import Store
 
@@ -28,10 +29,17 @@ log = structlog.get_logger("syncwright.notify")
 class DigestTask:
     """Owns at most one running Notifier, inside the supervisor's task group."""
 
-    def __init__(self, store: Store, clock: Clock, settings: Callable[[], NotifyConfig]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Callable[[], NotifyConfig],
+        redactor: Redactor | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.redactor = redactor
         self.notifier: Notifier | None = None
         self._scope: anyio.CancelScope | None = None
         self._finished: anyio.Event | None = None
@@ -58,7 +66,7 @@ class DigestTask:
         self._interval = config.digest_interval
         self._finished = anyio.Event()
         self._scope = anyio.CancelScope()
-        self.notifier = Notifier(self.store, self.clock, self.settings)
+        self.notifier = Notifier(self.store, self.clock, self.settings, redactor=self.redactor)
         await tg.start(self._run, self.notifier, self._scope, self._finished, name="notify")
         log.info(f"notify.{action}", every=config.digest_interval, to=list(config.to))
         return action

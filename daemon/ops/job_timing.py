@@ -1,8 +1,8 @@
 """How long jobs take, as cumulative histograms per connection, class and kind.
 
-The actor calls :func:`observe` once per finished job (a dict update under a lock); the metrics
-endpoint reads :func:`snapshot` at scrape time. Plain Python, so the hot path does not depend
-on the metrics library.
+The actor calls :meth:`JobTimings.observe` once per finished job (a dict update under a lock);
+the metrics endpoint reads :meth:`JobTimings.snapshot` at scrape time. Plain Python, so the hot
+path does not depend on the metrics library.
 """
 
 from __future__ import annotations
@@ -28,37 +28,33 @@ class Timing:
     count: int
 
 
-_lock = threading.Lock()
-_counts: dict[tuple[str, str, str], list[int]] = {}
-_sums: dict[tuple[str, str, str], float] = {}
+class JobTimings:
+    """The histograms of one daemon (the supervisor's Services own it). Thread-safe: the
+    metrics endpoint reads from its own thread."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, str], list[int]] = {}
+        self._sums: dict[tuple[str, str, str], float] = {}
 
-def observe(connection: str, cls: int, kind: str, seconds: float) -> None:
-    name = CLASS_NAMES[cls] if 0 <= cls < len(CLASS_NAMES) else str(cls)
-    key = (connection, name, kind)
-    seconds = max(0.0, seconds)
-    index = bisect.bisect_left(BUCKETS, seconds)
-    with _lock:
-        counts = _counts.setdefault(key, [0] * (len(BUCKETS) + 1))
-        counts[index] += 1
-        _sums[key] = _sums.get(key, 0.0) + seconds
+    def observe(self, connection: str, cls: int, kind: str, seconds: float) -> None:
+        name = CLASS_NAMES[cls] if 0 <= cls < len(CLASS_NAMES) else str(cls)
+        key = (connection, name, kind)
+        seconds = max(0.0, seconds)
+        index = bisect.bisect_left(BUCKETS, seconds)
+        with self._lock:
+            counts = self._counts.setdefault(key, [0] * (len(BUCKETS) + 1))
+            counts[index] += 1
+            self._sums[key] = self._sums.get(key, 0.0) + seconds
 
-
-def snapshot() -> list[Timing]:
-    with _lock:
-        items = [(k, list(v), _sums[k]) for k, v in _counts.items()]
-    out: list[Timing] = []
-    for (connection, cls, kind), counts, total in items:
-        running, cumulative = 0, []
-        for n in counts:
-            running += n
-            cumulative.append(running)
-        out.append(Timing(connection, cls, kind, tuple(cumulative), total, running))
-    return out
-
-
-def reset() -> None:
-    """Forget everything (tests)."""
-    with _lock:
-        _counts.clear()
-        _sums.clear()
+    def snapshot(self) -> list[Timing]:
+        with self._lock:
+            items = [(k, list(v), self._sums[k]) for k, v in self._counts.items()]
+        out: list[Timing] = []
+        for (connection, cls, kind), counts, total in items:
+            running, cumulative = 0, []
+            for n in counts:
+                running += n
+                cumulative.append(running)
+            out.append(Timing(connection, cls, kind, tuple(cumulative), total, running))
+        return out

@@ -1,11 +1,11 @@
 """The optional Prometheus endpoint (``[metrics]``): a collector that reads snapshots at scrape
 time, served by prometheus-client's own HTTP server thread.
 
-Nothing on the job or call paths is instrumented for it except the job-duration histogram
-(daemon/ops/job_timing.py). At each scrape the collector takes the actors' and budgets' frozen
-statistics and runs a few read-only queries on its own connection to the state file (WAL: they
-never wait for the daemon's writer). A scrape that fails reports ``syncwright_scrape_error 1``
-with the reason in the log, and never touches the daemon.
+Nothing on the job or call paths is instrumented for it except the daemon's job-duration
+histogram (daemon/ops/job_timing.py). At each scrape the collector takes the actors' and
+budgets' frozen statistics and runs a few read-only queries on its own connection to the state
+file (WAL: they never wait for the daemon's writer). A scrape that fails reports
+``syncwright_scrape_error 1`` with the reason in the log, and never touches the daemon.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.config.types import CLASS_NAMES
-from syncwright.daemon.ops import job_timing
+from syncwright.daemon.ops.job_timing import BUCKETS, Timing
 
 log = structlog.get_logger("syncwright.metrics")
 
@@ -66,6 +66,8 @@ class Sources:
     actors: Callable[[], list[ActorView]]
     budgets: Callable[[], Mapping[str, Budget]]
     now: Callable[[], float]
+    #: The daemon's job-duration histograms (daemon/ops/job_timing.py).
+    timings: Callable[[], list[Timing]] = list
 
 
 class SyncwrightCollector(Collector):
@@ -150,8 +152,8 @@ class SyncwrightCollector(Collector):
             "Time from a job's start to its end",
             labels=["connection", "class", "kind"],
         )
-        bounds = [*(str(b) for b in job_timing.BUCKETS), "+Inf"]
-        for t in job_timing.snapshot():
+        bounds = [*(str(b) for b in BUCKETS), "+Inf"]
+        for t in self.sources.timings():
             hist.add_metric(
                 [t.connection, t.cls, t.kind],
                 list(zip(bounds, t.cumulative, strict=True)),

@@ -7,14 +7,12 @@ plan after a reload with another (:func:`check_plan`).
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 import anyio
 import structlog
 from anyio.abc import TaskGroup, TaskStatus
 
-from syncwright.daemon.config.metrics import MetricsConfig
 from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, warn_if_unfit
 
 if TYPE_CHECKING:
@@ -24,14 +22,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger("syncwright.ops")
 
 
-#: The [metrics] settings each supervisor started with (they apply at start-up only).
-_started: weakref.WeakKeyDictionary[Supervisor, MetricsConfig] = weakref.WeakKeyDictionary()
-
-
 async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
     svc = supervisor.services
     assert svc is not None
-    _started[supervisor] = supervisor.config.metrics
+    supervisor.metrics_at_start = supervisor.config.metrics
     if supervisor.config.metrics.enabled:
         host, port = supervisor.config.metrics.address()
         await tg.start(serve_metrics, _sources(supervisor), host, port, name="metrics")
@@ -44,7 +38,7 @@ async def check_plan(supervisor: Supervisor, when: str) -> None:
     """Log a warning for each way the schedules or the current pace do not fit the budgets."""
     svc = supervisor.services
     assert svc is not None
-    first = _started.get(supervisor)
+    first = supervisor.metrics_at_start
     if when == "reload" and first is not None and first != supervisor.config.metrics:
         log.warning(
             "metrics.restart_needed",
@@ -65,14 +59,15 @@ def _sources(supervisor: Supervisor) -> Sources:
         return [
             ActorView(
                 name,
-                slot.actor.state,
-                len(slot.actor.running),
+                stats.state,
+                len(stats.running),
                 slot.restarts,
-                slot.actor.jobs_done,
-                slot.actor.jobs_failed,
+                stats.jobs_done,
+                stats.jobs_failed,
                 tuple(slot.actor.settings.flows),
             )
             for name, slot in list(supervisor.slots.items())
+            for stats in [slot.actor.statistics()]
         ]
 
     def budgets() -> dict[str, object]:
@@ -84,6 +79,7 @@ def _sources(supervisor: Supervisor) -> Sources:
         actors=actors,
         budgets=budgets,  # type: ignore[arg-type]
         now=supervisor.clock.now,
+        timings=lambda: supervisor.services.timings.snapshot() if supervisor.services else [],
     )
 
 

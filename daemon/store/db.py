@@ -7,6 +7,10 @@ commits once, and only then wakes the callers: when ``write`` returns, the chang
 
 Reads go through a separate aiosqlite connection opened read-only; in WAL mode they see the
 last committed state and never wait for the writer.
+
+Events a write announces (the sync log's errors) are staged in the daemon's event hub, which
+the store was given at open and which its write connection carries (``conn.hub``, see
+:func:`daemon.events_bus.hub_of`); they are published once the transaction commits.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import anyio
 import structlog
 from anyio.abc import TaskStatus
 
-from syncwright.daemon.events_bus import HUB
+from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.ops.backup import before_migration
 from syncwright.daemon.store.migrations import SCHEMA_VERSION, migrate
 
@@ -46,9 +50,22 @@ class _Op(Generic[T]):
     error: BaseException | None = None
 
 
-def connect_sync(path: str | Path) -> sqlite3.Connection:
+class StateConnection(sqlite3.Connection):
+    """A write connection to the state file. ``hub`` is the event hub of the store that owns
+    it (None: an offline command's connection, whose writes announce nothing)."""
+
+    hub: EventHub | None = None
+
+
+def connect_sync(path: str | Path) -> StateConnection:
     """A writable connection with the pragmas every writer uses."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=30,
+        factory=StateConnection,
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -57,7 +74,7 @@ def connect_sync(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def open_migrated(path: Path) -> sqlite3.Connection:
+def open_migrated(path: Path) -> StateConnection:
     """A writable connection to the state file, its schema brought up to date; an existing
     file is copied first when its schema is about to change (daemon/ops/backup.py). Used by the
     daemon and by the commands that change the state file offline."""
@@ -76,8 +93,17 @@ def open_migrated(path: Path) -> sqlite3.Connection:
 class Store:
     """Owns the state file. Create with :meth:`open`, run :meth:`serve` in a task group."""
 
-    def __init__(self, path: Path, writer: sqlite3.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: StateConnection,
+        reader: aiosqlite.Connection,
+        hub: EventHub | None = None,
+    ):
         self.path = path
+        #: Where the events of committed writes go: the daemon's hub (supervisor.hub).
+        self.hub = hub if hub is not None else EventHub()
+        writer.hub = self.hub
         self._writer = writer
         self._reader = reader
         self._send, self._receive = anyio.create_memory_object_stream[_Op[Any]](math.inf)
@@ -87,8 +113,9 @@ class Store:
         self.writes = 0
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) and migrate the state file. Raises SchemaTooNew."""
+    async def open(cls, path: str | Path, *, hub: EventHub | None = None) -> Store:
+        """Open (creating if needed) and migrate the state file. Raises SchemaTooNew. ``hub``
+        receives the events of committed writes (None: a hub of the store's own)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -96,7 +123,7 @@ class Store:
         reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
         reader.row_factory = sqlite3.Row
         await reader.execute("PRAGMA query_only=1")
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, hub)
 
     async def serve(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """The writer loop. Runs until :meth:`close`; finishes the writes already queued."""
@@ -123,24 +150,24 @@ class Store:
             return
         for op in batch:
             conn.execute("SAVEPOINT op")
-            mark = HUB.staged_mark()
+            mark = self.hub.staged_mark()
             try:
                 op.result = op.fn(conn)
             except BaseException as exc:  # the caller gets it; the rest of the batch carries on
                 op.error = exc
                 conn.execute("ROLLBACK TO op")
-                HUB.discard_staged(mark)
+                self.hub.discard_staged(mark)
             conn.execute("RELEASE op")
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
-            HUB.discard_staged()
+            self.hub.discard_staged()
             for op in batch:
                 if op.error is None:
                     op.error = exc
             return
-        HUB.release_staged()  # the sync log's events, now that they are true
+        self.hub.release_staged()  # the sync log's events, now that they are true
         self.commits += 1
         self.writes += len(batch)
 
@@ -167,10 +194,10 @@ class Store:
             result = fn(conn)
         except BaseException:
             conn.execute("ROLLBACK")
-            HUB.discard_staged()
+            self.hub.discard_staged()
             raise
         conn.execute("COMMIT")
-        HUB.release_staged()
+        self.hub.release_staged()
         return result
 
     async def fetchall(

@@ -45,6 +45,7 @@ from syncwright.daemon.flows.orders import post_order_spec
 from syncwright.daemon.jobs.job import JobSpec
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.store.db import Store
+from syncwright.daemon.webhooks import inbox
 
 log = structlog.get_logger("syncwright.webhooks")
 
@@ -88,14 +89,7 @@ class EventDispatcher:
     async def prune(self) -> int:
         """Delete processed events older than ``[webhooks] keep_days``."""
         before = self.clock.now() - self.config().webhooks.keep_days * 86400.0
-        deleted: int = await self.store.write(
-            lambda conn: (
-                conn.execute(
-                    "DELETE FROM events WHERE processed_at IS NOT NULL AND received_at < ?",
-                    (before,),
-                ).rowcount
-            )
-        )
+        deleted = await self.store.write(lambda conn: inbox.prune(conn, before))
         if deleted:
             log.info("webhook.pruned", deleted=deleted)
         return deleted
@@ -132,11 +126,7 @@ class EventDispatcher:
         except ConnectorError as exc:
             log.warning("webhook.resolve_failed", system=system, event_id=event_id, error=str(exc))
             why = str(exc)[:500]
-            await self.store.write(
-                lambda conn: conn.execute(
-                    "UPDATE events SET last_error = ? WHERE id = ?", (why, event_id)
-                )
-            )
+            await self.store.write(lambda conn: inbox.note_error(conn, event_id, why))
             return 0
         jobs: list[tuple[str, JobSpec]] = []
         for name, conn_cfg in cfg.connections.items():
@@ -188,10 +178,7 @@ class EventDispatcher:
         def write(conn: sqlite3.Connection) -> None:
             for name, spec in jobs:
                 self.queue.enqueue_in(conn, name, spec)
-            conn.execute(
-                "UPDATE events SET processed_at = ?, last_error = ? WHERE id = ?",
-                (now, error, event_id),
-            )
+            inbox.settle(conn, event_id, now, error)
 
         await self.store.write(write)
 

@@ -31,6 +31,7 @@ from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import split_listen
 from syncwright.daemon.store.db import Store
+from syncwright.daemon.webhooks import inbox
 
 log = structlog.get_logger("syncwright.webhooks")
 
@@ -94,12 +95,8 @@ class WebhookReceiver:
             return _answer(400, "the body is not JSON")
         kept = {k: v for k, v in headers.items() if k.startswith(KEPT_PREFIXES)}
         stored = await self.store.write(
-            lambda conn: (
-                conn.execute(
-                    "INSERT OR IGNORE INTO events (system, delivery_id, topic, received_at,"
-                    " headers, body) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, delivery, topic, self.clock.now(), json.dumps(kept), body),
-                ).rowcount
+            lambda conn: inbox.store_delivery(
+                conn, name, delivery, topic, self.clock.now(), json.dumps(kept), body
             )
         )
         if stored:

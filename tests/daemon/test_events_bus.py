@@ -13,7 +13,7 @@ import pytest
 from syncwright.daemon import synclog
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.clock import FakeClock
-from syncwright.daemon.events_bus import HUB, Event, EventHub
+from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.store.db import Store
 
 
@@ -103,8 +103,10 @@ def test_sync_log_events_wait_for_the_commit(tmp_path: Path) -> None:
     def resolve(conn: sqlite3.Connection) -> None:
         synclog.resolve(conn, "demo", "products", ["P-1", "never-there"])
 
+    hub = EventHub()  # the daemon's hub, which its store announces commits to
+
     async def main() -> None:
-        store = await Store.open(tmp_path / "state.db")
+        store = await Store.open(tmp_path / "state.db", hub=hub)
         async with anyio.create_task_group() as tg:
             await tg.start(store.serve)
             await store.write(add)
@@ -114,12 +116,12 @@ def test_sync_log_events_wait_for_the_commit(tmp_path: Path) -> None:
             store.stop_writes()
         await store.aclose()
 
-    sub = HUB.subscribe()
+    sub = hub.subscribe()
     try:
         anyio.run(main)
         out = [(e.event, e.item, e.detail) for e in sub.drain()]
     finally:
-        HUB.unsubscribe(sub)
+        hub.unsubscribe(sub)
     assert out == [
         ("error.added", "P-1", "price missing"),
         ("error.added", "P-2", "no stock"),
@@ -129,14 +131,15 @@ def test_sync_log_events_wait_for_the_commit(tmp_path: Path) -> None:
 
 def test_a_budget_block_is_announced_with_its_end() -> None:
     clock = FakeClock(5000.0)
-    budget = Budget("shop", (), clock=clock, rng=random.Random(1))
-    sub = HUB.subscribe()
+    hub = EventHub()
+    budget = Budget("shop", (), clock=clock, rng=random.Random(1), hub=hub)
+    sub = hub.subscribe()
     try:
         until = budget.block(30.0, "429 Too Many Requests")
         budget.block(1.0, "a shorter block changes nothing")
         out = sub.drain()
     finally:
-        HUB.unsubscribe(sub)
+        hub.unsubscribe(sub)
     assert [(e.event, e.system, e.until, e.detail) for e in out] == [
         ("budget.blocked", "shop", until, "429 Too Many Requests")
     ]

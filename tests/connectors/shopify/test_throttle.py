@@ -18,7 +18,8 @@ from syncwright.connectors.errors import RateLimitedError, TransientError
 from syncwright.connectors.model import StockLevel
 from syncwright.connectors.shopify.emulator.bucket import Bucket
 from syncwright.connectors.testing import sample_products
-from syncwright.daemon.budget.budget import Budget, BudgetGate
+from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.budget.gate import BudgetGate
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import SystemClock
 from syncwright.daemon.store.db import Store

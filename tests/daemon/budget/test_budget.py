@@ -17,13 +17,8 @@ import anyio
 import pytest
 
 from syncwright.connectors.errors import PermanentError, RateLimitedError
-from syncwright.daemon.budget.budget import (
-    DEFAULT_RESERVE,
-    Budget,
-    BudgetGate,
-    BudgetStats,
-    current_class,
-)
+from syncwright.daemon.budget.budget import DEFAULT_RESERVE, Budget, BudgetStats
+from syncwright.daemon.budget.gate import BudgetGate, current_class
 from syncwright.daemon.budget.windows import WindowSpec, calendar_period
 from syncwright.daemon.clock import FakeClock
 from syncwright.daemon.store.db import Store

@@ -12,7 +12,7 @@ import anyio
 
 from syncwright.daemon.control.protocol import ok_reply
 from syncwright.daemon.control.session import ClientSession
-from syncwright.daemon.events_bus import HUB, Event
+from syncwright.daemon.events_bus import Event, EventHub
 
 
 class _Ctx:
@@ -22,6 +22,9 @@ class _Ctx:
 
 class _Server:
     ctx = _Ctx()
+
+    def __init__(self) -> None:
+        self.hub = EventHub()  # the daemon's hub (ControlServer.hub)
 
     async def dispatch(self, session: ClientSession, line: bytes) -> Any:
         return ok_reply(json.loads(line)["id"], {})
@@ -40,24 +43,26 @@ def test_the_feed_follows_subscribe_unsubscribe_and_hang_up(sock_dir: Path) -> N
         client.connect(str(path))
         async with listener:
             stream = await listener.accept()
-            session = ClientSession(_Server(), stream, 1)  # type: ignore[arg-type]
+            server = _Server()
+            hub = server.hub
+            session = ClientSession(server, stream, 1)  # type: ignore[arg-type]
             async with anyio.create_task_group() as tg:
                 tg.start_soon(session.run, b"")
                 await session.subscribe(detail=True)
                 seen["detailed"] = session.detailed
-                seen["active"] = HUB.active
-                HUB.publish(Event("job.done", 1.0, connection="demo", job=7))
+                seen["active"] = hub.active
+                hub.publish(Event("job.done", 1.0, connection="demo", job=7))
                 assert session.feed is not None
                 seen["drained"] = [e.job for e in session.feed.drain()]
                 session.unsubscribe()
-                seen["after_unsubscribe"] = (HUB.active, session.feed)
+                seen["after_unsubscribe"] = (hub.active, session.feed)
                 await session.subscribe()
-                seen["again"] = (HUB.active, session.detailed)
+                seen["again"] = (hub.active, session.detailed)
                 client.close()  # the client hangs up while subscribed
                 with anyio.fail_after(10):
                     while session.feed is not None:
                         await anyio.sleep(0.01)
-                seen["after_hang_up"] = HUB.active
+                seen["after_hang_up"] = hub.active
 
     anyio.run(main)
     assert seen == {

@@ -45,7 +45,7 @@ def test_a_finished_pass_wakes_waiting_slices_and_pulls(tmp_path: Path) -> None:
                         )
 
                     await store.write(failed_once)
-                    await store.write(lambda conn: _wake_waiting(conn, "c", "products", T0))
+                    await store.write(lambda conn: _wake_waiting(queue, conn, "c", "products", T0))
                     runs = {
                         row["id"]: row["run_at"]
                         for row in await store.fetchall("SELECT id, run_at FROM jobs")

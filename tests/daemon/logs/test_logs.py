@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import anyio
 import structlog
 
 from syncwright.daemon.logs import structured as logs
@@ -12,8 +13,9 @@ from syncwright.daemon.logs import structured as logs
 
 def test_json_lines_redact_secret_keys_and_values() -> None:
     out = io.StringIO()
-    logs.configure("info", "json", stream=out)
-    logs.register_secret("s3cr3t-value-123")
+    redactor = logs.Redactor()
+    logs.configure("info", "json", stream=out, redactor=redactor)
+    redactor.add("s3cr3t-value-123")
     log = structlog.get_logger("t").bind(connection="demo")
     log.info(
         "job.failed",
@@ -36,3 +38,34 @@ def test_debug_events_are_filtered_at_info_level() -> None:
     logs.configure("info", "json", stream=out)
     structlog.get_logger("t").debug("job.done")
     assert out.getvalue() == ""
+
+
+def test_the_redactor_in_force_holds_in_tasks_and_worker_threads() -> None:
+    """A daemon binds its redactor to the context it runs in (Supervisor.run): its tasks and
+    worker threads inherit it; elsewhere the redactor given to configure applies."""
+    out = io.StringIO()
+    fallback = logs.Redactor()
+    fallback.add("process-wide-1")
+    logs.configure("info", "json", stream=out, redactor=fallback)
+    daemon = logs.Redactor()
+    daemon.add("daemon-own-2")
+    text = "daemon-own-2 process-wide-1"
+
+    def in_thread() -> None:
+        structlog.get_logger("t").info("thread", detail=text)
+
+    async def main() -> None:
+        with daemon.bound():
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: anyio.to_thread.run_sync(in_thread))
+            structlog.get_logger("t").info("task", detail=text)
+        structlog.get_logger("t").info("after", detail=text)
+
+    anyio.run(main)
+    details = {r["event"]: r["detail"] for r in map(json.loads, out.getvalue().splitlines())}
+    inside = f"{logs.REDACTED} process-wide-1"
+    assert details == {
+        "thread": inside,
+        "task": inside,
+        "after": f"daemon-own-2 {logs.REDACTED}",
+    }

@@ -260,13 +260,15 @@ def test_login_password_comes_from_its_reference_and_is_never_logged(
         seen.append((smtp_config.username, password))
         raise OSError(f"login as {smtp_config.username} with {password} failed")
 
+    redactor = logs.Redactor()  # the daemon's (Supervisor.redactor)
+
     async def body(store: Store) -> None:
         await add_rows(store, clock, 1)
-        notifier = notify.Notifier(store, clock, lambda: config, send=fake_send)
+        notifier = notify.Notifier(store, clock, lambda: config, send=fake_send, redactor=redactor)
         assert await notifier.send_due() == 0
 
     out = io.StringIO()
-    logs.configure("info", "json", stream=out)
+    logs.configure("info", "json", stream=out, redactor=redactor)
     run_with_store(tmp_path, body)
     assert seen == [("syncwright", "smtp-pa55word-xyz")]
     assert '"notify.failed"' in out.getvalue()

@@ -1,0 +1,68 @@
+"""The connectors' call gate for one budget: spend before each call, learn from each answer.
+
+A connector calls :meth:`BudgetGate.acquire` before a request and :meth:`BudgetGate.report`
+with the response. The gate spends for the priority class of the job running in this task
+(:data:`current_class`, set by the worker), waits a little when the budget will allow the call
+soon, and otherwise refuses it as rate limited, so the job is rescheduled instead of holding
+a worker. The spend is persisted before the call goes out (a restart never forgets it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from contextvars import ContextVar
+
+from syncwright.connectors.errors import PermanentError, RateLimitedError
+from syncwright.daemon.budget.budget import CLASS_NAMES, Budget
+from syncwright.daemon.store.db import Store
+
+#: The priority class of the job running in this task; the worker sets it.
+current_class: ContextVar[int] = ContextVar("budget_class", default=2)
+#: (id of the gate, estimated cost) of the last acquire in this task, to reconcile on report.
+_last_spend: ContextVar[tuple[int, float] | None] = ContextVar("budget_spend", default=None)
+
+
+class BudgetGate:
+    """The connectors' CallGate for one budget: spends for the running job's class (from
+    :data:`current_class`) and persists the spend before the call goes out."""
+
+    def __init__(self, budget: Budget, store: Store, *, max_wait: float = 2.0) -> None:
+        self.budget = budget
+        self.store = store
+        self.max_wait = max_wait
+
+    async def acquire(self, cost: float = 1.0) -> None:
+        """Spend ``cost`` now, or after a short wait (at most ``max_wait`` in all); otherwise
+        raise RateLimitedError(local=True) with the wait as ``retry_after``."""
+        cls = current_class.get()
+        clock = self.budget.clock
+        deadline = clock.now() + self.max_wait
+        while not self.budget.try_spend(cls, cost):
+            wait = self.budget.wait_time(cls, cost)
+            what = f"class {cls} ({CLASS_NAMES.get(cls, 'unknown')})"
+            if math.isinf(wait):
+                raise PermanentError(
+                    f"a call costing {cost:g} is more than {what} may ever spend from this "
+                    f"budget: raise the window limits or lower the reserve",
+                    system=self.budget.system,
+                )
+            if clock.now() + wait > deadline:
+                raise RateLimitedError(
+                    f"the local budget lets {what} spend {cost:g} again in {wait:.1f} s",
+                    retry_after=wait,
+                    system=self.budget.system,
+                    local=True,
+                )
+            await clock.sleep(max(wait, 1e-3))
+        _last_spend.set((id(self), cost))
+        await self.budget.flush(self.store)
+
+    def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None:
+        """Pass the server's answer on; ``cost``, if given, is the call's real cost."""
+        self.budget.observe(status, headers)
+        if cost is not None and math.isfinite(cost) and cost >= 0:
+            last = _last_spend.get()
+            estimate = last[1] if last is not None and last[0] == id(self) else 0.0
+            _last_spend.set(None)
+            self.budget.adjust(cost - estimate)
