@@ -135,9 +135,9 @@ def test_the_socket_is_removed_on_shutdown(daemon_factory: Any) -> None:
 
 
 def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
-    # `syncwright tui` replaces itself with `python -m tui --socket PATH`.
+    # `syncwright tui` replaces itself with `python -m syncwright.tui --socket PATH`.
     result = subprocess.run(
-        [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "syncwright.tui", "--help"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0 and "--socket" in result.stdout, result.stderr
 
@@ -145,19 +145,19 @@ def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
 def test_the_cli_finds_the_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from syncwright.daemon.cli import control as cli_control
+    from syncwright.daemon.cli import connect
 
     monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
     systemd = tmp_path / "run" / "control.sock"
-    monkeypatch.setattr(cli_control, "SYSTEMD_SOCKET", systemd)
+    monkeypatch.setattr(connect, "SYSTEMD_SOCKET", systemd)
     bare = tmp_path / "bare.toml"
     bare.write_text("")
     pinned = tmp_path / "pinned.toml"
     pinned.write_text('[control]\npath = "ctl/my.sock"\n')
 
     def find(config: Path, sock: str | None = None) -> Path:
-        return cli_control.socket_path(argparse.Namespace(config=config, socket=sock))
+        return connect.socket_path(argparse.Namespace(config=config, socket=sock))
 
     default = tmp_path / "xdg" / "syncwright" / "control.sock"
     assert find(bare) == default

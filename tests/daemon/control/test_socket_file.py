@@ -61,7 +61,7 @@ def test_the_socket_is_0600_and_another_user_cannot_connect(daemon_factory: Any)
         "import syncwright.daemon.control.blocking_client\n"
         # Build the parser (it imports the subcommands' modules) while still root: nobody
         # may not be able to read this Python's standard library (e.g. under /root/.pyenv).
-        "cli._parser()\n"
+        "cli.build_parser()\n"
         f"os.setgid({nobody.pw_gid}); os.setgroups([]); os.setuid({nobody.pw_uid})\n"
         "sys.exit(cli.main(['status', '--socket', sys.argv[1]]))\n"
     )
