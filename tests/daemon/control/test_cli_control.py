@@ -5,34 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, state
+from harness import ROOT, syncwright, wait_until
+from helpers import state
 
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def wait_until(check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return syncwright(*args, timeout=90)
 
 
 def test_the_cli_drives_a_running_daemon(daemon_factory: Any) -> None:
@@ -102,7 +86,9 @@ def test_retry_puts_a_dead_job_back(daemon_factory: Any) -> None:
             d.config,
             "SELECT 1 FROM jobs WHERE id = ? AND state = 'dead' AND finished_at > ?",
             (job, died_at),
-        )
+        ),
+        timeout=60,
+        message="condition not met in time",
     )
     missing = cli("retry", "demo", "999999", *sock)
     assert missing.returncode == 5 and "no dead job 999999" in missing.stderr
