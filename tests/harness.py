@@ -14,7 +14,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,24 +32,30 @@ class _Deadline:
     """When a wait gives up, and what it says then (a callable message is read at that moment,
     e.g. the tail of a log; without one, the last ignored error is raised again)."""
 
-    def __init__(self, timeout: float, message: Message) -> None:
+    def __init__(
+        self, timeout: float, message: Message, ignoring: tuple[type[Exception], ...]
+    ) -> None:
         self.timeout = timeout
         self.at = time.monotonic() + timeout
         self.message = message
+        self.ignoring = ignoring
         self.last: Exception | None = None
 
-    def passed(self) -> bool:
-        return time.monotonic() >= self.at
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """One call of the check: an error of the ignored types only means "not yet"."""
+        try:
+            yield
+        except self.ignoring as exc:
+            self.last = exc
 
-    def fail(self) -> Exception:
+    def give_up_when_passed(self) -> None:
+        if time.monotonic() < self.at:
+            return
         if self.message is None:
-            if self.last is not None:
-                return self.last
-            return AssertionError(f"condition not met in {self.timeout:g} s")
+            raise self.last or AssertionError(f"condition not met in {self.timeout:g} s")
         text = self.message() if callable(self.message) else self.message
-        error = AssertionError(text)
-        error.__cause__ = self.last
-        return error
+        raise AssertionError(text) from self.last
 
 
 def wait_until(
@@ -62,17 +69,12 @@ def wait_until(
     """Call ``check`` every ``interval`` seconds until it returns something true, and return
     that. Errors of the ``ignoring`` types count as "not yet". After ``timeout`` seconds raise
     AssertionError(message), or the last ignored error when there is no message."""
-    deadline = _Deadline(timeout, message)
+    deadline = _Deadline(timeout, message, ignoring)
     while True:
-        try:
-            value = check()
-        except ignoring as exc:
-            deadline.last = exc
-        else:
-            if value:
+        with deadline.attempt():
+            if value := check():
                 return value
-        if deadline.passed():
-            raise deadline.fail()
+        deadline.give_up_when_passed()
         time.sleep(interval)
 
 
@@ -89,21 +91,14 @@ async def async_wait_until(
     loop waits with ``pause`` (anyio.sleep unless given, e.g. a Textual pilot's pause)."""
     import anyio
 
-    sleep = pause or anyio.sleep
-    deadline = _Deadline(timeout, message)
+    deadline = _Deadline(timeout, message, ignoring)
     while True:
-        try:
+        with deadline.attempt():
             value = check()
-            if inspect.isawaitable(value):
-                value = await value
-        except ignoring as exc:
-            deadline.last = exc
-        else:
-            if value:
+            if value := (await value if inspect.isawaitable(value) else value):
                 return value
-        if deadline.passed():
-            raise deadline.fail()
-        await sleep(interval)
+        deadline.give_up_when_passed()
+        await (pause or anyio.sleep)(interval)
 
 
 # -- config ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from syncwright.daemon.cli import offline
 from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.options import add_config_option
 
 
 def add_parser(sub: Any, default_config: Path) -> None:
@@ -19,14 +20,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
         "Restore by stopping the daemon and putting the copy in place of the state file.",
     )
     parser.add_argument("path", type=Path, metavar="PATH")
-    parser.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=default_config,
-        metavar="PATH",
-        help=f"config file naming the state file (default: {default_config})",
-    )
+    add_config_option(parser, default_config, "the state file")
     parser.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     parser.set_defaults(handler=lambda args: backup(args.config, args.path, force=args.force))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncwright.daemon.cli.exit_codes import CommandError, ExitCode, Unreachable
+from syncwright.daemon.cli.options import add_config_option
 
 if TYPE_CHECKING:
     from syncwright.daemon.control.blocking_client import BlockingClient
@@ -20,14 +21,7 @@ SYSTEMD_SOCKET = Path("/run/syncwright/control.sock")
 
 
 def add_socket_options(parser: argparse.ArgumentParser, default_config: Path) -> None:
-    parser.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=default_config,
-        metavar="PATH",
-        help=f"config file naming the control socket (default: {default_config})",
-    )
+    add_config_option(parser, default_config, "the control socket")
     parser.add_argument("--socket", type=Path, metavar="PATH", help="the control socket itself")
 
 

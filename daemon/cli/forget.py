@@ -9,6 +9,7 @@ from typing import Any
 
 from syncwright.daemon.cli import connect, offline
 from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.options import add_config_option
 
 
 def add_parser(sub: Any, default_config: Path) -> None:
@@ -21,14 +22,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
         "reload), after which forgetting it is safe while the daemon runs.",
     )
     parser.add_argument("connection", metavar="CONNECTION")
-    parser.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=default_config,
-        metavar="PATH",
-        help=f"config file naming the state file (default: {default_config})",
-    )
+    add_config_option(parser, default_config, "the state file")
     parser.add_argument(
         "--force",
         action="store_true",

@@ -14,6 +14,7 @@ from typing import Any
 
 from syncwright.daemon.cli import offline
 from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.options import add_config_option
 
 
 def add_parser(sub: Any, default_config: Path) -> None:
@@ -24,7 +25,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
         "jobs once more. Without --all, only events received since --since (default: the "
         "last 24 hours).",
     )
-    parser.add_argument("--config", "-c", type=Path, default=default_config, metavar="PATH")
+    add_config_option(parser, default_config, "the state file")
     parser.add_argument("--system", metavar="NAME", help="only events from this system")
     parser.add_argument("--since", metavar="TIME", help="ISO 8601 time, e.g. 2026-01-31T12:00Z")
     parser.add_argument("--all", action="store_true", help="every stored event")

@@ -9,6 +9,7 @@ from typing import Any
 
 from syncwright.daemon.cli import offline
 from syncwright.daemon.cli.exit_codes import ExitCode
+from syncwright.daemon.cli.options import add_config_option
 from syncwright.daemon.cli.version import package_version
 
 
@@ -19,14 +20,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
         description="Run the daemon in the foreground until SIGTERM or SIGINT. "
         "SIGHUP reloads the config file.",
     )
-    parser.add_argument(
-        "--config",
-        "-c",
-        type=Path,
-        default=default_config,
-        metavar="PATH",
-        help=f"config file (default: {default_config})",
-    )
+    add_config_option(parser, default_config)
     parser.add_argument(
         "--until-idle",
         action="store_true",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from harness import free_port, wait_until
+from harness import DaemonProcess, free_port, wait_until
 from helpers import Sandbox, api, sandbox_daemon, state, write_config
 
 pytestmark = pytest.mark.slow
@@ -41,6 +41,14 @@ security = "none"
 """
 
 
+def logged_once(proc: DaemonProcess, event: str) -> None:
+    wait_until(
+        lambda: len(proc.events(event)) == 1,
+        timeout=30,
+        message=f"timed out waiting for {event}",
+    )
+
+
 def place_bad_order(box: Sandbox) -> str:
     """An order the back office refuses (a line without SKU): its job goes dead at once."""
     body = {
@@ -63,11 +71,7 @@ def test_sighup_starts_retimes_and_stops_the_digest(sandbox_factory: Any, tmp_pa
     controller.start()
     try:
         with sandbox_daemon(config).start() as proc:
-            wait_until(
-                lambda: len(proc.events("daemon.ready")) == 1,
-                timeout=30,
-                message="timed out waiting for daemon.ready",
-            )
+            logged_once(proc, "daemon.ready")
             unsent = "SELECT count(*) FROM notifications WHERE sent_at IS NULL"
             wait_until(
                 lambda: state(config, unsent) == [(1,)],
@@ -78,22 +82,14 @@ def test_sighup_starts_retimes_and_stops_the_digest(sandbox_factory: Any, tmp_pa
             # On, with an interval far longer than the test: started, nothing mailed yet.
             config.write_text(base + notify_section(port, enabled=True, interval="1h"))
             proc.send_signal(signal.SIGHUP)
-            wait_until(
-                lambda: len(proc.events("notify.started")) == 1,
-                timeout=30,
-                message="timed out waiting for notify.started",
-            )
+            logged_once(proc, "notify.started")
             time.sleep(1.5)
             assert inbox.envelopes == [] and state(config, unsent) == [(1,)]
 
             # A short interval applies at once (the task restarts): the digest goes out.
             config.write_text(base + notify_section(port, enabled=True, interval="1s"))
             proc.send_signal(signal.SIGHUP)
-            wait_until(
-                lambda: len(proc.events("notify.restarted")) == 1,
-                timeout=30,
-                message="timed out waiting for notify.restarted",
-            )
+            logged_once(proc, "notify.restarted")
             wait_until(
                 lambda: len(inbox.envelopes) == 1,
                 timeout=30,
@@ -110,11 +106,7 @@ def test_sighup_starts_retimes_and_stops_the_digest(sandbox_factory: Any, tmp_pa
             # Off: a new problem stays in the outbox, unsent, however long the interval passes.
             config.write_text(base + notify_section(port, enabled=False, interval="1s"))
             proc.send_signal(signal.SIGHUP)
-            wait_until(
-                lambda: len(proc.events("notify.stopped")) == 1,
-                timeout=30,
-                message="timed out waiting for notify.stopped",
-            )
+            logged_once(proc, "notify.stopped")
             state(
                 config,
                 "INSERT INTO notifications (connection, kind, subject, body, created_at)"
