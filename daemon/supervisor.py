@@ -30,7 +30,7 @@ from anyio.abc import TaskGroup
 from syncwright.connectors.base import SystemSpec
 from syncwright.daemon import runtime
 from syncwright.daemon.actor import Actor, ActorSettings, Services
-from syncwright.daemon.cli.main import package_version
+from syncwright.daemon.cli.version import package_version
 from syncwright.daemon.clock import Clock, SystemClock
 from syncwright.daemon.config.errors import ConfigError
 from syncwright.daemon.config.load import load_config

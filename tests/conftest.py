@@ -1,5 +1,6 @@
-"""Shared fixtures (helpers live in tests/helpers.py): sandboxes, and daemons with a control socket
-(a short private socket directory) for the control and TUI tests."""
+"""Shared fixtures (sandbox helpers live in tests/helpers.py, the daemon as a process in
+tests/harness.py): sandboxes, and daemons with a control socket (a short private socket
+directory) for the control and TUI tests."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from control_helpers import OPEN, RunningDaemon, control_section, wait_for_socket
-from helpers import Sandbox, daemon_log, start_daemon, start_server, write_config
+from helpers import Sandbox, start_server, write_config
 
 # Daemons the tests start, and the CLI commands they run, put and look for the control socket
 # in the runtime directory unless a test names one. Give this test run a runtime directory of
@@ -70,10 +71,9 @@ def daemon_factory(sandbox_factory: Any, tmp_path: Path, sock_dir: Path) -> Iter
         box = sandbox_factory(products=products, variants=1)
         sock = sock_dir / "control.sock"
         path = write_config(tmp_path, box, extra=extra + control_section(sock), **config)
-        proc = start_daemon(path)
-        running = RunningDaemon(proc, path, sock, box)
+        running = RunningDaemon(path, sock, box)
         started.append(running)
-        wait_for_socket(sock, proc, daemon_log(path))
+        wait_for_socket(sock, running)
         return running
 
     yield make

@@ -3,58 +3,50 @@ and the handle of a running daemon."""
 
 from __future__ import annotations
 
-import signal
 import socket
-import subprocess
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers import Sandbox, daemon_log
+from harness import DaemonProcess, wait_until
+from helpers import Sandbox, sandbox_daemon
 
 
 def control_section(sock: Path, extra: str = "") -> str:
     return f'\n[control]\npath = "{sock}"\n{extra}\n'
 
 
-def wait_for_socket(path: Path, proc: subprocess.Popen[str] | None, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the daemon exited: {log.read_text()[-3000:]}")
-        if path.exists():
-            probe = socket.socket(socket.AF_UNIX)
-            try:
-                probe.connect(str(path))
-                return
-            except OSError:
-                pass
-            finally:
-                probe.close()
-        time.sleep(0.05)
-    raise AssertionError(f"no control socket at {path}: {log.read_text()[-3000:]}")
+def wait_for_socket(path: Path, daemon: DaemonProcess) -> None:
+    """Until something accepts connections at ``path``; fails at once when the daemon exits."""
+
+    def accepting() -> bool:
+        if not daemon.running():
+            raise AssertionError(f"the daemon exited: {daemon.log()[-3000:]}")
+        if not path.exists():
+            return False
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect(str(path))
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
+
+    wait_until(
+        accepting,
+        timeout=60,
+        interval=0.05,
+        message=lambda: f"no control socket at {path}: {daemon.log()[-3000:]}",
+    )
 
 
-@dataclass
-class RunningDaemon:
-    proc: subprocess.Popen[str]
-    config: Path
-    socket: Path
-    box: Sandbox
+class RunningDaemon(DaemonProcess):
+    """A daemon on a sandbox config with a control socket (started at once), and its sandbox."""
 
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-    def log(self) -> str:
-        return daemon_log(self.config).read_text()
+    def __init__(self, config: Path, socket: Path, box: Sandbox) -> None:
+        super().__init__(sandbox_daemon(config), (), None)
+        self.socket = socket
+        self.box = box
 
 
 OPEN: list[Wire] = []

@@ -1,37 +1,32 @@
-"""Test helpers: sandbox servers as real processes, configs on disk, the daemon as a process."""
+"""Test helpers for the sandbox: its servers as real processes, a config for them, the daemon
+that syncs them (tests/harness.py runs it), and what the tests read from both sides."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import Daemon, config_file, start_listening, state_db, stop_process
+
 API_KEY = "test-sandbox-key"
+#: The environment the sandbox configs need: their credential comes from this variable.
+SANDBOX_ENV = {"SYNCWRIGHT_TEST_KEY": API_KEY}
 
 
 @dataclass
 class Server:
-    proc: subprocess.Popen[str]
+    proc: Any
     url: str
     db: Path
     args: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
@@ -51,23 +46,8 @@ def start_server(kind: str, db: Path, *extra: str, listen: str = "127.0.0.1:0") 
         API_KEY,
         *extra,
     ]
-    log = db.with_suffix(".log").open("a")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
-    log.close()
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    line = ""
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith("listening on "):
-            return Server(proc, line.split()[-1].strip(), db, list(extra))
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    proc.wait()
-    proc.stdout.close()
-    err = db.with_suffix(".log").read_text()
-    raise RuntimeError(f"sandbox {kind} did not start: {line!r} {err[-2000:]}")
+    proc, url = start_listening(args, db.with_suffix(".log"), f"sandbox {kind}")
+    return Server(proc, url, db, list(extra))
 
 
 @dataclass
@@ -93,16 +73,7 @@ def write_config(
     connection: str = "demo",
 ) -> Path:
     """A config for the given sandbox processes, with the credential from an env variable."""
-    text = textwrap.dedent(f"""
-        [daemon]
-        state_file = "state/state.db"
-        log_format = "json"
-        log_level = "info"
-        shutdown_grace = "10s"
-
-        [sandbox]
-        enabled = false
-
+    systems = textwrap.dedent(f"""
         [systems.erp]
         kind = "sandbox-erp"
         url = "{box.erp.url}"
@@ -131,47 +102,17 @@ def write_config(
         [connections.{connection}.schedule]
         recent = "1h"
         """)
-    path = tmp / "config.toml"
-    path.write_text(text + textwrap.dedent(extra))
-    return path
+    return config_file(tmp, systems + textwrap.dedent(extra))
+
+
+def sandbox_daemon(config: Path) -> Daemon:
+    """The daemon on a sandbox config (:func:`write_config`), its credential in the environment."""
+    return Daemon(config, SANDBOX_ENV)
 
 
 def daemon_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["SYNCWRIGHT_TEST_KEY"] = API_KEY
-    return env
-
-
-def daemon_cmd(config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "syncwright", "run", "--config", str(config), *extra]
-
-
-def run_daemon(config: Path, *extra: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        daemon_cmd(config, *extra),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=daemon_env(),
-        cwd=ROOT,
-    )
-
-
-def daemon_log(config: Path) -> Path:
-    return config.parent / "daemon.log"
-
-
-def start_daemon(config: Path, *extra: str) -> subprocess.Popen[str]:
-    """Start the daemon in the background; its log goes to :func:`daemon_log`."""
-    with daemon_log(config).open("a") as log:
-        return subprocess.Popen(
-            daemon_cmd(config, *extra),
-            stdout=log,
-            stderr=log,
-            text=True,
-            env=daemon_env(),
-            cwd=ROOT,
-        )
+    """This process's environment with the sandbox credential (for ``syncwright`` commands)."""
+    return {**os.environ, **SANDBOX_ENV}
 
 
 def _spec(name: str, kind: str, url: str) -> object:
@@ -246,7 +187,7 @@ def assert_converged(box: Sandbox) -> dict[str, dict[str, object]]:
 def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
     """Run ``sql`` on the daemon's state file (next to ``config``, as write_config puts it),
     committed; its rows."""
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
+    conn = sqlite3.connect(state_db(config))
     try:
         with conn:
             return conn.execute(sql, params).fetchall()
@@ -256,9 +197,7 @@ def state(config: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple
 
 def run_ok(config: Path) -> str:
     """``syncwright run --until-idle`` must succeed; returns its log (stderr)."""
-    result = run_daemon(config, "--until-idle")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stderr
+    return sandbox_daemon(config).run_ok()
 
 
 def api(server: Server | str, method: str, path: str, body: object = None, **params: Any) -> Any:
@@ -287,7 +226,7 @@ def enqueue(config: Path, *specs: Any, connection: str = "demo") -> list[bool]:
     from syncwright.daemon.store.db import Store
 
     async def go() -> list[bool]:
-        store = await Store.open(config.parent / "state" / "state.db")
+        store = await Store.open(state_db(config))
         try:
             async with anyio.create_task_group() as tg:
                 await tg.start(store.serve)

@@ -1,4 +1,4 @@
-"""``python -m syncwright.tui --socket PATH``: the terminal UI (``syncwright tui`` starts it)."""
+"""``python -m syncwright.tui --socket PATH``: the terminal UI (``syncwright tui`` starts this)."""
 
 from __future__ import annotations
 

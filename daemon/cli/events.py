@@ -4,12 +4,30 @@ not printed. Handy next to ``journalctl -f``."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import UTC, datetime
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
+from syncwright.daemon.cli import connect
+from syncwright.daemon.cli.exit_codes import ExitCode
 from syncwright.daemon.control.blocking_client import BlockingClient
 from syncwright.daemon.control.protocol import EventMessage, event_text
+
+
+def add_parser(sub: Any, default_config: Path) -> None:
+    text = "print the daemon's live events as lines until Ctrl-C"
+    parser = sub.add_parser("events", help=text, description=text)
+    connect.add_socket_options(parser, default_config)
+    parser.add_argument("--connection", metavar="CONN", help="only this connection's events")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.set_defaults(handler=dispatch)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    with connect.daemon(args) as client:
+        return follow(client, connection=args.connection, as_json=args.json)
 
 
 def event_line(event: EventMessage) -> str:
@@ -42,4 +60,4 @@ def follow(
                 text = event_line(message)
             print(text, file=out, flush=True)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or `| head` has seen enough
-        return 0
+        return ExitCode.OK

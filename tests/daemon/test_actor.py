@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from harness import async_wait_until
 
 from syncwright.connectors.base import Capabilities, KindSettings, SystemSpec
 from syncwright.daemon import flows
@@ -99,18 +100,26 @@ def run_with_actor(
                     await body(actor, queue, started, release)
                 release.set()
                 actor.stop()
-                with anyio.fail_after(20):
-                    while actor.running:
-                        await anyio.sleep(0.01)
+                await async_wait_until(
+                    lambda: not actor.running,
+                    timeout=20,
+                    interval=0.01,
+                    message="the actor did not stop",
+                )
             store.stop_writes()
         await store.aclose()
 
     anyio.run(main)
 
 
-async def wait_until(check: Callable[[], bool]) -> None:
-    while not check():
-        await anyio.sleep(0.01)
+async def started_count(started: list[tuple[int, str]], count: int) -> None:
+    """Until ``count`` jobs have started (the body's 20 s limit bounds it too)."""
+    await async_wait_until(
+        lambda: len(started) == count,
+        timeout=20,
+        interval=0.01,
+        message=lambda: f"waiting for {count} started jobs, have {started}",
+    )
 
 
 def test_one_slot_is_always_kept_for_class_zero(tmp_path: Path) -> None:
@@ -118,11 +127,11 @@ def test_one_slot_is_always_kept_for_class_zero(tmp_path: Path) -> None:
         actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
     ) -> None:
         await actor.enqueue([JobSpec("block", 3, {"name": f"sweep{i}"}) for i in range(5)])
-        await wait_until(lambda: len(started) == 2)
+        await started_count(started, 2)
         await anyio.sleep(0.3)
         assert len(started) == 2, "lower classes may fill only workers - 1 slots"
         await actor.enqueue([JobSpec("block", 0, {"name": "sale"})])
-        await wait_until(lambda: len(started) == 3)
+        await started_count(started, 3)
         assert started[-1] == (0, "sale")
 
     run_with_actor(tmp_path, body, workers=3)
@@ -141,7 +150,7 @@ def test_a_class_that_cannot_spend_is_not_leased(tmp_path: Path) -> None:
         [waiting] = await queue.jobs("c", state="pending")
         assert waiting.attempts == 0, "the job must not have been taken and put back"
         await actor.enqueue([JobSpec("block", 0, {"name": "sale"})])
-        await wait_until(lambda: len(started) == 1)
+        await started_count(started, 1)
         assert started == [(0, "sale")]
 
     run_with_actor(tmp_path, body, source_windows=windows, spend_first=8)
@@ -158,11 +167,11 @@ def test_jobs_writing_the_same_flow_run_one_at_a_time(tmp_path: Path) -> None:
                 JobSpec("block", 2, {"name": "other"}),
             ]
         )
-        await wait_until(lambda: len(started) == 2)
+        await started_count(started, 2)
         await anyio.sleep(0.3)
         names = sorted(name for _, name in started)
         assert names == ["other", "parked1"], "two stock writers must not overlap"
         release.set()
-        await wait_until(lambda: len(started) == 3)
+        await started_count(started, 3)
 
     run_with_actor(tmp_path, body, workers=4)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import anyio
 import pytest
-from helpers import ROOT, api, daemon_env, run_ok, start_daemon, state, write_config
+from harness import syncwright, wait_until
+from helpers import api, daemon_env, run_ok, sandbox_daemon, state, write_config
 
 from syncwright.daemon.store.db import Store
 from syncwright.daemon.store.migrations import MIGRATIONS, SCHEMA_VERSION, _statements
@@ -21,14 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=daemon_env(),
-        cwd=ROOT,
-    )
+    return syncwright(*args, env=daemon_env())
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -51,14 +44,15 @@ def _a_job_is_done(db: Path, config: Path) -> bool:
 def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=150, variants=2)
     config = write_config(tmp_path, box, page_size=10, workers=2)
-    proc = start_daemon(config)
     copies: list[Path] = []
-    try:
+    with sandbox_daemon(config).start() as proc:
         db = tmp_path / "state" / "state.db"
-        deadline = time.monotonic() + 60
-        while not _a_job_is_done(db, config):
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.1)
+
+        def a_job_done() -> bool:
+            assert proc.running()
+            return _a_job_is_done(db, config)
+
+        wait_until(a_job_done, timeout=60, message="no job done within 60 s")
         # Several copies while the initial sync is writing pages.
         for n in range(3):
             target = tmp_path / f"copy{n}.db"
@@ -67,13 +61,9 @@ def test_backup_while_the_daemon_writes_and_restore(sandbox_factory, tmp_path: P
             assert f"to {target}" in result.stdout
             copies.append(target)
             time.sleep(0.3)
-        assert proc.poll() is None, "the backup must not disturb the daemon"
+        assert proc.running(), "the backup must not disturb the daemon"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     for copy in copies:
         assert rows(copy, "PRAGMA integrity_check") == [("ok",)]
         assert rows(copy, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

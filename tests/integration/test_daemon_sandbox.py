@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from harness import wait_until
 from helpers import (
     API_KEY,
     Sandbox,
     assert_converged,
-    daemon_log,
-    run_daemon,
+    sandbox_daemon,
     snapshot,
-    start_daemon,
     state,
     write_config,
 )
@@ -48,7 +47,7 @@ def erp_admin(box: Sandbox, method: str, path: str, body: object) -> object:
 def test_until_idle_makes_the_shop_equal_the_erp(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=150, variants=2)
     config = write_config(tmp_path, box, page_size=40)
-    result = run_daemon(config, "--until-idle")
+    result = sandbox_daemon(config).run("--until-idle")
     assert result.returncode == 0, result.stderr[-3000:]
     snap = assert_converged(box)
     assert len(snap["erp_products"]) == 150
@@ -70,9 +69,9 @@ def test_until_idle_makes_the_shop_equal_the_erp(sandbox_factory, tmp_path: Path
 def test_second_run_writes_nothing_when_nothing_changed(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=60, variants=1)
     config = write_config(tmp_path, box, page_size=25)
-    assert run_daemon(config, "--until-idle").returncode == 0
+    assert sandbox_daemon(config).run("--until-idle").returncode == 0
     before = shop_stats(box)
-    result = run_daemon(config, "--until-idle")
+    result = sandbox_daemon(config).run("--until-idle")
     assert result.returncode == 0, result.stderr[-3000:]
     after = shop_stats(box)
     # The overlap window re-reads recent items, but unchanged ones cost no writes.
@@ -83,7 +82,7 @@ def test_second_run_writes_nothing_when_nothing_changed(sandbox_factory, tmp_pat
 def test_changes_made_while_the_daemon_was_down_arrive(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=80, variants=1)
     config = write_config(tmp_path, box, page_size=30)
-    assert run_daemon(config, "--until-idle").returncode == 0
+    assert sandbox_daemon(config).run("--until-idle").returncode == 0
     erp_admin(box, "PATCH", "/admin/products/7", {"title": "Changed while down"})
     listing = httpx.get(
         f"{box.erp.url}/api/stock",
@@ -98,7 +97,7 @@ def test_changes_made_while_the_daemon_was_down_arrive(sandbox_factory, tmp_path
         {"sku": level["sku"], "location": level["location"], "quantity": 4242},
     )
     before = shop_stats(box)
-    result = run_daemon(config, "--until-idle")
+    result = sandbox_daemon(config).run("--until-idle")
     assert result.returncode == 0, result.stderr[-3000:]
     assert_converged(box)
     after = shop_stats(box)
@@ -111,25 +110,24 @@ def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(
 ) -> None:
     box = sandbox_factory(products=1500, variants=2)
     config = write_config(tmp_path, box, page_size=20, workers=3)
-    proc = start_daemon(config)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+    with sandbox_daemon(config).start() as proc:
+
+        def written_300() -> bool:
             written = shop_stats(box)["product_writes"]
             assert isinstance(written, int)
-            if written >= 300:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the daemon wrote fewer than 300 products in 60 s")
+            return written >= 300
+
+        wait_until(
+            written_300,
+            timeout=60,
+            interval=0.05,
+            message="the daemon wrote fewer than 300 products in 60 s",
+        )
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     partial = snapshot(box)
     assert len(partial["shop_products"]) < len(partial["erp_products"]), "killed too late"
-    result = run_daemon(config, "--until-idle", timeout=180)
+    result = sandbox_daemon(config).run("--until-idle", timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     snap = assert_converged(box)
     assert len(snap["shop_products"]) == 1500
@@ -154,16 +152,12 @@ def test_sigkill_mid_run_then_restart_loses_and_duplicates_nothing(
 def test_sigterm_stops_gracefully_with_no_job_left_leased(sandbox_factory, tmp_path: Path) -> None:
     box = sandbox_factory(products=600, variants=1)
     config = write_config(tmp_path, box, page_size=10)
-    proc = start_daemon(config)
-    try:
-        deadline = time.monotonic() + 30
-        while shop_stats(box)["product_writes"] == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with sandbox_daemon(config).start() as proc:
+        # Stop it mid-sync if it gets that far within 30 s (and stop it anyway if not).
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: shop_stats(box)["product_writes"] != 0, timeout=30, interval=0.05)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert state(config, "SELECT count(*) FROM jobs WHERE state = 'leased'") == [(0,)]
-    stderr = daemon_log(config).read_text()
+    stderr = proc.log()
     assert '"daemon.stopping"' in stderr and '"daemon.stopped"' in stderr

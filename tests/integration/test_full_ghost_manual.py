@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+from harness import async_wait_until, syncwright
 from helpers import (
     API_KEY,
-    ROOT,
     Sandbox,
     api,
     assert_converged,
@@ -62,8 +61,12 @@ def operator(config: Path, request: Callable[[Actor], Awaitable[object]]) -> Non
         async with anyio.create_task_group() as tg:
             tg.start_soon(sup.run)
             with anyio.fail_after(60):
-                while "demo" not in sup.slots or sup.slots["demo"].actor.scheduler is None:
-                    await anyio.sleep(0.002)
+                await async_wait_until(
+                    lambda: "demo" in sup.slots and sup.slots["demo"].actor.scheduler is not None,
+                    timeout=60,
+                    interval=0.002,
+                    message="the demo actor never started",
+                )
                 await request(sup.slots["demo"].actor)
 
     anyio.run(main)
@@ -343,14 +346,7 @@ def test_a_refused_item_is_not_offered_again_until_it_changes(
 
 
 def forget(config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", "forget", *extra, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=daemon_env(),
-        cwd=ROOT,
-        timeout=60,
-    )
+    return syncwright("forget", *extra, "--config", str(config), env=daemon_env())
 
 
 def test_forget_deletes_a_removed_connections_state(sandbox_factory: Any, tmp_path: Path) -> None:

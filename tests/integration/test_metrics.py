@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-import signal
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from helpers import ROOT, daemon_log, start_daemon, write_config
+from harness import ROOT, wait_until
+from helpers import sandbox_daemon, write_config
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.slow
@@ -22,19 +21,10 @@ listen = "127.0.0.1:0"
 """
 
 
-def wait_for_log(config: Path, event: str, timeout: float = 60) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in daemon_log(config).read_text().splitlines():
-            if line.startswith("{"):
-                record = json.loads(line)
-                if record.get("event") == event:
-                    return record  # type: ignore[no-any-return]
-        time.sleep(0.1)
-    raise AssertionError(f"no {event} in the log:\n{daemon_log(config).read_text()[-3000:]}")
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def scrape(url: str) -> Samples:
     text = httpx.get(url, timeout=10).text
     samples = {}
     for family in text_string_to_metric_families(text):
@@ -43,7 +33,7 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return samples
 
 
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str):
+def value(samples: Samples, name: str, **labels: str):
     return samples.get((name, tuple(sorted(labels.items()))))
 
 
@@ -52,13 +42,13 @@ def test_a_running_daemon_reports_jobs_budgets_calls_freshness_and_durations(
 ) -> None:
     box = sandbox_factory(products=30, variants=1)
     config = write_config(tmp_path, box, extra=METRICS, minute_limit=5000)
-    proc = start_daemon(config)
-    try:
-        url = str(wait_for_log(config, "metrics.listening")["url"])
+    with sandbox_daemon(config).start() as proc:
+        url = str(proc.wait_for_event("metrics.listening", timeout=60, interval=0.1)[0]["url"])
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":0/metrics")
-        deadline = time.monotonic() + 90
-        while True:
-            samples = scrape(url)
+        last: dict[str, Any] = {}
+
+        def full_sync_done() -> Samples | None:
+            samples = last["samples"] = scrape(url)
             done = value(
                 samples, "syncwright_jobs", connection="demo", **{"class": "full"}, state="done"
             )
@@ -68,10 +58,17 @@ def test_a_running_daemon_reports_jobs_budgets_calls_freshness_and_durations(
                 connection="demo",
                 flow="product",
             )
-            if done and applied is not None:
-                break
-            assert time.monotonic() < deadline, sorted(k for k in samples if "jobs" in k[0])
-            time.sleep(0.5)
+            return samples if done and applied is not None else None
+
+        samples = wait_until(
+            full_sync_done,
+            timeout=90,
+            interval=0.5,
+            message=lambda: str(sorted(k for k in last["samples"] if "jobs" in k[0])),
+        )
+        applied = value(
+            samples, "syncwright_last_applied_change_age_seconds", connection="demo", flow="product"
+        )
 
         assert value(samples, "syncwright_scrape_error") == 0
         assert value(samples, "syncwright_actor_state", connection="demo", state="running") == 1
@@ -112,14 +109,9 @@ def test_a_running_daemon_reports_jobs_budgets_calls_freshness_and_durations(
         dashboard = (ROOT / "scripts" / "grafana-dashboard.json").read_text()
         wanted = set(re.findall(r"syncwright_[a-z_]+", dashboard)) - {"syncwright"}
         assert wanted and wanted <= {k[0] for k in samples}, wanted - {k[0] for k in samples}
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.stop(timeout=30) == 0
         with pytest.raises(httpx.TransportError):
             httpx.get(url, timeout=2)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_busy_metrics_port_is_logged_and_the_daemon_runs_on(
@@ -135,18 +127,12 @@ def test_a_busy_metrics_port_is_logged_and_the_daemon_runs_on(
         config = write_config(
             tmp_path, box, extra=METRICS.replace("127.0.0.1:0", f"127.0.0.1:{port}")
         )
-        proc = start_daemon(config)
-        try:
-            failed = wait_for_log(config, "metrics.failed")
+        with sandbox_daemon(config).start() as proc:
+            failed = proc.wait_for_event("metrics.failed", timeout=60, interval=0.1)[0]
             assert str(port) in str(failed["listen"])
-            wait_for_log(config, "daemon.ready")
-            assert proc.poll() is None
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=30) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            proc.wait_for_event("daemon.ready", timeout=60, interval=0.1)
+            assert proc.running()
+            assert proc.stop(timeout=30) == 0
 
 
 def test_metrics_refuse_a_non_loopback_address_without_allow_remote(tmp_path: Path) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import email
 import signal
-import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import Sandbox, api, start_daemon, state, write_config
+from harness import DaemonProcess, free_port, wait_until
+from helpers import Sandbox, api, sandbox_daemon, state, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -26,13 +25,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def notify_section(port: int, *, enabled: bool, interval: str) -> str:
@@ -49,17 +41,12 @@ security = "none"
 """
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def events(config: Path, name: str) -> int:
-    return (config.parent / "daemon.log").read_text().count(f'"event": "{name}"')
+def logged_once(proc: DaemonProcess, event: str) -> None:
+    wait_until(
+        lambda: len(proc.events(event)) == 1,
+        timeout=30,
+        message=f"timed out waiting for {event}",
+    )
 
 
 def place_bad_order(box: Sandbox) -> str:
@@ -82,45 +69,54 @@ def test_sighup_starts_retimes_and_stops_the_digest(sandbox_factory: Any, tmp_pa
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    proc = start_daemon(config)
     try:
-        wait_until(lambda: events(config, "daemon.ready") == 1, "daemon.ready")
-        unsent = "SELECT count(*) FROM notifications WHERE sent_at IS NULL"
-        wait_until(lambda: state(config, unsent) == [(1,)], "the dead order's notification")
+        with sandbox_daemon(config).start() as proc:
+            logged_once(proc, "daemon.ready")
+            unsent = "SELECT count(*) FROM notifications WHERE sent_at IS NULL"
+            wait_until(
+                lambda: state(config, unsent) == [(1,)],
+                timeout=30,
+                message="timed out waiting for the dead order's notification",
+            )
 
-        # On, with an interval far longer than the test: started, nothing mailed yet.
-        config.write_text(base + notify_section(port, enabled=True, interval="1h"))
-        proc.send_signal(signal.SIGHUP)
-        wait_until(lambda: events(config, "notify.started") == 1, "notify.started")
-        time.sleep(1.5)
-        assert inbox.envelopes == [] and state(config, unsent) == [(1,)]
+            # On, with an interval far longer than the test: started, nothing mailed yet.
+            config.write_text(base + notify_section(port, enabled=True, interval="1h"))
+            proc.send_signal(signal.SIGHUP)
+            logged_once(proc, "notify.started")
+            time.sleep(1.5)
+            assert inbox.envelopes == [] and state(config, unsent) == [(1,)]
 
-        # A short interval applies at once (the task restarts): the digest goes out.
-        config.write_text(base + notify_section(port, enabled=True, interval="1s"))
-        proc.send_signal(signal.SIGHUP)
-        wait_until(lambda: events(config, "notify.restarted") == 1, "notify.restarted")
-        wait_until(lambda: len(inbox.envelopes) == 1, "the digest mail")
-        mail = email.message_from_bytes(inbox.envelopes[0].content)
-        assert f"order {order_id} was not posted" in mail.get_payload(decode=True).decode()
-        wait_until(lambda: state(config, unsent) == [(0,)], "the row marked sent")
+            # A short interval applies at once (the task restarts): the digest goes out.
+            config.write_text(base + notify_section(port, enabled=True, interval="1s"))
+            proc.send_signal(signal.SIGHUP)
+            logged_once(proc, "notify.restarted")
+            wait_until(
+                lambda: len(inbox.envelopes) == 1,
+                timeout=30,
+                message="timed out waiting for the digest mail",
+            )
+            mail = email.message_from_bytes(inbox.envelopes[0].content)
+            assert f"order {order_id} was not posted" in mail.get_payload(decode=True).decode()
+            wait_until(
+                lambda: state(config, unsent) == [(0,)],
+                timeout=30,
+                message="timed out waiting for the row marked sent",
+            )
 
-        # Off: a new problem stays in the outbox, unsent, however long the interval passes.
-        config.write_text(base + notify_section(port, enabled=False, interval="1s"))
-        proc.send_signal(signal.SIGHUP)
-        wait_until(lambda: events(config, "notify.stopped") == 1, "notify.stopped")
-        state(
-            config,
-            "INSERT INTO notifications (connection, kind, subject, body, created_at)"
-            " VALUES ('demo', 'test', 'written while mail is off', '', ?)",
-            (time.time(),),
-        )
-        time.sleep(2.5)
-        assert len(inbox.envelopes) == 1 and state(config, unsent) == [(1,)]
+            # Off: a new problem stays in the outbox, unsent, however long the interval passes.
+            config.write_text(base + notify_section(port, enabled=False, interval="1s"))
+            proc.send_signal(signal.SIGHUP)
+            logged_once(proc, "notify.stopped")
+            state(
+                config,
+                "INSERT INTO notifications (connection, kind, subject, body, created_at)"
+                " VALUES ('demo', 'test', 'written while mail is off', '', ?)",
+                (time.time(),),
+            )
+            time.sleep(2.5)
+            assert len(inbox.envelopes) == 1 and state(config, unsent) == [(1,)]
 
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
         controller.stop()

@@ -6,9 +6,7 @@ dead order job's notification mailed through a real SMTP server on loopback."""
 from __future__ import annotations
 
 import email
-import socket
 import sqlite3
-import subprocess
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,12 @@ import anyio
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from harness import free_port
 from helpers import (
     API_KEY,
     Sandbox,
-    daemon_cmd,
-    daemon_env,
     run_ok,
+    sandbox_daemon,
     state,
     write_config,
 )
@@ -198,14 +196,8 @@ def test_sigkill_right_after_the_remote_create_still_posts_exactly_once(
     box = sandbox_factory(products=3, variants=1, customers=0)
     config = orders_config(tmp_path, box)
     order_id = place(box, "crash.test@example.com", [line(erp_sku(box), 4)])
-    env = daemon_env() | {"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
-    crashed = subprocess.run(
-        daemon_cmd(config, "--until-idle"),
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
+    crashed = sandbox_daemon(config).run(
+        "--until-idle", timeout=90, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
     )
     assert crashed.returncode == -9, crashed.stderr[-3000:]
     # The back office took the order; our link to it died with the process.
@@ -230,13 +222,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_a_permanent_posting_failure_is_dead_and_mailed(
@@ -381,14 +366,8 @@ def test_an_order_job_dead_as_a_poison_pill_is_logged_and_mailed(
             )
         )
         order_id = place(box, "pill@example.com", [line(erp_sku(box), 2)])
-        env = daemon_env() | {"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
-        crashed = subprocess.run(
-            daemon_cmd(config, "--until-idle"),
-            capture_output=True,
-            text=True,
-            timeout=90,
-            env=env,
-            cwd=Path(__file__).resolve().parents[2],
+        crashed = sandbox_daemon(config).run(
+            "--until-idle", timeout=90, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
         )
         assert crashed.returncode == -9, crashed.stderr[-3000:]
         assert state(config, "SELECT count(*) FROM notifications") == [(0,)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import anyio
 import pytest
-from helpers import ROOT, daemon_env
+from harness import syncwright
+from helpers import daemon_env, sandbox_daemon
 
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.windows import WindowSpec
@@ -45,14 +45,7 @@ recent = "30s"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=daemon_env(),
-        cwd=ROOT,
-    )
+    return syncwright(*args, env=daemon_env())
 
 
 def test_recorded_spend_feeds_the_live_and_offline_reports_and_the_cli(tmp_path: Path) -> None:
@@ -115,22 +108,6 @@ def test_check_config_warns_when_the_schedules_cannot_fit(tmp_path: Path) -> Non
     assert text.returncode == 0 and "warning(s)" in text.stdout
 
 
-def log_events(log: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-
-
-def wait_event(
-    log: Path, event: str, count: int = 1, timeout: float = 30
-) -> list[dict[str, object]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [e for e in log_events(log) if e.get("event") == event]
-        if len(found) >= count:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"no {count} x {event}:\n{log.read_text()[-3000:]}")
-
-
 @pytest.mark.slow
 def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit(
     tmp_path: Path,
@@ -142,18 +119,9 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
         '[daemon]\nstate_file = "state.db"\nlog_format = "json"',
     )
     path.write_text(unfit)
-    log = tmp_path / "daemon.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "syncwright", "run", "--config", str(path)],
-            stdout=out,
-            stderr=out,
-            env=daemon_env(),
-            cwd=ROOT,
-        )
-    try:
-        wait_event(log, "daemon.ready")
-        first = wait_event(log, "budget.plan_unfit")
+    with sandbox_daemon(path).start() as proc:
+        proc.wait_for_event("daemon.ready", interval=0.1)
+        first = proc.wait_for_event("budget.plan_unfit", interval=0.1)
         assert {w["when"] for w in first} == {"start-up"}
         assert any("recent schedules need 120 calls per minute" in str(w["problem"]) for w in first)
         # A fitting config: reloaded without a warning; then [metrics] changes need a restart.
@@ -162,16 +130,12 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
             + '\n[metrics]\nlisten = "127.0.0.1:0"\n'
         )
         proc.send_signal(signal.SIGHUP)
-        wait_event(log, "config.reloaded")
-        wait_event(log, "metrics.restart_needed")
+        proc.wait_for_event("config.reloaded", interval=0.1)
+        proc.wait_for_event("metrics.restart_needed", interval=0.1)
         path.write_text(unfit)
         proc.send_signal(signal.SIGHUP)
-        wait_event(log, "config.reloaded", count=2)
-        warnings = wait_event(log, "budget.plan_unfit", count=len(first) + 1)
+        proc.wait_for_event("config.reloaded", count=2, interval=0.1)
+        warnings = proc.wait_for_event("budget.plan_unfit", count=len(first) + 1, interval=0.1)
         assert [w["when"] for w in warnings] == ["start-up"] * len(first) + ["reload"] * len(first)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, daemon_cmd, daemon_env
+from harness import DaemonProcess, wait_until
+from helpers import sandbox_daemon
 
 pytestmark = pytest.mark.slow
 
@@ -36,23 +36,26 @@ class Listener:
 
     def wait_for(self, key: str, timeout: float = 30, after: int = 0) -> dict[str, str]:
         """The first message (from index ``after`` on) that has ``key``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def received() -> dict[str, str] | None:
             for message in self.messages[after:]:
                 if key in message:
                     return message
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
+            data = self.sock.recv(4096)  # a TimeoutError after 0.2 s: nothing yet
             self.messages.append(dict(line.split("=", 1) for line in data.decode().splitlines()))
-        raise AssertionError(f"no {key}= within {timeout}s; got {self.messages}")
+            return None
+
+        return wait_until(
+            received,
+            timeout=timeout,
+            interval=0,
+            ignoring=(TimeoutError,),
+            message=lambda: f"no {key}= within {timeout}s; got {self.messages}",
+        )
 
 
-def start(config: Path, notify: str, **extra_env: str) -> subprocess.Popen[bytes]:
-    env = daemon_env() | {"NOTIFY_SOCKET": notify, **extra_env}
-    with (config.parent / "daemon.log").open("ab") as log:
-        return subprocess.Popen(daemon_cmd(config), stdout=log, stderr=log, env=env, cwd=ROOT)
+def start(config: Path, notify: str, **extra_env: str) -> DaemonProcess:
+    return sandbox_daemon(config).start(env={"NOTIFY_SOCKET": notify, **extra_env})
 
 
 def test_ready_watchdog_reload_and_stop_reach_the_notify_socket(tmp_path: Path) -> None:
@@ -60,54 +63,45 @@ def test_ready_watchdog_reload_and_stop_reach_the_notify_socket(tmp_path: Path) 
     assert len(str(path)) < 100, "AF_UNIX paths are limited to 108 bytes"
     listener = Listener(str(path))
     config = idle_config(tmp_path)
-    proc = start(config, str(path), WATCHDOG_USEC="1000000")
-    try:
-        ready = listener.wait_for("READY")
-        assert ready["READY"] == "1"
-        assert ready["STATUS"] == "idle: no connections configured"
-        assert (tmp_path / "state" / "state.db").exists(), "READY before the store was opened"
-        first = len(listener.messages)
-        listener.wait_for("WATCHDOG", after=first)
-        second = len(listener.messages)
-        assert listener.wait_for("WATCHDOG", after=second)["WATCHDOG"] == "1"
+    with start(config, str(path), WATCHDOG_USEC="1000000") as proc:
+        try:
+            ready = listener.wait_for("READY")
+            assert ready["READY"] == "1"
+            assert ready["STATUS"] == "idle: no connections configured"
+            assert (tmp_path / "state" / "state.db").exists(), "READY before the store was opened"
+            first = len(listener.messages)
+            listener.wait_for("WATCHDOG", after=first)
+            second = len(listener.messages)
+            assert listener.wait_for("WATCHDOG", after=second)["WATCHDOG"] == "1"
 
-        before = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
-        mark = len(listener.messages)
-        proc.send_signal(signal.SIGHUP)
-        reloading = listener.wait_for("RELOADING", after=mark)
-        assert reloading["RELOADING"] == "1"
-        assert int(reloading["MONOTONIC_USEC"]) >= before
-        again = listener.messages.index(reloading) + 1
-        assert listener.wait_for("READY", after=again)["READY"] == "1"
+            before = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+            mark = len(listener.messages)
+            proc.send_signal(signal.SIGHUP)
+            reloading = listener.wait_for("RELOADING", after=mark)
+            assert reloading["RELOADING"] == "1"
+            assert int(reloading["MONOTONIC_USEC"]) >= before
+            again = listener.messages.index(reloading) + 1
+            assert listener.wait_for("READY", after=again)["READY"] == "1"
 
-        mark = len(listener.messages)
-        proc.send_signal(signal.SIGTERM)
-        assert listener.wait_for("STOPPING", after=mark)["STOPPING"] == "1"
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        listener.sock.close()
+            mark = len(listener.messages)
+            proc.send_signal(signal.SIGTERM)
+            assert listener.wait_for("STOPPING", after=mark)["STOPPING"] == "1"
+            assert proc.wait(timeout=30) == 0
+        finally:
+            listener.sock.close()
 
 
 def test_abstract_socket_and_a_vanished_listener_do_not_stop_the_daemon(tmp_path: Path) -> None:
     name = f"@syncwright-test-{uuid.uuid4().hex}"
     listener = Listener("\0" + name[1:])
     config = idle_config(tmp_path)
-    proc = start(config, name, WATCHDOG_USEC="400000")
-    try:
+    with start(config, name, WATCHDOG_USEC="400000") as proc:
         assert listener.wait_for("READY")["READY"] == "1"
         listener.sock.close()  # systemd "goes away": sends now fail
         time.sleep(1.0)
-        assert proc.poll() is None, "a failing notify socket must not stop the daemon"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    log = (config.parent / "daemon.log").read_text()
+        assert proc.running(), "a failing notify socket must not stop the daemon"
+        assert proc.stop(timeout=30) == 0
+    log = proc.log()
     assert log.count("sdnotify.failed") == 1, log[-2000:]
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from harness import ROOT
 
 UNIT = ROOT / "scripts" / "syncwright.service"
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+from harness import async_wait_until
 from helpers import API_KEY, assert_converged, write_config
 
 from syncwright.daemon import supervisor as supervisor_module
@@ -50,11 +51,17 @@ def test_a_crashing_actor_is_restarted_alone(
         async with anyio.create_task_group() as tg:
             tg.start_soon(sup.run)
             with anyio.fail_after(60):
-                while not sup.slots:
-                    await anyio.sleep(0.01)
-                while sup.slots:
+                await async_wait_until(
+                    lambda: sup.slots, timeout=60, interval=0.01, message="no actor started"
+                )
+
+                def all_done() -> bool:
                     seen.update({n: s.restarts for n, s in sup.slots.items()})
-                    await anyio.sleep(0.01)
+                    return not sup.slots
+
+                await async_wait_until(
+                    all_done, timeout=60, interval=0.01, message="the burst run did not end"
+                )
 
     anyio.run(main)
     assert crashes["demo"] == 2

@@ -5,13 +5,9 @@ sale time; a SIGKILL of the daemon at a random moment loses and duplicates nothi
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,24 +15,17 @@ from typing import Any
 
 import httpx
 import pytest
+from harness import Daemon, config_file, state_db, syncwright
 from oscar_shopper import Admin, place_order
 from tryton_admin import TrytonAdmin
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def write_config(tmp: Path, tryton: Any, oscar: Any) -> Path:
-    text = textwrap.dedent(f"""
-        [daemon]
-        state_file = "state/state.db"
-        log_format = "json"
-        log_level = "info"
-        shutdown_grace = "10s"
-
-        [sandbox]
-        enabled = false
-
+    return config_file(
+        tmp,
+        f"""
         [systems.erp]
         kind = "tryton"
         url = "{tryton.url}"
@@ -64,42 +53,28 @@ def write_config(tmp: Path, tryton: Any, oscar: Any) -> Path:
         workers = 2
         [connections.real.schedule]
         recent = "2s"
-        """)
-    path = tmp / "config.toml"
-    path.write_text(text)
-    return path
-
-
-def env(tryton: Any, oscar: Any, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SYNCWRIGHT_TEST_TRYTON_PASSWORD": tryton.ids["password"],
-        "SYNCWRIGHT_TEST_OSCAR_TOKEN": oscar.ids["token"],
-        **extra,
-    }
-
-
-def cmd(config: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "syncwright", "run", "--config", str(config), *extra]
-
-
-def run_until_idle(config: Path, environ: dict[str, str], ok: bool = True) -> str:
-    result = subprocess.run(
-        cmd(config, "--until-idle"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=environ,
-        cwd=ROOT,
+        """,
     )
-    if ok:
-        assert result.returncode == 0, result.stderr[-4000:]
-    return result.stderr
+
+
+def daemon(config: Path, tryton: Any, oscar: Any) -> Daemon:
+    """The daemon between them, their credentials in its environment."""
+    return Daemon(
+        config,
+        {
+            "SYNCWRIGHT_TEST_TRYTON_PASSWORD": tryton.ids["password"],
+            "SYNCWRIGHT_TEST_OSCAR_TOKEN": oscar.ids["token"],
+        },
+    )
+
+
+def run_until_idle(d: Daemon) -> str:
+    return d.run_ok(timeout=300, tail=4000)
 
 
 def problems(config: Path) -> list[tuple[Any, ...]]:
     """Open sync errors and jobs that went dead, from the daemon's state file."""
-    conn = sqlite3.connect(config.parent / "state" / "state.db")
+    conn = sqlite3.connect(state_db(config))
     try:
         errors = conn.execute("SELECT flow, external_id, message FROM sync_errors").fetchall()
         dead = conn.execute("SELECT kind, payload, last_error FROM jobs WHERE state = 'dead'")
@@ -119,17 +94,11 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     _, (gadget, gadget_b) = admin.product("Gadget", "SKU-2", "4.50", "SKU-2B")
     admin.set_stock({widget: 10, gadget: 5, gadget_b: 1})
     config = write_config(tmp_path, tryton, oscar)
-    environ = env(tryton, oscar)
-    check = subprocess.run(
-        [sys.executable, "-m", "syncwright", "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=ROOT,
-    )
+    d = daemon(config, tryton, oscar)
+    check = syncwright("check-config", str(config), env=d.environ(), timeout=None)
     assert check.returncode == 0, check.stdout + check.stderr
 
-    run_until_idle(config, environ)
+    run_until_idle(d)
     shop = Admin(oscar)
     held = {
         rec["partner_sku"]: (row["title"], rec["price"], rec["num_in_stock"])
@@ -146,7 +115,7 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     tmpl = admin("product.product", "read", [widget], ["template"])[0]["template"]
     admin("product.template", "write", [tmpl], {"list_price": Decimal("12.00")})
     admin.set_stock({gadget: 7})
-    run_until_idle(config, environ)
+    run_until_idle(d)
     assert shop.record("SKU-1")["price"] == "12.00"
     assert available(oscar, "SKU-2") == 7
 
@@ -182,7 +151,7 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
     order = place_order(oscar, "Jane.Doe@example.com", [("SKU-1", 2), ("SKU-X", 1)])
     assert available(oscar, "SKU-1") == 8  # Oscar allocated the two widgets
 
-    run_until_idle(config, environ)
+    run_until_idle(d)
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
     sale = sales[0]
@@ -200,13 +169,13 @@ def test_catalog_orders_and_sale_time_product(tryton: Any, oscar: Any, tmp_path:
 
     # The posted order is deducted in Tryton (forecast 10 - 2 = 8); Oscar keeps its own
     # allocation of 2, so what it sells stays 8: the order is not counted twice.
-    run_until_idle(config, environ)
+    run_until_idle(d)
     assert available(oscar, "SKU-1") == 8
     assert Admin(oscar).record("SKU-1")["num_allocated"] == 2
 
     # Another run, and a second order by the same customer: still one post each, one party.
     second = place_order(oscar, "jane.doe@example.com", [("SKU-2", 1)])
-    run_until_idle(config, environ)
+    run_until_idle(d)
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}", f"shop:{second['number']}"]
     assert sales[1]["party"] == sale["party"]
@@ -220,22 +189,19 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
     admin.set_stock({widget: 100})
     config = write_config(tmp_path, tryton, oscar)
-    environ = env(tryton, oscar)
-    run_until_idle(config, environ)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
     numbers = [
         place_order(oscar, f"buyer{n}@example.com", [("SKU-1", 1)])["number"] for n in range(4)
     ]
-    log = (tmp_path / "daemon.log").open("a")
-    daemon = subprocess.Popen(cmd(config), stdout=log, stderr=log, env=environ, cwd=ROOT)
-    moment = random.Random().uniform(0.5, 6.0)
-    print(f"SIGKILL after {moment:.2f} s")
-    time.sleep(moment)
-    daemon.send_signal(signal.SIGKILL)
-    daemon.wait(30)
-    log.close()
+    with d.start() as running:
+        moment = random.Random().uniform(0.5, 6.0)
+        print(f"SIGKILL after {moment:.2f} s")
+        time.sleep(moment)
+        running.stop(signal.SIGKILL)
     posted_before = len(admin.sales())
     numbers.append(place_order(oscar, "late@example.com", [("SKU-1", 1)])["number"])
-    run_until_idle(config, environ)
+    run_until_idle(d)
     web_ids = sorted(s["web_id"] for s in admin.sales())
     assert web_ids == sorted(f"shop:{n}" for n in numbers), (posted_before, web_ids)
     assert problems(config) == []
@@ -256,20 +222,15 @@ def test_crash_right_after_tryton_accepted_the_order(
     _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
     admin.set_stock({widget: 10})
     config = write_config(tmp_path, tryton, oscar)
-    environ = env(tryton, oscar)
-    run_until_idle(config, environ)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
     order = place_order(oscar, "crash@example.com", [("SKU-1", 3)])
-    crashed = subprocess.run(
-        cmd(config, "--until-idle"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env=env(tryton, oscar, SYNCWRIGHT_TEST_CRASH_AFTER="order_created"),
+    crashed = d.run(
+        "--until-idle", timeout=300, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     assert [s["web_id"] for s in admin.sales()] == [f"shop:{order['number']}"]
-    run_until_idle(config, environ)
+    run_until_idle(d)
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]

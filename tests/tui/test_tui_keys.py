@@ -4,11 +4,11 @@ sandbox systems; each test checks what changed in the daemon's state file."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from harness import async_wait_until
 from helpers import state
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
@@ -25,13 +25,10 @@ SIZE = (160, 48)
 
 
 async def until(check: Callable[[], Any], pilot: Pilot[None], seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
+    """:func:`harness.async_wait_until`, letting the app run between the checks."""
+    return await async_wait_until(
+        check, timeout=seconds, message="condition not met in time", pause=pilot.pause
+    )
 
 
 def drive(d: Any, script: Callable[[SyncwrightApp, Pilot[None]], Awaitable[None]]) -> None:
@@ -162,7 +159,6 @@ def test_e_b_slash_help_enter_and_q(daemon_factory: Any) -> None:
 
 def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
     from control_helpers import wait_for_socket
-    from helpers import daemon_log, start_daemon
 
     d = daemon_factory()
 
@@ -171,8 +167,8 @@ def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
         first_pid = d.proc.pid
         d.stop()
         await until(lambda: "DISCONNECTED" in str(status.render()), pilot, 15)
-        d.proc = start_daemon(d.config)
-        await asyncio.to_thread(wait_for_socket, d.socket, d.proc, daemon_log(d.config))
+        d.restart()
+        await asyncio.to_thread(wait_for_socket, d.socket, d)
         await until(lambda: f"pid {d.proc.pid}" in str(status.render()), pilot, 30)
         assert d.proc.pid != first_pid
         await pilot.press("p")

@@ -1,13 +1,20 @@
-"""Helpers for the Shopify tests: an in-process emulator and a connector pointed at it."""
+"""Helpers for the Shopify tests: an in-process emulator and a connector pointed at it; the
+emulator as a process, and a config and the daemon (tests/harness.py) between it and the
+sandbox ERP."""
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import httpx
+from harness import Daemon, config_file, start_listening, stop_process
+from helpers import SANDBOX_ENV
 
 from syncwright.connectors.base import CallGate, OpenGate, SystemSpec
 from syncwright.connectors.shopify.connector import ShopifyChannel
@@ -68,24 +75,10 @@ async def post(emulator: Emulator, query: str, variables: Any = None, **kw: Any)
 # -- the emulator and the daemon as processes --------------------------------------------------
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the daemon's webhook listener needs a fixed one)."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class EmulatorProcess:
-    def __init__(self, tmp: Any, *args: str) -> None:
-        import subprocess
-        import sys
-        import time
+    """``python -m syncwright.connectors.shopify`` on a free port, its log in ``tmp``."""
 
-        from helpers import ROOT
-
+    def __init__(self, tmp: Path, *args: str) -> None:
         self.log = tmp / "emulator.log"
         command = [
             sys.executable,
@@ -97,22 +90,7 @@ class EmulatorProcess:
             SECRET,
             *args,
         ]
-        with self.log.open("a") as log:
-            self.proc = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT
-            )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if line.startswith("listening on "):
-                self.url = line.split()[-1].strip()
-                return
-            if not line and self.proc.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"emulator did not start: {line!r} {self.log.read_text()[-2000:]}")
+        self.proc, self.url = start_listening(command, self.log, "emulator")
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         response = httpx.request(
@@ -126,40 +104,22 @@ class EmulatorProcess:
         return response.json()
 
     def stop(self) -> None:
-        import signal
-        import subprocess
-
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGINT, timeout=10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
 
 def shopify_config(
-    tmp: Any, erp_url: str, shop_url: str, *, webhook_port: int | None = None
-) -> Any:
-    import textwrap
-
+    tmp: Path, erp_url: str, shop_url: str, *, webhook_port: int | None = None
+) -> Path:
     hooks = (
         f'[webhooks]\nenabled = true\nlisten = "127.0.0.1:{webhook_port}"\nretry_every = 1\n'
         if webhook_port
         else ""
     )
-    text = textwrap.dedent(f"""
-        [daemon]
-        state_file = "state/state.db"
-        log_format = "json"
-        log_level = "info"
-        shutdown_grace = "10s"
-
-        [sandbox]
-        enabled = false
-
+    return config_file(
+        tmp,
+        f"""
         [systems.erp]
         kind = "sandbox-erp"
         url = "{erp_url}"
@@ -187,16 +147,13 @@ def shopify_config(
         workers = 4
         [connections.demo.schedule]
         recent = "2s"
-        """)
-    path = tmp / "config.toml"
-    path.write_text(hooks + text)
-    return path
+        """,
+        head=hooks,
+    )
 
 
-def env() -> dict[str, str]:
-    from helpers import daemon_env
-
-    values = daemon_env()
-    values["SHOPIFY_TEST_TOKEN"] = TOKEN
-    values["SHOPIFY_TEST_SECRET"] = SECRET
-    return values
+def shopify_daemon(config: Path) -> Daemon:
+    """The daemon on a :func:`shopify_config`, the credentials it names in its environment."""
+    return Daemon(
+        config, {**SANDBOX_ENV, "SHOPIFY_TEST_TOKEN": TOKEN, "SHOPIFY_TEST_SECRET": SECRET}
+    )

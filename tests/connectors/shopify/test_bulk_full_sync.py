@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from harness import async_wait_until
 from helpers import API_KEY, state
 from shopify_support import SECRET, TOKEN, EmulatorProcess, shopify_config
 from test_daemon_shopify import run_until_idle, shop_view, systems
@@ -42,8 +43,12 @@ def full_sync(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(sup.run)
             with anyio.fail_after(120):
-                while "demo" not in sup.slots or sup.slots["demo"].actor.scheduler is None:
-                    await anyio.sleep(0.01)
+                await async_wait_until(
+                    lambda: "demo" in sup.slots and sup.slots["demo"].actor.scheduler is not None,
+                    timeout=120,
+                    interval=0.01,
+                    message="the demo actor never started",
+                )
                 assert await sup.slots["demo"].actor.start_full_sync(["products"]) is not None
 
     anyio.run(main)

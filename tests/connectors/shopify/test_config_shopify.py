@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from harness import ROOT
 
 from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.shopify.connector import ShopifyChannel

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from helpers import API_KEY, ROOT, api, daemon_cmd, daemon_log, start_server, state
-from shopify_support import EmulatorProcess, env, free_port, shopify_config
+from harness import free_port, log_path, wait_until
+from helpers import api, start_server, state
+from shopify_support import EmulatorProcess, shopify_config, shopify_daemon
 
 pytestmark = pytest.mark.slow
 
 
 def run_until_idle(config: Path) -> None:
-    result = subprocess.run(
-        daemon_cmd(config, "--until-idle"),
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env(),
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    shopify_daemon(config).run_ok(timeout=240)
 
 
 def erp_products(erp_url: str) -> list[dict[str, Any]]:
@@ -142,9 +132,7 @@ def test_erp_to_shopify_and_orders_back(systems: Any, tmp_path: Path) -> None:
     assert [(s["carrier"], s["tracking"]) for s in shipped] == [("DHL", "TRACK-1")]
     assert [list(line) for line in shipped[0]["lines"]] == [[sku, 1]]
     rows = state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'")
-    assert rows == [(0,)], (
-        daemon_log(config).read_text()[-3000:] if daemon_log(config).exists() else ""
-    )
+    assert rows == [(0,)], log_path(config).read_text()[-3000:] if log_path(config).exists() else ""
 
 
 def test_webhooks_arrive_and_are_applied(systems: Any, tmp_path: Path) -> None:
@@ -152,45 +140,43 @@ def test_webhooks_arrive_and_are_applied(systems: Any, tmp_path: Path) -> None:
     port = free_port()
     config = shopify_config(tmp_path, erp.url, emu.url, webhook_port=port)
     emu.call("POST", "/_emulator/webhooks", {"url": f"http://127.0.0.1:{port}/webhooks/shop"})
-    with daemon_log(config).open("a") as log:
-        proc = subprocess.Popen(
-            daemon_cmd(config), stdout=log, stderr=log, env=env(), cwd=ROOT, text=True
+    with shopify_daemon(config).start() as daemon:
+        # First the initial sync converges.
+        wait_until(
+            lambda: assert_shop_matches_erp(erp.url, emu) is None,
+            timeout=120,
+            interval=0.5,
+            ignoring=(AssertionError, KeyError, httpx.HTTPError),
         )
-    try:
-        deadline = time.monotonic() + 120
-        while True:  # first the initial sync converges
-            try:
-                assert_shop_matches_erp(erp.url, emu)
-                break
-            except (AssertionError, KeyError, httpx.HTTPError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
         # Someone edits stock on the shop: the webhook arrives and the drift is repaired.
         product = next(iter(shop_view(emu).values()))
         sku = product["variants"][0]["sku"]
         want = product["variants"][0]["levels"]["Main warehouse"]
         emu.call("POST", "/_emulator/stock", {"sku": sku, "available": want + 500})
-        deadline = time.monotonic() + 60
-        level = None
-        while time.monotonic() < deadline:
-            level = {v["sku"]: v for v in shop_view(emu)[product["source_id"]]["variants"]}[sku][
-                "levels"
-            ]["Main warehouse"]
-            if level == want:
-                break
-            time.sleep(0.3)
-        assert level == want, daemon_log(config).read_text()[-4000:]
-        deadline = time.monotonic() + 30
-        while True:  # every stored event is settled (echoes of the repair arrive meanwhile)
+
+        def level() -> int:
+            variants = shop_view(emu)[product["source_id"]]["variants"]
+            found: int = {v["sku"]: v for v in variants}[sku]["levels"]["Main warehouse"]
+            return found
+
+        # The level is back where the ERP has it (or the daemon's log says why not).
+        wait_until(
+            lambda: level() == want,
+            timeout=60,
+            interval=0.3,
+            message=lambda: daemon.log()[-4000:],
+        )
+
+        def settled() -> list[tuple[Any, ...]]:
+            """Every stored event is settled (echoes of the repair arrive meanwhile)."""
             events = state(
                 config,
                 "SELECT topic, processed_at IS NOT NULL, last_error FROM events"
                 " WHERE topic = 'inventory_levels/update'",
             )
-            if (events and all(done for _, done, _ in events)) or time.monotonic() > deadline:
-                break
-            time.sleep(0.3)
+            return events if events and all(done for _, done, _ in events) else []
+
+        events = wait_until(settled, timeout=30, interval=0.3, message="events left unsettled")
         assert events and all(done and error is None for _, done, error in events)
         repairs = state(
             config,
@@ -204,19 +190,13 @@ def test_webhooks_arrive_and_are_applied(systems: Any, tmp_path: Path) -> None:
             "/_emulator/orders",
             {"lines": [{"sku": sku, "quantity": 2}], "email": "hook@example.com"},
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                api(erp.url, "GET", f"/api/orders/by-ref/shop:{order['id']}")
-                break
-            except httpx.HTTPStatusError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the order never reached the ERP")
+        wait_until(
+            lambda: api(erp.url, "GET", f"/api/orders/by-ref/shop:{order['id']}"),
+            timeout=60,
+            interval=0.3,
+            ignoring=(httpx.HTTPStatusError,),
+            message="the order never reached the ERP",
+        )
         stats = emu.call("GET", "/_emulator/stats")
         assert stats["webhooks_failed"] == 0 and stats["invalid"] == 0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert json.loads  # keep the import honest for log parsing below
-    assert API_KEY
+        daemon.stop()

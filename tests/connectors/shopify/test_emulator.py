@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from harness import async_wait_until
 from shopify_support import SECRET, TOKEN, channel, post, run, running
 
 from syncwright.connectors.shopify.emulator.bucket import Bucket
@@ -230,9 +231,12 @@ def test_webhooks_are_signed_and_retried() -> None:
                 shop = channel(emu)
                 await shop.upsert_products(sample_products("WH", 1))
                 emu.shop.place_order([{"sku": "WH-0-0", "quantity": 1}], email="w@example.com")
-                with anyio.fail_after(20):
-                    while len(received) < 3:
-                        await anyio.sleep(0.05)
+                await async_wait_until(
+                    lambda: len(received) >= 3,
+                    timeout=20,
+                    interval=0.05,
+                    message=lambda: f"{len(received)} of 3 webhooks arrived",
+                )
                 await shop.aclose()
                 assert emu.webhooks.failed == []
             tg.cancel_scope.cancel()

@@ -12,7 +12,8 @@ from typing import Any
 
 import anyio
 import httpx
-from shopify_support import SECRET, TOKEN, channel, free_port, running, shopify_config
+from harness import async_wait_until, free_port, syncwright
+from shopify_support import SECRET, TOKEN, channel, running, shopify_config
 
 from syncwright.connectors.shopify.emulator.app import Emulator
 from syncwright.connectors.shopify.emulator.webhooks import sign
@@ -118,9 +119,12 @@ def test_duplicates_are_stored_once_and_become_jobs(tmp_path: Path, monkeypatch:
             again = await client.post(url, content=PRODUCT, headers=headers(PRODUCT))
             assert (first.status_code, first.json()["message"]) == (200, "stored")
             assert (again.status_code, again.json()["message"]) == (200, "duplicate")
-        with anyio.fail_after(10):
-            while not await store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL"):
-                await anyio.sleep(0.05)
+        await async_wait_until(
+            lambda: store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL"),
+            timeout=10,
+            interval=0.05,
+            message="no stored event was processed",
+        )
 
     serve(tmp_path, body, monkeypatch)
     assert rows(tmp_path, "SELECT system, delivery_id, topic FROM events") == [
@@ -146,9 +150,12 @@ def test_oversize_and_malformed_bodies(tmp_path: Path, monkeypatch: Any) -> None
             assert (
                 await client.post(url, content=odd, headers=headers(odd, delivery="d-3"))
             ).status_code == 200
-        with anyio.fail_after(10):
-            while not await store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL"):
-                await anyio.sleep(0.05)
+        await async_wait_until(
+            lambda: store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL"),
+            timeout=10,
+            interval=0.05,
+            message="no stored event was processed",
+        )
 
     serve(tmp_path, body, monkeypatch)
     assert rows(tmp_path, "SELECT delivery_id, last_error FROM events") == [
@@ -176,12 +183,14 @@ def test_inventory_notice_is_resolved_to_its_sku(tmp_path: Path, monkeypatch: An
                     url, content=raw, headers=headers(raw, topic=topic, delivery=f"i-{n}")
                 )
                 assert response.status_code == 200
-        with anyio.fail_after(10):
-            while (
-                len(await store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL"))
-                < 2
-            ):
-                await anyio.sleep(0.05)
+
+        async def both_processed() -> bool:
+            done = await store.fetchall("SELECT id FROM events WHERE processed_at IS NOT NULL")
+            return len(done) >= 2
+
+        await async_wait_until(
+            both_processed, timeout=10, interval=0.05, message="the two events were not processed"
+        )
 
     serve(tmp_path, body, monkeypatch)
     jobs = {(k, c, p) for k, c, p in rows(tmp_path, "SELECT kind, class, payload FROM jobs")}
@@ -194,11 +203,7 @@ def test_inventory_notice_is_resolved_to_its_sku(tmp_path: Path, monkeypatch: An
 
 
 def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None:
-    import subprocess
-    import sys
     import time
-
-    from helpers import ROOT
 
     from syncwright.daemon.store.db import connect_sync
     from syncwright.daemon.store.migrations import migrate
@@ -221,10 +226,7 @@ def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None
     conn.close()
 
     def replay(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "syncwright", "replay-events", "--config", str(config), *args],
-            capture_output=True, text=True, cwd=ROOT, timeout=60,
-        )  # fmt: skip
+        result = syncwright("replay-events", "--config", str(config), *args)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -233,10 +235,7 @@ def test_replay_events_marks_stored_events_pending_again(tmp_path: Path) -> None
         tmp_path / "state", "SELECT delivery_id FROM events WHERE processed_at IS NULL"
     ) == [("r-0",)]
     assert replay("--all", "--system", "shop").startswith("2 events queued again")
-    bad = subprocess.run(
-        [sys.executable, "-m", "syncwright", "replay-events", "-c", str(config), "--system", "x"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
+    bad = syncwright("replay-events", "-c", str(config), "--system", "x")
     assert bad.returncode == 2 and "no system named 'x'" in bad.stderr
 
 
@@ -262,11 +261,14 @@ def test_an_echo_of_our_own_stock_write_queues_nothing(tmp_path: Path, monkeypat
             hook = headers(raw, topic="inventory_levels/update", delivery=f"e-{n}")
             async with httpx.AsyncClient() as client:
                 assert (await client.post(url, content=raw, headers=hook)).status_code == 200
-            with anyio.fail_after(10):
-                while (
-                    len(await store.fetchall("SELECT id FROM events WHERE processed_at > 0")) <= n
-                ):
-                    await anyio.sleep(0.05)
+
+            async def processed() -> bool:
+                done = await store.fetchall("SELECT id FROM events WHERE processed_at > 0")
+                return len(done) > n
+
+            await async_wait_until(
+                processed, timeout=10, interval=0.05, message=f"event e-{n} was not processed"
+            )
             return await store.fetchall("SELECT kind, payload FROM jobs")
 
         assert await deliver(0, 3) == []  # what we pushed ourselves: an echo, no job

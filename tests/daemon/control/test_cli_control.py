@@ -5,34 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, state
+from harness import ROOT, syncwright, wait_until
+from helpers import state
 
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def wait_until(check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return syncwright(*args, timeout=90)
 
 
 def test_the_cli_drives_a_running_daemon(daemon_factory: Any) -> None:
@@ -102,7 +86,9 @@ def test_retry_puts_a_dead_job_back(daemon_factory: Any) -> None:
             d.config,
             "SELECT 1 FROM jobs WHERE id = ? AND state = 'dead' AND finished_at > ?",
             (job, died_at),
-        )
+        ),
+        timeout=60,
+        message="condition not met in time",
     )
     missing = cli("retry", "demo", "999999", *sock)
     assert missing.returncode == 5 and "no dead job 999999" in missing.stderr
@@ -145,19 +131,19 @@ def test_the_tui_entry_point_starts(tmp_path: Path) -> None:
 def test_the_cli_finds_the_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from syncwright.daemon.cli import control as cli_control
+    from syncwright.daemon.cli import connect
 
     monkeypatch.delenv("RUNTIME_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
     systemd = tmp_path / "run" / "control.sock"
-    monkeypatch.setattr(cli_control, "SYSTEMD_SOCKET", systemd)
+    monkeypatch.setattr(connect, "SYSTEMD_SOCKET", systemd)
     bare = tmp_path / "bare.toml"
     bare.write_text("")
     pinned = tmp_path / "pinned.toml"
     pinned.write_text('[control]\npath = "ctl/my.sock"\n')
 
     def find(config: Path, sock: str | None = None) -> Path:
-        return cli_control.socket_path(argparse.Namespace(config=config, socket=sock))
+        return connect.socket_path(argparse.Namespace(config=config, socket=sock))
 
     default = tmp_path / "xdg" / "syncwright" / "control.sock"
     assert find(bare) == default

@@ -12,20 +12,28 @@ from pathlib import Path
 from typing import Any
 
 from control_helpers import RunningDaemon, Wire, control_section, wait_for_socket, wire
-from helpers import API_KEY, ROOT, api, daemon_log, start_daemon, write_config
+from harness import ROOT, syncwright, wait_until
+from helpers import API_KEY, api, write_config
 
 
 def _events(w: Wire, stop: Any, timeout: float = 60) -> list[dict[str, Any]]:
     """Events until ``stop(event)`` is true (that one included)."""
     seen: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def stopped() -> bool:
         message = w.recv()
-        if message["type"] == "event":
-            seen.append(message)
-            if stop(message):
-                return seen
-    raise AssertionError(f"no matching event in {timeout} s; saw {seen}")
+        if message["type"] != "event":
+            return False
+        seen.append(message)
+        return bool(stop(message))
+
+    wait_until(
+        stopped,
+        timeout=timeout,
+        interval=0,
+        message=lambda: f"no matching event in {timeout} s; saw {seen}",
+    )
+    return seen
 
 
 def _subscribe(d: RunningDaemon, *, detail: bool) -> Wire:
@@ -101,17 +109,20 @@ def test_the_events_command_prints_a_failed_job_until_interrupted(
     try:
         operator = wire(d.socket)
         jobs: list[int] = []
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline and not line:
+        started = time.monotonic()
+
+        def failed_line() -> str:
             # Until the command has subscribed, a failure goes unseen: fail one now and then.
-            if len(jobs) < 30 and len(jobs) * 2 < 60 - (deadline - time.monotonic()):
+            if len(jobs) < 30 and len(jobs) * 2 < time.monotonic() - started:
                 item = f"NO-SUCH-SKU-{len(jobs)}"
                 reply = operator.call("sync_item", connection="demo", flow="products", id=item)
                 jobs.append(reply["result"]["job"])
-            time.sleep(0.2)
             found = [x for x in out_path.read_text().splitlines() if "job.failed" in x]
-            line = found[0] if found else ""
+            return found[0] if found else ""
+
+        line = wait_until(
+            failed_line, timeout=60, interval=0.2, message="the command printed no job.failed"
+        )
         assert line.split()[1:3] == ["demo", "job.failed"], line
         assert int(line.split("job ")[1].split()[0]) in jobs, (line, jobs)
         assert "NO-SUCH-SKU" in line and "[dead]" in line, line
@@ -121,34 +132,23 @@ def test_the_events_command_prints_a_failed_job_until_interrupted(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    unknown = subprocess.run(
-        [sys.executable, "-m", "syncwright", "events", "--connection", "nope", *sock],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    unknown = syncwright("events", "--connection", "nope", *sock)
     assert unknown.returncode == 5 and "no connection named 'nope'" in unknown.stderr
-    gone = subprocess.run(
-        [sys.executable, "-m", "syncwright", "events", "--socket", str(tmp_path / "none.sock")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    gone = syncwright("events", "--socket", str(tmp_path / "none.sock"))
     assert gone.returncode == 4 and "not running" in gone.stderr
 
 
 def _wait_quiet(w: Wire, timeout: float = 60) -> None:
     """Until a snapshot shows the paused connection with no job running."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def quiet() -> bool:
         message = w.recv()
-        if message["type"] == "snapshot":
-            (conn,) = message["data"]["connections"]
-            if conn["state"] == "paused" and conn["running"] == 0:
-                return
-    raise AssertionError("the connection did not go quiet")
+        if message["type"] != "snapshot":
+            return False
+        (conn,) = message["data"]["connections"]
+        return bool(conn["state"] == "paused" and conn["running"] == 0)
+
+    wait_until(quiet, timeout=timeout, interval=0, message="the connection did not go quiet")
 
 
 def _burn(url: str) -> None:
@@ -170,9 +170,9 @@ def test_a_429_from_the_sandbox_is_a_budget_blocked_event_with_its_end(
     sock = sock_dir / "control.sock"
     # The daemon's minute window matches the server's, so the quota headers hold nothing back.
     config = write_config(tmp_path, box, extra=control_section(sock), minute_limit=300)
-    d = RunningDaemon(start_daemon(config), config, sock, box)
+    d = RunningDaemon(config, sock, box)
     try:
-        wait_for_socket(sock, d.proc, daemon_log(config))
+        wait_for_socket(sock, d)
         w = _subscribe(d, detail=True)
         operator = wire(d.socket)
         assert operator.call("pause", connection="demo")["ok"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from control_helpers import Wire, wire
+from harness import wait_until
 from helpers import state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,11 +158,12 @@ def test_a_stuck_subscriber_never_slows_the_daemon(daemon_factory: Any) -> None:
     assert time.monotonic() - started < 20
     # The daemon kept syncing meanwhile.
     assert other.call("smart_sync", connection="demo")["ok"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if state(d.config, "SELECT count(*) FROM links")[0][0] >= 60:
-            break
-        time.sleep(0.2)
+    wait_until(
+        lambda: state(d.config, "SELECT count(*) FROM links")[0][0] >= 60,
+        timeout=60,
+        interval=0.2,
+        message="the daemon stopped syncing",
+    )
     assert state(d.config, "SELECT count(*) FROM links")[0][0] >= 60
     stuck.close()
     assert other.call("status")["ok"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from harness import async_wait_until
 
 from syncwright.daemon.control.protocol import ok_reply
 from syncwright.daemon.control.session import ClientSession
@@ -59,9 +60,12 @@ def test_the_feed_follows_subscribe_unsubscribe_and_hang_up(sock_dir: Path) -> N
                 await session.subscribe()
                 seen["again"] = (hub.active, session.detailed)
                 client.close()  # the client hangs up while subscribed
-                with anyio.fail_after(10):
-                    while session.feed is not None:
-                        await anyio.sleep(0.01)
+                await async_wait_until(
+                    lambda: session.feed is None,
+                    timeout=10,
+                    interval=0.01,
+                    message="the session kept its feed after the client hung up",
+                )
                 seen["after_hang_up"] = hub.active
 
     anyio.run(main)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import signal
 import socket
 import stat
 import subprocess
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from control_helpers import wait_for_socket, wire
-from helpers import daemon_log, start_daemon, write_config
+from helpers import sandbox_daemon, write_config
 
 from syncwright.daemon.control.socket_file import (
     SocketSetupError,
@@ -61,7 +62,7 @@ def test_the_socket_is_0600_and_another_user_cannot_connect(daemon_factory: Any)
         "import syncwright.daemon.control.blocking_client\n"
         # Build the parser (it imports the subcommands' modules) while still root: nobody
         # may not be able to read this Python's standard library (e.g. under /root/.pyenv).
-        "cli._parser()\n"
+        "cli.build_parser()\n"
         f"os.setgid({nobody.pw_gid}); os.setgroups([]); os.setuid({nobody.pw_uid})\n"
         "sys.exit(cli.main(['status', '--socket', sys.argv[1]]))\n"
     )
@@ -121,11 +122,11 @@ def test_a_daemon_replaces_a_stale_socket_left_by_a_crash(
     dead.bind(str(path))
     dead.close()
     config = write_config(tmp_path, box, extra=f'\n[control]\npath = "{path}"\n')
-    proc = start_daemon(config)
-    try:
-        wait_for_socket(path, proc, daemon_log(config))
-        assert wire(path).call("status")["ok"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with sandbox_daemon(config).start() as proc:
+        try:
+            wait_for_socket(path, proc)
+            assert wire(path).call("status")["ok"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
     assert not path.exists()

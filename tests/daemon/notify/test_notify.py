@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import io
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import anyio
 import pytest
 from aiosmtpd.controller import Controller
+from harness import async_wait_until, free_port
 from structlog.testing import capture_logs
 
 from syncwright.daemon.clock import FakeClock, SystemClock
@@ -36,13 +36,6 @@ class Inbox:
     @property
     def messages(self) -> list[Message]:
         return [email.message_from_bytes(e.content) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def start_smtp(port: int) -> tuple[Controller, Inbox]:
@@ -202,9 +195,12 @@ def test_the_task_mails_every_interval_and_flushes_when_stopped(
         async with anyio.create_task_group() as tg:
             await tg.start(notifier.run)
             await add_rows(store, clock, 2)
-            with anyio.fail_after(10):
-                while len(inbox.envelopes) < 1:
-                    await anyio.sleep(0.02)
+            await async_wait_until(
+                lambda: inbox.envelopes,
+                timeout=10,
+                interval=0.02,
+                message="the running task sent no digest",
+            )
             tg.cancel_scope.cancel()
         # A long interval: a stopping task still sends what is waiting.
         slow = notify.Notifier(store, SystemClock(), lambda: settings(port))
