@@ -111,3 +111,30 @@ def test_the_daemon_imports_no_emulator_or_sandbox_module() -> None:
     # the sandbox's connectors as kinds, its servers as the kinds' embedded servers.
     bad = [(p, m) for p, m in _imports("daemon") if _test_double(m)]
     assert not bad, f"daemon/ must not import the sandbox or an emulator: {bad}"
+
+
+def test_the_daemon_keeps_few_modules_at_its_top_level() -> None:
+    # Families of modules live in packages (config/, budget/, jobs/, cli/, ...), so a newcomer
+    # finds a concern by folder name.
+    modules = sorted(p.name for p in (ROOT / "daemon").glob("*.py"))
+    assert len(modules) <= 15, f"daemon/ has {len(modules)} top-level modules: {modules}"
+
+
+LONG_MODULE = 400
+
+
+def test_long_modules_say_why() -> None:
+    """A module over 400 lines says why in its docstring, in a passage that names its length
+    ("Over 400 lines on purpose: ...") (STYLE.md: "past ~400, look for the seam")."""
+    unexplained = []
+    for folder in PARTS:
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text()
+            if text.count("\n") <= LONG_MODULE:
+                continue
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if f"{LONG_MODULE} lines" not in doc:
+                unexplained.append(f"{path.relative_to(ROOT)} ({text.count(chr(10))} lines)")
+    assert not unexplained, (
+        f"over {LONG_MODULE} lines with no reason in the docstring: {unexplained}"
+    )
