@@ -79,8 +79,3 @@ async def _read(ctx: FlowContext) -> dict[str, str] | None:
         return None
     log.info("full.bulk_read", connection=ctx.connection, products=len(held))
     return {p.external_id: p.content_hash() for p in held}
-
-
-def forget(connection: str) -> None:
-    """Drop a connection's snapshot (tests; a removed connection)."""
-    _SNAPSHOTS.pop(connection, None)
