@@ -84,24 +84,26 @@ class JsonClient:
     ) -> Any:
         """Send one request and return the decoded JSON body, or raise a connector error.
         ``raw_json`` is a body the caller has encoded already (instead of ``json_body``)."""
-        response = await self.send(
-            method, path, params=params, json_body=json_body, raw_json=raw_json, cost=cost
-        )
+        response = await self._exchange(method, path, params, json_body, raw_json, cost)
         return self.decode(method, path, response)
 
-    async def send(
+    async def get_response(
+        self, path: str, *, params: Mapping[str, Any] | None = None, cost: float = 1.0
+    ) -> httpx.Response:
+        """GET, and the successful response with its body not yet decoded: for a caller that
+        validates a whole page from its bytes and calls :meth:`decode` only when they do not
+        fit. Failures raise the same connector errors as :meth:`request`."""
+        return await self._exchange("GET", path, params, None, None, cost)
+
+    async def _exchange(
         self,
         method: str,
         path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        raw_json: bytes | None = None,
-        cost: float = 1.0,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        raw_json: bytes | None,
+        cost: float,
     ) -> httpx.Response:
-        """Like :meth:`request`, but the successful response with its body not yet decoded:
-        for a caller that validates a whole page from its bytes and calls :meth:`decode` only
-        when they do not fit."""
         await self.gate.acquire(cost)
         if raw_json is None and json_body is not None:
             raw_json = json.dumps(json_body, default=str, separators=(",", ":")).encode()

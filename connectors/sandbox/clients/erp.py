@@ -172,7 +172,7 @@ class SandboxErp(SandboxClient):
             params = self._change_params(query, max_page)
         else:
             params = {"after_id": query.after, "limit": min(query.limit, max_page)}
-        response = await self.http.send("GET", path, params=params)
+        response = await self.http.get_response(path, params=params)
         fitted = None if whole is None else whole(response.content)
         if fitted is None:
             body = self.http.decode("GET", path, response)

@@ -11,6 +11,7 @@ a bad item the same error (tests/connectors/sandbox/test_wire_pages.py holds bot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NotRequired, TypeVar
@@ -80,28 +81,30 @@ _LEVELS = TypeAdapter(list[StockLevel])
 
 def erp_products(raw: bytes) -> Fitted[Product] | None:
     """A page of back-office products, or None when it does not fit the usual shape."""
-    try:
-        page = _PRODUCT_PAGE.validate_json(raw, strict=True)
-        items = page["items"]
-        products = _PRODUCTS.validate_python([_product(item) for item in items])
-    except _UNUSUAL:
-        return None
-    fitted = [(p, item["modified_at"], item["id"]) for p, item in zip(products, items, strict=True)]
-    return fitted, page.get("next") is None
+    return _read(raw, _PRODUCT_PAGE, _product, _PRODUCTS)
 
 
 def erp_stock(raw: bytes) -> Fitted[StockLevel] | None:
     """A page of back-office stock rows, or None when it does not fit the usual shape."""
+    return _read(raw, _STOCK_PAGE, _level, _LEVELS)
+
+
+def _read(
+    raw: bytes,
+    shape: TypeAdapter[Any],
+    fields: Callable[[Any], dict[str, Any]],
+    records: TypeAdapter[list[R]],
+) -> Fitted[R] | None:
+    """The page's items checked against ``shape``, mapped to canonical ``fields`` and
+    validated as ``records`` all at once."""
     try:
-        page = _STOCK_PAGE.validate_json(raw, strict=True)
-        rows = page["items"]
-        levels = _LEVELS.validate_python([_level(row) for row in rows])
+        page = shape.validate_json(raw, strict=True)
+        items = page["items"]
+        built = records.validate_python([fields(item) for item in items])
     except _UNUSUAL:
         return None
-    fitted = [
-        (level, row["modified_at"], row["id"]) for level, row in zip(levels, rows, strict=True)
-    ]
-    return fitted, page.get("next") is None
+    keyed = [(r, item["modified_at"], item["id"]) for r, item in zip(built, items, strict=True)]
+    return keyed, page.get("next") is None
 
 
 def _product(item: _Product) -> dict[str, Any]:

@@ -198,26 +198,23 @@ def test_a_key_given_twice_counts_once_as_json_reads_it() -> None:
     assert fitted == ([wire.erp_stock(json.loads(last_good), "erp")], True)
 
 
+def agree(whole: Any, checked_mapping: Any, item: dict[str, Any]) -> None:
+    """The page path gives the checked mapping's record, or nothing when that refuses it."""
+    checked = outcome(checked_mapping, item)
+    expected = None if checked[0] == "error" else ([checked[1]], True)
+    assert whole(page(item)) == expected
+
+
 @settings(max_examples=400, deadline=None)
 @given(mutated(GOOD_PRODUCT, nested="variants"))
 def test_products_agree_with_the_checked_mapping(item: dict[str, Any]) -> None:
-    checked = outcome(wire.erp_product, item)
-    fitted = pages.erp_products(page(item))
-    if checked[0] == "error":
-        assert fitted is None
-    else:
-        assert fitted == ([checked[1]], True)
+    agree(pages.erp_products, wire.erp_product, item)
 
 
 @settings(max_examples=300, deadline=None)
 @given(mutated(GOOD_STOCK))
 def test_stock_rows_agree_with_the_checked_mapping(item: dict[str, Any]) -> None:
-    checked = outcome(wire.erp_stock, item)
-    fitted = pages.erp_stock(page(item))
-    if checked[0] == "error":
-        assert fitted is None
-    else:
-        assert fitted == ([checked[1]], True)
+    agree(pages.erp_stock, wire.erp_stock, item)
 
 
 def read_stock_page(body: bytes) -> tuple[str, Any]:
