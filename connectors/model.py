@@ -172,5 +172,8 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-# One encoder made once: json.dumps with options builds a new one on every call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_default)
+# One encoder made once (json.dumps with options builds a new one on every call). Records' dumps
+# hold no cycles, so the encoder does not look for them (the bytes are the same either way).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_default, check_circular=False
+)
