@@ -7,13 +7,13 @@ headers back so the budget can learn from the server's quota headers and Retry-A
 from __future__ import annotations
 
 import email.utils
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from syncwright.connectors import jsonfast
 from syncwright.connectors.base import CallGate, OpenGate
 from syncwright.connectors.errors import (
     AuthError,
@@ -84,9 +84,29 @@ class JsonClient:
     ) -> Any:
         """Send one request and return the decoded JSON body, or raise a connector error.
         ``raw_json`` is a body the caller has encoded already (instead of ``json_body``)."""
+        response = await self._exchange(method, path, params, json_body, raw_json, cost)
+        return self.decode(method, path, response)
+
+    async def get_response(
+        self, path: str, *, params: Mapping[str, Any] | None = None, cost: float = 1.0
+    ) -> httpx.Response:
+        """GET, and the successful response with its body not yet decoded: for a caller that
+        validates a whole page from its bytes and calls :meth:`decode` only when they do not
+        fit. Failures raise the same connector errors as :meth:`request`."""
+        return await self._exchange("GET", path, params, None, None, cost)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        raw_json: bytes | None,
+        cost: float,
+    ) -> httpx.Response:
         await self.gate.acquire(cost)
         if raw_json is None and json_body is not None:
-            raw_json = jsonfast.dumps(json_body)
+            raw_json = json.dumps(json_body, default=str, separators=(",", ":")).encode()
         try:
             response = await self._client.request(
                 method,
@@ -100,9 +120,11 @@ class JsonClient:
         except httpx.TransportError as exc:
             raise TransientError(f"{method} {path} failed: {exc!r}", system=self.system) from exc
         self.gate.report(response.status_code, response.headers)
-        return self._decode(method, path, response)
+        self._check(method, path, response)
+        return response
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+    def _check(self, method: str, path: str, response: httpx.Response) -> None:
+        """Raise the connector error an unsuccessful status means."""
         status = response.status_code
         what = f"{method} {path}"
         if status == 429:
@@ -122,13 +144,19 @@ class JsonClient:
             raise PermanentError(
                 f"{what} was rejected: {_reason(response)}", system=self.system, status=status
             )
+
+    def decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        """The JSON body of a successful response (None when empty), PayloadError if not JSON."""
+        status = response.status_code
         if status == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError as exc:
             raise PayloadError(
-                f"{what} returned a body that is not JSON", system=self.system, status=status
+                f"{method} {path} returned a body that is not JSON",
+                system=self.system,
+                status=status,
             ) from exc
 
 

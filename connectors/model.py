@@ -19,8 +19,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncwright.connectors import jsonfast
-
 ProductStatus = Literal["live", "discontinued"]
 
 
@@ -35,8 +33,7 @@ class Record(BaseModel):
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON form of the content (sorted keys, no whitespace)."""
         data = self.model_dump(mode="json", exclude=self.hash_exclude)  # type: ignore[arg-type]
-        # The same bytes json.dumps(sort_keys, compact) gives, so stored hashes stay valid.
-        return hashlib.sha256(jsonfast.canonical(data)).hexdigest()
+        return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 class Variant(Record):
@@ -161,11 +158,22 @@ class WriteResult:
 
 
 def canonical_json(value: Any) -> str:
-    """The JSON form used for hashes and payloads: sorted keys, compact, Decimals as strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_default)
+    """The one canonical JSON form, which content hashes are taken of: sorted keys, compact,
+    non-ASCII as ``\\uXXXX`` escapes, Decimals as strings, dates and times in ISO 8601.
+
+    These are the bytes every stored hash was made from: changing them (another encoder, other
+    options) would make every item look changed once and be written again."""
+    return _CANONICAL.encode(value)
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal | datetime | date):
         return str(value) if isinstance(value, Decimal) else value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+# One encoder made once (json.dumps with options builds a new one on every call). Records' dumps
+# hold no cycles, so the encoder does not look for them (the bytes are the same either way).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_default, check_circular=False
+)

@@ -1,20 +1,19 @@
 """Reloading config.toml (SIGHUP): what changed between the running config and the new one.
 
-The supervisor loads the new file with ``reload_config``; a ConfigError leaves the running
-config in place. ``ConfigChanges`` tells it which systems and connections to rebuild, and which
-changed keys only take effect after a restart (they are logged, not applied). Secrets are not
-compared here: resolve them again and compare the results.
+``diff_configs`` compares the running config with a newly loaded one (a ConfigError from loading
+leaves the running config in place). ``ConfigChanges`` tells which systems and connections to
+rebuild, and which changed keys only take effect after a restart (they are logged, not applied).
+Secrets are not compared here: resolve them again and compare the results. Only tests call this
+today: the supervisor compares the two configs itself (``Supervisor._reload``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import BaseModel
 
-from syncwright.daemon.config.load import load_config
 from syncwright.daemon.config.model import Config
 
 #: Settings the running daemon cannot swap: the store, the socket clients are attached to, and
@@ -94,9 +93,3 @@ def diff_configs(old: Config, new: Config) -> ConfigChanges:
         daemon_changed=old.daemon != new.daemon,
         restart_needed=tuple(restart),
     )
-
-
-def reload_config(path: str | Path, current: Config) -> tuple[Config, ConfigChanges]:
-    """Load ``path`` again and compare it with ``current``; raises ConfigError if invalid."""
-    new = load_config(path)
-    return new, diff_configs(current, new)

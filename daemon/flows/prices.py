@@ -15,13 +15,9 @@ import sqlite3
 from syncwright.connectors.base import PriceLists
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.flows.links import set_link
-from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.job import Job
 
 ENTITY = "price_list"
-
-
-def price_list_spec(cls: int = 2) -> JobSpec:
-    return JobSpec(kind="price_list", cls=cls, dedup_key="price_list")
 
 
 def list_name(ctx: FlowContext) -> str:
@@ -42,13 +38,3 @@ async def ensure_price_list(ctx: FlowContext, job: Job | None = None) -> Commit:
         set_link(conn, ctx.connection, ENTITY, name, list_id, now)
 
     return commit
-
-
-async def default_list_id(ctx: FlowContext) -> str | None:
-    """The channel's id of the default list, once connect has ensured it."""
-    row = await ctx.store.fetchone(
-        "SELECT channel_id FROM links WHERE connection = ? AND entity = 'price_list'"
-        " AND source_id = ?",
-        (ctx.connection, list_name(ctx)),
-    )
-    return None if row is None else str(row["channel_id"])

@@ -185,21 +185,6 @@ class Store:
             raise op.error
         return op.result  # type: ignore[no-any-return]
 
-    def write_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in its own transaction at once, from a thread. For start-up and tools only,
-        before :meth:`serve` runs or after it stopped."""
-        conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.hub.discard_staged()
-            raise
-        conn.execute("COMMIT")
-        self.hub.release_staged()
-        return result
-
     async def fetchall(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> list[sqlite3.Row]:

@@ -34,9 +34,9 @@ class ConflictError(PermanentError):
 class SandboxHttp(JsonClient):
     """JsonClient whose 409 errors keep the server's ``existing_id``."""
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+    def _check(self, method: str, path: str, response: httpx.Response) -> None:
         try:
-            return super()._decode(method, path, response)
+            super()._check(method, path, response)
         except PermanentError as exc:
             if exc.status != 409:
                 raise

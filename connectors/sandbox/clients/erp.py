@@ -22,6 +22,7 @@ from syncwright.connectors.model import (
     StoreSettings,
 )
 from syncwright.connectors.sandbox.clients.base import LOOKUP_CHUNK, ConflictError, SandboxClient
+from syncwright.connectors.sandbox.wire import pages
 from syncwright.connectors.sandbox.wire import sales as wire_sales
 from syncwright.connectors.sandbox.wire.products import Obj, erp_product, erp_stock, page_body
 
@@ -36,16 +37,22 @@ class SandboxErp(SandboxClient):
     # -- products and stock (SourceConnector) ----------------------------------------------
 
     async def changed_products(self, query: ChangeQuery) -> Page[Product]:
-        return await self._page("/api/products/changes", "product changes", erp_product, query)
+        return await self._page(
+            "/api/products/changes", "product changes", erp_product, query, pages.erp_products
+        )
 
     async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
-        return await self._page("/api/stock/changes", "stock changes", erp_stock, query)
+        return await self._page(
+            "/api/stock/changes", "stock changes", erp_stock, query, pages.erp_stock
+        )
 
     async def list_products(self, query: ListQuery) -> Page[Product]:
-        return await self._page("/api/products", "product listing", erp_product, query)
+        return await self._page(
+            "/api/products", "product listing", erp_product, query, pages.erp_products
+        )
 
     async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
-        return await self._page("/api/stock", "stock listing", erp_stock, query)
+        return await self._page("/api/stock", "stock listing", erp_stock, query, pages.erp_stock)
 
     async def get_product(self, id_or_sku: str) -> Product | None:
         """By id when it is all digits (falling back to SKU), else by SKU; None if unknown."""
@@ -156,13 +163,21 @@ class SandboxErp(SandboxClient):
         what: str,
         mapper: Callable[[Any, str | None], tuple[R, str, int]],
         query: ChangeQuery | ListQuery,
+        whole: Callable[[bytes], pages.Fitted[R] | None] | None = None,
     ) -> Page[R]:
+        """One page, mapped item by item by ``mapper``; or, when ``whole`` reads the page's
+        bytes at once (None: the page does not fit it), by that."""
         max_page = self.capabilities.max_page_size
         if isinstance(query, ChangeQuery):
             params = self._change_params(query, max_page)
         else:
             params = {"after_id": query.after, "limit": min(query.limit, max_page)}
-        items, after = page_body(await self._get(path, **params), what, self.name)
-        mapped = [mapper(item, self.name) for item in items]
+        response = await self.http.get_response(path, params=params)
+        fitted = None if whole is None else whole(response.content)
+        if fitted is None:
+            body = self.http.decode("GET", path, response)
+            items, after = page_body(body, what, self.name)
+            fitted = [mapper(item, self.name) for item in items], after is None
+        mapped, complete = fitted
         last = (mapped[-1][1], str(mapped[-1][2])) if mapped else None
-        return Page([record for record, _, _ in mapped], last, complete=after is None)
+        return Page([record for record, _, _ in mapped], last, complete=complete)

@@ -1,7 +1,9 @@
 """Strict mapping from the sandboxes' wire JSON to canonical records.
 
 Anything that does not match the documented shape raises PayloadError naming the item and the
-field, never KeyError or TypeError: a remote's bad answer must not crash the daemon.
+field, never KeyError or TypeError: a remote's bad answer must not crash the daemon. Whole pages
+of back-office products and stock rows are read by pages.py first; this mapping decides the
+pages that do not fit there.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pydantic import ValidationError
 from syncwright.connectors.errors import PayloadError
 from syncwright.connectors.model import Product, StockLevel, Variant
 from syncwright.connectors.sandbox.timestamps import token_to_datetime
-from syncwright.connectors.sandbox.wire import fast as wire_fast
 
 
 class Obj:
@@ -141,13 +142,6 @@ def build(what: str, system: str | None, model: Any, **fields: Any) -> Any:
 
 def erp_product(data: Any, system: str | None) -> tuple[Product, str, int]:
     """A back-office product as (canonical product, change token, id)."""
-    try:
-        return wire_fast.erp_product(data)
-    except wire_fast.FALL_BACK:
-        return _erp_product_checked(data, system)
-
-
-def _erp_product_checked(data: Any, system: str | None) -> tuple[Product, str, int]:
     obj = Obj(data, "product", system)
     product_id = obj.integer("id")
     obj.what = f"product {product_id}"
@@ -177,13 +171,6 @@ def _erp_product_checked(data: Any, system: str | None) -> tuple[Product, str, i
 
 def erp_stock(data: Any, system: str | None) -> tuple[StockLevel, str, int]:
     """A back-office stock row as (canonical level, change token, row id)."""
-    try:
-        return wire_fast.erp_stock(data)
-    except wire_fast.FALL_BACK:
-        return _erp_stock_checked(data, system)
-
-
-def _erp_stock_checked(data: Any, system: str | None) -> tuple[StockLevel, str, int]:
     obj = Obj(data, "stock row", system)
     row_id = obj.integer("id")
     obj.what = f"stock row {row_id}"
