@@ -29,6 +29,7 @@ from syncwright.connectors.model import (
     Variant,
     canonical_json,
 )
+from syncwright.connectors.sandbox.clients.settings import SandboxShopSettings
 from syncwright.connectors.sandbox.clients.shop import SandboxShop
 
 # What a record's JSON-mode dump holds: text, integers (some beyond 64 bits), booleans, None,
@@ -182,8 +183,9 @@ def test_stock_writes_send_the_stdlib_document() -> None:
     ]
     system = SystemSpec(
         name="shop",
-        kind="sandbox",
-        settings={"url": "http://shop.test", "location_map": {"central": "Main"}},
+        kind="sandbox-shop",
+        url="http://shop.test",
+        settings=SandboxShopSettings(location_map={"central": "Main"}),
         secrets={"api_key": "k"},
     )
 

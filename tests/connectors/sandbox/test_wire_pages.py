@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from syncwright.connectors.base import ChangeQuery, OpenGate, SystemSpec
 from syncwright.connectors.errors import PayloadError
 from syncwright.connectors.sandbox.clients.erp import SandboxErp
+from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings
 from syncwright.connectors.sandbox.wire import pages
 from syncwright.connectors.sandbox.wire import products as wire
 
@@ -222,8 +223,9 @@ def read_stock_page(body: bytes) -> tuple[str, Any]:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     system = SystemSpec(
         name="erp",
-        kind="sandbox",
-        settings={"url": "http://erp.test"},
+        kind="sandbox-erp",
+        url="http://erp.test",
+        settings=SandboxErpSettings(),
         secrets={"api_key": "k"},
     )
 
