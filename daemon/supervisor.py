@@ -45,6 +45,7 @@ from syncwright.daemon.logs.structured import Redactor
 from syncwright.daemon.notify.task import DigestTask
 from syncwright.daemon.ops import tasks as ops_tasks
 from syncwright.daemon.sdnotify import SdNotify, status_line
+from syncwright.daemon.store import lock as state_lock
 from syncwright.daemon.store.db import Store
 
 log = structlog.get_logger("syncwright.supervisor")
@@ -107,17 +108,23 @@ class Supervisor:
         cfg = self.config
         self.secrets = resolve_secrets(cfg)
         self._redact(self.secrets)
-        store = await Store.open(cfg.daemon.state_file, hub=self.hub)
+        # One daemon per state file, checked before anything reads or writes it (migrations,
+        # crash recovery): a second one raises StateLocked here, having changed nothing.
+        lock = state_lock.acquire(cfg.daemon.state_file, "syncwright run")
         try:
-            async with anyio.create_task_group() as outer:
-                await outer.start(store.serve, name="store.writer")
-                try:
-                    await self._run_with_store(store)
-                finally:
-                    store.stop_writes()
+            store = await Store.open(cfg.daemon.state_file, hub=self.hub)
+            try:
+                async with anyio.create_task_group() as outer:
+                    await outer.start(store.serve, name="store.writer")
+                    try:
+                        await self._run_with_store(store)
+                    finally:
+                        store.stop_writes()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await store.aclose()
         finally:
-            with anyio.CancelScope(shield=True):
-                await store.aclose()
+            lock.release()
         log.info("daemon.stopped")
 
     async def _run_with_store(self, store: Store) -> None:
