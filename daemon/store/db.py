@@ -57,6 +57,8 @@ class _Op(Generic[T]):
     error: BaseException | None = None
     #: Committed (set by the writer right after COMMIT).
     committed: bool = False
+    #: Synced to disk at COMMIT (``synchronous=FULL``): survives a power loss, not only a crash.
+    durable: bool = False
 
 
 class StateConnection(sqlite3.Connection):
@@ -184,6 +186,21 @@ class Store:
             op.done.set()
 
     def _run_batch(self, batch: Sequence[_Op[Any]]) -> None:
+        if not any(op.durable for op in batch):
+            self._run_transaction(batch)
+            return
+        # A write that records a remote side effect: this transaction's COMMIT syncs the WAL.
+        try:
+            self._writer.execute("PRAGMA synchronous=FULL")
+        except sqlite3.Error as exc:
+            self._abandon(batch, exc)
+        try:
+            self._run_transaction(batch)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._writer.execute("PRAGMA synchronous=NORMAL")
+
+    def _run_transaction(self, batch: Sequence[_Op[Any]]) -> None:
         conn = self._writer
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -239,11 +256,17 @@ class Store:
             op.result, op.error = None, error
         raise error
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in the next write transaction; return once it is committed."""
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
+        """Run ``fn`` in the next write transaction; return once it is committed.
+
+        Committed means it survives a crash of the daemon (WAL, ``synchronous=NORMAL``), but
+        the last commits before a power loss or OS crash may be lost. With ``durable`` the
+        transaction's COMMIT also syncs the WAL to disk (``synchronous=FULL``), so it survives
+        those too: for the writes that record a remote side effect (an order or shipment
+        posted, a customer or product created at sale time)."""
         if self._closed:
             raise StoreClosed("the state store is closed")
-        op: _Op[T] = _Op(fn)
+        op: _Op[T] = _Op(fn, durable=durable)
         self._send.send_nowait(op)
         with anyio.CancelScope(shield=True):
             # Once queued the write will happen; wait for its outcome even when cancelled, so
