@@ -80,7 +80,6 @@ def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
     """The one real error inside nested task-group wrappers, or the group itself. A failed
     state file is the real error wherever it is: the other tasks failed because of it."""
     from syncwright.daemon.store.db import StoreFailed
-    from syncwright.daemon.store.lock import StateLocked
 
     failed: BaseException | None = group.subgroup(StoreFailed)
     while isinstance(failed, BaseExceptionGroup):
