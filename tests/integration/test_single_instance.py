@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,15 +13,8 @@ from typing import Any
 
 import pytest
 from control_helpers import control_section, wait_for_socket
-from helpers import (
-    ROOT,
-    daemon_env,
-    daemon_log,
-    run_daemon,
-    start_daemon,
-    state,
-    write_config,
-)
+from harness import DaemonProcess, syncwright, wait_until
+from helpers import daemon_env, sandbox_daemon, state, write_config
 
 from syncwright.daemon.store.lock import acquire
 
@@ -40,16 +32,12 @@ def black_hole() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def wait_for_leased(config: Path, proc: Any) -> list[tuple[Any, ...]]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, daemon_log(config).read_text()[-3000:]
-        if (config.parent / "state" / "state.db").exists():
-            rows = state(config, LEASED)
-            if rows:
-                return rows
-        time.sleep(0.1)
-    raise AssertionError("the first daemon never leased a job")
+def wait_for_leased(config: Path, first: DaemonProcess) -> list[tuple[Any, ...]]:
+    def leased() -> list[tuple[Any, ...]]:
+        assert first.running(), first.log()[-3000:]
+        return state(config, LEASED)
+
+    return wait_until(leased, timeout=60, message="the first daemon never leased a job")
 
 
 def test_a_second_daemon_on_the_same_state_file_exits_3_and_touches_nothing(
@@ -61,57 +49,36 @@ def test_a_second_daemon_on_the_same_state_file_exits_3_and_touches_nothing(
     config.write_text(
         config.read_text().replace('kind = "sandbox-erp"', 'kind = "sandbox-erp"\ntimeout = "5m"')
     )
-    first = start_daemon(config)
-    try:
-        wait_for_socket(sock_dir / "control.sock", first, daemon_log(config))
+    daemon = sandbox_daemon(config)
+    with daemon.start() as first:
+        wait_for_socket(sock_dir / "control.sock", first)
         leased = wait_for_leased(config, first)
-        second = run_daemon(config, timeout=60)
+        second = daemon.run(timeout=60)
         assert second.returncode == 3, second.stderr[-3000:]
-        assert f"process {first.pid} (syncwright run)" in second.stderr, second.stderr[-3000:]
+        pid = first.proc.pid
+        assert f"process {pid} (syncwright run)" in second.stderr, second.stderr[-3000:]
         assert "recovered" not in second.stderr and "migrated" not in second.stderr
         after = set(state(config, LEASED))
         assert set(leased) <= after, "the running daemon's leased jobs were not touched"
-        # A second start with --until-idle (burst) is refused the same way.
-        burst = run_daemon(config, "--until-idle", timeout=60)
+        # A second start in burst mode is refused the same way.
+        burst = daemon.run("--until-idle", timeout=60)
         assert burst.returncode == 3, burst.stderr[-3000:]
         # An offline write while the daemon runs: its one transaction, no migration.
-        forget = run_daemon_cli(config, "forget", "gone", "--config", str(config))
+        forget = syncwright("forget", "gone", "--config", str(config), env=daemon_env())
         assert forget.returncode == 0, forget.stderr
-    finally:
-        first.terminate()
-        first.wait(30)
-    assert first.returncode == 0, daemon_log(config).read_text()[-3000:]
+        assert first.stop() == 0, first.log()[-3000:]
 
 
 def test_a_daemon_does_not_start_while_an_offline_command_holds_the_lock(
     tmp_path: Path,
 ) -> None:
-    config = write_config(
-        tmp_path,
-        SimpleNamespace(  # type: ignore[arg-type]
-            erp=SimpleNamespace(url="http://127.0.0.1:9"),
-            shop=SimpleNamespace(url="http://127.0.0.1:9"),
-        ),
-    )
+    nowhere = SimpleNamespace(url="http://127.0.0.1:9")
+    config = write_config(tmp_path, SimpleNamespace(erp=nowhere, shop=nowhere))  # type: ignore[arg-type]
     held = acquire(config.parent / "state" / "state.db", "syncwright forget old")
     try:
-        result = run_daemon(config, "--until-idle", timeout=60)
+        result = sandbox_daemon(config).run("--until-idle", timeout=60)
     finally:
         held.release()
     assert result.returncode == 3, result.stderr[-3000:]
     assert f"process {os.getpid()} (syncwright forget old)" in result.stderr
     assert not (config.parent / "state" / "state.db").exists(), "nothing was created or read"
-
-
-def run_daemon_cli(config: Path, *args: str) -> Any:
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "syncwright", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=daemon_env(),
-        cwd=ROOT,
-    )

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT, api, daemon_cmd, daemon_env, run_ok, write_config
+from harness import ROOT
+from helpers import api, daemon_env, run_ok, sandbox_daemon, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ def test_a_state_file_that_cannot_be_written_stops_the_daemon_with_exit_1(
     for pid in range(1, 61):
         api(box.erp.url, "PATCH", f"/admin/products/{pid}", {"title": f"Full disk {pid}"})
     result = subprocess.run(
-        daemon_cmd(config, "--until-idle"),
+        sandbox_daemon(config).command("--until-idle"),
         capture_output=True,
         text=True,
         timeout=90,  # before the fix the writer's waiters hung here
