@@ -101,7 +101,9 @@ class Actor:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{settings.name}"
         self.state = "starting"
         self.pause_reason: str | None = None
-        self.running: dict[int, Job] = {}
+        #: The runs in progress, by their lease (a job id can be running twice: a run whose
+        #: lease ran out, and the run that leased the job after it).
+        self.running: dict[str | None, Job] = {}
         self._stopping = False
         self.log = log.bind(connection=self.name)
         self.worker = Worker(
@@ -284,14 +286,14 @@ class Actor:
         return leased
 
     def _start(self, tg: TaskGroup, job: Job, ctx: FlowContext) -> None:
-        self.running[job.id] = job
+        self.running[job.lease_owner] = job
         tg.start_soon(self._run_job, job, ctx, name=f"{self.name}.job-{job.id}")
 
     async def _run_job(self, job: Job, ctx: FlowContext) -> None:
         try:
             await self.worker.run(job, ctx)
         finally:
-            self.running.pop(job.id, None)
+            self.running.pop(job.lease_owner, None)
             with anyio.CancelScope(shield=True):
                 await self._flush_budgets()
             self.wake()
@@ -308,4 +310,4 @@ class Actor:
         while True:
             await anyio.sleep(interval)
             if self.running:
-                await self.services.queue.renew(list(self.running), self.owner)
+                await self.services.queue.renew(list(self.running.values()))

@@ -45,7 +45,8 @@ from syncwright.daemon.logs.structured import Redactor
 from syncwright.daemon.notify.task import DigestTask
 from syncwright.daemon.ops import tasks as ops_tasks
 from syncwright.daemon.sdnotify import SdNotify, status_line
-from syncwright.daemon.store.db import Store
+from syncwright.daemon.store import lock as state_lock
+from syncwright.daemon.store.db import Store, StoreFailed
 
 log = structlog.get_logger("syncwright.supervisor")
 
@@ -92,6 +93,8 @@ class Supervisor:
         self.redactor = Redactor()
         #: The [metrics] settings in force since start-up (they apply at start-up only).
         self.metrics_at_start: MetricsConfig | None = None
+        #: Seconds between maintenance rounds (reaping expired leases, pruning old jobs).
+        self.maintenance_every = MAINTENANCE_EVERY
 
     def request_stop(self) -> None:
         if not self._stop.is_set():
@@ -107,17 +110,23 @@ class Supervisor:
         cfg = self.config
         self.secrets = resolve_secrets(cfg)
         self._redact(self.secrets)
-        store = await Store.open(cfg.daemon.state_file, hub=self.hub)
+        # One daemon per state file, checked before anything reads or writes it (migrations,
+        # crash recovery): a second one raises StateLocked here, having changed nothing.
+        lock = state_lock.acquire(cfg.daemon.state_file, "syncwright run")
         try:
-            async with anyio.create_task_group() as outer:
-                await outer.start(store.serve, name="store.writer")
-                try:
-                    await self._run_with_store(store)
-                finally:
-                    store.stop_writes()
+            store = await Store.open(cfg.daemon.state_file, hub=self.hub)
+            try:
+                async with anyio.create_task_group() as outer:
+                    await outer.start(store.serve, name="store.writer")
+                    try:
+                        await self._run_with_store(store)
+                    finally:
+                        store.stop_writes()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await store.aclose()
         finally:
-            with anyio.CancelScope(shield=True):
-                await store.aclose()
+            lock.release()
         log.info("daemon.stopped")
 
     async def _run_with_store(self, store: Store) -> None:
@@ -255,7 +264,12 @@ class Supervisor:
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async for signum in signals:
                 if signum == signal.SIGHUP:
-                    await self.reload()
+                    try:
+                        await self.reload()
+                    except StoreFailed:
+                        raise
+                    except Exception:  # never lose the signal handler to a failed reload
+                        log.exception("config.reload_failed", path=str(self.config_path))
                 else:
                     log.info(
                         "daemon.stopping",
@@ -280,7 +294,6 @@ class Supervisor:
             log.error("config.reload_rejected", path=str(self.config_path), error=str(exc))
             return False
         assert self.services is not None
-        svc = self.services
         self._redact(secrets)
         old, old_secrets = self.config, self.secrets
         removed = [n for n in old.connections if n not in new.connections]
@@ -294,16 +307,31 @@ class Supervisor:
         added = [n for n in new.connections if n not in old.connections]
         # Actors stop before the connectors they use are replaced.
         await self._stop_actors(removed + changed)
-        self.config, self.secrets = new, secrets
-        for budget in runtime.update_budgets(svc.budgets, new, self.clock, self.hub):
-            await budget.load(svc.store)
-        rebuilt = await runtime.sync_connectors(
-            svc.connectors, svc.budgets, svc.store, new, secrets, self._built_from
-        )
+        budgets_before = set(self.services.budgets)
+        try:
+            rebuilt = await self._apply(new, secrets)
+        except Exception as exc:
+            # Building a connector or loading a budget failed: the old config goes back in
+            # force, with the actors this reload stopped.
+            log.error(
+                "config.reload_failed",
+                path=str(self.config_path),
+                error=f"{type(exc).__name__}: {exc}",
+                detail="the old config stays in force; fix the cause and reload again",
+            )
+            for name in set(self.services.budgets) - budgets_before:
+                del self.services.budgets[name]
+            await self._apply(old, old_secrets)
+            for name in removed + changed:
+                self._start_actor(name)
+            return False
         for name in changed + added:
             self._start_actor(name)
         if self.digest is not None and self._tg is not None:
-            await self.digest.apply(self._tg)  # [notify] turned on or off, or a new interval
+            try:  # [notify] turned on or off, or a new interval
+                await self.digest.apply(self._tg)
+            except Exception:
+                log.exception("notify.reload_failed")
         log.info(
             "config.reloaded",
             path=str(self.config_path),
@@ -312,8 +340,23 @@ class Supervisor:
             restarted=changed,
             systems_rebuilt=rebuilt,
         )
-        await ops_tasks.check_plan(self, "reload")
+        try:
+            await ops_tasks.check_plan(self, "reload")
+        except Exception:  # a report only: the reload itself is done
+            log.exception("budget.plan_check_failed")
         return True
+
+    async def _apply(self, config: Config, secrets: dict[str, dict[str, str]]) -> list[str]:
+        """Put ``config`` in force for the budgets and connectors (the actors it changes are
+        stopped); returns the systems whose connector was (re)built."""
+        assert self.services is not None
+        svc = self.services
+        self.config, self.secrets = config, secrets
+        for budget in runtime.update_budgets(svc.budgets, config, self.clock, self.hub):
+            await budget.load(svc.store)
+        return await runtime.sync_connectors(
+            svc.connectors, svc.budgets, svc.store, config, secrets, self._built_from
+        )
 
     def _redact(self, secrets: dict[str, dict[str, str]]) -> None:
         for values in secrets.values():
@@ -324,12 +367,19 @@ class Supervisor:
         assert self.services is not None
         svc = self.services
         while True:
-            await anyio.sleep(MAINTENANCE_EVERY)
-            now = self.clock.now()
-            reaped = await svc.queue.reap_expired()
-            pruned = await svc.queue.prune(
-                now - self.config.daemon.job_retention, now - self.config.daemon.dead_retention
-            )
+            await anyio.sleep(self.maintenance_every)
+            try:
+                now = self.clock.now()
+                reaped = await svc.queue.reap_expired()
+                pruned = await svc.queue.prune(
+                    now - self.config.daemon.job_retention,
+                    now - self.config.daemon.dead_retention,
+                )
+            except StoreFailed:
+                raise  # the state file is gone from under the daemon: it stops
+            except Exception:  # a bad round must not end the rounds after it
+                log.exception("queue.maintenance_failed", retry_in=self.maintenance_every)
+                continue
             if reaped or pruned:
                 log.info("queue.maintenance", reaped=reaped, pruned=pruned)
 

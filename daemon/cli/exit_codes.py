@@ -14,8 +14,8 @@ class ExitCode(IntEnum):
     CONFIG = 2
     """A usage or configuration error."""
     STATE = 3
-    """The state file cannot be used: written by a newer Syncwright, or no copy before a
-    migration could be made."""
+    """The state file cannot be used: written by a newer Syncwright, no copy before a
+    migration could be made, or another daemon runs on it."""
     UNREACHABLE = 4
     """The daemon is not running, or its control socket is not accessible to this user."""
     REFUSED = 5

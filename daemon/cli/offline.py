@@ -33,30 +33,27 @@ def load(path: Path, *, secrets: bool = False) -> Config:
 
 @contextmanager
 def state_file(path: Path, doing: str) -> Iterator[sqlite3.Connection]:
-    """A writable connection to the state file at ``path``, migrated first (after a copy of
-    the old file), that waits up to 10 s for the daemon's writes; closed afterwards.
+    """A writable connection to the state file at ``path`` that waits up to 10 s for the
+    daemon's writes; closed afterwards. The state file's lock (daemon/store/lock.py) is held
+    meanwhile when no daemon runs, and only then is the file migrated first (after a copy of
+    the old file); beside a running daemon the file must already have this build's schema.
 
-    A schema newer than this build, or no copy before a migration, ends the command with
-    :attr:`ExitCode.STATE`; an SQLite error, in opening or in the block, with
-    :attr:`ExitCode.FAILED` and "PATH: could not DOING: error".
+    A schema newer than this build, no copy before a migration, or a daemon running on a file
+    of another schema ends the command with :attr:`ExitCode.STATE`; an SQLite error, in
+    opening or in the block, with :attr:`ExitCode.FAILED` and "PATH: could not DOING: error".
     """
     from syncwright.daemon.ops.backup import BackupError
-    from syncwright.daemon.store.db import open_migrated
+    from syncwright.daemon.store.lock import StateLocked, open_for_offline_write
     from syncwright.daemon.store.migrations import SchemaTooNew
 
     def failed(exc: sqlite3.Error) -> CommandError:
         return CommandError(ExitCode.FAILED, f"{path}: could not {doing}: {exc}")
 
     try:
-        conn = open_migrated(path)
-    except (SchemaTooNew, BackupError) as exc:
+        with open_for_offline_write(path, f"syncwright: {doing}") as conn:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            yield conn
+    except (SchemaTooNew, BackupError, StateLocked) as exc:
         raise CommandError(ExitCode.STATE, str(exc)) from exc
     except sqlite3.Error as exc:
         raise failed(exc) from exc
-    try:
-        conn.execute("PRAGMA busy_timeout = 10000")
-        yield conn
-    except sqlite3.Error as exc:
-        raise failed(exc) from exc
-    finally:
-        conn.close()

@@ -37,6 +37,8 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     from syncwright.daemon.gctune import tune
     from syncwright.daemon.logs import structured as logs
     from syncwright.daemon.ops.backup import BackupError
+    from syncwright.daemon.store.db import StoreFailed
+    from syncwright.daemon.store.lock import StateLocked
     from syncwright.daemon.store.migrations import SchemaTooNew
     from syncwright.daemon.supervisor import Supervisor
 
@@ -61,6 +63,11 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     except BackupError as exc:  # no backup before a migration: nothing was changed
         log.error("store.backup_failed", error=str(exc))
         return ExitCode.STATE
+    except StoreFailed:  # the state file failed under the writer; the store logged the cause
+        return ExitCode.FAILED
+    except StateLocked as exc:  # another daemon runs on this state file: nothing was touched
+        log.error("store.locked", error=str(exc), holder_pid=exc.pid)
+        return ExitCode.STATE
     except KeyboardInterrupt:
         return ExitCode.OK
     except Exception:
@@ -70,7 +77,15 @@ def run(path: Path, *, until_idle: bool = False) -> int:
 
 
 def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The one real error inside nested task-group wrappers, or the group itself."""
+    """The one real error inside nested task-group wrappers, or the group itself. A failed
+    state file is the real error wherever it is: the other tasks failed because of it."""
+    from syncwright.daemon.store.db import StoreFailed
+
+    failed: BaseException | None = group.subgroup(StoreFailed)
+    while isinstance(failed, BaseExceptionGroup):
+        failed = failed.exceptions[0]
+    if failed is not None:
+        return failed
     exc: BaseException = group
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]

@@ -125,7 +125,7 @@ async def audit_page(ctx: FlowContext, job: Job, flow: PullFlow, next_page: JobS
                 (ctx.connection, flow.name),
             )
         elif gone:
-            ctx.queue.enqueue_in(conn, ctx.connection, gone_spec(flow.name, job.cls))
+            ctx.queue.enqueue_in(conn, ctx.connection, gone_spec(flow.name, next_page.cls))
         cursors.save(conn, ctx.connection, state_key, cursors.Cursor(str(number)), now)
         synclog.touch_partial(conn, ctx.connection, now)
 

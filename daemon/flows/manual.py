@@ -3,7 +3,8 @@
 A manual item sync costs about two source calls, the item and its stock, plus a read of what
 the channel holds, and writes only what differs (so it also repairs drift on the channel).
 "Smart sync now" queues the connection's change pulls at class 1: a pull already pending
-absorbs the request and is lifted to class 1, so nothing runs twice.
+absorbs the request and is lifted to class 1, so nothing runs twice. Only that page is lifted:
+the pages after it run at the flow's own class (daemon/flows/pull.py).
 """
 
 from __future__ import annotations

@@ -85,7 +85,9 @@ async def post_once(
             existing, how = dup.existing_id, "already_posted"
     now = ctx.now()
     erp_id = existing
-    await ctx.store.write(lambda conn: _link_order(conn, ctx, erp_id, order, digest, now))
+    await ctx.store.write(
+        lambda conn: _link_order(conn, ctx, erp_id, order, digest, now), durable=True
+    )
     log.info(
         "order.posted",
         connection=ctx.connection,
@@ -153,7 +155,7 @@ async def add_new_shipments(
             continue
         await target.add_shipment(erp_id, shipment)
         link = (ctx.connection, f"{erp_id}/{shipment.external_id}", key, ctx.now())
-        await ctx.store.write(partial(_link_shipment, link))
+        await ctx.store.write(partial(_link_shipment, link), durable=True)
         added += 1
         log.info(
             "order.shipment_added",

@@ -21,7 +21,7 @@ from syncwright.daemon import synclog
 from syncwright.daemon.flows import audit, products, stock
 from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import Commit, FlowContext
-from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.job import Job, JobClass, JobSpec
 from syncwright.daemon.jobs.queue import Queue
 
 
@@ -45,6 +45,14 @@ class PullFlow:
     #: what its items need; the two passes run side by side, this one a little behind.
     waits_for: str | None = None
     ready: Callable[[FlowContext, Sequence[Any]], Awaitable[bool]] | None = None
+    #: The class of the flow's scheduled pulls, and of every page of a pass after its first: an
+    #: operator's "sync now" lifts the page it merges into, not the whole pass.
+    cls: int = JobClass.RECENT
+
+    def next_page_class(self, job: Job) -> int:
+        """The class of the job for the page after ``job``'s: the pass's own class, never the
+        higher class one page of it was lifted to."""
+        return max(job.cls, self.cls)
 
 
 async def _fetch_products(ctx: FlowContext, query: ChangeQuery) -> Page[Any]:
@@ -85,7 +93,11 @@ PULLS: dict[str, PullFlow] = {
 }
 
 
-def pull_spec(flow: str, cls: int = 2) -> JobSpec:
+def pull_spec(flow: str, cls: int | None = None) -> JobSpec:
+    """A pull of ``flow``'s next page; ``cls`` None: the flow's own class."""
+    if cls is None:
+        known = PULLS.get(flow)
+        cls = known.cls if known is not None else JobClass.RECENT
     return JobSpec(kind="pull", cls=cls, payload={"flow": flow}, dedup_key=f"pull:{flow}")
 
 
@@ -96,7 +108,9 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         raise PermanentError(f"no change pull for flow {flow_name!r}")
     kind = flow.cursor_kind(ctx)
     if kind == "none" or ctx.settings.pull_mode == "audit":
-        return await audit.audit_page(ctx, job, flow, pull_spec(flow_name, job.cls))
+        return await audit.audit_page(
+            ctx, job, flow, pull_spec(flow_name, flow.next_page_class(job))
+        )
     cur = await cursors.load(ctx.store, ctx.connection, flow_name)
     if cur.in_pass:
         since, after = cur.pass_since, cur.pass_after
@@ -139,7 +153,8 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
             synclog.touch_partial(conn, ctx.connection, now)
             _wake_waiting(ctx.queue, conn, ctx.connection, flow_name, now)
         else:
-            ctx.queue.enqueue_in(conn, ctx.connection, pull_spec(flow_name, job.cls))
+            next_page = pull_spec(flow_name, flow.next_page_class(job))
+            ctx.queue.enqueue_in(conn, ctx.connection, next_page)
             if cur.value is None:  # a first pass: the passes following it may go on now
                 _wake_followers(ctx.queue, conn, ctx.connection, flow_name, now)
 

@@ -73,7 +73,9 @@ async def ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order:
         back_office_id = await directory.create_customer(_for_back_office(order))
         how = "created"
     now = ctx.now()
-    await ctx.store.write(lambda conn: _link(conn, ctx.connection, back_office_id, key, now))
+    await ctx.store.write(
+        lambda conn: _link(conn, ctx.connection, back_office_id, key, now), durable=True
+    )
     log.info(
         "customer.linked",
         connection=ctx.connection,
@@ -152,7 +154,7 @@ async def ensure_products(ctx: FlowContext, target: OrderTarget, order: Order) -
                 continue
             raise
         link = (ctx.connection, product_id, sku, ctx.now())
-        await ctx.store.write(partial(_link_product, link))
+        await ctx.store.write(partial(_link_product, link), durable=True)
         log.info(
             "product.created_at_sale",
             connection=ctx.connection,

@@ -62,8 +62,10 @@ _READY = """
 SELECT id FROM jobs
 WHERE connection = ? AND state = 'pending' AND class IN ({marks}) AND run_at <= ?
 ORDER BY class, run_at, id LIMIT ?"""
+# Each lease names its run: the owner plus a token drawn per row (requeue.OWNED).
 _TAKE = """
-UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?
+UPDATE jobs SET state = 'leased', attempts = attempts + 1,
+    lease_owner = ? || '/' || lower(hex(randomblob(8))), lease_expires_at = ?
 WHERE id IN ({marks}) RETURNING *"""
 _INSERT = """
 INSERT INTO jobs (connection, kind, class, state, dedup_key, payload, run_at, enqueued_at)
@@ -179,7 +181,8 @@ class Queue(QueueView):
     ) -> list[Job]:
         """Take up to ``limit`` (at most 500) ready jobs of ``classes``, class order then oldest
         run_at first. Each gets ``attempts + 1`` and a lease of ``lease_seconds`` to renew or
-        finish in."""
+        finish in. A leased job's ``lease_owner`` is ``owner`` plus a token of this run: only
+        this run can renew, save, finish or fail it."""
         wanted = sorted(set(classes))
         limit = min(limit, 500)  # the ids go into one statement; SQLite caps its variables
         if not wanted or limit <= 0:
@@ -197,16 +200,14 @@ class Queue(QueueView):
         jobs = [Job.from_row(row) for row in await self._store.write(take)]
         return sorted(jobs, key=lambda job: (job.cls, job.run_at, job.id))
 
-    async def renew(self, job_ids: Sequence[int], owner: str) -> int:
-        """Extend the leases ``owner`` still holds; returns how many it still holds."""
+    async def renew(self, runs: Iterable[Job]) -> int:
+        """Extend the leases these runs still hold; returns how many they still hold."""
+        params = [requeue.owned(job) for job in runs]
 
         def extend(conn: sqlite3.Connection) -> int:
             until = self._clock.now() + self.lease_seconds
-            sql = (
-                "UPDATE jobs SET lease_expires_at = ?"
-                " WHERE id = ? AND state = 'leased' AND lease_owner = ?"
-            )
-            return conn.executemany(sql, [(until, i, owner) for i in job_ids]).rowcount
+            sql = f"UPDATE jobs SET lease_expires_at = ? WHERE {requeue.OWNED}"
+            return conn.executemany(sql, [(until, *p) for p in params]).rowcount
 
         return await self._store.write(extend)
 
@@ -219,7 +220,7 @@ class Queue(QueueView):
         cur = conn.execute(
             "UPDATE jobs SET state = 'done', finished_at = ?, progress = coalesce(?, progress),"
             f" lease_owner = NULL, lease_expires_at = NULL WHERE {requeue.OWNED}",
-            (self._clock.now(), saved, job.id, job.attempts, job.lease_owner),
+            (self._clock.now(), saved, *requeue.owned(job)),
         )
         if cur.rowcount != 1:
             raise LeaseLost(f"job {job.id} ({job.kind}) is no longer leased by this run")
@@ -233,7 +234,7 @@ class Queue(QueueView):
         def save(conn: sqlite3.Connection) -> None:
             until = self._clock.now() + self.lease_seconds
             sql = f"UPDATE jobs SET progress = ?, lease_expires_at = ? WHERE {requeue.OWNED}"
-            params = (json.dumps(progress), until, job.id, job.attempts, job.lease_owner)
+            params = (json.dumps(progress), until, *requeue.owned(job))
             if conn.execute(sql, params).rowcount != 1:
                 raise LeaseLost(f"job {job.id} ({job.kind}) is no longer leased by this run")
 

@@ -7,7 +7,9 @@ store's writer. They share two rules:
   MAX_MESSAGE characters, Sidekiq's limit), so a dead job shows how it got there.
 - A job going back to pending may meet a *twin*: a pending job with the same dedup key,
   enqueued while this one ran (a running job never absorbs new enqueues). The twin, with fresher
-  data, does the work: it takes the higher class, and this job is closed as done with a note.
+  data, does the work: it takes the higher class and, when it has none of its own, the saved
+  progress of this job (so a long job resumes where it got to), and this job is closed as done
+  with a note.
   Without this the partial unique index would refuse the second pending row.
 """
 
@@ -23,8 +25,17 @@ from syncwright.daemon.jobs.retry import RetryDecision
 
 MAX_MESSAGE = 10_000
 MAX_ERRORS = 100
-#: The lease a run holds: same job, still leased, same attempt, same owner.
-OWNED = "id = ? AND state = 'leased' AND attempts = ? AND lease_owner IS ?"
+#: The lease a run holds: same job, still leased, same run. ``lease_owner`` names the run: the
+#: leasing actor plus a token drawn for each lease (queue.py's ``_TAKE``), so a run whose lease
+#: ran out never matches the run that leased the job after it, even in the same actor and at
+#: the same attempt count (a snooze gives its attempt back). Parameters: :func:`owned`.
+OWNED = "id = ? AND state = 'leased' AND lease_owner = ?"
+
+
+def owned(job: Job) -> tuple[int, str | None]:
+    """The parameters of :data:`OWNED` for the run ``job``."""
+    return (job.id, job.lease_owner)
+
 
 #: Writes a job's death makes beside the queue's own, in the same transaction:
 #: (connection, the job as it was, why it died, now). An order job's sync-log error and
@@ -57,9 +68,7 @@ def apply_failure(
     dead start the give-up clock (first_failed_at): rate limits and auth pauses have limits of
     their own and must not eat into the time a job gets to recover from real failures.
     """
-    row = conn.execute(
-        f"SELECT errors FROM jobs WHERE {OWNED}", (job.id, job.attempts, job.lease_owner)
-    ).fetchone()
+    row = conn.execute(f"SELECT errors FROM jobs WHERE {OWNED}", owned(job)).fetchone()
     if row is None:
         return False
     action = decision.action
@@ -168,8 +177,9 @@ def fold_into_twin(
     conn: sqlite3.Connection, job_id: int, now: float, errors: str, *, lift: bool = False
 ) -> bool:
     """If a pending twin of ``job_id`` exists, hand the work to it (higher class of the two;
-    with ``lift``, due now), close ``job_id`` as done with ``errors`` plus a note, and return
-    True. The twin keeps its own run_at otherwise: it is a fresh request with its own backoff."""
+    ``job_id``'s saved progress unless the twin has its own; with ``lift``, due now), close
+    ``job_id`` as done with ``errors`` plus a note, and return True. The twin keeps its own
+    run_at otherwise: it is a fresh request with its own backoff."""
     twin = conn.execute(
         "SELECT t.id FROM jobs j JOIN jobs t ON t.connection = j.connection"
         " AND t.dedup_key = j.dedup_key AND t.dedup_key IS NOT NULL AND t.state = 'pending'"
@@ -180,8 +190,9 @@ def fold_into_twin(
         return False
     conn.execute(
         "UPDATE jobs SET class = min(class, (SELECT class FROM jobs WHERE id = ?)),"
+        " progress = coalesce(progress, (SELECT progress FROM jobs WHERE id = ?)),"
         " run_at = CASE WHEN ? THEN min(run_at, ?) ELSE run_at END WHERE id = ?",
-        (job_id, lift, now, twin[0]),
+        (job_id, job_id, lift, now, twin[0]),
     )
     message = f"job {twin[0]} with the same dedup key was queued meanwhile and does this work"
     note = {"at": now, "kind": "superseded", "action": "done", "message": message}

@@ -8,8 +8,9 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import aiosqlite
 import anyio
 
 from syncwright.connectors.base import AlreadyPosted, Capabilities
@@ -21,7 +22,7 @@ from syncwright.daemon.flows.orders import post_order_spec
 from syncwright.daemon.jobs.job import Job
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import RetryDecision
-from syncwright.daemon.store.db import Store
+from syncwright.daemon.store.db import StateConnection, Store, connect_sync, open_migrated
 
 ORDER = Order(
     external_id="so_1",
@@ -215,3 +216,63 @@ def test_a_dead_order_job_leaves_a_sync_log_error_and_a_notification(tmp_path: P
         assert "gave up after 2d" in note["body"] and f"#{job.id}" in note["body"]
 
     run(tmp_path, FakeErp(), FakeShop(ORDER), body)
+
+
+class SyncRecorder(StateConnection):
+    """Records, at each COMMIT, the connection's synchronous level and the link entities the
+    transaction wrote."""
+
+    commits: ClassVar[list[tuple[int, frozenset[str]]]] = []
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        entities: set[str] = self.__dict__.setdefault("entities", set())
+        if sql.startswith("INSERT OR IGNORE INTO links"):
+            entities.add(args[0][1])
+        if sql == "COMMIT":
+            (level,) = super().execute("PRAGMA synchronous").fetchone()
+            SyncRecorder.commits.append((level, frozenset(entities)))
+            entities.clear()
+        return super().execute(sql, *args)
+
+
+def test_the_links_of_remote_creates_are_synced_to_disk(tmp_path: Path) -> None:
+    """Order, shipment and customer links survive a power loss (synchronous=FULL at their
+    COMMIT); every other commit keeps the cheaper NORMAL."""
+    path = tmp_path / "state.db"
+    open_migrated(path).close()
+    SyncRecorder.commits = []
+    erp = FakeErp()
+    erp.find_customers = _no_customer  # type: ignore[method-assign]
+    erp.create_customer = _create_customer  # type: ignore[method-assign]
+    shipped = ORDER.model_copy(update={"shipments": (Shipment(external_id="sf_1"),)})
+
+    async def main() -> None:
+        reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
+        store = Store(path, connect_sync(path, factory=SyncRecorder), reader)
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(store.serve)
+                clock = FakeClock()
+                queue = Queue(store, clock)
+                settings = FlowSettings(channel_name="shop")
+                ctx = FlowContext("demo", settings, erp, FakeShop(shipped), store, queue, clock)  # type: ignore[arg-type]
+                await queue.enqueue("demo", post_order_spec("so_1"))
+                (job,) = await queue.lease("demo", "test", [0], 1)
+                await finish(ctx, job)
+                tg.cancel_scope.cancel()
+        finally:
+            await store.aclose()
+
+    anyio.run(main)
+    assert erp.creates == ["shop:so_1"] and erp.shipments == [("100", "sf_1")]
+    linked = {e: level for level, entities in SyncRecorder.commits for e in entities}
+    assert linked == {"customer": 2, "order": 2, "shipment": 2}
+    assert {level for level, entities in SyncRecorder.commits if not entities} == {1}
+
+
+async def _no_customer(*, email: str | None, account_id: str | None) -> list[Customer]:
+    return []
+
+
+async def _create_customer(customer: Customer) -> str:
+    return "12"
