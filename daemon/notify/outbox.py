@@ -170,9 +170,15 @@ class Notifier:
         try:
             password = self._password(config.smtp)
             message = compose(config, items)
-            refused = await anyio.to_thread.run_sync(
-                partial(self._send, config.smtp, password, message), abandon_on_cancel=True
-            )
+            # A mail handed to the server must be recorded as sent, or the final flush of a
+            # stopping daemon mails the same rows again: the send and its record are one
+            # unit that a stop waits for (the SMTP timeout bounds the wait).
+            with anyio.CancelScope(shield=True):
+                refused = await anyio.to_thread.run_sync(
+                    partial(self._send, config.smtp, password, message)
+                )
+                now = self.clock.now()
+                await self.store.write(partial(_sent, ids, now))
         except Exception as exc:  # a mail problem must never stop the daemon
             error = f"{type(exc).__name__}: {exc}"
             self.failures += 1
@@ -185,8 +191,6 @@ class Notifier:
                 retry_in=config.digest_interval,
             )
             return False
-        now = self.clock.now()
-        await self.store.write(partial(_sent, ids, now))
         self.sent += len(ids)
         if refused:
             log.warning("notify.refused", recipients=refused, notifications=len(ids))

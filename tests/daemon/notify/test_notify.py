@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import io
+import threading
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
@@ -188,7 +189,8 @@ def test_the_task_mails_every_interval_and_flushes_when_stopped(
     clock = FakeClock()
 
     async def body(store: Store) -> None:
-        # Interval: sent by the running task.
+        # Interval: sent by the running task (waits until the rows are recorded as sent,
+        # not merely until the server has the mail).
         notifier = notify.Notifier(
             store, SystemClock(), lambda: settings(port, digest_interval=0.05)
         )
@@ -196,7 +198,7 @@ def test_the_task_mails_every_interval_and_flushes_when_stopped(
             await tg.start(notifier.run)
             await add_rows(store, clock, 2)
             await async_wait_until(
-                lambda: inbox.envelopes,
+                lambda: notifier.sent == 2,
                 timeout=10,
                 interval=0.02,
                 message="the running task sent no digest",
@@ -212,6 +214,38 @@ def test_the_task_mails_every_interval_and_flushes_when_stopped(
 
     run_with_store(tmp_path, body)
     assert len(inbox.envelopes) == 2
+
+
+def test_a_stop_during_a_send_does_not_mail_the_rows_twice(tmp_path: Path) -> None:
+    """The daemon stops while the SMTP server is taking a digest: the final flush must not
+    mail the same rows again (the send and its record are one unit)."""
+    clock = FakeClock()
+    mails: list[Any] = []
+    sending = threading.Event()
+    release = threading.Event()
+
+    def slow_send(smtp_config: Any, password: str | None, message: Any) -> list[str]:
+        mails.append(message)
+        if len(mails) == 1:
+            sending.set()
+            release.wait(10)
+        return []
+
+    async def body(store: Store) -> None:
+        await add_rows(store, clock, 2)
+        notifier = notify.Notifier(
+            store, clock, lambda: settings(1, digest_interval=1), send=slow_send
+        )
+        async with anyio.create_task_group() as tg:
+            await tg.start(notifier.run)
+            clock.advance(1)
+            await async_wait_until(sending.is_set, timeout=10, message="no send started")
+            tg.cancel_scope.cancel()
+            release.set()
+        assert all(r["sent_at"] is not None for r in await rows(store))
+
+    run_with_store(tmp_path, body)
+    assert len(mails) == 1
 
 
 def test_a_disabled_notifier_sends_nothing_and_keeps_the_rows(
