@@ -1,8 +1,11 @@
 """One connection's actor: its scheduler, a dispatcher that leases jobs, and the job workers.
 
-The dispatcher leases only jobs whose class may spend on every budget the connection uses, so
-a job that cannot spend is never taken and put back. Of ``workers`` slots, one is always kept
-for class 0 (sale-time work): lower classes may fill at most ``workers - 1``.
+The dispatcher leases only jobs that can run now: their class may spend on the budget of every
+system they call (a pull of new orders calls the channel alone, so order intake never waits
+for the back office's share), and nothing they hold while running (a flow's write lock, an
+order) is held by a running job. So a job is never taken and put back, and never waits on a
+lock in a worker slot. Of ``workers`` slots, one is always kept for class 0 (sale-time work,
+order intake included): lower classes may fill at most ``workers - 1``.
 
 Each leased job runs in its own task through the connection's :class:`Worker`
 (daemon/worker.py): the handler's commit and the job's completion in one transaction, failures
@@ -24,13 +27,13 @@ from anyio.abc import TaskGroup, TaskStatus
 
 from syncwright.connectors.base import ChannelConnector, Connector, SourceConnector, SystemSpec
 from syncwright.connectors.errors import PermanentError
-from syncwright.daemon import synclog
+from syncwright.daemon import flows, synclog
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.flows import full, manual
 from syncwright.daemon.flows.context import FlowContext, FlowMemory, FlowSettings
-from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.job import Job, JobSpec, LeaseFilter
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import RetryPolicy
 from syncwright.daemon.ops.job_timing import JobTimings
@@ -165,13 +168,14 @@ class Actor:
         stays queued for the next run)."""
         if self.running or self.scheduler is None or self.scheduler.last_tick is None:
             return False
+        channel = self.services.budgets[self.settings.channel.name]
         waiting = [c for c in range(5) if self._class_wait(c) <= BURST_HORIZON]
-        if not waiting:
-            return True
+        alone = [c for c in range(5) if channel.wait_time(c) <= BURST_HORIZON]
         row = await self.services.store.fetchone(
             "SELECT 1 FROM jobs WHERE connection = ? AND (state = 'leased' OR (state = 'pending'"
-            f" AND class IN ({','.join('?' * len(waiting))}))) LIMIT 1",
-            (self.name, *waiting),
+            f" AND (class IN ({','.join('?' * len(waiting))}) OR (class IN"
+            f" ({','.join('?' * len(alone))}) AND {flows.channel_only_sql()})))) LIMIT 1",
+            (self.name, *waiting, *alone),
         )
         return row is None
 
@@ -231,11 +235,12 @@ class Actor:
         else:
             self.state = "running"
 
-    def _allowed(self) -> frozenset[int]:
-        allowed = frozenset(range(5))
-        for spec in (self.settings.source, self.settings.channel):
-            allowed &= self.services.budgets[spec.name].allowed_classes()
-        return allowed
+    def _allowed(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The classes every job may spend in now (both budgets let them), and the further
+        classes open only to the jobs that call the channel alone (flows.channel_only_sql)."""
+        source = self.services.budgets[self.settings.source.name].allowed_classes()
+        channel = self.services.budgets[self.settings.channel.name].allowed_classes()
+        return source & channel, channel - source
 
     def _budget_wait(self, blocked: frozenset[int]) -> float:
         waits = [
@@ -252,38 +257,64 @@ class Actor:
                 wakeup = q.signal(self.name)  # taken before looking: no wake-up is lost
                 timeout = MAX_IDLE
                 if self.state == "running":
-                    allowed = self._allowed()
+                    both, alone = self._allowed()
+                    allowed = both | alone
                     # A read first: an idle connection costs no write transaction.
                     due = await q.next_run_at(self.name, sorted(allowed)) if allowed else None
                     now = self.services.clock.now()
                     if due is not None and due <= now:
-                        leased = await self._lease(allowed)
+                        # Nothing may be leasable (busy claims, a class open to channel jobs
+                        # only): then wait for a job to end or a budget to free.
+                        leased = await self._lease(both, alone)
                         for job in leased:
                             self._start(jobs, job, ctx)
                         if leased:
                             continue
                     elif due is not None:
                         timeout = due - now
-                    blocked = frozenset(range(5)) - allowed
+                    blocked = frozenset(range(5)) - both
                     if blocked:
                         timeout = min(timeout, self._budget_wait(blocked))
                 with anyio.move_on_after(max(0.01, timeout)):
                     await wakeup.wait()
             self.state = "stopping"
 
-    async def _lease(self, allowed: frozenset[int]) -> list[Job]:
-        """Fill free slots: class 0 may take any, lower classes at most ``workers - 1``."""
+    async def _lease(self, both: frozenset[int], alone: frozenset[int]) -> list[Job]:
+        """Fill free slots with jobs that can run now (:meth:`_filter`): class 0 may take
+        any, lower classes at most ``workers - 1``."""
         q, workers = self.services.queue, max(2, self.settings.workers)
+        allowed = both | alone
         leased: list[Job] = []
         free = workers - len(self.running)
         if free > 0 and 0 in allowed:
-            leased += await q.lease(self.name, self.owner, [0], free)
+            leased += await q.lease(self.name, self.owner, [0], free, self._filter(alone, []))
         low = sorted(allowed - {0})
         busy_low = sum(1 for j in self.running.values() if j.cls)
         room = min(free - len(leased), workers - 1 - busy_low)
         if room > 0 and low:
-            leased += await q.lease(self.name, self.owner, low, room)
+            only = self._filter(alone, leased)
+            leased += await q.lease(self.name, self.owner, low, room, only)
         return leased
+
+    def _filter(self, alone: frozenset[int], leased: Sequence[Job]) -> LeaseFilter:
+        """Jobs that can run now: nothing they claim is held by a running (or just leased)
+        job, and in a class of ``alone`` only the jobs that call the channel alone."""
+        busy = {
+            claim
+            for job in (*self.running.values(), *leased)
+            for claim in flows.claims(job.kind, job.payload)
+        }
+        parts: list[str] = []
+        params: list[Any] = []
+        if busy:
+            claimed, claimed_params = flows.claimed_sql(busy)
+            parts.append(f"NOT {claimed}")
+            params += claimed_params
+        if alone:
+            marks = ",".join("?" * len(alone))
+            parts.append(f"(class NOT IN ({marks}) OR {flows.channel_only_sql()})")
+            params += sorted(alone)
+        return LeaseFilter(" AND ".join(parts) or "1", tuple(params), flows.claims)
 
     def _start(self, tg: TaskGroup, job: Job, ctx: FlowContext) -> None:
         self.running[job.lease_owner] = job

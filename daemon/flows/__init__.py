@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from syncwright.daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
 from syncwright.daemon.flows.audit import audit_gone
@@ -15,7 +16,7 @@ from syncwright.daemon.flows.ghost import sweep
 from syncwright.daemon.flows.manual import sync_item
 from syncwright.daemon.flows.orders import post_failed, post_order
 from syncwright.daemon.flows.prices import ensure_price_list
-from syncwright.daemon.flows.pull import pull_page, pull_spec, stock_waiting
+from syncwright.daemon.flows.pull import PULLS, pull_page, pull_spec, stock_waiting
 from syncwright.daemon.flows.settings import connect, sync_settings
 from syncwright.daemon.jobs.job import Job
 from syncwright.daemon.jobs.retry import RetryDecision
@@ -35,16 +36,74 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+#: Job kinds whose write group is the flow named in their payload.
+_FLOW_KINDS = ("pull", "full", "audit_gone")
+#: Job kinds that read and write one item's product and stock.
+_ITEM_KINDS = ("sync_item", "event", "ghost")
+
+
+def _groups(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
+    if kind in _FLOW_KINDS:
+        return (str(payload.get("flow", "")),)
+    if kind == "stock_waiting":
+        return ("stock",)
+    if kind in _ITEM_KINDS:
+        return ("products", "stock")
+    return ()
+
+
 def write_groups(job: Job) -> tuple[str, ...]:
     """The flows whose channel state ``job`` reads and writes, in lock order. Jobs sharing a
     group run one at a time per connection (parked stock never overwrites a newer pull)."""
-    if job.kind in ("pull", "full", "audit_gone"):
-        return (str(job.payload.get("flow", "")),)
-    if job.kind == "stock_waiting":
-        return ("stock",)
-    if job.kind in ("sync_item", "event", "ghost"):
-        return ("products", "stock")
-    return ()
+    return _groups(job.kind, job.payload)
+
+
+def claims(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a job holds while it runs: its write groups, or for an order's job the order
+    (flows/orders.py runs one job per order at a time). The actor never leases a job whose
+    claims a running job holds: it would wait on a lock in a worker slot."""
+    if kind == "post_order":
+        return (f"order:{payload.get('order')}",)
+    return _groups(kind, payload)
+
+
+def claimed_sql(busy: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """An SQL condition over ``jobs`` true for exactly the jobs whose :func:`claims` meet
+    ``busy`` (tests/daemon/flows/test_claims.py holds the two to each other)."""
+    flows = sorted(g for g in busy if not g.startswith("order:"))
+    orders = sorted(g.removeprefix("order:") for g in busy if g.startswith("order:"))
+    parts: list[str] = []
+    params: list[str] = []
+    if flows:
+        marks = ",".join("?" * len(flows))
+        parts.append(
+            f"(kind IN {_in(_FLOW_KINDS)} AND json_extract(payload, '$.flow') IN ({marks}))"
+        )
+        params += flows
+    if "stock" in flows:
+        parts.append("kind = 'stock_waiting'")
+    if {"products", "stock"} & set(flows):
+        parts.append(f"kind IN {_in(_ITEM_KINDS)}")
+    if orders:
+        marks = ",".join("?" * len(orders))
+        parts.append(f"(kind = 'post_order' AND json_extract(payload, '$.order') IN ({marks}))")
+        params += orders
+    return ("(" + " OR ".join(parts) + ")" if parts else "0"), tuple(params)
+
+
+def channel_only_sql() -> str:
+    """An SQL condition over ``jobs`` true for the jobs that call the channel alone: the pulls
+    of flows read from the channel (new orders). Such a job is admitted on the channel's
+    budget only, so order intake never waits for the back office's share."""
+    flows = sorted(name for name, flow in PULLS.items() if flow.reads == "channel")
+    if not flows:
+        return "0"
+    return f"(kind = 'pull' AND json_extract(payload, '$.flow') IN {_in(flows)})"
+
+
+def _in(words: Sequence[str]) -> str:
+    """A literal SQL list of fixed identifiers (never of outside data)."""
+    return "(" + ",".join(f"'{w}'" for w in words) + ")"
 
 
 #: (job, decision, error kind, message, now) -> writes for the same transaction, or None.
@@ -71,6 +130,9 @@ __all__ = [
     "FlowContext",
     "FlowSettings",
     "Handler",
+    "channel_only_sql",
+    "claimed_sql",
+    "claims",
     "died_orphaned",
     "pull_spec",
     "write_groups",

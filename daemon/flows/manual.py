@@ -38,7 +38,8 @@ def sync_item_spec(flow: str, id_or_sku: str, *, stock: bool = True) -> JobSpec:
 
 
 def sync_now_specs(flows: Sequence[str]) -> list[JobSpec]:
-    return [pull_spec(flow, MANUAL_CLASS) for flow in flows if flow in PULLS]
+    # Lifted to class 1, never put below a flow's own class (the orders pull is class 0).
+    return [pull_spec(flow, min(MANUAL_CLASS, PULLS[flow].cls)) for flow in flows if flow in PULLS]
 
 
 async def sync_item(ctx: FlowContext, job: Job) -> Commit:

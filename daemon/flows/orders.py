@@ -1,9 +1,10 @@
 """Orders flow: channel orders into the back office, as class-0 (sale) jobs.
 
-The ``orders`` pull reads the channel's changed orders (cursor mode when the channel declares
-``order_cursor``, audit mode otherwise) and posts nothing itself: for each new or changed order
-(its content hash against item_state entity ``order``) it enqueues, in the pull's own
-transaction, a ``post_order`` job (dedup key ``order:<id>``). Orders the connection does not
+The ``orders`` pull (class 0, admitted on the channel's budget alone) reads the channel's
+changed orders (cursor mode when the channel declares ``order_cursor``, audit mode otherwise)
+and posts nothing itself: for each new or changed order (its content hash against item_state
+entity ``order``) it enqueues, in the pull's own transaction, a ``post_order`` job (dedup key
+``order:<id>``). Orders the connection does not
 forward (``[connections.X.orders] only_b2b``) are recorded and skipped.
 
 A ``post_order`` job fetches the order fresh from the channel (an older event never overwrites
@@ -38,7 +39,7 @@ from syncwright.daemon import synclog
 from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
-from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.job import Job, JobClass, JobSpec
 from syncwright.daemon.jobs.retry import RetryDecision
 from syncwright.daemon.notify import outbox as notify
 
@@ -106,7 +107,18 @@ async def _apply(ctx: FlowContext, items: Sequence[Any]) -> Commit:
     return commit
 
 
-PULLS[FLOW] = PullFlow(FLOW, _fetch, _apply, list_all=_list, cursor_kind=_cursor_kind)
+#: Pulling new orders is sale-time work (class 0) and calls the channel alone: it runs in the
+#: slot kept for class 0 and is admitted on the channel's budget only, so order intake never
+#: waits for the back office's share of a window.
+PULLS[FLOW] = PullFlow(
+    FLOW,
+    _fetch,
+    _apply,
+    list_all=_list,
+    cursor_kind=_cursor_kind,
+    cls=JobClass.SALE,
+    reads="channel",
+)
 
 
 # -- the post_order job -----------------------------------------------------------------------

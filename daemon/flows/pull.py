@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from syncwright.connectors.base import ChangeQuery, CursorKind, ListQuery, Page
 from syncwright.connectors.errors import PermanentError
@@ -48,6 +48,10 @@ class PullFlow:
     #: The class of the flow's scheduled pulls, and of every page of a pass after its first: an
     #: operator's "sync now" lifts the page it merges into, not the whole pass.
     cls: int = JobClass.RECENT
+    #: The system the pull reads ("source": the back office, which its apply writes to the
+    #: channel; "channel": the channel alone, e.g. new orders, which only queue jobs). A
+    #: channel pull is admitted on the channel's budget alone (daemon/actor.py).
+    reads: Literal["source", "channel"] = "source"
 
     def next_page_class(self, job: Job) -> int:
         """The class of the job for the page after ``job``'s: the pass's own class, never the

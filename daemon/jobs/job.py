@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -37,6 +37,47 @@ class JobSpec:
     payload: Mapping[str, Any] = field(default_factory=dict)
     dedup_key: str | None = None
     run_at: float | None = None
+
+    def row(self) -> SpecRow:
+        """Checked and serialised for the queue's insert, so a bad spec fails its caller and
+        not the store's writer."""
+        if self.cls not in JobClass.__members__.values():
+            raise ValueError(f"job class must be 0 (sale) to 4 (full), not {self.cls!r}")
+        if not self.kind:
+            raise ValueError("a job needs a kind")
+        payload = json.dumps(dict(self.payload), separators=(",", ":"))
+        return (self.kind, int(self.cls), payload, self.dedup_key, self.run_at)
+
+
+#: (kind, class, payload JSON, dedup key, run_at): a spec as the queue inserts it.
+SpecRow = tuple[str, int, str, str | None, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseFilter:
+    """What else a job must satisfy to be leased now, from the actor: ``where`` (an SQL
+    condition over ``jobs``, with ``params``) leaves out jobs that cannot run now, and
+    ``claims`` names what a job holds while it runs (its kind and payload in), so one lease
+    never takes two jobs of which one would wait for the other."""
+
+    where: str = "1"
+    params: tuple[Any, ...] = ()
+    claims: Callable[[str, Mapping[str, Any]], Collection[str]] | None = None
+
+    def pick(self, rows: Sequence[sqlite3.Row]) -> list[int]:
+        """The ids of ``rows`` (id, kind, payload; best first) that claim nothing an earlier
+        row claims."""
+        if self.claims is None:
+            return [row[0] for row in rows]
+        taken: set[str] = set()
+        ids: list[int] = []
+        for job_id, kind, payload in rows:
+            held = set(self.claims(kind, json.loads(payload)))
+            if held & taken:
+                continue
+            taken |= held
+            ids.append(job_id)
+        return ids
 
 
 @dataclass(frozen=True, slots=True)

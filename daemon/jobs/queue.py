@@ -33,9 +33,11 @@ from syncwright.daemon.jobs.job import (
     Job,
     JobClass,
     JobSpec,
+    LeaseFilter,
     LeaseLost,
     QueueCounts,
     RecoveryReport,
+    SpecRow,
 )
 from syncwright.daemon.jobs.retry import RetryDecision
 from syncwright.daemon.jobs.views import QueueView
@@ -46,6 +48,7 @@ __all__ = [
     "Job",
     "JobClass",
     "JobSpec",
+    "LeaseFilter",
     "LeaseLost",
     "Queue",
     "QueueCounts",
@@ -58,9 +61,10 @@ __all__ = [
 # Lease in two statements: the ready ids from the covering index, then the update by id. One
 # "UPDATE ... WHERE id IN (SELECT ...)" measured 5-10x slower once the table outgrew the page
 # cache (scripts/bench_queue.py).
+# With a LeaseFilter: its condition, and the kind and payload, which say what a job claims.
 _READY = """
-SELECT id FROM jobs
-WHERE connection = ? AND state = 'pending' AND class IN ({marks}) AND run_at <= ?
+SELECT {cols} FROM jobs
+WHERE connection = ? AND state = 'pending' AND class IN ({marks}) AND run_at <= ?{where}
 ORDER BY class, run_at, id LIMIT ?"""
 # Each lease names its run: the owner plus a token drawn per row (requeue.OWNED).
 _TAKE = """
@@ -87,7 +91,7 @@ def _marks(n: int) -> str:
 def explain_lease(conn: sqlite3.Connection, classes: Collection[int]) -> list[str]:
     """The query plan of the lease's search for ready jobs, for the benchmark and a test: it
     must be an index search with no temporary B-tree (that would sort every ready job)."""
-    sql = "EXPLAIN QUERY PLAN " + _READY.format(marks=_marks(len(classes)))
+    sql = "EXPLAIN QUERY PLAN " + _READY.format(cols="id", marks=_marks(len(classes)), where="")
     return [row[3] for row in conn.execute(sql, ("c", *sorted(classes), 0.0, 1))]
 
 
@@ -136,10 +140,10 @@ class Queue(QueueView):
         """Enqueue inside the caller's write transaction. A pending job with the same dedup key
         absorbs the spec: it keeps its payload and takes the higher class and earlier run_at.
         A leased job never absorbs one (it may have read the data already)."""
-        return self._insert(conn, connection, _prepare(spec))
+        return self._insert(conn, connection, spec.row())
 
     async def enqueue(self, connection: str, spec: JobSpec) -> EnqueueResult:
-        row = _prepare(spec)
+        row = spec.row()
         result = await self._store.write(lambda conn: self._insert(conn, connection, row))
         self.notify(connection)
         return result
@@ -149,7 +153,7 @@ class Queue(QueueView):
     ) -> list[EnqueueResult]:
         """Enqueue in transactions of ``chunk`` jobs, so a bulk load never holds the writer
         for long (atomic per chunk only; use enqueue_in in one write for all-or-nothing)."""
-        rows = [_prepare(spec) for spec in specs]
+        rows = [spec.row() for spec in specs]
         results: list[EnqueueResult] = []
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
@@ -158,11 +162,11 @@ class Queue(QueueView):
         return results
 
     def _insert_all(
-        self, connection: str, rows: Sequence[_Row], conn: sqlite3.Connection
+        self, connection: str, rows: Sequence[SpecRow], conn: sqlite3.Connection
     ) -> list[EnqueueResult]:
         return [self._insert(conn, connection, row) for row in rows]
 
-    def _insert(self, conn: sqlite3.Connection, connection: str, row: _Row) -> EnqueueResult:
+    def _insert(self, conn: sqlite3.Connection, connection: str, row: SpecRow) -> EnqueueResult:
         kind, cls, payload, dedup_key, run_at = row
         now = self._clock.now()
         values = (connection, kind, cls, dedup_key, payload, now if run_at is None else run_at, now)
@@ -177,21 +181,29 @@ class Queue(QueueView):
     # -- lease and finish --------------------------------------------------------------------
 
     async def lease(
-        self, connection: str, owner: str, classes: Collection[int], limit: int
+        self,
+        connection: str,
+        owner: str,
+        classes: Collection[int],
+        limit: int,
+        only: LeaseFilter | None = None,
     ) -> list[Job]:
-        """Take up to ``limit`` (at most 500) ready jobs of ``classes``, class order then oldest
-        run_at first. Each gets ``attempts + 1`` and a lease of ``lease_seconds`` to renew or
-        finish in. A leased job's ``lease_owner`` is ``owner`` plus a token of this run: only
-        this run can renew, save, finish or fail it."""
+        """Take up to ``limit`` (at most 500) ready jobs of ``classes`` (that pass ``only``),
+        class order then oldest run_at first. Each gets ``attempts + 1`` and a lease of
+        ``lease_seconds`` to renew or finish in. A leased job's ``lease_owner`` is ``owner``
+        plus a token of this run: only this run can renew, save, finish or fail it."""
         wanted = sorted(set(classes))
         limit = min(limit, 500)  # the ids go into one statement; SQLite caps its variables
         if not wanted or limit <= 0:
             return []
-        ready = _READY.format(marks=_marks(len(wanted)))
+        cols, where = ("id", "") if only is None else ("id, kind, payload", f" AND {only.where}")
+        ready = _READY.format(cols=cols, marks=_marks(len(wanted)), where=where)
+        extra = () if only is None else only.params
 
         def take(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             now = self._clock.now()
-            ids = [row[0] for row in conn.execute(ready, (connection, *wanted, now, limit))]
+            rows = conn.execute(ready, (connection, *wanted, now, *extra, limit)).fetchall()
+            ids = [row[0] for row in rows] if only is None else only.pick(rows)
             if not ids:
                 return []
             params = (owner, now + self.lease_seconds, *ids)
@@ -375,24 +387,6 @@ class Queue(QueueView):
         """Delete every job of a connection (it was removed from the config)."""
         sql = "DELETE FROM jobs WHERE connection = ?"
         return await self._store.write(lambda conn: conn.execute(sql, (connection,)).rowcount)
-
-
-_Row = tuple[str, int, str, str | None, float | None]
-
-
-def _prepare(spec: JobSpec) -> _Row:
-    """Check and serialise a spec before it reaches the writer, so a bad one fails its caller."""
-    if spec.cls not in JobClass.__members__.values():
-        raise ValueError(f"job class must be 0 (sale) to 4 (full), not {spec.cls!r}")
-    if not spec.kind:
-        raise ValueError("a job needs a kind")
-    return (
-        spec.kind,
-        int(spec.cls),
-        json.dumps(dict(spec.payload), separators=(",", ":")),
-        spec.dedup_key,
-        spec.run_at,
-    )
 
 
 def _delete(sql: str, params: tuple[Any, ...], conn: sqlite3.Connection) -> int:

@@ -1,4 +1,5 @@
-"""The actor's dispatcher: one slot kept for class 0, and no job taken that cannot spend."""
+"""The actor's dispatcher: one slot kept for class 0, no job taken that cannot spend on the
+systems it calls, and none taken that would wait for a lock a running job holds."""
 
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ def run_with_actor(
             with pytest.MonkeyPatch.context() as mp:
                 mp.setitem(flows.HANDLERS, "block", blocking)
                 mp.setitem(flows.HANDLERS, "stock_waiting", blocking)
+                mp.setitem(flows.HANDLERS, "pull", blocking)
                 tg.start_soon(actor.run)
                 with anyio.fail_after(20):
                     await body(actor, queue, started, release)
@@ -175,3 +177,74 @@ def test_jobs_writing_the_same_flow_run_one_at_a_time(tmp_path: Path) -> None:
         await started_count(started, 3)
 
     run_with_actor(tmp_path, body, workers=4)
+
+
+def test_a_job_that_would_wait_for_a_running_jobs_lock_is_not_leased(tmp_path: Path) -> None:
+    # Two slots for classes 1-4: the second stock writer would wait for the first's lock in
+    # the second slot, and the job behind it would get none.
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        await actor.enqueue(
+            [
+                JobSpec("stock_waiting", 2, {"name": "parked1"}),
+                JobSpec("stock_waiting", 2, {"name": "parked2"}),
+                JobSpec("block", 2, {"name": "other"}),
+            ]
+        )
+        await started_count(started, 2)
+        assert sorted(name for _, name in started) == ["other", "parked1"]
+        # Leased in (class, run_at, id) order: "other" was taken past "parked2".
+        [waiting] = await queue.jobs("c", state="pending")
+        assert waiting.payload["name"] == "parked2" and waiting.attempts == 0
+        release.set()
+        await started_count(started, 3)
+
+    run_with_actor(tmp_path, body, workers=3)
+
+
+def test_a_second_job_for_one_order_waits_in_the_queue_not_in_a_slot(tmp_path: Path) -> None:
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setitem(flows.HANDLERS, "post_order", flows.HANDLERS["block"])
+            await actor.enqueue(
+                [
+                    JobSpec("post_order", 0, {"order": "o1", "name": "first"}),
+                    JobSpec("post_order", 0, {"order": "o1", "name": "twin"}),
+                    JobSpec("post_order", 0, {"order": "o2", "name": "other"}),
+                ]
+            )
+            await started_count(started, 2)
+            assert sorted(name for _, name in started) == ["first", "other"]
+            [waiting] = await queue.jobs("c", state="pending")
+            assert waiting.payload["name"] == "twin" and waiting.attempts == 0
+            release.set()
+            await started_count(started, 3)
+
+    run_with_actor(tmp_path, body, workers=3)
+
+
+def test_order_intake_is_admitted_on_the_channels_budget_alone(tmp_path: Path) -> None:
+    # The back office's day is spent to the last call: nothing that calls it may start, but
+    # pulling new orders calls the shop alone.
+    windows = (WindowSpec("day", 10, "calendar", "UTC"),)
+
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        await actor.enqueue(
+            [
+                JobSpec("block", 0, {"name": "sale"}),
+                JobSpec("pull", 2, {"flow": "products", "name": "products"}),
+                flows.pull_spec("orders"),
+            ]
+        )
+        await started_count(started, 1)
+        assert started == [(0, "None")]  # the orders pull (its payload has no name)
+        waiting = await queue.jobs("c", state="pending")
+        assert sorted(j.kind for j in waiting) == ["block", "pull"]
+        assert all(j.attempts == 0 for j in waiting)
+
+    run_with_actor(tmp_path, body, source_windows=windows, spend_first=10)
