@@ -169,6 +169,12 @@ class Budget:
                 if (state[0] or 0.0) > self._blocked_until:
                     self._blocked_until, self._block_reason = float(state[0]), state[1]
                 self._last_headers = self._last_headers or headers_from_json(state[2])
+                # What the last quota headers held back until the server's reset is not
+                # stored as usage: hold it again for what is left of it.
+                said_at = float(state[3] or 0.0)
+                for hint in quota_hints(headers_from_json(state[2]), said_at):
+                    if hint.reset_in is not None and said_at + hint.reset_in > now:
+                        self._clamp(now, hint, said_at)
 
     # Checks and spending.
 
@@ -395,13 +401,16 @@ class Budget:
         reserve = self._reserve_of(cls)
         return all(u.used(now) <= _allowance(u.spec, reserve, cost) for u in self._windows.values())
 
-    def _clamp(self, now: float, hint: QuotaHint) -> None:
+    def _clamp(self, now: float, hint: QuotaHint, said_at: float | None = None) -> None:
+        """Hold back what the server says is gone (``said_at``: when it said so), until its
+        reset when it gave one: on every window kind the reset bounds the hold."""
         usage = self._target(hint)
         if usage is None:
             return
         local = usage.spec.limit - usage.used(now)
         if hint.remaining < local - 1e-9:
-            until = None if hint.reset_in is None else now + hint.reset_in
+            said = now if said_at is None else said_at
+            until = None if hint.reset_in is None else said + hint.reset_in
             usage.hold(now, local - hint.remaining, until)
 
     def _target(self, hint: QuotaHint) -> Usage | None:

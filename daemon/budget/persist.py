@@ -13,7 +13,10 @@ import sqlite3
 from dataclasses import dataclass
 
 LOAD_USAGE = 'SELECT "window", bucket_start, used FROM budget_usage WHERE system = ?'
-LOAD_STATE = "SELECT blocked_until, block_reason, last_headers FROM budget_state WHERE system = ?"
+LOAD_STATE = (
+    "SELECT blocked_until, block_reason, last_headers, updated_at FROM budget_state"
+    " WHERE system = ?"
+)
 _UPSERT = (
     'INSERT INTO budget_usage (system, "window", bucket_start, used) VALUES (?, ?, ?, ?) '
     'ON CONFLICT (system, "window", bucket_start) DO UPDATE SET used = excluded.used'

@@ -6,7 +6,10 @@ calendar window counts one bucket per period, keyed by the period start in the w
 time zone (a calendar day is 23, 24 or 25 hours long around DST changes).
 
 Buckets are keyed by their start as an epoch integer, which is also how they are stored in
-``budget_usage``; rolling second windows are kept in memory only.
+``budget_usage``; rolling second windows are kept in memory only. What a server's quota header
+makes a window hold back until the server's reset is a timed hold, kept apart from the buckets
+(in memory only: the budget derives it again from the stored headers after a restart), so the
+reset bounds it on every window kind and nothing of it outlives the reset in the state file.
 """
 
 from __future__ import annotations
@@ -101,6 +104,8 @@ class Usage:
         self.buckets: dict[int, float] = {}
         self.dirty: set[int] = set()
         self.pruned_before: int | None = None
+        #: (until, amount): usage a server's header holds back until its reset (:meth:`hold`).
+        self.holds: list[tuple[float, float]] = []
 
     @property
     def persisted(self) -> bool:
@@ -108,14 +113,32 @@ class Usage:
 
     def used(self, now: float) -> float:
         self.expire(now)
-        return sum(self.buckets.values())
+        return sum(self.buckets.values()) + self.held(now)
+
+    def held(self, now: float) -> float:
+        """What timed holds keep back at ``now`` (ended ones are dropped)."""
+        if not self.holds:
+            return 0.0
+        self.holds = [(until, amount) for until, amount in self.holds if until > now]
+        return sum(amount for _, amount in self.holds)
 
     def add(self, now: float, amount: float) -> None:
         self._put(self.current(now), amount)
 
     def hold(self, now: float, amount: float, until: float | None) -> None:
-        """Count ``amount`` of phantom usage, released no earlier than ``until`` if possible."""
-        self._put(self.current(now), amount)
+        """Count ``amount`` of phantom usage: until ``until`` (the server's reset; at most a
+        window's length or this period), or, without one, as usage spent now."""
+        if amount <= 0:
+            return
+        if until is None:
+            self._put(self.current(now), amount)
+        elif until > now:
+            longest = max(self.counted_until(now), now + WINDOW_SECONDS[self.spec.name])
+            self.holds.append((min(until, longest), amount))
+
+    def counted_until(self, now: float) -> float:
+        """When usage spent at ``now`` stops counting."""
+        raise NotImplementedError
 
     def remove(self, now: float, amount: float) -> None:
         """Take back up to ``amount``, newest bucket first; no bucket goes below zero."""
@@ -208,12 +231,8 @@ class RollingUsage(Usage):
         super()._put(key, amount)
         self._next_expiry = min(self._next_expiry, self._expiry(key))
 
-    def hold(self, now: float, amount: float, until: float | None) -> None:
-        index = math.floor(now / self.step)
-        if until is not None and until > now:
-            # The latest bucket that still counts at ``until``: released at or after it.
-            index = min(index, math.ceil((until - self.length) / self.step) - 1)
-        self._put(self._start(index), amount)
+    def counted_until(self, now: float) -> float:
+        return self._expiry(self.current(now))
 
     def merge(self, rows: dict[int, float], now: float) -> None:
         if self.persisted:
@@ -234,11 +253,8 @@ class RollingUsage(Usage):
         used = self.used(now)
         if used <= allowed:
             return now
-        for expiry, amount in sorted((self._expiry(k), v) for k, v in self.buckets.items()):
-            used -= amount
-            if used <= allowed:
-                return expiry
-        return math.inf  # only when ``allowed`` is negative
+        releases = [(self._expiry(k), v) for k, v in self.buckets.items()] + self.holds
+        return _first_fit(used, allowed, releases)
 
     def resets_at(self, now: float) -> float | None:
         self.expire(now)
@@ -271,18 +287,35 @@ class CalendarUsage(Usage):
             self.dirty.discard(key)
 
     def free_at(self, now: float, allowed: float) -> float:
-        if self.used(now) <= allowed:
+        used = self.used(now)
+        if used <= allowed:
             return now
         if allowed < 0:
             return math.inf
-        # Buckets ahead of the current period exist only after the clock went back.
-        return calendar_period(self.spec.name, self.tz, max(self.buckets))[1]
+        releases = list(self.holds)
+        if self.buckets:
+            # Buckets ahead of the current period exist only after the clock went back.
+            end = calendar_period(self.spec.name, self.tz, max(self.buckets))[1]
+            releases.append((end, sum(self.buckets.values())))
+        return _first_fit(used, allowed, releases)
+
+    def counted_until(self, now: float) -> float:
+        return self.period(now)[1]
 
     def resets_at(self, now: float) -> float | None:
         return self.period(now)[1]
 
     def expired_before(self, now: float) -> int:
         return self.current(now)
+
+
+def _first_fit(used: float, allowed: float, releases: list[tuple[float, float]]) -> float:
+    """The first of the (time, amount) releases after which ``used`` is at most ``allowed``."""
+    for at, amount in sorted(releases):
+        used -= amount
+        if used <= allowed:
+            return at
+    return math.inf  # only when ``allowed`` is negative
 
 
 def new_usage(spec: WindowSpec) -> Usage:
