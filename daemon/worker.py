@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from syncwright.connectors.errors import PermanentError
-from syncwright.daemon.budget.gate import current_class
+from syncwright.daemon.budget.gate import current_class, land_unanswered
 from syncwright.daemon.clock import iso
 from syncwright.daemon.events_bus import Event
 from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, write_groups
@@ -93,6 +93,7 @@ class Worker:
         except Exception as exc:  # every failure goes through the retry policy
             await self._failed(job, exc, jlog)
         finally:
+            land_unanswered()  # a call that raised never reported its answer
             svc.timings.observe(self.connection, job.cls, job.kind, svc.clock.now() - started)
             current_class.reset(token)
 

@@ -4,7 +4,9 @@ One Budget per system (API account), shared by every connection that uses it. A 
 may spend only while, after the call, at least ``reserve[class] x limit`` remains in every
 window, so when a window runs low sweeps and full syncs pause first and orders still go through.
 The server's word wins: a 429 blocks the whole account (Retry-After plus added jitter, or
-exponential backoff), and remaining-quota headers can only lower what we think is left.
+exponential backoff), and remaining-quota headers can only lower what we think is left (until
+the server's reset, when it gives one). A second window counts calls in flight until their
+answer (:meth:`Budget.spend_call`, :meth:`Budget.landed`).
 
 Usage buckets and blocks live in the store, so a restart never hands out a fresh day. Time
 comes from the injected clock, and nothing runs in the background: an idle budget is a few
@@ -106,6 +108,7 @@ class Budget:
         self._blocked_until = 0.0
         self._block_reason: str | None = None
         self._strikes = 0
+        self._flights = 0
         self._last_headers: dict[str, str] = {}
         self._state_dirty = False
         #: Since start-up: calls spent (estimates reconciled) and 429 answers, for the metrics
@@ -218,6 +221,37 @@ class Budget:
                 usage.add(now, cost)
             self.spent_total += cost
             return True
+
+    def spend_call(self, cls: int, cost: float = 1.0) -> int | None:
+        """:meth:`try_spend` for a call about to go out; a second window counts it as in
+        flight until :meth:`landed` is told its token. The token, or None if refused."""
+        _check_cost(cost)
+        with self._lock:
+            now = self.clock.now()
+            if not self._fits(now, cls, cost):
+                return None
+            self._flights += 1
+            for usage in self._windows.values():
+                if usage.counts_flights:
+                    usage.launch(now, self._flights, cost)
+                else:
+                    usage.add(now, cost)
+            self.spent_total += cost
+            return self._flights
+
+    def landed(self, token: int) -> None:
+        """The call of ``token`` (from :meth:`spend_call`) has its answer, or failed."""
+        with self._lock:
+            now = self.clock.now()
+            for usage in self._windows.values():
+                usage.land(now, token)
+
+    def pace_interval(self) -> float | None:
+        """Seconds between two calls that spread a second window's limit evenly over it
+        (None without a second window)."""
+        with self._lock:
+            usage = self._windows.get("second")
+            return None if usage is None else 1.0 / usage.spec.limit
 
     def adjust(self, delta: float) -> None:
         """Reconcile an estimate with the real cost: add ``delta`` (or take it back, newest

@@ -5,6 +5,11 @@ with the response. The gate spends for the priority class of the job running in 
 (:data:`current_class`, set by the worker), waits a little when the budget will allow the call
 soon, and otherwise refuses it as rate limited, so the job is rescheduled instead of holding
 a worker. The spend is persisted before the call goes out (a restart never forgets it).
+
+A budget with a second window is also smoothed: calls go out at most one per ``1/limit``
+seconds (aiolimiter's leaky bucket, one call deep), and the window counts each call from its
+spend to its answer as in flight (daemon/budget/windows.py), so no span of a second at the
+server ever holds more calls than the limit, however long calls take to reach it.
 """
 
 from __future__ import annotations
@@ -13,14 +18,28 @@ import math
 from collections.abc import Mapping
 from contextvars import ContextVar
 
+from aiolimiter import AsyncLimiter
+
 from syncwright.connectors.errors import PermanentError, RateLimitedError
 from syncwright.daemon.budget.budget import CLASS_NAMES, Budget
 from syncwright.daemon.store.db import Store
 
 #: The priority class of the job running in this task; the worker sets it.
 current_class: ContextVar[int] = ContextVar("budget_class", default=2)
-#: (id of the gate, estimated cost) of the last acquire in this task, to reconcile on report.
-_last_spend: ContextVar[tuple[int, float] | None] = ContextVar("budget_spend", default=None)
+#: (gate, estimated cost, flight token) of the last acquire in this task, to land the call
+#: and reconcile its cost on report.
+_last_spend: ContextVar[tuple[BudgetGate, float, int] | None] = ContextVar(
+    "budget_spend", default=None
+)
+
+
+def land_unanswered() -> None:
+    """The last call of this task is over, answered or not (the worker calls this when a job
+    ends: a call that raised never reported)."""
+    last = _last_spend.get()
+    if last is not None:
+        _last_spend.set(None)
+        last[0].budget.landed(last[2])
 
 
 class BudgetGate:
@@ -31,14 +50,17 @@ class BudgetGate:
         self.budget = budget
         self.store = store
         self.max_wait = max_wait
+        self._pacer: AsyncLimiter | None = None
 
     async def acquire(self, cost: float = 1.0) -> None:
         """Spend ``cost`` now, or after a short wait (at most ``max_wait`` in all); otherwise
         raise RateLimitedError(local=True) with the wait as ``retry_after``."""
         cls = current_class.get()
+        land_unanswered()  # this task's previous call is over: it is making another
+        await self._pace()
         clock = self.budget.clock
         deadline = clock.now() + self.max_wait
-        while not self.budget.try_spend(cls, cost):
+        while (token := self.budget.spend_call(cls, cost)) is None:
             wait = self.budget.wait_time(cls, cost)
             what = f"class {cls} ({CLASS_NAMES.get(cls, 'unknown')})"
             if math.isinf(wait):
@@ -55,14 +77,26 @@ class BudgetGate:
                     local=True,
                 )
             await clock.sleep(max(wait, 1e-3))
-        _last_spend.set((id(self), cost))
+        _last_spend.set((self, cost, token))
         await self.budget.flush(self.store)
+
+    async def _pace(self) -> None:
+        """Spread a second window's calls evenly (nothing to do without one)."""
+        interval = self.budget.pace_interval()
+        if interval is None:
+            return
+        if self._pacer is None or self._pacer.time_period != interval:  # new, or reloaded
+            self._pacer = AsyncLimiter(1, interval)
+        await self._pacer.acquire()
 
     def report(self, status: int, headers: Mapping[str, str], *, cost: float | None = None) -> None:
         """Pass the server's answer on; ``cost``, if given, is the call's real cost."""
+        last = _last_spend.get()
+        mine = last is not None and last[0] is self
+        if last is not None and mine:
+            _last_spend.set(None)
+            self.budget.landed(last[2])
         self.budget.observe(status, headers)
         if cost is not None and math.isfinite(cost) and cost >= 0:
-            last = _last_spend.get()
-            estimate = last[1] if last is not None and last[0] == id(self) else 0.0
-            _last_spend.set(None)
+            estimate = last[1] if last is not None and mine else 0.0
             self.budget.adjust(cost - estimate)

@@ -10,6 +10,10 @@ Buckets are keyed by their start as an epoch integer, which is also how they are
 makes a window hold back until the server's reset is a timed hold, kept apart from the buckets
 (in memory only: the budget derives it again from the stored headers after a restart), so the
 reset bounds it on every window kind and nothing of it outlives the reset in the state file.
+
+A second window counts calls in flight: a call spent but not answered yet counts whatever its
+age, and from its answer on like a call spent then. The server sees a call at some moment
+between the two, so no span of the window's length at the server holds more than the limit.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ WINDOW_SECONDS: dict[str, int] = {
 MODES = ("rolling", "calendar")
 #: Sub-buckets per rolling window: the count may run ahead of the truth by 1/60 of a window.
 SUBBUCKETS = 60
+#: A call in flight this long without an answer (its connector gave up on it) counts as
+#: answered then.
+MAX_FLIGHT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,12 @@ class Usage:
         self.pruned_before: int | None = None
         #: (until, amount): usage a server's header holds back until its reset (:meth:`hold`).
         self.holds: list[tuple[float, float]] = []
+        #: token -> (sent at, amount): calls in flight (:meth:`launch`), second windows only.
+        self.flights: dict[int, tuple[float, float]] = {}
+
+    @property
+    def counts_flights(self) -> bool:
+        return self.spec.name == "second"
 
     @property
     def persisted(self) -> bool:
@@ -113,7 +126,7 @@ class Usage:
 
     def used(self, now: float) -> float:
         self.expire(now)
-        return sum(self.buckets.values()) + self.held(now)
+        return sum(self.buckets.values()) + self.held(now) + self.flying(now)
 
     def held(self, now: float) -> float:
         """What timed holds keep back at ``now`` (ended ones are dropped)."""
@@ -124,6 +137,31 @@ class Usage:
 
     def add(self, now: float, amount: float) -> None:
         self._put(self.current(now), amount)
+
+    def flying(self, now: float) -> float:
+        """What the calls in flight count at ``now``."""
+        if not self.flights:
+            return 0.0
+        for token, (sent, amount) in list(self.flights.items()):
+            if sent + MAX_FLIGHT <= now:
+                del self.flights[token]
+                self._put(self.current(sent + MAX_FLIGHT), amount)
+        return sum(amount for _, amount in self.flights.values())
+
+    def launch(self, now: float, token: int, amount: float) -> None:
+        """A call costing ``amount`` goes out: it counts until :meth:`land`."""
+        self.flights[token] = (now, amount)
+
+    def land(self, now: float, token: int) -> None:
+        """The call ``token`` was answered (or failed): it counts as spent now."""
+        flight = self.flights.pop(token, None)
+        if flight is not None:
+            self.add(now, flight[1])
+
+    def pending_releases(self, now: float) -> list[tuple[float, float]]:
+        """(time, amount) the holds release, and the calls in flight if answered now."""
+        landing = self.counted_until(now)
+        return self.holds + [(landing, amount) for _, amount in self.flights.values()]
 
     def hold(self, now: float, amount: float, until: float | None) -> None:
         """Count ``amount`` of phantom usage: until ``until`` (the server's reset; at most a
@@ -253,7 +291,8 @@ class RollingUsage(Usage):
         used = self.used(now)
         if used <= allowed:
             return now
-        releases = [(self._expiry(k), v) for k, v in self.buckets.items()] + self.holds
+        releases = [(self._expiry(k), v) for k, v in self.buckets.items()]
+        releases += self.pending_releases(now)
         return _first_fit(used, allowed, releases)
 
     def resets_at(self, now: float) -> float | None:
@@ -292,7 +331,7 @@ class CalendarUsage(Usage):
             return now
         if allowed < 0:
             return math.inf
-        releases = list(self.holds)
+        releases = self.pending_releases(now)
         if self.buckets:
             # Buckets ahead of the current period exist only after the clock went back.
             end = calendar_period(self.spec.name, self.tz, max(self.buckets))[1]
