@@ -6,16 +6,22 @@ calendar day window for the rest of the day."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import pytest
+from harness import async_wait_until
 
+from syncwright.connectors.errors import RateLimitedError
+from syncwright.connectors.http import JsonClient
 from syncwright.daemon.budget.budget import Budget
+from syncwright.daemon.budget.gate import BudgetGate, current_class
 from syncwright.daemon.budget.windows import WindowSpec
-from syncwright.daemon.clock import FakeClock
+from syncwright.daemon.clock import FakeClock, SystemClock
 from syncwright.daemon.store.db import Store
 
 T = TypeVar("T")
@@ -117,3 +123,71 @@ def test_the_state_file_never_holds_more_than_the_reset(
     assert with_store(path, restart) == (False, pytest.approx(33), 0)
     clock.advance(33)
     assert with_store(path, restart) == (True, 0.0, 230)
+
+
+class QuotaServer(ThreadingHTTPServer):
+    """Answers its first call with "nothing left, resets in 2 s", later ones without a word."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.calls = 0
+        super().__init__(("127.0.0.1", 0), _QuotaHandler)
+
+
+class _QuotaHandler(BaseHTTPRequestHandler):
+    server: QuotaServer
+
+    def log_message(self, *args: Any) -> None: ...
+
+    def do_GET(self) -> None:
+        self.server.calls += 1
+        self.send_response(200)
+        if self.server.calls == 1:
+            self.send_header("X-RateLimit-Remaining", "0")
+            self.send_header("X-RateLimit-Reset", "2")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+
+def test_over_http_a_quota_header_holds_a_calendar_hour_only_until_its_reset(
+    tmp_path: Path,
+) -> None:
+    server = QuotaServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    path = tmp_path / "state.db"
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def main(store: Store) -> None:
+        budget = Budget(
+            "api", [WindowSpec("hour", 240, "calendar", "Europe/Berlin")], clock=SystemClock()
+        )
+        await budget.load(store)
+        gate = BudgetGate(budget, store, max_wait=0.0)
+        client = JsonClient(url, system="api", gate=gate)
+        current_class.set(0)  # sale: only the server's own word may stop it
+        try:
+            await client.request("GET", "/a")
+            with pytest.raises(RateLimitedError) as refused:
+                await client.request("GET", "/b")
+            held = refused.value.retry_after or 0.0
+            assert 0 < held <= 2.0, "held until the server's reset, not the end of the hour"
+            await budget.flush(store)
+            await async_wait_until(lambda: budget.can_spend(0), timeout=10, interval=0.05)
+            await client.request("GET", "/c")
+            await budget.flush(store)
+        finally:
+            await client.aclose()
+
+    try:
+        with_store(path, main)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert server.calls == 2
+    with sqlite3.connect(path) as conn:
+        (stored,) = conn.execute("SELECT sum(used) FROM budget_usage").fetchone()
+    assert stored == 2, "the state file holds the two calls made, not a full hour"
