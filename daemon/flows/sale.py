@@ -4,6 +4,9 @@ Customers are linked (links entity ``customer``: back-office id <-> the channel'
 or ``email:<address>`` for a customer the channel gives no id) by account id or e-mail. One
 match links it; none creates the customer in the back office; several are an error for a
 person to settle (DESIGN.md rule 5: no guess). A linked customer is never written to again.
+Look-ups ignore the e-mail's case, and the look-up and create of one identity (normalised
+e-mail, account id) run one at a time in the daemon: two orders of one new customer taken in
+one pull (their e-mails may differ in case only) create it once, and the second finds it.
 
 A SKU the back office lacks is created there from the order line (title, SKU, price) and
 linked as ``sale_product`` (back-office product id <-> SKU); ``product`` and ``variant``
@@ -17,9 +20,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
+import anyio
 import structlog
 
 from syncwright.connectors.base import CustomerDirectory, OrderTarget
@@ -46,8 +51,46 @@ def customer_key(customer: Customer) -> str:
     return f"email:{(customer.email or '').strip().lower()}"
 
 
+def identities(customer: Customer) -> list[str]:
+    """What makes two channel customers one back-office customer: the e-mail (case and
+    surrounding blanks ignored) and the account id."""
+    found = []
+    email = (customer.email or "").strip().lower()
+    if email:
+        found.append(f"email:{email}")
+    if customer.accounting_id:
+        found.append(f"account:{customer.accounting_id}")
+    return found
+
+
+@asynccontextmanager
+async def one_identity_at_a_time(ctx: FlowContext, customer: Customer) -> AsyncIterator[None]:
+    """Hold the daemon's lock of each identity of ``customer`` (taken in sorted order, so two
+    jobs never wait on each other crosswise); idle locks are dropped."""
+    locks = ctx.memory.customer_locks
+    keys = [(ctx.connection, ident) for ident in sorted(identities(customer))]
+    async with AsyncExitStack() as stack:
+        for key in keys:
+            lock = locks.setdefault(key, anyio.Lock())
+            stack.push_async_callback(_drop_if_idle, locks, key, lock)
+            await stack.enter_async_context(lock)
+        yield
+
+
+async def _drop_if_idle(
+    locks: dict[tuple[str, str], anyio.Lock], key: tuple[str, str], lock: anyio.Lock
+) -> None:
+    if not lock.locked() and lock.statistics().tasks_waiting == 0:
+        locks.pop(key, None)
+
+
 async def ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order: Order) -> str:
     """The back-office id of the order's customer: linked, found (then linked) or created."""
+    async with one_identity_at_a_time(ctx, order.customer):
+        return await _ensure_customer(ctx, directory, order)
+
+
+async def _ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order: Order) -> str:
     customer = order.customer
     key = customer_key(customer)
     row = await ctx.store.fetchone(

@@ -213,11 +213,23 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     )
 
 
-def test_crash_right_after_tryton_accepted_the_order(
-    tryton: Any, oscar: Any, tmp_path: Path
+@pytest.mark.parametrize(
+    ("point", "state"),
+    [
+        ("order_created", "draft"),
+        ("order_quote", "quotation"),
+        # Tryton processes a sale as it confirms it (with no queue worker, its queued
+        # "process" runs at once), so no step is left after "confirm" here; the "process"
+        # step is for a Tryton that processes later (sale_process_after).
+        ("order_confirm", None),
+    ],
+)
+def test_crash_at_every_step_of_posting_to_tryton(
+    tryton: Any, oscar: Any, tmp_path: Path, point: str, state: str | None
 ) -> None:
-    """The daemon dies after Tryton created the sale and before the link is stored: the next
-    run finds the sale by its web id instead of posting it again."""
+    """The daemon dies right after Tryton created the sale (before the link is stored), or
+    after each step of its workflow: the next run finds the sale by its web id instead of
+    posting it again, and takes it on from the state Tryton holds to processed."""
     admin = TrytonAdmin(tryton)
     _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
     admin.set_stock({widget: 10})
@@ -225,12 +237,14 @@ def test_crash_right_after_tryton_accepted_the_order(
     d = daemon(config, tryton, oscar)
     run_until_idle(d)
     order = place_order(oscar, "crash@example.com", [("SKU-1", 3)])
-    crashed = d.run(
-        "--until-idle", timeout=300, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
-    )
+    crashed = d.run("--until-idle", timeout=300, env={"SYNCWRIGHT_TEST_CRASH_AFTER": point})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
-    assert [s["web_id"] for s in admin.sales()] == [f"shop:{order['number']}"]
+    (left,) = admin.sales()
+    assert left["web_id"] == f"shop:{order['number']}"
+    assert left["state"] == state if state else left["state"] in ("confirmed", "processing")
     run_until_idle(d)
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
+    assert sales[0]["state"] == "processing"
+    assert problems(config) == []
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
