@@ -39,6 +39,7 @@ from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobSpec
+from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import RetryDecision
 from syncwright.daemon.notify import outbox as notify
 
@@ -174,6 +175,23 @@ async def _post(ctx: FlowContext, order_id: str) -> Commit | None:
         synclog.resolve(conn, ctx.connection, FLOW, [order_id])
 
     return commit
+
+
+def requeue_waiting(
+    conn: sqlite3.Connection, queue: Queue, connection: str, channel_customer: str
+) -> list[str]:
+    """Inside a write: queue a post again for every order refused because its customer (the
+    channel's id ``channel_customer``) was ambiguous; a person has just linked it. Returns
+    the order ids."""
+    rows = conn.execute(
+        "SELECT external_id FROM sync_errors WHERE connection = ? AND flow = ?"
+        " AND instr(message, ?) > 0",
+        (connection, FLOW, sale.waiting_mark(channel_customer)),
+    ).fetchall()
+    orders = [str(row[0]) for row in rows]
+    for order_id in orders:
+        queue.enqueue_in(conn, connection, post_order_spec(order_id))
+    return orders
 
 
 def _not_forwarded(ctx: FlowContext, order: Order) -> str | None:

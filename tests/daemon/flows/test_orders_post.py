@@ -415,7 +415,9 @@ def test_a_dead_job_of_a_posted_order_does_not_say_it_was_not_posted(tmp_path: P
         now = ctx.now()
         await ctx.store.write(
             lambda conn: conn.execute(
-                "INSERT INTO links VALUES ('demo', 'order', '77', 'so_9', ?)", (now,)
+                "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+                " VALUES ('demo', 'order', '77', 'so_9', ?)",
+                (now,),
             )
         )
         await ctx.queue.enqueue("demo", post_order_spec("so_9"))
