@@ -218,6 +218,34 @@ def test_sigkill_right_after_the_remote_create_still_posts_exactly_once(
     assert state(config, "SELECT state FROM jobs WHERE kind = 'post_order'") == [("done",)]
 
 
+def test_sigkill_right_after_a_shipment_was_added_adds_it_once(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """The daemon dies after the back office took a shipment and before its link: the next run
+    looks the shipment up, finds it and links it, without posting it again."""
+    box = sandbox_factory(products=3, variants=1, customers=0)
+    config = orders_config(tmp_path, box)
+    sku = erp_sku(box)
+    order_id = place(box, "ship.crash@example.com", [line(sku, 2)])
+    shipment = {"lines": [[sku, 2]], "carrier": "DHL", "tracking": "JD0002"}
+    call(f"{box.shop.url}/admin/orders/{order_id}/shipments", "POST", shipment)
+    crashed = sandbox_daemon(config).run(
+        "--until-idle", timeout=90, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "shipment_added"}
+    )
+    assert crashed.returncode == -9, crashed.stderr[-3000:]
+    (posted,) = erp_orders(box)
+    assert [s["tracking"] for s in posted["shipments"]] == ["JD0002"]
+    assert state(config, "SELECT count(*) FROM links WHERE entity = 'shipment'") == [(0,)]
+
+    run_ok(config)
+    (posted,) = erp_orders(box)
+    assert [s["tracking"] for s in posted["shipments"]] == ["JD0002"]
+    assert erp_stats(box)["calls"].get("POST /api/orders/{id}/shipments") == 1  # not again
+    ((link,),) = state(config, "SELECT channel_id FROM links WHERE entity = 'shipment'")
+    assert link.startswith(f"{order_id}/")
+    assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
+
+
 class Inbox:
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
