@@ -248,3 +248,29 @@ def test_crash_at_every_step_of_posting_to_tryton(
     assert sales[0]["state"] == "processing"
     assert problems(config) == []
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
+
+
+def test_two_orders_of_one_new_customer_in_one_pull_make_one_party(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Three orders by one new buyer, their e-mails differing only in case, taken in one pull
+    by two workers: Tryton gets one party for them, and every sale is hers."""
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 50})
+    config = write_config(tmp_path, tryton, oscar)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    addresses = ["New.Buyer@example.com", "new.buyer@example.com", "NEW.BUYER@EXAMPLE.COM"]
+    numbers = [place_order(oscar, a, [("SKU-1", 1)])["number"] for a in addresses]
+    run_until_idle(d)
+    sales = admin.sales()
+    assert sorted(s["web_id"] for s in sales) == sorted(f"shop:{n}" for n in numbers)
+    parties = [
+        p
+        for p in admin("party.party", "search_read", [], 0, None, None, ["email"])
+        if (p["email"] or "").lower() == "new.buyer@example.com"
+    ]
+    assert len(parties) == 1, parties
+    assert {s["party"] for s in sales} == {parties[0]["id"]}
+    assert problems(config) == []
