@@ -161,7 +161,9 @@ async def _twins(ctx: FlowContext, customer: Customer) -> list[str]:
         c.external_id
         for c in same
         if c.external_id != customer.external_id
-        and not (customer.accounting_id and c.accounting_id != customer.accounting_id)
+        and not (
+            customer.accounting_id and c.accounting_id and c.accounting_id != customer.accounting_id
+        )
     )
 
 
