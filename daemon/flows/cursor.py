@@ -13,8 +13,10 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from syncwright.connectors.base import CursorKind
+from syncwright.connectors.base import CursorKind, Page
+from syncwright.connectors.errors import PayloadError
 from syncwright.daemon.store.db import Store
 
 
@@ -62,6 +64,25 @@ def later(kind: CursorKind, a: str | None, b: str | None) -> str | None:
     if kind == "version":
         return a if int(a) >= int(b) else b
     return max(a, b)
+
+
+def continuation(
+    page: Page[Any], after: tuple[str, str] | None, what: str
+) -> tuple[str, str] | None:
+    """The key the next page of a pass follows, or None when the source says the pass ended.
+
+    Only the source ends a pass (``page.complete``): an empty or short page is not the end
+    when the source says more exists (it may apply its limit before filtering). A page that
+    says more exists but gives no way on, or the same way again with no items, is an answer
+    we cannot read (retried as a transient error)."""
+    if page.complete:
+        return None
+    key = page.resume_key
+    # A listing's position is an id alone (token ""): the same id is the same place.
+    same = after is not None and key is not None and (after == key or after == ("", key[1]))
+    if key is None or (not page.items and same):
+        raise PayloadError(f"a page of {what} says more exists but does not say where it goes on")
+    return key
 
 
 async def load(store: Store, connection: str, flow: str) -> Cursor:

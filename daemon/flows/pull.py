@@ -130,12 +130,13 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         ahead.keep(scope, flow_name, query, page, held[1] if held else None)
         return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
-    if page.complete or not page.items or page.last_key is None:
+    follow = cursors.continuation(page, after, f"{flow_name} changes")
+    if follow is None:
         new = cursors.Cursor(value=cursors.later(kind, cur.value, high))
         next_query = None
     else:
-        new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
-        next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
+        new = replace(cur, pass_since=since, pass_after=follow, pass_high=high)
+        next_query = ChangeQuery(since=since, after=follow, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
     apply = await ahead.beside(
         scope,
