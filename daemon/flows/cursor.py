@@ -1,10 +1,12 @@
 """Cursor arithmetic and persistence for change pulls (DESIGN.md rules 1 and 2).
 
-A cursor row per (connection, flow) holds the high-water change token of the last *completed*
-pass, plus the state of the pass in progress: its inclusive lower bound, the (token, id) key of
-the last applied item, and the highest token applied so far. A pass resumes from that key after
-a restart; a new pass starts from ``high-water - overlap`` (time tokens) or the high-water itself
-(version tokens), inclusively, so late commits and same-tick edits are seen again.
+A cursor row per (connection, flow) holds where the next pass resumes: the high-water change
+token of the last *completed* pass, moved back by how long that pass took (``resume_point``),
+plus the state of the pass in progress: its inclusive lower bound, the (token, id) key of the
+last applied item, the highest token applied so far and when it started. A pass resumes from
+that key after a restart; a new pass starts from ``resume - overlap`` (time tokens) or the
+high-water itself (version tokens), inclusively, so late commits and same-tick edits are seen
+again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Cursor:
     pass_since: str | None = None
     pass_after: tuple[str, str] | None = None
     pass_high: str | None = None
+    #: When the pass in progress read its first page (daemon clock, epoch seconds).
+    pass_started: float | None = None
 
     @property
     def in_pass(self) -> bool:
@@ -51,6 +55,19 @@ def start_of_pass(kind: CursorKind, value: str | None, overlap: float) -> str | 
     if kind == "time":
         return format_time(parse_time(value) - timedelta(seconds=overlap))
     return value
+
+
+def resume_point(kind: CursorKind, high: str | None, took: float) -> str | None:
+    """Where the pass after one that read up to ``high`` and took ``took`` seconds resumes
+    (before the overlap): ``high`` moved back by how long the pass took, in whole seconds.
+
+    An item read early in a pass and changed again within the same clock second keeps its
+    timestamp; a pass longer than the overlap would start the next one after it, and the edit
+    would be lost. The source clock ran as long as ours during the pass (whatever their
+    offset), so ``high - took`` is no later than the source's time when the pass began."""
+    if high is None or kind != "time" or took <= 0:
+        return high
+    return format_time((parse_time(high) - timedelta(seconds=took)).replace(microsecond=0))
 
 
 def later(kind: CursorKind, a: str | None, b: str | None) -> str | None:
@@ -87,7 +104,7 @@ def continuation(
 
 async def load(store: Store, connection: str, flow: str) -> Cursor:
     row = await store.fetchone(
-        "SELECT value, pass_since, pass_after, pass_high FROM cursors"
+        "SELECT value, pass_since, pass_after, pass_high, pass_started FROM cursors"
         " WHERE connection = ? AND flow = ?",
         (connection, flow),
     )
@@ -95,18 +112,23 @@ async def load(store: Store, connection: str, flow: str) -> Cursor:
         return Cursor()
     after = json.loads(row["pass_after"]) if row["pass_after"] else None
     return Cursor(
-        row["value"], row["pass_since"], tuple(after) if after else None, row["pass_high"]
+        row["value"],
+        row["pass_since"],
+        tuple(after) if after else None,
+        row["pass_high"],
+        row["pass_started"],
     )
 
 
 def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, now: float) -> None:
     conn.execute(
         "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high,"
-        " updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " pass_started, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (connection, flow) DO UPDATE SET value = excluded.value,"
         " pass_since = excluded.pass_since, pass_after = excluded.pass_after,"
-        " pass_high = excluded.pass_high, updated_at = excluded.updated_at",
+        " pass_high = excluded.pass_high, pass_started = excluded.pass_started,"
+        " updated_at = excluded.updated_at",
         (
             connection,
             flow,
@@ -114,6 +136,7 @@ def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, n
             cursor.pass_since,
             json.dumps(list(cursor.pass_after)) if cursor.pass_after else None,
             cursor.pass_high,
+            cursor.pass_started,
             now,
         ),
     )

@@ -195,6 +195,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN last_error TEXT;
     CREATE INDEX events_pending ON events (id) WHERE processed_at IS NULL;
     """,
+    # Change feeds (issue 13 item 2): when the pass in progress started (daemon clock), so the
+    # next pass resumes early enough however long this one takes (flows/cursor.py).
+    """
+    ALTER TABLE cursors ADD COLUMN pass_started REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

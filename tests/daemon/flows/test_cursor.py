@@ -72,3 +72,19 @@ def test_a_page_that_says_more_but_not_where_is_unreadable() -> None:
         continuation(Page([], None, complete=False, next_key=same), same, "product changes")
     with pytest.raises(PayloadError):  # a listing: the same id is the same place
         continuation(Page([], None, complete=False, next_key=same), ("", "40"), "listing")
+
+
+# -- a pass slower than the overlap (issue 13 item 2) ---------------------------------------
+
+
+def test_the_next_pass_resumes_as_far_back_as_the_last_one_took() -> None:
+    from syncwright.daemon.flows.cursor import resume_point
+
+    high = "2026-11-22T12:03:05Z"
+    # A pass of 185 s (74 slow pages): the next resumes no later than when this one began.
+    assert resume_point("time", high, 185.0) == "2026-11-22T12:00:00Z"
+    # Whole seconds, rounded down: a source comparing text tokens sees no fractions.
+    assert resume_point("time", high, 0.2) == "2026-11-22T12:03:04Z"
+    assert resume_point("time", high, 0.0) == high
+    assert resume_point("version", "4711", 185.0) == "4711"
+    assert resume_point("time", None, 185.0) is None
