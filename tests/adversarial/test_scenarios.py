@@ -178,12 +178,15 @@ def test_empty_and_short_pages_with_more_to_come(world: World, mode: str) -> Non
     world.configure(pull_mode=mode, page_size=10)
     world.run()
     world.assert_equal()
+    before = world.product_writes()
     world.feed.edit(2, "Before the gap")
     world.feed.hide_run(12)
     world.feed.edit(40, "After the gap")
     world.run()
     world.assert_equal()
     assert not world.dead_jobs()
+    # No live item taken for gone and written as discontinued (audit mode), none written twice.
+    assert world.product_writes() - before == 2
 
 
 @pytest.mark.parametrize("seed", [1, 2])
