@@ -70,12 +70,24 @@ class ChangeQuery:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """A page of items; ``last_key`` is the (token, id) key of its last item."""
+    """A page of items; ``last_key`` is the (token, id) key of its last item.
+
+    Only ``complete`` ends a pass: a source that applies its limit before filtering may answer
+    a page with few items or none and still have more. ``next_key`` is where the source says
+    the next page starts (strictly after it), when it says so (a ``next`` object, a page token
+    mapped to a key); without it the next page follows ``last_key``.
+    """
 
     items: Sequence[T]
     last_key: tuple[str, str] | None
     #: True when the source says there is nothing after this page.
     complete: bool
+    next_key: tuple[str, str] | None = None
+
+    @property
+    def resume_key(self) -> tuple[str, str] | None:
+        """The key the next page of this pass follows: the source's own, else the last item's."""
+        return self.next_key if self.next_key is not None else self.last_key
 
 
 @dataclass(frozen=True, slots=True)

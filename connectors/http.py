@@ -24,8 +24,14 @@ from syncwright.connectors.errors import (
 )
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value: delta seconds or an HTTP date; None if unusable."""
+def parse_retry_after(
+    value: str | None, *, now: float | None = None, date: str | None = None
+) -> float | None:
+    """Seconds to wait from a Retry-After value: delta seconds or an HTTP date; None if unusable.
+
+    An HTTP date is on the server's clock, so it is measured from the response's ``Date``
+    header when there is a readable one (our clock may be minutes off the server's), else from
+    ``now`` (default: this machine's time). A date already past gives 0: retry now."""
     if value is None:
         return None
     value = value.strip()
@@ -34,17 +40,42 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         seconds = float(value)
     except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
+        when = _http_date(value)
         if when is None:
             return None
-        current = time.time() if now is None else now
-        return max(0.0, when.timestamp() - current)
+        sent = _http_date(date)
+        current = sent if sent is not None else (time.time() if now is None else now)
+        return max(0.0, when - current)
     if seconds != seconds or seconds < 0:  # NaN or negative
         return None
     return seconds
+
+
+def _http_date(value: str | None) -> float | None:
+    """An HTTP date as epoch seconds, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    try:
+        return when.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+#: Statuses that mean "the same request may succeed later" besides 5xx: 408 Request Timeout
+#: (the server gave up waiting for us) and 425 Too Early (RFC 8470: replay-safe retry asked
+#: for). A connector whose platform documents another (Shopify's 409) adds it to its own check.
+TRANSIENT_STATUSES = frozenset({408, 425})
+
+
+def retry_after_of(headers: Mapping[str, str]) -> float | None:
+    """The Retry-After of a response in seconds from now, an HTTP date read against its Date."""
+    return parse_retry_after(headers.get("retry-after"), date=headers.get("date"))
 
 
 class JsonClient:
@@ -130,7 +161,7 @@ class JsonClient:
         if status == 429:
             raise RateLimitedError(
                 f"{what} was rate limited",
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                retry_after=retry_after_of(response.headers),
                 system=self.system,
                 status=status,
             )
@@ -138,8 +169,12 @@ class JsonClient:
             raise AuthError(
                 f"{what} was refused: check the credentials", system=self.system, status=status
             )
-        if status >= 500:
-            raise TransientError(f"{what} failed on the server", system=self.system, status=status)
+        if status >= 500 or status in TRANSIENT_STATUSES:
+            raise TransientError(
+                f"{what} failed on the server (HTTP {status}): try again later",
+                system=self.system,
+                status=status,
+            )
         if status >= 400:
             raise PermanentError(
                 f"{what} was rejected: {_reason(response)}", system=self.system, status=status

@@ -134,9 +134,9 @@ async def _all(list_page: Any) -> list[Any]:
     while True:
         page = await list_page(ListQuery(after=after, limit=1000))
         items += page.items
-        if page.complete or not page.items:
+        if page.complete or page.resume_key is None:
             return items
-        after = page.last_key[1] if page.last_key else None
+        after = page.resume_key[1]
 
 
 async def _snapshot(box: Sandbox) -> dict[str, dict[str, object]]:

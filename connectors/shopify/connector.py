@@ -283,25 +283,30 @@ class ShopifyChannel:
         search = f"updated_at:>='{since[:10]}'" if since else None
         first = min(query.limit, MAX_PAGE)
         after = self._resume.pop(query.after, None) if query.after else None
-        data = await self.t.call(
-            queries.CUSTOMERS, {"first": first, "after": after, "query": search}
-        )
-        conn = _connection(data, "customers", self.name)
         bound = _parse(since) if since else None
-        items = []
-        for node in conn["nodes"]:
-            customer = wire.customer(node, self.name)
-            when = customer.modified_at
-            if bound is not None and when is not None and when < bound:
-                continue
-            key = (_iso(when), customer.external_id)
-            if query.after is None or _cmp(key) > _cmp(query.after):
-                items.append(customer)
+        items: list[Customer] = []
+        # A page whose customers are all older than the bound (the day filter lets them in)
+        # is not the end: read on until one is kept or Shopify says nothing more exists.
+        while True:
+            data = await self.t.call(
+                queries.CUSTOMERS, {"first": first, "after": after, "query": search}
+            )
+            conn = _connection(data, "customers", self.name)
+            for node in conn["nodes"]:
+                customer = wire.customer(node, self.name)
+                when = customer.modified_at
+                if bound is not None and when is not None and when < bound:
+                    continue
+                key = (_iso(when), customer.external_id)
+                if query.after is None or _cmp(key) > _cmp(query.after):
+                    items.append(customer)
+            more = bool(conn["pageInfo"].get("hasNextPage"))
+            after = conn["pageInfo"].get("endCursor")
+            if items or not more or not after:
+                break
         last = (_iso(items[-1].modified_at), items[-1].external_id) if items else query.after
-        more = bool(conn["pageInfo"].get("hasNextPage"))
-        end = conn["pageInfo"].get("endCursor")
-        if more and end and last is not None:
-            self._resume[last] = end
+        if more and after and last is not None:
+            self._resume[last] = after
         return Page(items, last, complete=not more)
 
     # -- settings -------------------------------------------------------------------------

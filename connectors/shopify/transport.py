@@ -31,12 +31,16 @@ from syncwright.connectors.errors import (
     RateLimitedError,
     TransientError,
 )
-from syncwright.connectors.http import parse_retry_after
+from syncwright.connectors.http import TRANSIENT_STATUSES, retry_after_of
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST, requested_cost
 
 #: Wait at most this long for the bucket to refill inside a call; longer waits go back to
 #: the daemon as RateLimitedError so the worker is not held.
 MAX_PACE_WAIT = 20.0
+#: Statuses retried besides 5xx: the shared ones (408, 425) and 409, which Shopify answers
+#: when the resource is not in the state the request expects (a concurrent change): the job
+#: runs again, reading afresh, so the same write can succeed.
+SHOPIFY_TRANSIENT = TRANSIENT_STATUSES | {409}
 
 
 @dataclass(slots=True)
@@ -184,7 +188,7 @@ class ShopifyTransport:
             self.gate.report(429, headers, cost=0.0)
             raise RateLimitedError(
                 "Shopify answered 429 Too Many Requests",
-                retry_after=parse_retry_after(headers.get("retry-after")),
+                retry_after=retry_after_of(headers),
                 system=self.system,
                 status=429,
             )
@@ -195,7 +199,7 @@ class ShopifyTransport:
                 system=self.system,
                 status=status,
             )
-        if status >= 500:
+        if status >= 500 or status in SHOPIFY_TRANSIENT:
             self.gate.report(status, headers, cost=float(cost))
             raise TransientError("Shopify failed on the server", system=self.system, status=status)
         try:

@@ -28,7 +28,7 @@ from syncwright.connectors.errors import (
     RateLimitedError,
     TransientError,
 )
-from syncwright.connectors.http import parse_retry_after
+from syncwright.connectors.http import TRANSIENT_STATUSES, retry_after_of
 from syncwright.connectors.tryton import codec
 
 
@@ -153,11 +153,11 @@ class TrytonRpc:
         if status == 429:
             raise RateLimitedError(
                 f"{method} was rate limited",
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                retry_after=retry_after_of(response.headers),
                 system=self.system,
                 status=status,
             )
-        if status >= 500:
+        if status >= 500 or status in TRANSIENT_STATUSES:
             raise TransientError(
                 f"{method} failed on the server", system=self.system, status=status
             )

@@ -309,7 +309,10 @@ class Budget:
         with self._lock:
             now = self.clock.now()
             try:
-                retry_after = parse_retry_after(lowered.get("retry-after"), now=now)
+                # An HTTP date is on the server's clock: measured from the response's Date.
+                retry_after = parse_retry_after(
+                    lowered.get("retry-after"), now=now, date=lowered.get("date")
+                )
             except (ValueError, OverflowError):
                 retry_after = None
             if status == 429:

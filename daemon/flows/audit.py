@@ -95,8 +95,10 @@ async def audit_page(ctx: FlowContext, job: Job, flow: PullFlow, next_page: JobS
         )
         for key, item in latest.items()
     ]
-    done = page.complete or not page.items or page.last_key is None
-    position = None if done or page.last_key is None else (str(number), page.last_key[1])
+    follow = cursors.continuation(
+        page, None if after is None else ("", after), f"{flow.name} listing"
+    )
+    position = None if follow is None else (str(number), follow[1])
     now = ctx.now()
 
     def commit(conn: sqlite3.Connection) -> None:

@@ -1,10 +1,12 @@
 """Cursor arithmetic and persistence for change pulls (DESIGN.md rules 1 and 2).
 
-A cursor row per (connection, flow) holds the high-water change token of the last *completed*
-pass, plus the state of the pass in progress: its inclusive lower bound, the (token, id) key of
-the last applied item, and the highest token applied so far. A pass resumes from that key after
-a restart; a new pass starts from ``high-water - overlap`` (time tokens) or the high-water itself
-(version tokens), inclusively, so late commits and same-tick edits are seen again.
+A cursor row per (connection, flow) holds where the next pass resumes: the high-water change
+token of the last *completed* pass, moved back by how long that pass took (``resume_point``),
+plus the state of the pass in progress: its inclusive lower bound, the (token, id) key of the
+last applied item, the highest token applied so far and when it started. A pass resumes from
+that key after a restart; a new pass starts from ``resume - overlap`` (time tokens) or the
+high-water itself (version tokens), inclusively, so late commits and same-tick edits are seen
+again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from syncwright.connectors.base import CursorKind
+from syncwright.connectors.base import CursorKind, Page
+from syncwright.connectors.errors import PayloadError
 from syncwright.daemon.store.db import Store
 
 
@@ -24,6 +28,8 @@ class Cursor:
     pass_since: str | None = None
     pass_after: tuple[str, str] | None = None
     pass_high: str | None = None
+    #: When the pass in progress read its first page (daemon clock, epoch seconds).
+    pass_started: float | None = None
 
     @property
     def in_pass(self) -> bool:
@@ -51,6 +57,19 @@ def start_of_pass(kind: CursorKind, value: str | None, overlap: float) -> str | 
     return value
 
 
+def resume_point(kind: CursorKind, high: str | None, took: float) -> str | None:
+    """Where the pass after one that read up to ``high`` and took ``took`` seconds resumes
+    (before the overlap): ``high`` moved back by how long the pass took, in whole seconds.
+
+    An item read early in a pass and changed again within the same clock second keeps its
+    timestamp; a pass longer than the overlap would start the next one after it, and the edit
+    would be lost. The source clock ran as long as ours during the pass (whatever their
+    offset), so ``high - took`` is no later than the source's time when the pass began."""
+    if high is None or kind != "time" or took <= 0:
+        return high
+    return format_time((parse_time(high) - timedelta(seconds=took)).replace(microsecond=0))
+
+
 def later(kind: CursorKind, a: str | None, b: str | None) -> str | None:
     """The later of two tokens (None counts as nothing)."""
     if a is None:
@@ -64,9 +83,28 @@ def later(kind: CursorKind, a: str | None, b: str | None) -> str | None:
     return max(a, b)
 
 
+def continuation(
+    page: Page[Any], after: tuple[str, str] | None, what: str
+) -> tuple[str, str] | None:
+    """The key the next page of a pass follows, or None when the source says the pass ended.
+
+    Only the source ends a pass (``page.complete``): an empty or short page is not the end
+    when the source says more exists (it may apply its limit before filtering). A page that
+    says more exists but gives no way on, or the same way again with no items, is an answer
+    we cannot read (retried as a transient error)."""
+    if page.complete:
+        return None
+    key = page.resume_key
+    # A listing's position is an id alone (token ""): the same id is the same place.
+    same = after is not None and key is not None and (after == key or after == ("", key[1]))
+    if key is None or (not page.items and same):
+        raise PayloadError(f"a page of {what} says more exists but does not say where it goes on")
+    return key
+
+
 async def load(store: Store, connection: str, flow: str) -> Cursor:
     row = await store.fetchone(
-        "SELECT value, pass_since, pass_after, pass_high FROM cursors"
+        "SELECT value, pass_since, pass_after, pass_high, pass_started FROM cursors"
         " WHERE connection = ? AND flow = ?",
         (connection, flow),
     )
@@ -74,18 +112,23 @@ async def load(store: Store, connection: str, flow: str) -> Cursor:
         return Cursor()
     after = json.loads(row["pass_after"]) if row["pass_after"] else None
     return Cursor(
-        row["value"], row["pass_since"], tuple(after) if after else None, row["pass_high"]
+        row["value"],
+        row["pass_since"],
+        tuple(after) if after else None,
+        row["pass_high"],
+        row["pass_started"],
     )
 
 
 def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, now: float) -> None:
     conn.execute(
         "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high,"
-        " updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " pass_started, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (connection, flow) DO UPDATE SET value = excluded.value,"
         " pass_since = excluded.pass_since, pass_after = excluded.pass_after,"
-        " pass_high = excluded.pass_high, updated_at = excluded.updated_at",
+        " pass_high = excluded.pass_high, pass_started = excluded.pass_started,"
+        " updated_at = excluded.updated_at",
         (
             connection,
             flow,
@@ -93,6 +136,7 @@ def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, n
             cursor.pass_since,
             json.dumps(list(cursor.pass_after)) if cursor.pass_after else None,
             cursor.pass_high,
+            cursor.pass_started,
             now,
         ),
     )

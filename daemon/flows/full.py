@@ -30,6 +30,7 @@ from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import StockLevel
 from syncwright.daemon import synclog
 from syncwright.daemon.flows import bulk_read, verify
+from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS
 from syncwright.daemon.jobs.job import Job, JobSpec
@@ -146,11 +147,11 @@ async def full_slice(ctx: FlowContext, job: Job) -> Commit | None:
     limit = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
     page = await flow.list_all(ctx, ListQuery(None if after is None else str(after), limit))
     apply = await repair(ctx, page.items, run)
-    done = page.complete or not page.items or page.last_key is None
-    if done:
+    key = None if after is None else ("", str(after))
+    follow = cursors.continuation(page, key, f"{flow_name} listing")
+    if follow is None:
         return _follow(ctx, run, flow_name, [apply], items=len(page.items))
-    assert page.last_key is not None
-    more = slice_spec(run_id, flow_name, page.last_key[1])
+    more = slice_spec(run_id, flow_name, follow[1])
     return _follow(ctx, run, flow_name, [apply], items=len(page.items), more=more)
 
 

@@ -5,12 +5,14 @@ A ``pull`` job reads one page of changes, writes what differs to the channel, an
 one transaction: the items' new state, the cursor's progress, the job's completion and, when
 the pass is not finished, the job for the next page. A crash anywhere before that commit
 re-reads the same page; a crash after it continues with the next. When a pass completes, the
-cursor's high-water token becomes the start of the next pass (minus the overlap window).
+cursor's high-water token, moved back by how long the pass took, becomes the start of the next
+pass (minus the overlap window).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -120,6 +122,7 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         since, after = cur.pass_since, cur.pass_after
     else:
         since, after = cursors.start_of_pass(kind, cur.value, ctx.settings.overlap), None
+    started = cur.pass_started if cur.in_pass and cur.pass_started is not None else ctx.now()
     page_size = min(ctx.settings.page_size, ctx.source.capabilities.max_page_size)
     query = ChangeQuery(since=since, after=after, limit=page_size)
     # Pages read ahead belong to this connector object: one rebuilt by a reload never gets a
@@ -128,18 +131,24 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
     scope = f"{ctx.connection}#{id(ctx.source)}"
     held = ahead.take(scope, flow_name, query)
     page = held[0] if held is not None else await flow.fetch(ctx, query)
+    if held is not None and not cur.in_pass:  # a first page read earlier and held
+        started -= max(0.0, time.monotonic() - held[1])
     if cur.value is None and not await _may_go(ctx, flow, page.items):
         # A first pass ahead of the one it follows: hold the page, look again soon (the
         # other pass's next page wakes this job).
         ahead.keep(scope, flow_name, query, page, held[1] if held else None)
         return _again_soon(ctx, pull_spec(flow_name, job.cls))
     high = cursors.later(kind, cur.pass_high, page.last_key[0] if page.last_key else None)
-    if page.complete or not page.items or page.last_key is None:
-        new = cursors.Cursor(value=cursors.later(kind, cur.value, high))
+    follow = cursors.continuation(page, after, f"{flow_name} changes")
+    if follow is None:
+        resume = cursors.resume_point(kind, high, ctx.now() - started)
+        new = cursors.Cursor(value=cursors.later(kind, cur.value, resume))
         next_query = None
     else:
-        new = replace(cur, pass_since=since, pass_after=page.last_key, pass_high=high)
-        next_query = ChangeQuery(since=since, after=page.last_key, limit=page_size)
+        new = replace(
+            cur, pass_since=since, pass_after=follow, pass_high=high, pass_started=started
+        )
+        next_query = ChangeQuery(since=since, after=follow, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
     apply = await ahead.beside(
         scope,

@@ -4,6 +4,7 @@ Connectors raise typed errors (connectors.errors); :func:`classify` names the ki
 :func:`decide` turns kind + job + time into a :class:`RetryDecision` that the queue applies:
 
     transient, crash  retry with exponential backoff and jitter, until the class's give-up time
+                      (an unreadable answer, PayloadError, is transient too)
     rate_limited      snooze until Retry-After without using an attempt; dead after max_snoozes
     permanent         dead at once: retrying the same request fails the same way
     auth              pause: the job waits without using an attempt, the connection is paused
@@ -22,7 +23,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-from syncwright.connectors.errors import AuthError, ConnectorError, PermanentError, RateLimitedError
+from syncwright.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    PayloadError,
+    PermanentError,
+    RateLimitedError,
+)
 from syncwright.daemon.clock import iso
 from syncwright.daemon.durations import format_duration
 from syncwright.daemon.jobs.job import Job, JobClass
@@ -39,11 +46,16 @@ class ErrorKind(StrEnum):
 
 def classify(exc: BaseException) -> ErrorKind:
     """The kind of a failure. A ConnectorError of no more specific class is transient: the
-    connector could not say what went wrong, and trying again is safe."""
+    connector could not say what went wrong, and trying again is safe. So is a PayloadError
+    (a successful answer whose body is truncated, not JSON or not the documented shape): a
+    proxy or a cut-off body is the usual cause, so it is retried with backoff and the job dies
+    only after its class's give-up time, like any transient error."""
     if isinstance(exc, RateLimitedError):
         return ErrorKind.RATE_LIMITED
     if isinstance(exc, AuthError):
         return ErrorKind.AUTH
+    if isinstance(exc, PayloadError):
+        return ErrorKind.TRANSIENT
     if isinstance(exc, PermanentError):
         return ErrorKind.PERMANENT
     if isinstance(exc, ConnectorError):
@@ -83,12 +95,18 @@ class RetryPolicy:
     give_up: Mapping[int, float] = field(default_factory=lambda: DEFAULT_GIVE_UP)
     max_snoozes: int = 200
     rate_limit_default: float = 60.0
+    #: The shortest wait after a rate limit, also when the server's Retry-After has passed.
+    rate_limit_min: float = 1.0
 
     def __post_init__(self) -> None:
         # Frozen copies, so a caller's dict changed later cannot change the policy.
         object.__setattr__(self, "cap", MappingProxyType({**DEFAULT_CAP, **self.cap}))
         object.__setattr__(self, "give_up", MappingProxyType({**DEFAULT_GIVE_UP, **self.give_up}))
-        numbers = {"base": self.base, "rate_limit_default": self.rate_limit_default}
+        numbers = {
+            "base": self.base,
+            "rate_limit_default": self.rate_limit_default,
+            "rate_limit_min": self.rate_limit_min,
+        }
         numbers |= {f"cap[{c}]": v for c, v in self.cap.items()}
         numbers |= {f"give_up[{c}]": v for c, v in self.give_up.items()}
         for name, value in numbers.items():
@@ -135,7 +153,8 @@ def decide(
     """Decide what happens to ``job`` after its current attempt failed with ``kind``.
 
     ``job.attempts`` is the attempt that just failed (the queue counts attempts at lease).
-    ``retry_after`` is the server's hint for rate limits; None or 0 means "not given".
+    ``retry_after`` is the server's hint for rate limits in seconds from now; None means "not
+    given" (the default wait), 0 or less than ``rate_limit_min`` "now" (the minimum wait).
     """
     if kind is ErrorKind.PERMANENT:
         return RetryDecision("dead", None, PERMANENT_REASON)
@@ -177,8 +196,13 @@ def _rate_limited(
             f"{policy.max_snoozes} waits allowed). Check the account's API budget and quota, "
             f"then retry it",
         )
-    wait = retry_after if retry_after is not None and retry_after > 0 else policy.rate_limit_default
-    source = "as asked" if wait == retry_after else "the default: no Retry-After given"
+    if retry_after is None or not retry_after >= 0:  # also NaN
+        wait, source = policy.rate_limit_default, "the default: no Retry-After given"
+    elif retry_after < policy.rate_limit_min:
+        # A Retry-After already past (or "0") means now: the shortest wait, not the default.
+        wait, source = policy.rate_limit_min, "the minimum: the server's Retry-After has passed"
+    else:
+        wait, source = retry_after, "as asked"
     return RetryDecision(
         "snooze",
         now + wait,

@@ -200,6 +200,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE links ADD COLUMN made_by TEXT;
     """,
+    # Change feeds (issue 13 item 2): when the pass in progress started (daemon clock), so the
+    # next pass resumes early enough however long this one takes (flows/cursor.py).
+    """
+    ALTER TABLE cursors ADD COLUMN pass_started REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,6 +3,8 @@ and the target of orders (with amendments, shipments and sale-time products).
 
 Change pages are keyed ``(modified_at, id)`` as the back office sends them; a listing's key
 carries the id in the same place, so ``ListQuery(after=page.last_key[1])`` asks for the next.
+The next page follows the page's ``next`` object, not its last item: the back office may answer
+a page with few items or none and still have more (``Page.next_key``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from syncwright.connectors.model import (
 from syncwright.connectors.sandbox.clients.base import LOOKUP_CHUNK, ConflictError, SandboxClient
 from syncwright.connectors.sandbox.wire import pages
 from syncwright.connectors.sandbox.wire import sales as wire_sales
-from syncwright.connectors.sandbox.wire.products import Obj, erp_product, erp_stock, page_body
+from syncwright.connectors.sandbox.wire.products import (
+    Obj,
+    erp_product,
+    erp_stock,
+    next_key,
+    page_body,
+)
 
 R = TypeVar("R")
 
@@ -188,7 +196,13 @@ class SandboxErp(SandboxClient):
         if fitted is None:
             body = self.http.decode("GET", path, response)
             items, after = page_body(body, what, self.name)
-            fitted = [mapper(item, self.name) for item in items], after is None
-        mapped, complete = fitted
+            fitted = (
+                [mapper(item, self.name) for item in items],
+                None if after is None else after.data,
+            )
+        mapped, follow = fitted
         last = (mapped[-1][1], str(mapped[-1][2])) if mapped else None
-        return Page([record for record, _, _ in mapped], last, complete=complete)
+        records = [record for record, _, _ in mapped]
+        if follow is None:
+            return Page(records, last, complete=True)
+        return Page(records, last, complete=False, next_key=next_key(follow, what, self.name))

@@ -35,7 +35,7 @@ from syncwright.connectors.model import (
 from syncwright.connectors.sandbox.clients.base import LOOKUP_CHUNK, SandboxClient
 from syncwright.connectors.sandbox.clients.settings import SandboxShopSettings
 from syncwright.connectors.sandbox.wire import sales as wire_sales
-from syncwright.connectors.sandbox.wire.products import Obj, page_body, shop_product
+from syncwright.connectors.sandbox.wire.products import Obj, next_key, page_body, shop_product
 
 
 class _Level(TypedDict):
@@ -213,7 +213,10 @@ class SandboxShop(SandboxClient):
         items, after = page_body(await self._get(path, **params), what, self.name)
         mapped = [wire_sales.shop_order(item, self.name) for item in items]
         last = (mapped[-1][1], mapped[-1][2]) if mapped else None
-        return Page([order for order, _, _ in mapped], last, complete=after is None)
+        orders = [order for order, _, _ in mapped]
+        if after is None:
+            return Page(orders, last, complete=True)
+        return Page(orders, last, complete=False, next_key=next_key(after, what, self.name))
 
     def _results(self, body: Any, expected: int) -> list[Any]:
         results = Obj(body, "batch answer", self.name).array("results")

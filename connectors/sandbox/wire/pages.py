@@ -23,8 +23,9 @@ from syncwright.connectors.model import Product, StockLevel
 from syncwright.connectors.sandbox.timestamps import token_to_datetime
 
 R = TypeVar("R")
-#: A page's items as (canonical record, change token, id), and whether it is the last page.
-Fitted = tuple[list[tuple[R, str, int]], bool]
+#: A page's items as (canonical record, change token, id), and the page's ``next`` object
+#: (None: the last page).
+Fitted = tuple[list[tuple[R, str, int]], dict[str, Any] | None]
 
 #: What a page that does not fit raises on the way; all mean "use the checked mapping".
 _UNUSUAL = (ValidationError, ValueError, InvalidOperation)
@@ -104,7 +105,7 @@ def _read(
     except _UNUSUAL:
         return None
     keyed = [(r, item["modified_at"], item["id"]) for r, item in zip(built, items, strict=True)]
-    return keyed, page.get("next") is None
+    return keyed, page.get("next")
 
 
 def _product(item: _Product) -> dict[str, Any]:

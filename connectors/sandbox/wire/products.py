@@ -238,3 +238,14 @@ def page_body(body: Any, what: str, system: str | None) -> tuple[list[Any], Obj 
     """The ``items`` and ``next`` of a page answer."""
     obj = Obj(body, what, system)
     return obj.array("items"), obj.opt_obj("next")
+
+
+def next_key(after: Obj | dict[str, Any], what: str, system: str | None) -> tuple[str, str]:
+    """The (token, id) key a page's ``next`` object names: ``after_modified`` ("" in a
+    listing, which pages by id alone) and ``after_id`` (a number or a public id)."""
+    obj = after if isinstance(after, Obj) else Obj(after, f"{what}: next", system)
+    token = obj.opt_text("after_modified")
+    ident = obj.data.get("after_id")
+    if isinstance(ident, bool) or not isinstance(ident, int | str) or ident == "":
+        raise obj.fail("after_id", "an id")
+    return (token or "", str(ident))

@@ -299,6 +299,28 @@ def test_malformed_payloads_raise_payload_error(body: bytes, message: str) -> No
     run(call)
 
 
+def test_an_empty_page_with_a_next_is_not_the_end() -> None:
+    # A back office that applies its limit before filtering (issue 13 item 1): no items, but
+    # its ``next`` says more exists and where. The client follows ``next``, not the items.
+    after = {"after_modified": "2026-11-22T12:00:05Z", "after_id": 40}
+    bodies = {
+        "/api/products/changes": {"items": [], "next": after},
+        "/api/stock": {"items": [], "next": {"after_id": 12}},
+    }
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=bodies[r.url.path]))
+
+    async def call() -> None:
+        source = SandboxErp(spec("http://sandbox.test", "erp"), OpenGate(), transport=transport)
+        page = await source.changed_products(ChangeQuery(since=None, after=None, limit=10))
+        assert (page.items, page.complete) == ([], False)
+        assert page.resume_key == ("2026-11-22T12:00:05Z", "40")
+        listing = await source.list_stock(ListQuery(after=None, limit=10))
+        assert (listing.complete, listing.resume_key) == (False, ("", "12"))
+        await source.aclose()
+
+    run(call)
+
+
 def test_the_well_formed_payload_maps() -> None:
     good = httpx.MockTransport(lambda r: httpx.Response(200, json=_with(["title"], "ok")))
 

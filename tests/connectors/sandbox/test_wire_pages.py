@@ -84,8 +84,12 @@ ODD_VALUES = st.one_of(
 )
 
 
+#: The ``next`` of a page that says more exists.
+MORE = {"after_modified": "2026-11-25T22:51:43Z", "after_id": 99}
+
+
 def page(*items: Any, more: bool = False) -> bytes:
-    nxt = {"after_modified": "2026-11-25T22:51:43Z", "after_id": 99} if more else None
+    nxt = MORE if more else None
     return json.dumps({"items": list(items), "next": nxt}).encode()
 
 
@@ -129,8 +133,8 @@ def mutated(draw: st.DrawFn, good: dict[str, Any], nested: str | None = None) ->
 def test_good_pages_give_the_records_of_the_checked_mapping() -> None:
     fitted = pages.erp_products(page(GOOD_PRODUCT, SPARSE_PRODUCT))
     assert fitted is not None
-    records, complete = fitted
-    assert complete
+    records, follow = fitted
+    assert follow is None  # the last page
     for (product, token, pid), item in zip(records, (GOOD_PRODUCT, SPARSE_PRODUCT), strict=True):
         checked, checked_token, checked_id = wire.erp_product(item, "erp")
         assert (token, pid) == (checked_token, checked_id)
@@ -138,7 +142,7 @@ def test_good_pages_give_the_records_of_the_checked_mapping() -> None:
         for variant, checked_variant in zip(product.variants, checked.variants, strict=True):
             same(variant, checked_variant)
     levels = pages.erp_stock(page(GOOD_STOCK, more=True))
-    assert levels is not None and not levels[1]
+    assert levels is not None and levels[1] == MORE
     level, token, row_id = levels[0][0]
     checked_level, checked_token, checked_row = wire.erp_stock(GOOD_STOCK, "erp")
     assert (token, row_id) == (checked_token, checked_row)
@@ -169,8 +173,8 @@ def test_records_from_a_page_are_frozen_and_own_their_defaults() -> None:
 
 
 def test_an_empty_page_fits() -> None:
-    assert pages.erp_products(page()) == ([], True)
-    assert pages.erp_stock(page(more=True)) == ([], False)
+    assert pages.erp_products(page()) == ([], None)
+    assert pages.erp_stock(page(more=True)) == ([], MORE)
 
 
 @pytest.mark.parametrize(
@@ -196,13 +200,13 @@ def test_a_key_given_twice_counts_once_as_json_reads_it() -> None:
     assert pages.erp_stock(last_bad) is None
     last_good = f'{{"quantity": "66", {row}}}'
     fitted = pages.erp_stock(f'{{"items": [{last_good}]}}'.encode())
-    assert fitted == ([wire.erp_stock(json.loads(last_good), "erp")], True)
+    assert fitted == ([wire.erp_stock(json.loads(last_good), "erp")], None)
 
 
 def agree(whole: Any, checked_mapping: Any, item: dict[str, Any]) -> None:
     """The page path gives the checked mapping's record, or nothing when that refuses it."""
     checked = outcome(checked_mapping, item)
-    expected = None if checked[0] == "error" else ([checked[1]], True)
+    expected = None if checked[0] == "error" else ([checked[1]], None)
     assert whole(page(item)) == expected
 
 

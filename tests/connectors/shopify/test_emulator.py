@@ -275,6 +275,34 @@ def test_customer_changes_overlap_whole_days() -> None:
     run(main)
 
 
+def test_a_customer_page_of_only_older_days_is_not_the_end() -> None:
+    # Issue 13 item 1: the day filter lets in customers older than ``since``; a page made only
+    # of them is read past, not answered empty (which said nothing of where to go on).
+    from datetime import UTC, datetime
+
+    from syncwright.connectors.base import ChangeQuery
+
+    async def main() -> None:
+        async with running() as emu:
+            stamp = lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)  # noqa: E731
+            emu.shop.add_customer("early1@example.com", updated_at=stamp("2026-03-02T07:00:00"))
+            emu.shop.add_customer("early2@example.com", updated_at=stamp("2026-03-02T08:00:00"))
+            emu.shop.add_customer("late@example.com", updated_at=stamp("2026-03-02T18:00:00"))
+            emu.shop.add_customer("next@example.com", updated_at=stamp("2026-03-03T01:00:00"))
+            shop = channel(emu)
+            since = "2026-03-02T12:00:00Z"
+            page = await shop.changed_customers(ChangeQuery(since=since, after=None, limit=1))
+            assert [c.email for c in page.items] == ["late@example.com"]
+            assert not page.complete and page.resume_key is not None
+            rest = await shop.changed_customers(
+                ChangeQuery(since=since, after=page.resume_key, limit=1)
+            )
+            assert [c.email for c in rest.items] == ["next@example.com"]
+            await shop.aclose()
+
+    run(main)
+
+
 def test_order_listing_pages_by_id() -> None:
     from syncwright.connectors.base import ListQuery
 

@@ -296,6 +296,22 @@ def test_retry_after_http_date_blocks_until_then() -> None:
     assert stats.last_headers["retry-after"] == date
 
 
+def test_retry_after_http_date_is_on_the_servers_clock() -> None:
+    # The server's clock is 10 minutes behind ours: its Date header says the wait is 60 s,
+    # though the date itself is nine minutes before our now (issue 13 item 5).
+    budget, _ = make(WindowSpec("minute", 10))
+    server_now = START - 600
+    budget.observe(
+        429,
+        {
+            "retry-after": email.utils.formatdate(server_now + 60, usegmt=True),
+            "date": email.utils.formatdate(server_now, usegmt=True),
+        },
+    )
+    until = budget.statistics().blocked_until
+    assert START + 60 <= until <= START + 60 * 1.2
+
+
 def test_jitter_is_only_added_and_bounded() -> None:
     for seconds in (5.0, 100.0, 1000.0):
         seen = set()

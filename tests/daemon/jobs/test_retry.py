@@ -75,7 +75,8 @@ def job(cls: int = 2, attempts: int = 1, **changes: Any) -> Job:
         (RateLimitedError("budget", local=True), ErrorKind.RATE_LIMITED),
         (AuthError("401", status=401), ErrorKind.AUTH),
         (PermanentError("422 invalid sku", status=422), ErrorKind.PERMANENT),
-        (PayloadError("not JSON"), ErrorKind.PERMANENT),
+        # A 200 whose body is cut off or not the documented shape: retried (issue 13 item 4).
+        (PayloadError("not JSON"), ErrorKind.TRANSIENT),
         (KeyError("price"), ErrorKind.CRASH),
         (ZeroDivisionError(), ErrorKind.CRASH),
     ],
@@ -150,8 +151,17 @@ def test_rate_limited_snoozes_until_retry_after() -> None:
     assert "without using an attempt" in decision.reason
     default = decide(ErrorKind.RATE_LIMITED, job(), NOW, POLICY, random.Random(), None)
     assert default.run_at == NOW + POLICY.rate_limit_default
+
+
+def test_a_retry_after_already_past_means_now_with_the_minimum_wait() -> None:
+    # parse_retry_after gives 0 for a Retry-After date already past: that is "now", not "not
+    # given" (issue 13 item 5), so the job waits the minimum, not the default minute.
     zero = decide(ErrorKind.RATE_LIMITED, job(), NOW, POLICY, random.Random(), 0.0)
-    assert zero.run_at == NOW + POLICY.rate_limit_default
+    assert zero.run_at == NOW + POLICY.rate_limit_min
+    assert POLICY.rate_limit_min < POLICY.rate_limit_default
+    assert "has passed" in zero.reason
+    tiny = decide(ErrorKind.RATE_LIMITED, job(), NOW, POLICY, random.Random(), 0.2)
+    assert tiny.run_at == NOW + POLICY.rate_limit_min
 
 
 def test_rate_limited_ignores_attempts_and_give_up_but_dies_after_max_snoozes() -> None:
