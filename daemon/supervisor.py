@@ -36,7 +36,8 @@ from syncwright.daemon.config.errors import ConfigError
 from syncwright.daemon.config.load import load_config
 from syncwright.daemon.config.metrics import MetricsConfig
 from syncwright.daemon.config.model import Config
-from syncwright.daemon.config.secrets import resolve_secrets, resolve_startup_secrets
+from syncwright.daemon.config.secrets import resolve_secrets
+from syncwright.daemon.config.startup import check_startup
 from syncwright.daemon.control.server import ControlServer
 from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.flows import died_orphaned
@@ -108,9 +109,9 @@ class Supervisor:
 
     async def _run(self) -> None:
         cfg = self.config
-        # Every credential is read before the state file is touched: one that is missing
-        # ends the start (exit 2) having created nothing (check-config reads the same).
-        self.secrets, sandbox_keys = resolve_startup_secrets(cfg)
+        # Credentials and the sandbox's directory are checked before the state file is
+        # touched: a problem ends the start (exit 2) having created nothing, as check-config.
+        self.secrets, sandbox_keys = check_startup(cfg)
         self._redact(self.secrets)
         self._redact({"": sandbox_keys})  # the embedded sandbox's keys
         # One daemon per state file, checked before anything reads or writes it (migrations,

@@ -21,12 +21,12 @@ def load(path: Path, *, secrets: bool = False) -> Config:
     problem named."""
     from syncwright.daemon.config.errors import ConfigError
     from syncwright.daemon.config.load import load_config
-    from syncwright.daemon.config.secrets import resolve_startup_secrets
+    from syncwright.daemon.config.startup import check_startup
 
     try:
         config = load_config(path)
-        if secrets:  # what `run` reads at start-up: the systems' and the sandbox's keys
-            resolve_startup_secrets(config)
+        if secrets:  # what `run` checks at start-up: credentials, the sandbox's directory
+            check_startup(config)
     except ConfigError as exc:
         raise CommandError(ExitCode.CONFIG, str(exc)) from exc
     return config

@@ -99,26 +99,3 @@ def resolve_sandbox_secrets(
     if problems:
         raise ConfigError(problems, config.source)
     return keys
-
-
-def resolve_startup_secrets(
-    config: Config, environ: Mapping[str, str] | None = None
-) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Everything ``syncwright run`` reads at start-up: the systems' credentials
-    (:func:`resolve_secrets`) and the sandbox's keys (:func:`resolve_sandbox_secrets`). One
-    ConfigError names every credential of either kind that cannot be read; ``check-config``
-    calls this too, so a config it passes never fails ``run`` for a credential."""
-    problems: list[Problem] = []
-    secrets: dict[str, dict[str, str]] = {}
-    keys: dict[str, str] = {}
-    try:
-        secrets = resolve_secrets(config, environ)
-    except ConfigError as error:
-        problems.extend(error.problems)
-    try:
-        keys = resolve_sandbox_secrets(config, environ)
-    except ConfigError as error:
-        problems.extend(error.problems)
-    if problems:
-        raise ConfigError(problems, config.source)
-    return secrets, keys

@@ -50,6 +50,19 @@ def problem_with(state: Path) -> str | None:
     return None
 
 
+def directory_problem(directory: Path) -> str | None:
+    """What keeps this process from creating ``directory`` (or writing in it); None when
+    nothing does (the sandbox's ``data_dir``)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"the directory {existing} is not writable by this user ({_who()})"
+    return None
+
+
 def unusable(state: Path, error: OSError | Exception) -> StateUnusable:
     """The error to end with when opening ``state`` failed with ``error``: the problem the
     file system shows, else the error's own words."""

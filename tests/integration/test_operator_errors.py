@@ -160,13 +160,14 @@ def test_no_output_shows_a_credential(tmp_path: Path, sock_dir: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["console", "json"])
 def test_a_start_up_failure_prints_no_credential(fmt: str, tmp_path: Path, sock_dir: Path) -> None:
-    """An unexpected error at start-up (the sandbox's data_dir is a regular file) is logged
-    with its traceback, without the local variables that held the keys."""
-    config = embedded_config(tmp_path, sock_dir / "f.sock", fmt=fmt, data_dir="not-a-dir")
-    (tmp_path / "not-a-dir").write_text("a file where a directory should be\n")
+    """An unexpected error at start-up (the sandbox ERP's database is not one) is logged with
+    its traceback, without the local variables that held the keys."""
+    config = embedded_config(tmp_path, sock_dir / "f.sock", fmt=fmt)
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / "sandbox" / "erp.db").write_bytes(b"not a database, " * 64)
     result = Daemon(config, ENV).run(timeout=90)
     assert result.returncode == 1, result.stderr[-3000:]
-    assert "not-a-dir" in result.stderr, result.stderr[-3000:]
+    assert "file is not a database" in result.stderr, result.stderr[-3000:]
     no_canary(f"a start-up failure's {fmt} log", result.stderr)
 
 
@@ -264,4 +265,19 @@ def test_check_config_refuses_a_missing_sandbox_credential_as_run_does(
     ran = syncwright("run", "--config", str(config), env={**env, **ENV})
     assert ran.returncode == 2, ran.stderr[-3000:]
     assert "SW_NOT_SET_ANYWHERE" in ran.stderr
+    assert not (tmp_path / "state").exists(), "run created the state before failing"
+
+
+def test_check_config_refuses_a_sandbox_data_dir_run_cannot_create(
+    tmp_path: Path, sock_dir: Path
+) -> None:
+    config = embedded_config(tmp_path, sock_dir / "d.sock", data_dir="plain/sandbox")
+    (tmp_path / "plain").write_text("a file where a directory should be\n")
+    env = {**os.environ, **ENV}
+    checked = syncwright("check-config", str(config), env=env)
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    assert "sandbox.data_dir" in checked.stderr and "is a file, not a directory" in checked.stderr
+    ran = syncwright("run", "--config", str(config), env=env)
+    assert ran.returncode == 2, ran.stderr[-3000:]
+    assert "Traceback" not in ran.stderr and "is a file, not a directory" in ran.stderr
     assert not (tmp_path / "state").exists(), "run created the state before failing"
