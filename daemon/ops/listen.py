@@ -95,9 +95,11 @@ def _command(proc: Path) -> str:
         raw = (proc / "cmdline").read_bytes()
     except OSError:
         return "?"
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    words = [" ".join(w.decode(errors="replace").split()) for w in raw.split(b"\0") if w]
     # "python -m syncwright run ...": show from the program's name on.
     for i, word in enumerate(words):
         if word.endswith("syncwright") and i + 1 < len(words):
-            return " ".join(["syncwright", *words[i + 1 :]])
-    return " ".join(words) or "?"
+            words = ["syncwright", *words[i + 1 :]]
+            break
+    text = " ".join(words) or "?"
+    return text if len(text) <= 160 else text[:157] + "..."  # the message stays one line
