@@ -73,6 +73,8 @@ def embedded_config(
         kind = "sandbox-erp"
         url = "http://127.0.0.1:{erp}"
         credentials = {{ api_key = {{ env = "SW_CANARY" }} }}
+        [systems.erp.budget.windows.minute]
+        limit = 100000
         [systems.shop]
         kind = "sandbox-shop"
         url = "http://127.0.0.1:{shop}"
@@ -102,6 +104,8 @@ def no_canary(where: str, text: str | bytes) -> None:
 
 def tui_screens(sock: Path) -> list[str]:
     """The TUI on the daemon's socket: the overview and the budgets screen, as exported."""
+    from textual.widgets import DataTable
+
     from syncwright.tui.app import SyncwrightApp
 
     async def main() -> list[str]:
@@ -115,7 +119,12 @@ def tui_screens(sock: Path) -> list[str]:
             )
             shots = [app.export_screenshot()]
             await pilot.press("b")
-            await pilot.pause(0.5)
+            await async_wait_until(
+                lambda: app.screen.query_one("#budget-table", DataTable).row_count > 0,
+                timeout=30,
+                message="the TUI never showed the budgets",
+                pause=pilot.pause,
+            )
             shots.append(app.export_screenshot())
         return shots
 
