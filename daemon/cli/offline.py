@@ -47,7 +47,7 @@ def state_file(path: Path, doing: str) -> Iterator[sqlite3.Connection]:
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.lock import StateLocked, open_for_offline_write
     from syncwright.daemon.store.migrations import SchemaTooNew
-    from syncwright.daemon.store.usable import StateUnusable
+    from syncwright.daemon.store.usable import StateUnusable, problem_with
 
     def failed(exc: sqlite3.Error) -> CommandError:
         return CommandError(ExitCode.FAILED, f"{path}: could not {doing}: {exc}")
@@ -59,4 +59,7 @@ def state_file(path: Path, doing: str) -> Iterator[sqlite3.Connection]:
     except (SchemaTooNew, BackupError, StateLocked, StateUnusable) as exc:
         raise CommandError(ExitCode.STATE, str(exc)) from exc
     except sqlite3.Error as exc:
+        problem = problem_with(path)  # e.g. a read-only directory: no -wal file can be made
+        if problem is not None:
+            raise CommandError(ExitCode.STATE, str(StateUnusable(path, problem))) from exc
         raise failed(exc) from exc

@@ -256,6 +256,14 @@ def test_a_read_only_state_directory_exits_3_naming_it(tmp_path: Path, sock_dir:
     with read_only(state):
         result = _run(config, "run", "--until-idle")
         checked = syncwright("check-config", str(config), env={**os.environ, **ENV})
+    # A state file (and its lock file) already there: an offline command that writes says
+    # the same (SQLite cannot make its -wal file beside it).
+    (state / "state.db").touch()
+    (state / "state.db.lock").touch()
+    with read_only(state):
+        forget = _run(config, "forget", "old")
+    assert forget.returncode == 3, forget.stderr[-3000:]
+    assert str(state) in forget.stderr and "not writable" in forget.stderr
     assert result.returncode == 3, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert str(state) in result.stderr and "not writable" in result.stderr
