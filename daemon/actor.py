@@ -116,6 +116,10 @@ class Actor:
             on_auth_failed=lambda reason: self.pause(reason, state="auth_failed"),
         )
         self.scheduler: Scheduler | None = None
+        #: The wake-up the dispatcher waits on after a look that started nothing (None while
+        #: it looks); :meth:`settled` returns while it is unset.
+        self._waiting: anyio.Event | None = None
+        self._looked = anyio.Event()
 
     # -- control -------------------------------------------------------------------------
 
@@ -178,6 +182,18 @@ class Actor:
             (self.name, *waiting, *alone),
         )
         return row is None
+
+    async def settled(self) -> None:
+        """Until the dispatcher has looked at the queue since the last wake-up and waits,
+        having leased what it could (those runs are in :attr:`running`): without a new
+        wake-up (a job enqueued or finished, a budget change) nothing else starts. Tests run
+        an actor "until settled" instead of sleeping and hoping nothing more starts."""
+        while True:
+            await self._looked.wait()
+            waiting = self._waiting
+            if waiting is not None and not waiting.is_set():
+                return
+            await anyio.lowlevel.checkpoint()  # woken: the dispatcher is about to look again
 
     def _class_wait(self, cls: int) -> float:
         specs = (self.settings.source, self.settings.channel)
@@ -275,8 +291,11 @@ class Actor:
                     blocked = frozenset(range(5)) - both
                     if blocked:
                         timeout = min(timeout, self._budget_wait(blocked))
+                self._waiting = wakeup
+                self._looked.set()
                 with anyio.move_on_after(max(0.01, timeout)):
                     await wakeup.wait()
+                self._waiting, self._looked = None, anyio.Event()
             self.state = "stopping"
 
     async def _lease(self, both: frozenset[int], alone: frozenset[int]) -> list[Job]:

@@ -22,6 +22,7 @@ from syncwright.daemon.config.types import CLASS_NAMES, split_listen
 from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.flows.context import FlowSettings
 from syncwright.daemon.jobs.retry import RetryPolicy
+from syncwright.daemon.ops.listen import listening
 from syncwright.daemon.scheduler import ScheduleSettings
 from syncwright.daemon.store.db import Store
 
@@ -155,5 +156,10 @@ async def start_sandbox(tg: TaskGroup, config: Config) -> None:
             api_key=keys.get(part),
             options=server_options(table),
         )
-        urls[part] = await tg.start(embedded_server(kind), spec, name=spec.name)
+        urls[part] = await listening(
+            f"the sandbox {part}",
+            table.listen,
+            f"[sandbox.{part}] listen",
+            tg.start(embedded_server(kind), spec, name=spec.name),
+        )
     log.info("sandbox.started", **urls, data_dir=str(sb.data_dir))

@@ -37,6 +37,7 @@ from syncwright.daemon.config.load import load_config
 from syncwright.daemon.config.metrics import MetricsConfig
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.secrets import resolve_secrets
+from syncwright.daemon.config.startup import check_startup
 from syncwright.daemon.control.server import ControlServer
 from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.flows import died_orphaned
@@ -108,8 +109,11 @@ class Supervisor:
 
     async def _run(self) -> None:
         cfg = self.config
-        self.secrets = resolve_secrets(cfg)
+        # Credentials and the sandbox's directory are checked before the state file is
+        # touched: a problem ends the start (exit 2) having created nothing, as check-config.
+        self.secrets, sandbox_keys = check_startup(cfg)
         self._redact(self.secrets)
+        self._redact({"": sandbox_keys})  # the embedded sandbox's keys
         # One daemon per state file, checked before anything reads or writes it (migrations,
         # crash recovery): a second one raises StateLocked here, having changed nothing.
         lock = state_lock.acquire(cfg.daemon.state_file, "syncwright run")

@@ -31,11 +31,19 @@ class RateGenerator:
         self._apply = apply
         self._db = db
         self._rng = random.Random(seed + 1)
+        #: Held while a tick decides and applies: :meth:`settle` waits for the one in flight.
+        self._busy = anyio.Lock()
 
     def set_rate(self, rate: float) -> None:
         if rate < 0 or rate != rate:
             raise ValueError("rate must be a number per second, 0 or more")
         self.rate = rate
+
+    async def settle(self) -> None:
+        """Until the tick in flight (if any) has applied its work: after ``set_rate(0)`` and
+        this, ``applied`` is final and nothing more is applied."""
+        async with self._busy:
+            pass
 
     def statistics(self) -> dict[str, float]:
         return {"rate": self.rate, "applied": self.applied}
@@ -46,16 +54,17 @@ class RateGenerator:
         last = anyio.current_time()
         while True:
             await anyio.sleep(TICK_SECONDS)
-            now = anyio.current_time()
-            if self.rate <= 0:
-                carry, last = 0.0, now
-                continue
-            carry += self.rate * (now - last)
-            last = now
-            count = min(int(carry), MAX_PER_TICK)
-            carry -= int(carry)
-            if count:
-                self.applied += await self._db.run(self._apply, self._rng, count)
+            async with self._busy:  # the rate is read under the lock settle() takes
+                now = anyio.current_time()
+                if self.rate <= 0:
+                    carry, last = 0.0, now
+                    continue
+                carry += self.rate * (now - last)
+                last = now
+                count = min(int(carry), MAX_PER_TICK)
+                carry -= int(carry)
+                if count:
+                    self.applied += await self._db.run(self._apply, self._rng, count)
 
 
 class ChangeGenerator(RateGenerator):

@@ -1,4 +1,5 @@
-"""``syncwright check-config``: validate a config file (its credentials included) and print a
+"""``syncwright check-config``: validate a config file as ``run`` would at start-up (every
+credential it reads, the sandbox's included, and a usable state file path) and print a
 summary, each connection's ghost-sweep rotation and the budget plan."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from syncwright.daemon.cli import offline
-from syncwright.daemon.cli.exit_codes import ExitCode
+from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
 
 if TYPE_CHECKING:
     from syncwright.daemon.config.model import Config
@@ -18,7 +19,8 @@ def add_parser(sub: Any, default_config: Path) -> None:
         "check-config",
         help="validate a config file and summarise it",
         description="Validate a config file (and that its credentials "
-        "resolve) and print a summary. Exit 2 when invalid.",
+        "resolve) and print a summary. Exit 2 when invalid, 3 when the state file's path "
+        "cannot be used.",
     )
     parser.add_argument(
         "path",
@@ -35,8 +37,14 @@ def check_config(path: Path) -> int:
     from syncwright.daemon.config.summary import summarize
     from syncwright.daemon.ops.planner import format_report
     from syncwright.daemon.ops.planner_history import offline_report
+    from syncwright.daemon.store.usable import StateUnusable, problem_with
 
     config = offline.load(path, secrets=True)
+    # What `run` would refuse next (exit 3): a state file path it cannot create or write.
+    state = config.daemon.state_file
+    problem = problem_with(state)
+    if problem is not None:
+        raise CommandError(ExitCode.STATE, str(StateUnusable(state, problem)))
     print(summarize(config))
     rotations = ghost_rotations(config)
     if rotations:

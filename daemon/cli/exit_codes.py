@@ -15,7 +15,8 @@ class ExitCode(IntEnum):
     """A usage or configuration error."""
     STATE = 3
     """The state file cannot be used: written by a newer Syncwright, no copy before a
-    migration could be made, or another daemon runs on it."""
+    migration could be made, another daemon runs on it, or its path cannot hold it (under a
+    regular file, not writable)."""
     UNREACHABLE = 4
     """The daemon is not running, or its control socket is not accessible to this user."""
     REFUSED = 5

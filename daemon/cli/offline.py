@@ -16,16 +16,17 @@ if TYPE_CHECKING:
 
 
 def load(path: Path, *, secrets: bool = False) -> Config:
-    """The config at ``path`` (with every credential resolved, when ``secrets``); an invalid
-    one ends the command with :attr:`ExitCode.CONFIG` and every problem named."""
+    """The config at ``path`` (with every credential ``run`` reads resolved, when
+    ``secrets``); an invalid one ends the command with :attr:`ExitCode.CONFIG` and every
+    problem named."""
     from syncwright.daemon.config.errors import ConfigError
     from syncwright.daemon.config.load import load_config
-    from syncwright.daemon.config.secrets import resolve_secrets
+    from syncwright.daemon.config.startup import check_startup
 
     try:
         config = load_config(path)
-        if secrets:
-            resolve_secrets(config)
+        if secrets:  # what `run` checks at start-up: credentials, the sandbox's directory
+            check_startup(config)
     except ConfigError as exc:
         raise CommandError(ExitCode.CONFIG, str(exc)) from exc
     return config
@@ -38,13 +39,15 @@ def state_file(path: Path, doing: str) -> Iterator[sqlite3.Connection]:
     meanwhile when no daemon runs, and only then is the file migrated first (after a copy of
     the old file); beside a running daemon the file must already have this build's schema.
 
-    A schema newer than this build, no copy before a migration, or a daemon running on a file
-    of another schema ends the command with :attr:`ExitCode.STATE`; an SQLite error, in
+    A schema newer than this build, no copy before a migration, a daemon running on a file
+    of another schema, or a path that cannot hold the file (daemon/store/usable.py) ends the
+    command with :attr:`ExitCode.STATE`; an SQLite error, in
     opening or in the block, with :attr:`ExitCode.FAILED` and "PATH: could not DOING: error".
     """
     from syncwright.daemon.ops.backup import BackupError
     from syncwright.daemon.store.lock import StateLocked, open_for_offline_write
     from syncwright.daemon.store.migrations import SchemaTooNew
+    from syncwright.daemon.store.usable import StateUnusable, problem_with
 
     def failed(exc: sqlite3.Error) -> CommandError:
         return CommandError(ExitCode.FAILED, f"{path}: could not {doing}: {exc}")
@@ -53,7 +56,10 @@ def state_file(path: Path, doing: str) -> Iterator[sqlite3.Connection]:
         with open_for_offline_write(path, f"syncwright: {doing}") as conn:
             conn.execute("PRAGMA busy_timeout = 10000")
             yield conn
-    except (SchemaTooNew, BackupError, StateLocked) as exc:
+    except (SchemaTooNew, BackupError, StateLocked, StateUnusable) as exc:
         raise CommandError(ExitCode.STATE, str(exc)) from exc
     except sqlite3.Error as exc:
+        problem = problem_with(path)  # e.g. a read-only directory: no -wal file can be made
+        if problem is not None:
+            raise CommandError(ExitCode.STATE, str(StateUnusable(path, problem))) from exc
         raise failed(exc) from exc

@@ -37,9 +37,11 @@ def run(path: Path, *, until_idle: bool = False) -> int:
     from syncwright.daemon.gctune import tune
     from syncwright.daemon.logs import structured as logs
     from syncwright.daemon.ops.backup import BackupError
+    from syncwright.daemon.ops.listen import ListenFailed
     from syncwright.daemon.store.db import StoreFailed
     from syncwright.daemon.store.lock import StateLocked
     from syncwright.daemon.store.migrations import SchemaTooNew
+    from syncwright.daemon.store.usable import StateUnusable
     from syncwright.daemon.supervisor import Supervisor
 
     config = offline.load(path)
@@ -65,9 +67,15 @@ def run(path: Path, *, until_idle: bool = False) -> int:
         return ExitCode.STATE
     except StoreFailed:  # the state file failed under the writer; the store logged the cause
         return ExitCode.FAILED
+    except StateUnusable as exc:  # the path cannot hold a state file: says why and where
+        log.error("store.unusable", error=str(exc), path=str(exc.state))
+        return ExitCode.STATE
     except StateLocked as exc:  # another daemon runs on this state file: nothing was touched
         log.error("store.locked", error=str(exc), holder_pid=exc.pid)
         return ExitCode.STATE
+    except ListenFailed as exc:  # e.g. a second daemon on this config's ports
+        log.error("daemon.listen_failed", error=str(exc))
+        return ExitCode.FAILED
     except KeyboardInterrupt:
         return ExitCode.OK
     except Exception:

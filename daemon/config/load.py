@@ -74,10 +74,17 @@ def _syntax_message(error: tomllib.TOMLDecodeError) -> str:
 
 
 def default_config_path() -> Path:
-    """The shipped config.toml: the checkout's top-level one, else the packaged copy."""
+    """The shipped config.toml: the checkout's top-level one, else the packaged copy.
+
+    Only a default for ``--config``: a checkout this user may not look into (its parent at
+    mode 0700, someone else's home) counts as no checkout, so a command that names its
+    config or socket still runs."""
     checkout = Path(__file__).resolve().parents[2] / "config.toml"
-    if checkout.is_file():
-        return checkout
+    try:
+        if checkout.is_file():
+            return checkout
+    except OSError:
+        pass
     return packaged_config_path()
 
 

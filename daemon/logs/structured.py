@@ -2,7 +2,8 @@
 
 Event names are stable (``job.done``, ``budget.blocked``); context such as connection, flow and
 job id is bound by the caller. A processor redacts anything that looks like a credential, and
-every secret value the daemon has read, wherever it appears.
+every secret value the daemon has read, wherever it appears, tracebacks included: they are
+rendered as Python prints them (no local variables) before the redaction.
 
 Who knows which values are secret: each daemon's :class:`Redactor`, made and filled by its
 supervisor (the credentials of its config, the SMTP password when read). structlog's processor
@@ -121,7 +122,12 @@ def configure(
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer(sort_keys=False)
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty() and not journal)
+        # Plain tracebacks: the default (rich) one prints every frame's local variables,
+        # credentials among them, past the redaction.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=stream.isatty() and not journal,
+            exception_formatter=structlog.dev.plain_traceback,
+        )
 
     def redact_here(
         logger: Any, name: str, event: MutableMapping[str, Any]
@@ -133,10 +139,11 @@ def configure(
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+        # A traceback becomes text (Python's own format: no local variables) before the
+        # redaction, in both formats, so a secret in an exception's message is redacted too.
+        structlog.processors.format_exc_info,
         redact_here,
     ]
-    if fmt == "json":
-        processors.append(structlog.processors.format_exc_info)
     # Under systemd each line carries its priority, for journalctl -p (daemon/logs/journal.py).
     processors.append(with_priority(renderer) if journal else renderer)
     structlog.configure(

@@ -31,6 +31,7 @@ from anyio.abc import TaskStatus
 from syncwright.daemon.events_bus import EventHub
 from syncwright.daemon.ops.backup import before_migration
 from syncwright.daemon.store.migrations import SCHEMA_VERSION, migrate
+from syncwright.daemon.store.usable import unusable
 
 T = TypeVar("T")
 log = structlog.get_logger("syncwright.store")
@@ -127,12 +128,16 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path, *, hub: EventHub | None = None) -> Store:
-        """Open (creating if needed) and migrate the state file. Raises SchemaTooNew. ``hub``
-        receives the events of committed writes (None: a hub of the store's own)."""
+        """Open (creating if needed) and migrate the state file. Raises SchemaTooNew, and
+        StateUnusable naming the problem when the path cannot hold it (a read-only file or
+        directory, not a database). ``hub`` receives the events of committed writes (None: a
+        hub of the store's own)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-        writer = await anyio.to_thread.run_sync(open_migrated, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await anyio.to_thread.run_sync(open_migrated, path)
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(path, exc) from exc
         reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
         reader.row_factory = sqlite3.Row
         await reader.execute("PRAGMA query_only=1")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from syncwright.daemon.store.db import StateConnection, connect_sync, open_migrated
 from syncwright.daemon.store.migrations import SCHEMA_VERSION, SchemaTooNew
+from syncwright.daemon.store.usable import unusable
 
 
 class StateLocked(Exception):
@@ -57,10 +58,14 @@ class StateLock:
 
 def acquire(state: Path, command: str, *, advice: str | None = None) -> StateLock:
     """Take the lock of ``state`` for ``command`` (shown to whoever finds it taken), creating
-    the state file's directory if needed. Raises :class:`StateLocked` when it is held."""
-    state.parent.mkdir(parents=True, exist_ok=True)
+    the state file's directory if needed. Raises :class:`StateLocked` when it is held, and
+    :class:`StateUnusable` when the lock file cannot be made there."""
     path = lock_path(state)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:  # a path under a file, a read-only directory: named, exit 3
+        raise unusable(state, exc) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -30,6 +30,7 @@ from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import split_listen
+from syncwright.daemon.ops.listen import listening
 from syncwright.daemon.store.db import Store
 from syncwright.daemon.webhooks import inbox
 
@@ -145,6 +146,11 @@ async def start(
         services.store, services.clock, config, secrets, on_stored=dispatcher.wake
     )
     tg.start_soon(dispatcher.run, name="webhooks.dispatch")
-    url: str = await tg.start(receiver.serve, name="webhooks.http")
+    url: str = await listening(
+        "the webhook receiver",
+        config().webhooks.listen,
+        "[webhooks] listen",
+        tg.start(receiver.serve, name="webhooks.http"),
+    )
     log.info("webhooks.listening", url=url)
     return url

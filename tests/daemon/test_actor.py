@@ -1,5 +1,8 @@
 """The actor's dispatcher: one slot kept for class 0, no job taken that cannot spend on the
-systems it calls, and none taken that would wait for a lock a running job holds."""
+systems it calls, and none taken that would wait for a lock a running job holds.
+
+The actor runs on the injected fake clock, and a test that checks what did *not* start waits
+for the dispatcher to settle (:meth:`Actor.settled`), never for a stretch of time."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from syncwright.daemon import flows
 from syncwright.daemon.actor import Actor, ActorSettings, Services
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.windows import WindowSpec
-from syncwright.daemon.clock import SystemClock
+from syncwright.daemon.clock import FakeClock
 from syncwright.daemon.flows.context import FlowSettings
 from syncwright.daemon.jobs.job import JobSpec
 from syncwright.daemon.jobs.queue import Queue
@@ -69,7 +72,7 @@ def run_with_actor(
 
         async with anyio.create_task_group() as tg:
             await tg.start(store.serve)
-            clock = SystemClock()
+            clock = FakeClock()
             queue = Queue(store, clock)
             source_budget = Budget("erp", source_windows, clock=clock)
             for _ in range(spend_first):
@@ -130,8 +133,10 @@ def test_one_slot_is_always_kept_for_class_zero(tmp_path: Path) -> None:
     ) -> None:
         await actor.enqueue([JobSpec("block", 3, {"name": f"sweep{i}"}) for i in range(5)])
         await started_count(started, 2)
-        await anyio.sleep(0.3)
-        assert len(started) == 2, "lower classes may fill only workers - 1 slots"
+        await actor.settled()
+        assert len(actor.running) == 2 and len(started) == 2, (
+            "lower classes may fill only workers - 1 slots"
+        )
         await actor.enqueue([JobSpec("block", 0, {"name": "sale"})])
         await started_count(started, 3)
         assert started[-1] == (0, "sale")
@@ -147,8 +152,8 @@ def test_a_class_that_cannot_spend_is_not_leased(tmp_path: Path) -> None:
         actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
     ) -> None:
         await actor.enqueue([JobSpec("block", 3, {"name": "sweep"})])
-        await anyio.sleep(0.3)
-        assert started == []
+        await actor.settled()
+        assert started == [] and not actor.running
         [waiting] = await queue.jobs("c", state="pending")
         assert waiting.attempts == 0, "the job must not have been taken and put back"
         await actor.enqueue([JobSpec("block", 0, {"name": "sale"})])
@@ -170,7 +175,7 @@ def test_jobs_writing_the_same_flow_run_one_at_a_time(tmp_path: Path) -> None:
             ]
         )
         await started_count(started, 2)
-        await anyio.sleep(0.3)
+        await actor.settled()  # the second stock writer may be leased, waiting for the first
         names = sorted(name for _, name in started)
         assert names == ["other", "parked1"], "two stock writers must not overlap"
         release.set()
@@ -193,6 +198,7 @@ def test_a_job_that_would_wait_for_a_running_jobs_lock_is_not_leased(tmp_path: P
             ]
         )
         await started_count(started, 2)
+        await actor.settled()
         assert sorted(name for _, name in started) == ["other", "parked1"]
         # Leased in (class, run_at, id) order: "other" was taken past "parked2".
         [waiting] = await queue.jobs("c", state="pending")
@@ -217,6 +223,7 @@ def test_a_second_job_for_one_order_waits_in_the_queue_not_in_a_slot(tmp_path: P
                 ]
             )
             await started_count(started, 2)
+            await actor.settled()
             assert sorted(name for _, name in started) == ["first", "other"]
             [waiting] = await queue.jobs("c", state="pending")
             assert waiting.payload["name"] == "twin" and waiting.attempts == 0
@@ -242,6 +249,7 @@ def test_order_intake_is_admitted_on_the_channels_budget_alone(tmp_path: Path) -
             ]
         )
         await started_count(started, 1)
+        await actor.settled()
         assert started == [(0, "None")]  # the orders pull (its payload has no name)
         waiting = await queue.jobs("c", state="pending")
         assert sorted(j.kind for j in waiting) == ["block", "pull"]

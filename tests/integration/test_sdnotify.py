@@ -98,7 +98,7 @@ def test_abstract_socket_and_a_vanished_listener_do_not_stop_the_daemon(tmp_path
     with start(config, name, WATCHDOG_USEC="400000") as proc:
         assert listener.wait_for("READY")["READY"] == "1"
         listener.sock.close()  # systemd "goes away": sends now fail
-        time.sleep(1.0)
+        proc.wait_for_event("sdnotify.failed", timeout=30)  # the next watchdog ping failed
         assert proc.running(), "a failing notify socket must not stop the daemon"
         assert proc.stop(timeout=30) == 0
     log = proc.log()

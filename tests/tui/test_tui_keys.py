@@ -83,7 +83,10 @@ def test_capital_f_resyncs_after_confirmation(daemon_factory: Any) -> None:
         await pilot.press("F")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")  # declined: nothing happens
-        await pilot.pause(0.5)
+        # A request would be an "actions" worker, done once the daemon answered (after the
+        # run was written): when none is left running, nothing was sent.
+        for worker in [w for w in app.workers if w.group == "actions"]:
+            await worker.wait()
         assert state(d.config, runs) == [(0,)]
         await pilot.press("F", "y")
         await until(lambda: state(d.config, runs) == [(1,)], pilot)

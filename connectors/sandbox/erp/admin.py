@@ -134,6 +134,7 @@ class ErpAdmin:
         if not isinstance(rate, int | float) or isinstance(rate, bool):
             raise HttpError(400, "'rate' must be a number of changes per second")
         _check(self._generator.set_rate, float(rate), "'rate' must be 0 or more")
+        await self._generator.settle()  # the answer's count is final when the rate is 0
         return json_response(self._generator.statistics())
 
     async def stats(self, request: Request) -> Response:

@@ -211,6 +211,7 @@ class ShopApi:
         if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate >= 0:
             raise HttpError(400, "'rate' must be a number of orders per second, 0 or more")
         self._generator.set_rate(float(rate))
+        await self._generator.settle()  # the answer's count is final when the rate is 0
         return json_response(self._generator.statistics())
 
     async def stats(self, request: Request) -> Response:

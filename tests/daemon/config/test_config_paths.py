@@ -3,6 +3,7 @@ var/, or (for the config shipped inside the package) the user's state directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,45 @@ def test_the_packaged_config_keeps_state_in_the_user_state_directory(
     assert config.sandbox.data_dir == tmp_path / "state" / "syncwright" / "sandbox"
     # Its relative credential files resolve beside the installed packages, as in a checkout.
     assert resolve_secrets(config, environ={})["erp"]["api_key"] == "sandbox-demo-key"
+
+
+#: Runs ``syncwright status --socket PATH`` as the CLI would, with the checkout (where the
+#: default config.toml is looked for) moved under a directory this user may not enter.
+STATUS_BEHIND_A_CLOSED_DIRECTORY = """
+import os, sys
+import syncwright.daemon.cli.main as cli
+import syncwright.daemon.config.load as load
+import syncwright.daemon.control.blocking_client
+cli.build_parser()  # imports every command's module while this user may still read them
+load.__file__ = sys.argv[1]
+if os.geteuid() == 0:  # root enters any directory: run as nobody instead
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    os.setgid(nobody.pw_gid); os.setgroups([]); os.setuid(nobody.pw_uid)
+sys.exit(cli.main(["status", "--socket", sys.argv[2]]))
+"""
+
+
+def test_a_command_given_its_socket_runs_when_the_checkout_cannot_be_entered(
+    tmp_path: Path,
+) -> None:
+    """The checkout's parent directory at mode 0700 (someone else's home): looking for the
+    default config.toml there must not end a command that names its socket (issue 13, 23)."""
+    import subprocess
+    import sys
+
+    closed = tmp_path / "closed"
+    module = closed / "checkout" / "daemon" / "config" / "load.py"
+    module.parent.mkdir(parents=True)
+    closed.chmod(0o700 if os.geteuid() == 0 else 0)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", STATUS_BEHIND_A_CLOSED_DIRECTORY, str(module), "/nonexistent"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        closed.chmod(0o700)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 4, result.stderr[-3000:]  # no daemon there: unreachable

@@ -69,3 +69,26 @@ def test_the_redactor_in_force_holds_in_tasks_and_worker_threads() -> None:
         "task": inside,
         "after": f"daemon-own-2 {logs.REDACTED}",
     }
+
+
+def test_a_traceback_shows_no_local_variables_and_no_secret_in_either_format() -> None:
+    """The console format's default traceback printed every frame's locals (a credential
+    among them), and both formats rendered the exception after the redaction."""
+    for fmt in ("console", "json"):
+        out = io.StringIO()
+        redactor = logs.Redactor()
+        redactor.add("k3y-in-a-local-99")
+        logs.configure("info", fmt, stream=out, redactor=redactor)
+
+        def connect(api_key: str) -> None:
+            held = {"api_key": api_key}
+            raise RuntimeError(f"refused with {held['api_key']}")
+
+        try:
+            connect("k3y-in-a-local-99")
+        except RuntimeError:
+            structlog.get_logger("t").exception("daemon.failed")
+        text = out.getvalue()
+        assert "RuntimeError: refused with [redacted]" in text.replace("\\n", "\n"), (fmt, text)
+        assert "k3y-in-a-local-99" not in text, (fmt, text)
+        assert "locals" not in text, (fmt, text)
