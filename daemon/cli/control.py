@@ -8,14 +8,13 @@ socket is not accessible to this user; 5 the daemon refused the command (its rea
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from syncwright.daemon.cli import connect
-from syncwright.daemon.cli.exit_codes import ExitCode
+from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.output import add_json_option, emit
 from syncwright.daemon.cli.text import ago, table
 
 #: The control commands whose wire name differs from the command line's.
@@ -28,10 +27,10 @@ def add_parser(sub: Any, default_config: Path) -> None:
             name, help=help_text, description=help_text
         )
         connect.add_socket_options(parser, default_config)
+        add_json_option(parser)
         return parser
 
     status = command("status", "show each connection's state, queues, errors and budgets")
-    status.add_argument("--json", action="store_true", help="print the snapshot as JSON")
     status.set_defaults(handler=show_status)
     sync = command("sync", "sync one item now (a product by id or SKU, or a SKU's stock)")
     sync.add_argument("connection", metavar="CONN")
@@ -71,7 +70,10 @@ def add_parser(sub: Any, default_config: Path) -> None:
 def show_status(args: argparse.Namespace) -> int:
     with connect.daemon(args) as client:
         snap = client.call("status")
-    print(json.dumps(snap, indent=2) if args.json else format_status(snap))
+    if args.json:
+        emit("status", snap)
+    else:
+        print(format_status(snap))
     return ExitCode.OK
 
 
@@ -85,7 +87,10 @@ def act(args: argparse.Namespace) -> int:
         request["flows"] = args.flows
     with connect.daemon(args) as client:
         result = client.call(_WIRE.get(cmd, cmd), **request)
-    print(result["message"])
+    if args.json:
+        emit(cmd, {"connection": args.connection, **result})
+    else:
+        print(result["message"])
     if cmd == "sync" and result.get("state") == "dead":
         return ExitCode.REFUSED
     return ExitCode.OK
@@ -94,12 +99,14 @@ def act(args: argparse.Namespace) -> int:
 def retry_dead(args: argparse.Namespace) -> int:
     with connect.daemon(args) as client:
         if (args.job is None) == (not args.all):
-            print("syncwright retry: give a JOB id or --all", file=sys.stderr)
-            return ExitCode.CONFIG
+            raise CommandError(ExitCode.CONFIG, "syncwright retry: give a JOB id or --all")
         found = client.call(
             "retry", connection=args.connection, job=args.job, all=args.all, kind=args.kind
         )
-    print(found["message"])
+    if args.json:
+        emit("retry", {"connection": args.connection, **found})
+    else:
+        print(found["message"])
     return ExitCode.OK
 
 
@@ -113,7 +120,10 @@ def list_errors(args: argparse.Namespace) -> int:
             limit=args.limit,
             offset=args.offset,
         )
-    print(format_errors(page))
+    if args.json:
+        emit("errors", {"connection": args.connection, **page})
+    else:
+        print(format_errors(page))
     return ExitCode.OK
 
 
@@ -161,11 +171,26 @@ def format_status(snap: dict[str, Any]) -> str:
 
 
 def format_errors(page: dict[str, Any]) -> str:
+    """Each open error in full (the part that explains it is often at the end), newest first:
+    a heading line (last seen, flow, item, first seen) and the whole message indented below."""
     from syncwright.daemon.clock import iso
 
-    rows = [("LAST SEEN", "FLOW", "ITEM", "MESSAGE")]
+    out = []
     for e in page["rows"]:
-        rows.append((iso(e["last_seen"]) or "", e["flow"], e["external_id"], e["message"][:100]))
-    shown = len(page["rows"])
-    footer = f"{shown} of {page['total']} open errors (from {page['offset'] + 1 if shown else 0})"
-    return table(rows) + "\n" + footer
+        head = f"{iso(e['last_seen'])}  {e['flow']}  {e['external_id']}"
+        if e["first_seen"] != e["last_seen"]:
+            head += f"  (first seen {iso(e['first_seen'])})"
+        out.append(head)
+        out += ["    " + line for line in e["message"].splitlines() or [""]]
+    shown, total, first = len(page["rows"]), page["total"], page["offset"] + 1
+    if not total:
+        out.append("no open errors")
+    elif not shown:
+        out.append(f"no open errors to show ({total} in all, --offset {page['offset']})")
+    elif shown == total:
+        out.append(f"{total} open error{'s' if total != 1 else ''}, newest first")
+    else:
+        last = page["offset"] + shown
+        more = f"; --offset {last} for the next" if last < total else ""
+        out.append(f"open errors {first} to {last} of {total}, newest first{more}")
+    return "\n".join(out)

@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except CommandError as exc:
         print(exc.message, file=sys.stderr)
+        if getattr(args, "json", False):
+            from syncwright.daemon.cli.output import emit_failure
+
+            emit_failure(args.command, int(exc.code), exc.message)
         return int(exc.code)
 
 

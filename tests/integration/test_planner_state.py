@@ -87,9 +87,10 @@ def test_recorded_spend_feeds_the_live_and_offline_reports_and_the_cli(tmp_path:
     result = cli("budget", "--offline", "--json", "--config", str(path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    (erp_json,) = [s for s in data["systems"] if s["system"] == "erp"]
+    assert (data["format"], data["command"], data["source"]) == (1, "budget", "offline")
+    (erp_json,) = [s for s in data["plan"]["systems"] if s["system"] == "erp"]
     assert erp_json["calls_last_hour"] == 42
-    assert data["fits"] is True
+    assert data["plan"]["fits"] is True
 
     checked = cli("check-config", str(path))
     assert checked.returncode == 0, checked.stderr
