@@ -165,6 +165,12 @@ def format_status(snap: dict[str, Any]) -> str:
                 f"budget {b['system']}: blocked for {format_duration(b['blocked_until'] - now)}"
                 f" ({b['block_reason']})"
             )
+    if snap.get("reload_rejected_at") is not None:
+        at = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(snap["reload_rejected_at"]))
+        out.append(
+            f"config reload rejected at {at}: {snap['reload_rejected']}\n"
+            "  (the daemon runs on the config it loaded before; fix the file and reload again)"
+        )
     started = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(snap["started_at"]))
     out.append(f"daemon {snap['daemon']}, pid {snap['pid']}, up since {started}")
     return "\n".join(out)

@@ -127,6 +127,10 @@ class Snapshot(_Message):
     started_at: float
     connections: list[ConnectionRow]
     budgets: list[BudgetRow]
+    #: When the last config reload was refused and why (None: the last reload worked, or
+    #: none was asked); the daemon still runs on the config it loaded before.
+    reload_rejected_at: float | None = None
+    reload_rejected: str | None = None
 
 
 class SnapshotMessage(_Message):
