@@ -152,7 +152,7 @@ class SyncwrightApp(App[None]):
             except (LinkError, CommandError) as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
-            failed = result.get("state") == "dead"
+            failed = result.get("state") in ("dead", "not_found")
             self.notify(
                 result.get("message", "done"), severity="error" if failed else "information"
             )

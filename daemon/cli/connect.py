@@ -136,4 +136,7 @@ def daemon(args: argparse.Namespace) -> Iterator[BlockingClient]:
     except NotReachable as exc:
         raise Unreachable(f"syncwright: {exc}") from exc
     except CommandFailed as exc:
-        raise CommandError(ExitCode.REFUSED, f"syncwright {args.command}: {exc}") from exc
+        from syncwright.daemon.control.protocol import ErrorCode
+
+        code = ExitCode.PAUSED if exc.code == ErrorCode.PAUSED else ExitCode.REFUSED
+        raise CommandError(code, f"syncwright {args.command}: {exc}") from exc

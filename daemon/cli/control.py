@@ -2,7 +2,9 @@
 status, sync, resync, smart-sync, pause, resume, retry and errors.
 
 Exit status: 0 done; 2 usage or configuration error; 4 the daemon is not running or its
-socket is not accessible to this user; 5 the daemon refused the command (its reason is shown).
+socket is not accessible to this user; 5 the daemon refused the command (its reason is shown),
+or the item synced went dead or is not at the source; 6 the connection is paused or its
+authentication failed (sync, smart-sync and resync queue nothing).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def act(args: argparse.Namespace) -> int:
         emit(cmd, {"connection": args.connection, **result})
     else:
         print(result["message"])
-    if cmd == "sync" and result.get("state") == "dead":
+    if cmd == "sync" and result.get("state") in ("dead", "not_found"):
         return ExitCode.REFUSED
     return ExitCode.OK
 

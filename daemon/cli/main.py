@@ -4,7 +4,7 @@ group, and the dispatch to the chosen command's handler.
 Exit status (daemon/cli/exit_codes.py): 0 success; 1 the daemon failed at run time; 2 usage
 or configuration error; 3 the state file cannot be used (for example written by a newer
 Syncwright); 4 the daemon is not running or its control socket is not accessible; 5 the
-daemon refused a command.
+daemon refused a command; 6 the connection is paused or its authentication failed.
 """
 
 from __future__ import annotations

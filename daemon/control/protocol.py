@@ -42,6 +42,8 @@ class ErrorCode(IntEnum):
     NOT_FOUND = 2002
     CONFLICT = 2003
     UNAVAILABLE = 2004
+    #: The connection is paused or its authentication failed: work asked of it would not run.
+    PAUSED = 2005
     INTERNAL = 5000
 
 
