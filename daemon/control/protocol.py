@@ -265,6 +265,14 @@ class BudgetDetail(_Message):
     windows: list[WindowDetail]
 
 
+class LinkRow(_Message):
+    """An item's id in the back office and in the channel."""
+
+    entity: str
+    source_id: str
+    channel_id: str
+
+
 class ErrorRow(_Message):
     connection: str
     flow: str
@@ -272,6 +280,8 @@ class ErrorRow(_Message):
     message: str
     first_seen: float
     last_seen: float
+    #: The links whose back-office or channel id is this item's id (empty: none yet).
+    links: list[LinkRow] = Field(default_factory=list)
 
 
 class ErrorsPage(_Message):
