@@ -150,8 +150,9 @@ class EventMessage(_Message):
     model_config = ConfigDict(extra="ignore")
 
     type: Literal["event"] = "event"
-    #: job.done, job.failed, error.added, error.resolved, budget.blocked, budget.unblocked,
-    #: connection.paused, connection.resumed, connection.state, events.dropped
+    #: job.done, job.failed, job.waiting (a budget wait, not a failure: detail names the
+    #: window, until says when it frees), error.added, error.resolved, budget.blocked,
+    #: budget.unblocked, connection.paused, connection.resumed, connection.state, events.dropped
     event: str
     at: float
     connection: str | None = None
@@ -167,7 +168,7 @@ class EventMessage(_Message):
     item: str | None = None
     #: A block's end; when a failed job runs again (None: never, or not known).
     until: float | None = None
-    #: What happens to a failed job: retry, snooze, pause or dead.
+    #: What happens to a failed job: retry, pause or dead; wait for a job.waiting.
     action: str | None = None
     #: True for the count of a burst's events beyond the per-client limit (no details).
     summary: bool = False

@@ -131,18 +131,21 @@ def decide(
     policy: RetryPolicy,
     rng: random.Random,
     retry_after: float | None = None,
+    *,
+    local: bool = False,
 ) -> RetryDecision:
     """Decide what happens to ``job`` after its current attempt failed with ``kind``.
 
     ``job.attempts`` is the attempt that just failed (the queue counts attempts at lease).
-    ``retry_after`` is the server's hint for rate limits; None or 0 means "not given".
+    ``retry_after`` is the server's hint for rate limits; None or 0 means "not given";
+    ``local``: it was our own budget that said wait, not the server.
     """
     if kind is ErrorKind.PERMANENT:
         return RetryDecision("dead", None, PERMANENT_REASON)
     if kind is ErrorKind.AUTH:
         return RetryDecision("pause", now, PAUSE_REASON)
     if kind is ErrorKind.RATE_LIMITED:
-        return _rate_limited(job, now, policy, retry_after)
+        return _rate_limited(job, now, policy, retry_after, local)
 
     what = "transient error"
     if kind is ErrorKind.CRASH:
@@ -167,7 +170,7 @@ def decide(
 
 
 def _rate_limited(
-    job: Job, now: float, policy: RetryPolicy, retry_after: float | None
+    job: Job, now: float, policy: RetryPolicy, retry_after: float | None, local: bool = False
 ) -> RetryDecision:
     if job.snoozes >= policy.max_snoozes:
         return RetryDecision(
@@ -179,10 +182,13 @@ def _rate_limited(
         )
     wait = retry_after if retry_after is not None and retry_after > 0 else policy.rate_limit_default
     source = "as asked" if wait == retry_after else "the default: no Retry-After given"
+    if local:
+        source = "for the local budget" if wait == retry_after else "the local budget's default"
+    why = "waiting" if local else "rate limited: waiting"
     return RetryDecision(
         "snooze",
         now + wait,
-        f"rate limited: waiting {_span(wait)} ({source}) until {iso(now + wait)}, without "
+        f"{why} {_span(wait)} ({source}) until {iso(now + wait)}, without "
         f"using an attempt (wait {job.snoozes + 1} of at most {policy.max_snoozes})",
     )
 

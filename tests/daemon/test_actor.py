@@ -175,3 +175,43 @@ def test_jobs_writing_the_same_flow_run_one_at_a_time(tmp_path: Path) -> None:
         await started_count(started, 3)
 
     run_with_actor(tmp_path, body, workers=4)
+
+
+def test_a_budget_wait_is_a_wait_not_a_failure(tmp_path: Path) -> None:
+    # The job's own calls find the minute window at its reserve: it waits, and every place
+    # an operator looks says so (an event naming the window and when it frees), not failed.
+    from syncwright.daemon.budget.gate import BudgetGate
+
+    gates: list[BudgetGate] = []
+
+    async def spends(ctx: Any, job: Any) -> None:
+        # Leased while the class could spend; others spent meanwhile. Class 2 may spend while
+        # 15 % of 20 (3 calls) remain: 17 spent leaves it none.
+        while gates[0].budget.try_spend(0) and gates[0].budget.can_spend(2):
+            pass
+        await gates[0].acquire()
+
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        budget = actor.services.budgets["erp"]
+        gates.append(BudgetGate(budget, actor.services.store, max_wait=0.0))
+        events = actor.services.hub.subscribe()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setitem(flows.HANDLERS, "spends", spends)
+            (job,) = await queue.enqueue_many("c", [JobSpec("spends", 2, {"name": "pull"})])
+            actor.wake()
+            seen: list[Any] = []
+            await async_wait_until(
+                lambda: seen.extend(events.drain()) or any(e.job == job.job_id for e in seen),
+                timeout=20,
+                interval=0.01,
+                message=lambda: f"no event for the job: {seen}",
+            )
+        (event,) = [e for e in seen if e.job == job.job_id]
+        assert event.event == "job.waiting" and event.action == "wait", event
+        assert "minute window" in (event.detail or "") and event.until is not None
+        assert "not a failure" in (event.detail or "")
+        assert actor.statistics().jobs_failed == 0 and actor.statistics().last_error is None
+
+    run_with_actor(tmp_path, body, source_windows=(WindowSpec("minute", 20, "rolling", "UTC"),))
