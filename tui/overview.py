@@ -181,15 +181,17 @@ class OverviewScreen(Screen[None]):
             self._cells[conn.name] = cells
 
     def _show_reload(self, snap: Snapshot) -> None:
+        """The daemon's notices: a refused config reload, schedules the budgets cannot serve."""
         line = self.query_one("#reload-status", Static)
-        rejected = snap.reload_rejected_at is not None
-        line.display = rejected
-        if rejected:
+        notices = [f"budget plan: the schedules do not fit: {w}" for w in snap.plan_warnings]
+        if snap.reload_rejected_at is not None:
             reason = " ".join((snap.reload_rejected or "").split())
-            line.update(
+            notices.append(
                 f"config reload rejected at {clock(snap.reload_rejected_at)}: {reason} "
                 "(the daemon runs on its previous config)"
             )
+        line.display = bool(notices)
+        line.update("\n".join(notices))
 
     def set_link_status(self, text: str, *, down: bool) -> None:
         if down and self._last is not None:

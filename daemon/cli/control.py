@@ -167,6 +167,8 @@ def format_status(snap: dict[str, Any]) -> str:
                 f"budget {b['system']}: blocked for {format_duration(b['blocked_until'] - now)}"
                 f" ({b['block_reason']})"
             )
+    for warning in snap.get("plan_warnings", []):
+        out.append(f"budget plan: the schedules do not fit: {warning}")
     if snap.get("reload_rejected_at") is not None:
         at = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(snap["reload_rejected_at"]))
         out.append(

@@ -133,6 +133,9 @@ class Snapshot(_Message):
     #: none was asked); the daemon still runs on the config it loaded before.
     reload_rejected_at: float | None = None
     reload_rejected: str | None = None
+    #: Ways the schedules cannot be served by the budgets (the planner's warnings at start-up
+    #: or the last reload; empty: they fit).
+    plan_warnings: list[str] = Field(default_factory=list)
 
 
 class SnapshotMessage(_Message):

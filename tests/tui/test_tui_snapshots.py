@@ -402,9 +402,12 @@ def test_overview_disconnected_80x24_is_stale(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap(busy_rows()), down=reason), size=(80, 24))
 
 
-def test_overview_shows_a_rejected_config_reload(snap_compare: Any) -> None:
+def test_overview_shows_a_rejected_config_reload_and_unfit_schedules(
+    snap_compare: Any,
+) -> None:
     state = snap(busy_rows()).model_copy(
         update={
+            "plan_warnings": ["shop: the recent schedules need 60 calls per minute of 40"],
             "reload_rejected_at": AT - 30,
             "reload_rejected": "/etc/syncwright/config.toml: daemon.retry.frobnicate: unknown key",
         }
