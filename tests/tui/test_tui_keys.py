@@ -216,7 +216,8 @@ def test_enter_on_an_error_shows_it_whole_and_s_syncs_the_item(daemon_factory: A
             lambda: (
                 state(
                     d.config,
-                    "SELECT state FROM jobs WHERE kind = 'sync_item' AND payload LIKE '%9999%'",
+                    "SELECT state FROM jobs WHERE kind = 'sync_item'"
+                    " AND json_extract(payload, '$.id_or_sku') = '9999'",
                 )
                 == [("done",)]
             ),
