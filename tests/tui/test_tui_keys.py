@@ -193,6 +193,7 @@ def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
 
 def test_enter_on_an_error_shows_it_whole_and_s_syncs_the_item(daemon_factory: Any) -> None:
     d = daemon_factory()
+    d.wait_for_event("full.finished")  # the first pass settles the products' sync log first
     # An item the sync will not touch by itself (gone from the back office since).
     long = "the shop refused product 9999: " + "a reason that goes on, " * 8 + "THE END"
     state(

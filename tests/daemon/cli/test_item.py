@@ -19,6 +19,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_item_shows_ids_writes_stock_errors_and_jobs(daemon_factory: Any) -> None:
     d = daemon_factory()
+    d.wait_for_event("full.finished")  # the first pass settles the sync log before we add to it
     sock = ["--socket", str(d.socket)]
     synced = cli("sync", "demo", "products", "3", "--wait", "30", *sock)
     assert synced.returncode == 0, synced.stdout + synced.stderr
