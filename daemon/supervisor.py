@@ -96,6 +96,8 @@ class Supervisor:
         self.metrics_at_start: MetricsConfig | None = None
         #: Seconds between maintenance rounds (reaping expired leases, pruning old jobs).
         self.maintenance_every = MAINTENANCE_EVERY
+        #: What status and the TUI must tell the operator: a refused reload, unfit schedules.
+        self.notices = ops_tasks.Notices()
 
     def request_stop(self) -> None:
         if not self._stop.is_set():
@@ -296,6 +298,7 @@ class Supervisor:
             secrets = resolve_secrets(new)
         except ConfigError as exc:
             log.error("config.reload_rejected", path=str(self.config_path), error=str(exc))
+            self.notices.reload_rejected = (self.clock.now(), str(exc))
             return False
         assert self.services is not None
         self._redact(secrets)
@@ -328,9 +331,11 @@ class Supervisor:
             await self._apply(old, old_secrets)
             for name in removed + changed:
                 self._start_actor(name)
+            self.notices.reload_rejected = (self.clock.now(), f"{type(exc).__name__}: {exc}")
             return False
         for name in changed + added:
             self._start_actor(name)
+        self.notices.reload_rejected = None
         if self.digest is not None and self._tg is not None:
             try:  # [notify] turned on or off, or a new interval
                 await self.digest.apply(self._tg)

@@ -101,20 +101,27 @@ class Worker:
         svc = self.services
         kind = classify(exc)
         retry_after = getattr(exc, "retry_after", None)
-        decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after)
+        local = bool(getattr(exc, "local", False))
+        decision = decide(kind, job, svc.clock.now(), svc.policy, svc.rng, retry_after, local=local)
         message = str(exc) or type(exc).__name__
         hook = FAILURE_HOOKS.get(job.kind)  # e.g. a dead order job writes its notification
         also = hook(job, decision, kind.value, message, svc.clock.now()) if hook else None
         if not await svc.queue.fail(job, decision, kind.value, message, also=also):
             jlog.warning("job.lease_lost", error=str(exc))
             return
-        self.jobs_failed += 1
-        self.last_error = f"{job.kind}: {exc}"
+        # A wait for a budget (ours, or the server's Retry-After) is not a failure: it is
+        # published and logged as job.waiting, naming what it waits for and until when.
+        waiting = kind is ErrorKind.RATE_LIMITED and decision.action == "snooze"
+        if not waiting:
+            self.jobs_failed += 1
+            self.last_error = f"{job.kind}: {exc}"
         if svc.hub.active:
-            # action says what happens next: retry, snooze, pause, or dead (no more runs).
-            event = job_event("job.failed", job, self.connection, svc.clock.now())
+            # action says what happens next: retry, wait, pause, or dead (no more runs).
+            name = "job.waiting" if waiting else "job.failed"
+            event = job_event(name, job, self.connection, svc.clock.now())
+            action = "wait" if waiting else decision.action
             svc.hub.publish(
-                replace(event, until=decision.run_at, action=decision.action, detail=message[:500])
+                replace(event, until=decision.run_at, action=action, detail=message[:500])
             )
         fields = {
             "error": str(exc),
@@ -125,8 +132,10 @@ class Worker:
         }
         if kind is ErrorKind.CRASH:
             jlog.exception("job.crashed", **fields)
+        elif waiting:
+            jlog.info("job.waiting", **fields)
         elif kind is ErrorKind.RATE_LIMITED:
-            jlog.info("job.rate_limited", **fields)
+            jlog.warning("job.rate_limited", **fields)
         else:
             jlog.warning("job.failed", **fields)
         if kind is ErrorKind.AUTH:

@@ -38,13 +38,14 @@ class SyncwrightApp(App[None]):
     TITLE = "Syncwright"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sync_item", "Sync item"),
-        Binding("F", "full_resync", "Full resync"),
-        Binding("p", "toggle_pause", "Pause/resume"),
-        Binding("r", "dead_jobs", "Dead jobs"),
+        # Short labels: the whole footer fits an 80-column terminal.
+        Binding("s", "sync_item", "Sync"),
+        Binding("F", "full_resync", "Resync"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("r", "dead_jobs", "Dead"),
         Binding("e", "errors", "Errors"),
         Binding("b", "budgets", "Budgets"),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Find"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -143,7 +144,7 @@ class SyncwrightApp(App[None]):
             self.notify("no connection selected", severity="warning")
         return name
 
-    def _send(self, cmd: str, **args: Any) -> None:
+    def send(self, cmd: str, **args: Any) -> None:
         """Run a request in a worker (the UI never waits on the daemon); notify the outcome."""
 
         async def go() -> None:
@@ -152,7 +153,7 @@ class SyncwrightApp(App[None]):
             except (LinkError, CommandError) as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
-            failed = result.get("state") == "dead"
+            failed = result.get("state") in ("dead", "not_found")
             self.notify(
                 result.get("message", "done"), severity="error" if failed else "information"
             )
@@ -168,7 +169,7 @@ class SyncwrightApp(App[None]):
             if answer is not None:
                 flow, item = answer
                 self.notify(f"syncing {flow} {item!r} of {name}…")
-                self._send("sync_item", connection=name, flow=flow, id=item, wait=SYNC_WAIT)
+                self.send("sync_item", connection=name, flow=flow, id=item, wait=SYNC_WAIT)
 
         self.push_screen(SyncItemModal(name), chosen)
 
@@ -179,7 +180,7 @@ class SyncwrightApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._send("resync", connection=name)
+                self.send("resync", connection=name)
 
         question = f"Start a full resync of {name}? Every item is listed and compared again."
         self.push_screen(ConfirmModal(question), confirmed)
@@ -191,7 +192,7 @@ class SyncwrightApp(App[None]):
         rows = {c.name: c for c in self.snapshot.connections} if self.snapshot else {}
         row = rows.get(name)
         paused = row is not None and row.state in ("paused", "auth_failed")
-        self._send("resume" if paused else "pause", connection=name)
+        self.send("resume" if paused else "pause", connection=name)
 
     def action_dead_jobs(self) -> None:
         name = self._need_connection()

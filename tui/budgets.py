@@ -26,7 +26,7 @@ class BudgetsScreen(LiveScreen):
         yield DataTable(id="budget-table", cursor_type="row")
         yield Static("", id="headers")
         yield Static("", id="plan")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#budget-table", DataTable).add_columns(

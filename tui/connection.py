@@ -40,7 +40,7 @@ class ConnectionScreen(LiveScreen):
             yield DataTable(id="cursors", cursor_type="none")
             yield Static("Recent activity", classes="section")
             yield DataTable(id="recent", cursor_type="none")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sw.selected = self.connection
@@ -66,7 +66,11 @@ class ConnectionScreen(LiveScreen):
         if row.pause_reason:
             parts[0] += f" ({row.pause_reason})"
         parts.append(f"{row.source} -> {row.channel}")
-        parts.append(f"last full sync {ago(row.last_full_sync, snap.at)}")
+        full = f"last full sync {ago(row.last_full_sync, snap.at)}"
+        if row.full_running:  # a full sync of a paused connection waits: say so, and why
+            stuck = row.state in ("paused", "auth_failed")
+            full += f" (blocked: {row.state.replace('_', ' ')})" if stuck else " (running)"
+        parts.append(full)
         parts.append(f"last partial {ago(row.last_partial_sync, snap.at)}")
         rotation = duration(row.ghost_rotation) if row.ghost_rotation else "n/a"
         parts.append(f"ghost sweep rotation {rotation}")

@@ -32,7 +32,7 @@ class DeadJobsScreen(LiveScreen):
         yield Static(f"Dead jobs of {self.connection}", classes="title")
         yield Static("", id="problem")
         yield DataTable(id="dead-table", cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#dead-table", DataTable).add_columns(

@@ -9,11 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from syncwright.daemon.control.protocol import ErrorsPage
+from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage
 from syncwright.tui.format import stamp
 from syncwright.tui.live import LiveScreen
 
 PAGE = 200
+#: The table shows this much of a message; enter opens it whole.
+MESSAGE_CHARS = 120
 
 
 def parse_filter(text: str) -> dict[str, str]:
@@ -31,11 +33,15 @@ def parse_filter(text: str) -> dict[str, str]:
 
 
 class ErrorsScreen(LiveScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("slash", "search", "Filter", show=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Find", show=True),
+        Binding("enter", "open_error", "Open", show=True),
+    ]
 
     def __init__(self, connection: str | None = None) -> None:
         super().__init__(id="errors")
         self.filter_text = f"conn:{connection}" if connection else ""
+        self.rows: list[ErrorRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -48,7 +54,7 @@ class ErrorsScreen(LiveScreen):
         yield Static("", id="problem")
         yield Static("", id="count")
         yield DataTable(id="error-table", cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#error-table", DataTable).add_columns(
@@ -73,9 +79,25 @@ class ErrorsScreen(LiveScreen):
     def show(self, result: dict[str, Any]) -> None:
         page = ErrorsPage.model_validate(result)
         table = self.query_one("#error-table", DataTable)
+        at = table.cursor_row
         table.clear()
+        self.rows = page.rows
         for row in page.rows:
-            table.add_row(
-                stamp(row.last_seen), row.connection, row.flow, row.external_id, row.message[:120]
-            )
-        self.query_one("#count", Static).update(f"{len(page.rows)} of {page.total} open errors")
+            text = " ".join(row.message.split())
+            cut = text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+            table.add_row(stamp(row.last_seen), row.connection, row.flow, row.external_id, cut)
+        if page.rows:
+            table.move_cursor(row=min(at, len(page.rows) - 1))
+        self.query_one("#count", Static).update(
+            f"{len(page.rows)} of {page.total} open errors; enter shows one whole"
+        )
+
+    def action_open_error(self) -> None:
+        table = self.query_one("#error-table", DataTable)
+        if self.rows and 0 <= table.cursor_row < len(self.rows):
+            from syncwright.tui.error_detail import ErrorDetailModal
+
+            self.app.push_screen(ErrorDetailModal(self.rows[table.cursor_row]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_error()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -76,20 +78,29 @@ class SyncItemModal(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-HELP = """\
-Keys
-  s        sync one item now (asks for flow and id / SKU, then shows the outcome)
-  F        full resync of the selected connection (asks first)
-  p        pause / resume the selected connection
-  r        dead jobs of the selected connection (there: r retries one, a retries all)
-  e        sync errors (/ filters: conn:NAME flow:NAME words)
-  b        budgets per system and window
-  enter    the selected connection's queues, cursors and recent activity
-  /        filter the list
-  escape   back
-  ?        this help
-  q        quit
-"""
+#: The keys and what they do; the text column wraps under itself, never under the keys.
+HELP_KEYS = (
+    ("s", "sync one item now: asks flow and id / SKU, shows the outcome"),
+    ("F", "full resync of the selected connection (asks first)"),
+    ("p", "pause / resume the selected connection"),
+    ("r", "dead jobs of the selected connection (r retries one, a all)"),
+    ("e", "sync errors (/ filters: conn:NAME flow:NAME words); enter on one shows it whole"),
+    ("b", "budgets per system and window"),
+    ("enter", "the selected connection's queues, cursors and recent activity"),
+    ("/", "filter the list"),
+    ("escape", "back"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+
+def help_text() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for key, text in HELP_KEYS:
+        grid.add_row(key, text)
+    return grid
 
 
 class HelpModal(ModalScreen[None]):
@@ -98,11 +109,14 @@ class HelpModal(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
-    HelpModal > Static { width: 80; height: auto; border: thick $accent; padding: 1 2; }
+    HelpModal > Vertical { width: 100%; max-width: 84; height: auto; border: thick $accent;
+        padding: 1 2; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP)
+        with Vertical():
+            yield Static(Text("Keys", style="bold"))
+            yield Static(help_text())
 
     def action_close(self) -> None:
         self.dismiss(None)

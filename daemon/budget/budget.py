@@ -204,6 +204,21 @@ class Budget:
                 until = max(until, usage.free_at(now, allowed))
             return max(0.0, until - now)
 
+    def limiting_window(self, cls: int, cost: float = 1.0) -> str | None:
+        """What keeps ``cls`` from spending ``cost`` longest: a window's name, "block" (the
+        server asked us to wait), or None when it may spend now."""
+        with self._lock:
+            now = self.clock.now()
+            if self._fits(now, cls, cost):
+                return None
+            reserve = self._reserve_of(cls)
+            name, until = "block", self._blocked_until
+            for usage in self._windows.values():
+                free = usage.free_at(now, _allowance(usage.spec, reserve, cost))
+                if free > until:
+                    name, until = usage.spec.name, free
+            return name
+
     def allowed_classes(self) -> frozenset[int]:
         """The classes that may spend one unit now."""
         with self._lock:

@@ -22,6 +22,7 @@ from aiolimiter import AsyncLimiter
 
 from syncwright.connectors.errors import PermanentError, RateLimitedError
 from syncwright.daemon.budget.budget import CLASS_NAMES, Budget
+from syncwright.daemon.clock import iso
 from syncwright.daemon.store.db import Store
 
 #: The priority class of the job running in this task; the worker sets it.
@@ -70,8 +71,11 @@ class BudgetGate:
                     system=self.budget.system,
                 )
             if clock.now() + wait > deadline:
+                window = self.budget.limiting_window(cls, cost) or "minute"
+                held = "block" if window == "block" else f"{window} window"
                 raise RateLimitedError(
-                    f"the local budget lets {what} spend {cost:g} again in {wait:.1f} s",
+                    f"waiting for the local budget: its {held} lets {what} spend again at "
+                    f"{iso(clock.now() + wait)} (in {wait:.0f} s); a wait, not a failure",
                     retry_after=wait,
                     system=self.budget.system,
                     local=True,

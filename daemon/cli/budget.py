@@ -5,13 +5,13 @@ state file alone."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from syncwright.daemon.cli import connect, offline
 from syncwright.daemon.cli.exit_codes import ExitCode, Unreachable
+from syncwright.daemon.cli.output import add_json_option, emit
 from syncwright.daemon.cli.text import table
 
 
@@ -22,7 +22,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
     )
     parser = sub.add_parser("budget", help=text, description=text)
     connect.add_socket_options(parser, default_config)
-    parser.add_argument("--json", action="store_true", help="print the budgets as JSON")
+    add_json_option(parser, "the budgets and the plan")
     parser.add_argument(
         "--offline",
         action="store_true",
@@ -48,7 +48,7 @@ def live_budget(args: argparse.Namespace) -> int:
     with connect.daemon(args) as client:
         reply = client.call("budgets")
     if args.json:
-        print(json.dumps(reply, indent=2))
+        emit("budget", {"source": "daemon", **reply})
     else:
         print(format_budgets(reply["budgets"]))
         if reply.get("plan") is not None:
@@ -63,7 +63,7 @@ def offline_budget(config_path: Path, *, as_json: bool = False) -> int:
 
     report = offline_report(offline.load(config_path))
     if as_json:
-        print(json.dumps(report.to_json(), indent=2))
+        emit("budget", {"source": "offline", "budgets": None, "plan": report.to_json()})
     else:
         print(format_report(report))
     return ExitCode.OK

@@ -4,11 +4,13 @@ summary, each connection's ghost-sweep rotation and the budget plan."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from syncwright.daemon.cli import offline
 from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.output import add_json_option, emit
 
 if TYPE_CHECKING:
     from syncwright.daemon.config.model import Config
@@ -30,15 +32,18 @@ def add_parser(sub: Any, default_config: Path) -> None:
         metavar="PATH",
         help=f"config file (default: {default_config})",
     )
-    parser.set_defaults(handler=lambda args: check_config(args.path))
+    add_json_option(parser, "the verdict, the systems, connections and plan")
+    parser.set_defaults(handler=lambda args: check_config(args.path, as_json=args.json))
 
 
-def check_config(path: Path) -> int:
+def check_config(path: Path, *, as_json: bool = False) -> int:
     from syncwright.daemon.config.summary import summarize
     from syncwright.daemon.ops.planner import format_report
     from syncwright.daemon.ops.planner_history import offline_report
     from syncwright.daemon.store.usable import StateUnusable, problem_with
 
+    if as_json:
+        return _check_json(path)
     config = offline.load(path, secrets=True)
     # What `run` would refuse next (exit 3): a state file path it cannot create or write.
     state = config.daemon.state_file
@@ -53,6 +58,55 @@ def check_config(path: Path) -> int:
     # The planner's offline report: what the schedules cost and whether they fit.
     print("\n" + format_report(offline_report(config)))
     print(f"\n{path}: OK")
+    return ExitCode.OK
+
+
+def _check_json(path: Path) -> int:
+    """check-config --json: ``ok``, ``path``, and either ``problems`` (each with ``path``, the
+    dotted key, ``message`` and ``value``, null when hidden) or the config's ``systems``,
+    ``connections`` and budget ``plan``. Never a secret: credentials are named, not shown."""
+    from syncwright.daemon.config.errors import ConfigError
+    from syncwright.daemon.config.load import load_config
+    from syncwright.daemon.config.startup import check_startup
+    from syncwright.daemon.ops.planner_history import offline_report
+    from syncwright.daemon.store.usable import StateUnusable, problem_with
+
+    try:
+        config = load_config(path)
+        check_startup(config)  # what `run` checks at start-up, as the text form does
+    except ConfigError as exc:
+        problems = [{"path": p.path, "message": p.message, "value": p.value} for p in exc.problems]
+        data = {"ok": False, "path": str(path), "exit": int(ExitCode.CONFIG), "error": str(exc)}
+        print(exc, file=sys.stderr)
+        emit("check-config", {**data, "problems": problems})
+        return ExitCode.CONFIG
+    problem = problem_with(config.daemon.state_file)
+    if problem is not None:
+        message = str(StateUnusable(config.daemon.state_file, problem))
+        print(message, file=sys.stderr)
+        emit(
+            "check-config",
+            {"ok": False, "path": str(path), "exit": int(ExitCode.STATE), "error": message},
+        )
+        return ExitCode.STATE
+    systems = {
+        name: {
+            "kind": system.kind,
+            "url": str(system.url),
+            "credentials": sorted(system.credentials),
+            "budget": {
+                window: {"limit": w.limit, "mode": w.mode}
+                for window, w in system.budget.windows.items()
+            },
+        }
+        for name, system in config.systems.items()
+    }
+    connections = {
+        name: {"source": c.source, "channel": c.channel, "flows": list(c.flows)}
+        for name, c in config.connections.items()
+    }
+    data = {"ok": True, "path": str(path), "systems": systems, "connections": connections}
+    emit("check-config", {**data, "plan": offline_report(config).to_json()})
     return ExitCode.OK
 
 

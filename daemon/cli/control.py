@@ -2,20 +2,21 @@
 status, sync, resync, smart-sync, pause, resume, retry, link and errors.
 
 Exit status: 0 done; 2 usage or configuration error; 4 the daemon is not running or its
-socket is not accessible to this user; 5 the daemon refused the command (its reason is shown).
+socket is not accessible to this user; 5 the daemon refused the command (its reason is shown),
+or the item synced went dead or is not at the source; 6 the connection is paused or its
+authentication failed (sync, smart-sync and resync queue nothing).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from syncwright.daemon.cli import connect
-from syncwright.daemon.cli.exit_codes import ExitCode
+from syncwright.daemon.cli.exit_codes import CommandError, ExitCode
+from syncwright.daemon.cli.output import add_json_option, emit
 from syncwright.daemon.cli.text import ago, table
 
 #: The control commands whose wire name differs from the command line's.
@@ -28,10 +29,10 @@ def add_parser(sub: Any, default_config: Path) -> None:
             name, help=help_text, description=help_text
         )
         connect.add_socket_options(parser, default_config)
+        add_json_option(parser)
         return parser
 
     status = command("status", "show each connection's state, queues, errors and budgets")
-    status.add_argument("--json", action="store_true", help="print the snapshot as JSON")
     status.set_defaults(handler=show_status)
     sync = command("sync", "sync one item now (a product by id or SKU, or a SKU's stock)")
     sync.add_argument("connection", metavar="CONN")
@@ -85,7 +86,10 @@ def add_parser(sub: Any, default_config: Path) -> None:
 def show_status(args: argparse.Namespace) -> int:
     with connect.daemon(args) as client:
         snap = client.call("status")
-    print(json.dumps(snap, indent=2) if args.json else format_status(snap))
+    if args.json:
+        emit("status", snap)
+    else:
+        print(format_status(snap))
     return ExitCode.OK
 
 
@@ -99,8 +103,11 @@ def act(args: argparse.Namespace) -> int:
         request["flows"] = args.flows
     with connect.daemon(args) as client:
         result = client.call(_WIRE.get(cmd, cmd), **request)
-    print(result["message"])
-    if cmd == "sync" and result.get("state") == "dead":
+    if args.json:
+        emit(cmd, {"connection": args.connection, **result})
+    else:
+        print(result["message"])
+    if cmd == "sync" and result.get("state") in ("dead", "not_found"):
         return ExitCode.REFUSED
     return ExitCode.OK
 
@@ -108,12 +115,14 @@ def act(args: argparse.Namespace) -> int:
 def retry_dead(args: argparse.Namespace) -> int:
     with connect.daemon(args) as client:
         if (args.job is None) == (not args.all):
-            print("syncwright retry: give a JOB id or --all", file=sys.stderr)
-            return ExitCode.CONFIG
+            raise CommandError(ExitCode.CONFIG, "syncwright retry: give a JOB id or --all")
         found = client.call(
             "retry", connection=args.connection, job=args.job, all=args.all, kind=args.kind
         )
-    print(found["message"])
+    if args.json:
+        emit("retry", {"connection": args.connection, **found})
+    else:
+        print(found["message"])
     return ExitCode.OK
 
 
@@ -143,7 +152,10 @@ def list_errors(args: argparse.Namespace) -> int:
             limit=args.limit,
             offset=args.offset,
         )
-    print(format_errors(page))
+    if args.json:
+        emit("errors", {"connection": args.connection, **page})
+    else:
+        print(format_errors(page))
     return ExitCode.OK
 
 
@@ -185,17 +197,40 @@ def format_status(snap: dict[str, Any]) -> str:
                 f"budget {b['system']}: blocked for {format_duration(b['blocked_until'] - now)}"
                 f" ({b['block_reason']})"
             )
+    for warning in snap.get("plan_warnings", []):
+        out.append(f"budget plan: the schedules do not fit: {warning}")
+    if snap.get("reload_rejected_at") is not None:
+        at = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(snap["reload_rejected_at"]))
+        out.append(
+            f"config reload rejected at {at}: {snap['reload_rejected']}\n"
+            "  (the daemon runs on the config it loaded before; fix the file and reload again)"
+        )
     started = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(snap["started_at"]))
     out.append(f"daemon {snap['daemon']}, pid {snap['pid']}, up since {started}")
     return "\n".join(out)
 
 
 def format_errors(page: dict[str, Any]) -> str:
+    """Each open error in full (the part that explains it is often at the end), newest first:
+    a heading line (last seen, flow, item, first seen) and the whole message indented below."""
     from syncwright.daemon.clock import iso
 
-    rows = [("LAST SEEN", "FLOW", "ITEM", "MESSAGE")]
+    out = []
     for e in page["rows"]:
-        rows.append((iso(e["last_seen"]) or "", e["flow"], e["external_id"], e["message"][:100]))
-    shown = len(page["rows"])
-    footer = f"{shown} of {page['total']} open errors (from {page['offset'] + 1 if shown else 0})"
-    return table(rows) + "\n" + footer
+        head = f"{iso(e['last_seen'])}  {e['flow']}  {e['external_id']}"
+        if e["first_seen"] != e["last_seen"]:
+            head += f"  (first seen {iso(e['first_seen'])})"
+        out.append(head)
+        out += ["    " + line for line in e["message"].splitlines() or [""]]
+    shown, total, first = len(page["rows"]), page["total"], page["offset"] + 1
+    if not total:
+        out.append("no open errors")
+    elif not shown:
+        out.append(f"no open errors to show ({total} in all, --offset {page['offset']})")
+    elif shown == total:
+        out.append(f"{total} open error{'s' if total != 1 else ''}, newest first")
+    else:
+        last = page["offset"] + shown
+        more = f"; --offset {last} for the next" if last < total else ""
+        out.append(f"open errors {first} to {last} of {total}, newest first{more}")
+    return "\n".join(out)

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from syncwright.daemon.cli import connect
 from syncwright.daemon.cli.exit_codes import ExitCode
+from syncwright.daemon.cli.output import add_json_option, emit_line
 from syncwright.daemon.control.blocking_client import BlockingClient
 from syncwright.daemon.control.protocol import EventMessage, event_text
 
@@ -21,7 +22,7 @@ def add_parser(sub: Any, default_config: Path) -> None:
     parser = sub.add_parser("events", help=text, description=text)
     connect.add_socket_options(parser, default_config)
     parser.add_argument("--connection", metavar="CONN", help="only this connection's events")
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_json_option(parser, "one JSON object per event, one per line,")
     parser.set_defaults(handler=dispatch)
 
 
@@ -55,9 +56,8 @@ def follow(
             if connection is not None and message.connection not in (connection, None):
                 continue
             if as_json:
-                text = message.model_dump_json(exclude_none=True)
+                emit_line("events", message.model_dump(exclude_none=True), out)
             else:
-                text = event_line(message)
-            print(text, file=out, flush=True)
+                print(event_line(message), file=out, flush=True)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or `| head` has seen enough
         return ExitCode.OK

@@ -20,7 +20,11 @@ class ExitCode(IntEnum):
     UNREACHABLE = 4
     """The daemon is not running, or its control socket is not accessible to this user."""
     REFUSED = 5
-    """The daemon refused the command (or the item it synced went dead)."""
+    """The daemon refused the command (or the item it synced went dead, or the source does
+    not have it)."""
+    PAUSED = 6
+    """The connection is paused, or paused because its authentication failed: nothing was
+    queued."""
 
 
 class CommandError(Exception):

@@ -4,7 +4,7 @@ group, and the dispatch to the chosen command's handler.
 Exit status (daemon/cli/exit_codes.py): 0 success; 1 the daemon failed at run time; 2 usage
 or configuration error; 3 the state file cannot be used (for example written by a newer
 Syncwright); 4 the daemon is not running or its control socket is not accessible; 5 the
-daemon refused a command.
+daemon refused a command; 6 the connection is paused or its authentication failed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from syncwright.daemon.cli import (
     control,
     events,
     forget,
+    item,
     replay_events,
     run,
     tui,
@@ -29,7 +30,19 @@ from syncwright.daemon.cli.exit_codes import CommandError
 
 #: Every command's module, in the order ``--help`` lists them. Each one's ``add_parser`` adds
 #: its subcommands and sets ``handler``, the function that runs one.
-COMMANDS = (run, check_config, forget, replay_events, version, backup, control, budget, tui, events)
+COMMANDS = (
+    run,
+    check_config,
+    forget,
+    replay_events,
+    version,
+    backup,
+    control,
+    item,
+    budget,
+    tui,
+    events,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except CommandError as exc:
         print(exc.message, file=sys.stderr)
+        if getattr(args, "json", False):
+            from syncwright.daemon.cli.output import emit_failure
+
+            emit_failure(args.command, int(exc.code), exc.message)
         return int(exc.code)
 
 

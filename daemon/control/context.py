@@ -54,3 +54,22 @@ class ControlContext:
                 "reloading); try again",
             )
         return slot.actor
+
+    def working_actor(self, name: str) -> Actor:
+        """:meth:`actor`, refusing (2005) a connection that is paused or whose authentication
+        failed: work queued there would not run, and the operator should hear so at once."""
+        actor = self.actor(name)
+        state = actor.statistics()
+        if state.state == "auth_failed":
+            raise ControlError(
+                ErrorCode.PAUSED,
+                f"connection {name!r} is paused: {state.pause_reason or 'authentication failed'}"
+                f" (nothing was queued; `syncwright resume {name}` once fixed)",
+            )
+        if state.state == "paused":
+            raise ControlError(
+                ErrorCode.PAUSED,
+                f"connection {name!r} is paused ({state.pause_reason or 'by an operator'});"
+                f" nothing was queued. Resume it first: syncwright resume {name}",
+            )
+        return actor

@@ -42,6 +42,8 @@ class ErrorCode(IntEnum):
     NOT_FOUND = 2002
     CONFLICT = 2003
     UNAVAILABLE = 2004
+    #: The connection is paused or its authentication failed: work asked of it would not run.
+    PAUSED = 2005
     INTERNAL = 5000
 
 
@@ -127,6 +129,13 @@ class Snapshot(_Message):
     started_at: float
     connections: list[ConnectionRow]
     budgets: list[BudgetRow]
+    #: When the last config reload was refused and why (None: the last reload worked, or
+    #: none was asked); the daemon still runs on the config it loaded before.
+    reload_rejected_at: float | None = None
+    reload_rejected: str | None = None
+    #: Ways the schedules cannot be served by the budgets (the planner's warnings at start-up
+    #: or the last reload; empty: they fit).
+    plan_warnings: list[str] = Field(default_factory=list)
 
 
 class SnapshotMessage(_Message):
@@ -144,8 +153,9 @@ class EventMessage(_Message):
     model_config = ConfigDict(extra="ignore")
 
     type: Literal["event"] = "event"
-    #: job.done, job.failed, error.added, error.resolved, budget.blocked, budget.unblocked,
-    #: connection.paused, connection.resumed, connection.state, events.dropped
+    #: job.done, job.failed, job.waiting (a budget wait, not a failure: detail names the
+    #: window, until says when it frees), error.added, error.resolved, budget.blocked,
+    #: budget.unblocked, connection.paused, connection.resumed, connection.state, events.dropped
     event: str
     at: float
     connection: str | None = None
@@ -161,7 +171,7 @@ class EventMessage(_Message):
     item: str | None = None
     #: A block's end; when a failed job runs again (None: never, or not known).
     until: float | None = None
-    #: What happens to a failed job: retry, snooze, pause or dead.
+    #: What happens to a failed job: retry, pause or dead; wait for a job.waiting.
     action: str | None = None
     #: True for the count of a burst's events beyond the per-client limit (no details).
     summary: bool = False
@@ -259,6 +269,14 @@ class BudgetDetail(_Message):
     windows: list[WindowDetail]
 
 
+class LinkRow(_Message):
+    """An item's id in the back office and in the channel."""
+
+    entity: str
+    source_id: str
+    channel_id: str
+
+
 class ErrorRow(_Message):
     connection: str
     flow: str
@@ -266,6 +284,8 @@ class ErrorRow(_Message):
     message: str
     first_seen: float
     last_seen: float
+    #: The links whose back-office or channel id is this item's id (empty: none yet).
+    links: list[LinkRow] = Field(default_factory=list)
 
 
 class ErrorsPage(_Message):

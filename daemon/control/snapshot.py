@@ -85,6 +85,8 @@ class SnapshotBuilder:
             self._row(name, jobs.get(name), oldest.get(name), errors, states, full)
             for name in ctx.config.connections
         ]
+        notices = ctx.supervisor.notices
+        rejected = notices.reload_rejected
         return Snapshot(
             at=now,
             daemon=ctx.version,
@@ -92,6 +94,9 @@ class SnapshotBuilder:
             started_at=ctx.started_at,
             connections=rows,
             budgets=budget_rows(ctx),
+            reload_rejected_at=rejected[0] if rejected else None,
+            reload_rejected=rejected[1] if rejected else None,
+            plan_warnings=list(notices.plan_warnings),
         )
 
     def _row(

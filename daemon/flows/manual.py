@@ -42,15 +42,23 @@ def sync_now_specs(flows: Sequence[str]) -> list[JobSpec]:
     return [pull_spec(flow, min(MANUAL_CLASS, PULLS[flow].cls)) for flow in flows if flow in PULLS]
 
 
+def not_found(ctx: FlowContext, job: Job, message: str) -> Commit:
+    """A mistyped id or SKU is not a failure to retry or keep for weeks: the job ends done,
+    noting ``not_found`` (the ``sync_item`` command reports it), and nothing goes dead."""
+
+    def commit(conn: sqlite3.Connection) -> None:
+        ctx.queue.note_in(conn, job, {"not_found": message})
+
+    return commit
+
+
 async def sync_item(ctx: FlowContext, job: Job) -> Commit:
     flow, key = str(job.payload.get("flow")), str(job.payload.get("id_or_sku", ""))
     commits: list[Commit] = []
     if flow == "products":
         product = await ctx.source.get_product(key)
         if product is None:
-            raise PermanentError(
-                f"item sync: the back office has no product with id or SKU {key!r}"
-            )
+            return not_found(ctx, job, f"the back office has no product with id or SKU {key!r}")
         commits.append((await verify.repair_products(ctx, [product]))[0])
         skus = [v.sku for v in product.variants if v.sku] if job.payload.get("stock", True) else []
     elif flow == "stock":
@@ -60,7 +68,7 @@ async def sync_item(ctx: FlowContext, job: Job) -> Commit:
     if skus:
         levels = await ctx.source.get_stock(skus)
         if not levels and flow == "stock":
-            raise PermanentError(f"item sync: the back office has no stock for SKU {key!r}")
+            return not_found(ctx, job, f"the back office has no stock for SKU {key!r}")
         commits.append((await verify.repair_stock(ctx, levels))[0])
 
     def commit(conn: sqlite3.Connection) -> None:

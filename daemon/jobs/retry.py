@@ -149,19 +149,22 @@ def decide(
     policy: RetryPolicy,
     rng: random.Random,
     retry_after: float | None = None,
+    *,
+    local: bool = False,
 ) -> RetryDecision:
     """Decide what happens to ``job`` after its current attempt failed with ``kind``.
 
     ``job.attempts`` is the attempt that just failed (the queue counts attempts at lease).
     ``retry_after`` is the server's hint for rate limits in seconds from now; None means "not
     given" (the default wait), 0 or less than ``rate_limit_min`` "now" (the minimum wait).
+    ``local``: it was our own budget that said wait, not the server.
     """
     if kind is ErrorKind.PERMANENT:
         return RetryDecision("dead", None, PERMANENT_REASON)
     if kind is ErrorKind.AUTH:
         return RetryDecision("pause", now, PAUSE_REASON)
     if kind is ErrorKind.RATE_LIMITED:
-        return _rate_limited(job, now, policy, retry_after)
+        return _rate_limited(job, now, policy, retry_after, local)
 
     what = "transient error"
     if kind is ErrorKind.CRASH:
@@ -186,7 +189,7 @@ def decide(
 
 
 def _rate_limited(
-    job: Job, now: float, policy: RetryPolicy, retry_after: float | None
+    job: Job, now: float, policy: RetryPolicy, retry_after: float | None, local: bool = False
 ) -> RetryDecision:
     if job.snoozes >= policy.max_snoozes:
         return RetryDecision(
@@ -198,15 +201,20 @@ def _rate_limited(
         )
     if retry_after is None or not retry_after >= 0:  # also NaN
         wait, source = policy.rate_limit_default, "the default: no Retry-After given"
+        if local:
+            source = "the local budget's default"
     elif retry_after < policy.rate_limit_min:
         # A Retry-After already past (or "0") means now: the shortest wait, not the default.
         wait, source = policy.rate_limit_min, "the minimum: the server's Retry-After has passed"
+        if local:
+            source = "the minimum: the local budget frees now"
     else:
-        wait, source = retry_after, "as asked"
+        wait, source = retry_after, "for the local budget" if local else "as asked"
+    why = "waiting" if local else "rate limited: waiting"
     return RetryDecision(
         "snooze",
         now + wait,
-        f"rate limited: waiting {_span(wait)} ({source}) until {iso(now + wait)}, without "
+        f"{why} {_span(wait)} ({source}) until {iso(now + wait)}, without "
         f"using an attempt (wait {job.snoozes + 1} of at most {policy.max_snoozes})",
     )
 

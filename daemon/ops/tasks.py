@@ -7,6 +7,7 @@ plan after a reload with another (:func:`check_plan`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
@@ -34,6 +35,16 @@ async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
     await check_plan(supervisor, "start-up")
 
 
+@dataclass(slots=True)
+class Notices:
+    """What the daemon must tell its operator beyond the log (status and the TUI show it)."""
+
+    #: When the last config reload was refused and why; None once a reload succeeds.
+    reload_rejected: tuple[float, str] | None = None
+    #: The budget planner's warnings at start-up or the last reload: schedules that do not fit.
+    plan_warnings: tuple[str, ...] = ()
+
+
 async def check_plan(supervisor: Supervisor, when: str) -> None:
     """Log a warning for each way the schedules or the current pace do not fit the budgets."""
     svc = supervisor.services
@@ -50,6 +61,7 @@ async def check_plan(supervisor: Supervisor, when: str) -> None:
         log.exception("planner.failed", when=when)
         return
     warn_if_unfit(report, when)
+    supervisor.notices.plan_warnings = report.warnings
 
 
 def _sources(supervisor: Supervisor) -> Sources:

@@ -100,17 +100,23 @@ def run_with_actor(
                 mp.setitem(flows.HANDLERS, "block", blocking)
                 mp.setitem(flows.HANDLERS, "stock_waiting", blocking)
                 mp.setitem(flows.HANDLERS, "pull", blocking)
-                tg.start_soon(actor.run)
+                ended = anyio.Event()
+
+                async def run_actor() -> None:
+                    try:
+                        await actor.run()
+                    finally:
+                        ended.set()
+
+                tg.start_soon(run_actor)
                 with anyio.fail_after(20):
                     await body(actor, queue, started, release)
                 release.set()
                 actor.stop()
-                await async_wait_until(
-                    lambda: not actor.running,
-                    timeout=20,
-                    interval=0.01,
-                    message="the actor did not stop",
-                )
+                # Until run() has returned, not merely until no job runs: the dispatcher may
+                # still be leasing, and the store stops next.
+                with anyio.fail_after(20):
+                    await ended.wait()
             store.stop_writes()
         await store.aclose()
 
@@ -256,3 +262,47 @@ def test_order_intake_is_admitted_on_the_channels_budget_alone(tmp_path: Path) -
         assert all(j.attempts == 0 for j in waiting)
 
     run_with_actor(tmp_path, body, source_windows=windows, spend_first=10)
+
+
+def test_a_budget_wait_is_a_wait_not_a_failure(tmp_path: Path) -> None:
+    # The job's own calls find the minute window at its reserve: it waits, and every place
+    # an operator looks says so (an event naming the window and when it frees), not failed.
+    from syncwright.daemon.budget.gate import BudgetGate
+
+    gates: list[BudgetGate] = []
+
+    async def spends(ctx: Any, job: Any) -> None:
+        # Leased while the class could spend; others spent meanwhile. Class 2 may spend while
+        # 15 % of 20 (3 calls) remain: 17 spent leaves it none.
+        while gates[0].budget.try_spend(0) and gates[0].budget.can_spend(2):
+            pass
+        await gates[0].acquire()
+
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        budget = actor.services.budgets["erp"]
+        gates.append(BudgetGate(budget, actor.services.store, max_wait=0.0))
+        events = actor.services.hub.subscribe()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setitem(flows.HANDLERS, "spends", spends)
+            (job,) = await queue.enqueue_many("c", [JobSpec("spends", 2, {"name": "pull"})])
+            actor.wake()
+            seen: list[Any] = []
+            await async_wait_until(
+                lambda: seen.extend(events.drain()) or any(e.job == job.job_id for e in seen),
+                timeout=20,
+                interval=0.01,
+                message=lambda: f"no event for the job: {seen}",
+            )
+        # On the fake clock the wait may already have passed and come again: every one of the
+        # job's events is a wait.
+        mine = [e for e in seen if e.job == job.job_id]
+        assert all(e.event == "job.waiting" for e in mine), mine
+        event = mine[0]
+        assert event.event == "job.waiting" and event.action == "wait", event
+        assert "minute window" in (event.detail or "") and event.until is not None
+        assert "not a failure" in (event.detail or "")
+        assert actor.statistics().jobs_failed == 0 and actor.statistics().last_error is None
+
+    run_with_actor(tmp_path, body, source_windows=(WindowSpec("minute", 20, "rolling", "UTC"),))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from harness import syncwright
+from harness import syncwright, wait_until
 from helpers import daemon_env, sandbox_daemon
 
 from syncwright.daemon.budget.budget import Budget
@@ -87,9 +87,10 @@ def test_recorded_spend_feeds_the_live_and_offline_reports_and_the_cli(tmp_path:
     result = cli("budget", "--offline", "--json", "--config", str(path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    (erp_json,) = [s for s in data["systems"] if s["system"] == "erp"]
+    assert (data["format"], data["command"], data["source"]) == (1, "budget", "offline")
+    (erp_json,) = [s for s in data["plan"]["systems"] if s["system"] == "erp"]
     assert erp_json["calls_last_hour"] == 42
-    assert data["fits"] is True
+    assert data["plan"]["fits"] is True
 
     checked = cli("check-config", str(path))
     assert checked.returncode == 0, checked.stderr
@@ -124,6 +125,12 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
         first = proc.wait_for_event("budget.plan_unfit", interval=0.1)
         assert {w["when"] for w in first} == {"start-up"}
         assert any("recent schedules need 120 calls per minute" in str(w["problem"]) for w in first)
+        # status says it plainly too (and the TUI, from the same snapshot).
+        status = cli("status", "--config", str(path))
+        assert status.returncode == 0, status.stderr
+        assert "budget plan: the schedules do not fit: erp: the recent schedules need" in (
+            status.stdout
+        )
         # A fitting config: reloaded without a warning; then [metrics] changes need a restart.
         path.write_text(
             unfit.replace('recent = "500ms"', 'recent = "30s"')
@@ -132,6 +139,11 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
         proc.send_signal(signal.SIGHUP)
         proc.wait_for_event("config.reloaded", interval=0.1)
         proc.wait_for_event("metrics.restart_needed", interval=0.1)
+        wait_until(  # the plan is checked again right after the reload
+            lambda: "budget plan" not in cli("status", "--config", str(path)).stdout,
+            timeout=30,
+            message="status still says the schedules do not fit",
+        )
         path.write_text(unfit)
         proc.send_signal(signal.SIGHUP)
         proc.wait_for_event("config.reloaded", count=2, interval=0.1)

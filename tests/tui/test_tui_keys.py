@@ -4,6 +4,7 @@ sandbox systems; each test checks what changed in the daemon's state file."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,12 +12,13 @@ import pytest
 from harness import async_wait_until
 from helpers import state
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from syncwright.tui.app import SyncwrightApp
 from syncwright.tui.budgets import BudgetsScreen
 from syncwright.tui.connection import ConnectionScreen
 from syncwright.tui.deadjobs import DeadJobsScreen
+from syncwright.tui.error_detail import ErrorDetailModal
 from syncwright.tui.errors import ErrorsScreen
 from syncwright.tui.modals import ConfirmModal, HelpModal, SyncItemModal
 
@@ -98,15 +100,23 @@ def test_r_opens_dead_jobs_and_retries_one(daemon_factory: Any) -> None:
     d = daemon_factory()
     dead = "SELECT id, finished_at FROM jobs WHERE state = 'dead'"
 
+    # A job that died earlier (the item was broken then), as the queue leaves it.
+    state(
+        d.config,
+        "INSERT INTO jobs (connection, kind, class, state, payload, run_at, enqueued_at,"
+        " attempts, last_error, errors, finished_at) VALUES ('demo', 'sync_item', 1, 'dead',"
+        """ '{"flow": "products", "id_or_sku": "3", "stock": true}', 0, 0, 1, 'broken',"""
+        " '[]', 1)",
+    )
+
     async def script(app: SyncwrightApp, pilot: Pilot[None]) -> None:
-        await app.request("sync_item", connection="demo", flow="products", id="missing", wait=20)
         ((job, died_at),) = state(d.config, dead)
         await pilot.press("r")
         assert isinstance(app.screen, DeadJobsScreen)
         table = app.screen.query_one("#dead-table", DataTable)
         await until(lambda: table.row_count == 1, pilot)
         await pilot.press("r")
-        # Retried: it ran again (and, the item still missing, died again later).
+        # Retried: it ran again.
         await until(
             lambda: state(
                 d.config,
@@ -170,6 +180,10 @@ def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
         first_pid = d.proc.pid
         d.stop()
         await until(lambda: "DISCONNECTED" in str(status.render()), pilot, 15)
+        # Stale, not live: the row says as of when, and no state.
+        await until(lambda: "as of" in str(app.overview.table.get_row("demo")[1]), pilot, 5)
+        assert "running" not in str(app.overview.table.get_row("demo")[1])
+        assert "values as of" in str(status.render())
         d.restart()
         await asyncio.to_thread(wait_for_socket, d.socket, d)
         await until(lambda: f"pid {d.proc.pid}" in str(status.render()), pilot, 30)
@@ -178,3 +192,49 @@ def test_the_tui_shows_disconnected_and_reconnects(daemon_factory: Any) -> None:
         await until(lambda: state(d.config, "SELECT paused FROM connection_state") == [(1,)], pilot)
 
     drive(d, script)
+
+
+def test_enter_on_an_error_shows_it_whole_and_s_syncs_the_item(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    d.wait_for_event("full.finished")  # the first pass settles the products' sync log first
+    # An item the sync will not touch by itself (gone from the back office since).
+    long = "the shop refused product 9999: " + "a reason that goes on, " * 8 + "THE END"
+    state(
+        d.config,
+        "INSERT INTO sync_errors VALUES ('demo', 'products', '9999', ?, 1, 2)",
+        (long,),
+    )
+
+    async def script(app: SyncwrightApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        table = app.screen.query_one("#error-table", DataTable)
+        await until(lambda: table.row_count == 1, pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ErrorDetailModal)
+        detail = app.screen.query_one("#detail", Static)
+        await until(lambda: "looking up" not in _plain(detail), pilot)
+        assert "THE END" in _plain(detail)  # the whole message, not its first 120 characters
+        assert "1970-01-01 00:00:01Z" in _plain(detail)  # first seen
+        await pilot.press("s")
+        await until(
+            lambda: (
+                state(
+                    d.config,
+                    "SELECT state FROM jobs WHERE kind = 'sync_item'"
+                    " AND json_extract(payload, '$.id_or_sku') = '9999'",
+                )
+                == [("done",)]
+            ),
+            pilot,
+        )
+        assert isinstance(app.screen, ErrorsScreen)
+
+    drive(d, script)
+
+
+def _plain(widget: Static) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()

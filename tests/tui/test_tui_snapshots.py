@@ -87,7 +87,14 @@ def busy_rows() -> list[ConnectionRow]:
             ghost_rotation=3 * 86_400 + 7200,
         ),
         row("munich-outlet", state="paused", pause_reason="paused by an operator"),
-        row("hamburg-b2b", state="auth_failed", jobs={"retrying": [2, 0, 0, 0, 0]}),
+        row(
+            "hamburg-b2b",
+            state="auth_failed",
+            pause_reason="authentication failed: shop: 401 Unauthorized",
+            jobs={"retrying": [2, 0, 0, 0, 0]},
+            full_running=True,
+            last_full_sync=None,
+        ),
         row("cologne-web", jobs={"scheduled": [0, 0, 2, 1, 0]}, last_full_sync=None),
     ]
 
@@ -218,7 +225,12 @@ ERRORS = {
             "connection": "berlin-store",
             "flow": "customers",
             "external_id": "C-5",
-            "message": "two back-office accounts match jane@example.com",
+            "message": (
+                "customer C-5 matches shop customer sc_1 (jane@example.com), which is already "
+                "linked to customer C-4; two back-office customers share it. Give one of them "
+                "another e-mail address in the back office; the next pass links the other."
+            ),
+            "links": [{"entity": "customer", "source_id": "C-5", "channel_id": "sc_9"}],
             "first_seen": AT - 9000,
             "last_seen": AT - 900,
         },
@@ -335,26 +347,28 @@ def app_in(state: Snapshot | None, *, down: str | None = None) -> SyncwrightApp:
     app.link = CannedLink({"queue": QUEUE, "errors": ERRORS, "budgets": BUDGETS})
 
     async def prepare(pilot: Pilot[None]) -> None:
-        if down is not None:
-            app.post_message(LinkDown(down))
-        else:
-            app.post_message(LinkUp("0.1.0", 4242))
+        app.post_message(LinkUp("0.1.0", 4242))
         if state is not None:
             app.post_message(SnapshotArrived(state))
         await pilot.pause()
+        if down is not None:  # the daemon went away after that snapshot
+            app.post_message(LinkDown(down))
+            await pilot.pause()
 
     app.prepare = prepare  # type: ignore[attr-defined]
     return app
 
 
-def compare(snap_compare: Any, app: SyncwrightApp, *press: str) -> bool:
+def compare(
+    snap_compare: Any, app: SyncwrightApp, *press: str, size: tuple[int, int] = SIZE
+) -> bool:
     async def before(pilot: Pilot[None]) -> None:
         await app.prepare(pilot)  # type: ignore[attr-defined]
         for key in press:
             await pilot.press(key)
         await pilot.pause(0.3)
 
-    return bool(snap_compare(app, terminal_size=SIZE, run_before=before))
+    return bool(snap_compare(app, terminal_size=size, run_before=before))
 
 
 def test_overview_empty(snap_compare: Any) -> None:
@@ -372,6 +386,33 @@ def test_overview_budget_blocked(snap_compare: Any) -> None:
 def test_overview_disconnected(snap_compare: Any) -> None:
     reason = "the daemon is not running (no socket at /run/syncwright/control.sock)"
     assert compare(snap_compare, app_in(snap(busy_rows()), down=reason))
+
+
+def test_overview_80x24_shows_what_holds_each_connection_back(snap_compare: Any) -> None:
+    # A standard terminal: state, what holds it back, errors and dead jobs fit; the footer too.
+    assert compare(snap_compare, app_in(snap(busy_rows(), blocked=True)), size=(80, 24))
+
+
+def test_overview_160x48(snap_compare: Any) -> None:
+    assert compare(snap_compare, app_in(snap(busy_rows())), size=(160, 48))
+
+
+def test_overview_disconnected_80x24_is_stale(snap_compare: Any) -> None:
+    reason = "the daemon is not running (no socket at /run/syncwright/control.sock)"
+    assert compare(snap_compare, app_in(snap(busy_rows()), down=reason), size=(80, 24))
+
+
+def test_overview_shows_a_rejected_config_reload_and_unfit_schedules(
+    snap_compare: Any,
+) -> None:
+    state = snap(busy_rows()).model_copy(
+        update={
+            "plan_warnings": ["shop: the recent schedules need 60 calls per minute of 40"],
+            "reload_rejected_at": AT - 30,
+            "reload_rejected": "/etc/syncwright/config.toml: daemon.retry.frobnicate: unknown key",
+        }
+    )
+    assert compare(snap_compare, app_in(state), size=(80, 24))
 
 
 def test_connection_screen(snap_compare: Any) -> None:
@@ -439,3 +480,17 @@ def test_full_resync_confirmation(snap_compare: Any) -> None:
 
 def test_help(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap([])), "question_mark")
+
+
+def test_help_80x24_wraps_under_the_text(snap_compare: Any) -> None:
+    assert compare(snap_compare, app_in(snap([])), "question_mark", size=(80, 24))
+
+
+def test_error_detail_80x24_shows_the_whole_message(snap_compare: Any) -> None:
+    # The customer ambiguity, whose explanation is at the end: whole, with its links.
+    app = app_in(snap(busy_rows()))
+    assert compare(snap_compare, app, "e", "down", "down", "enter", size=(80, 24))
+
+
+def test_error_detail_of_a_product_offers_sync_this_item(snap_compare: Any) -> None:
+    assert compare(snap_compare, app_in(snap(busy_rows())), "e", "enter", size=(80, 24))

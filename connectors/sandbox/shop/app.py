@@ -219,7 +219,7 @@ class ShopApi:
             {
                 **self._guard.stats(),
                 **vars(self.counts),
-                "orders_placed": self.orders.placed,
+                "orders_placed": self._store.orders_placed,
                 "customers_created": self.customers.created,
                 "generator": self._generator.statistics(),
                 "clock_offset_seconds": self._store.clock.offset_seconds,
@@ -229,7 +229,7 @@ class ShopApi:
     async def reset(self, request: Request) -> Response:
         self._guard.reset()
         self.counts = WriteCounts()
-        self.orders.placed = self.customers.created = 0
+        self._store.orders_placed = self.customers.created = 0
         return await self.stats(request)
 
     def _count(self, results: list[dict[str, Any]], kind: str) -> None:

@@ -64,6 +64,8 @@ class ShopStore:
         self.clock = clock
         self.customers = ShopCustomers(conn, clock)
         self.orders = ShopOrders(conn, clock, self.customers, PRICE_LIST)
+        #: Orders placed since start (or the last stats reset): by the API and the generator.
+        self.orders_placed = 0
 
     @classmethod
     def open(cls, path: Any, locations: Sequence[str], currency: str = "USD") -> ShopStore:
@@ -183,7 +185,9 @@ class ShopStore:
         self.clock.offset_seconds = seconds
 
     def place_order(self, spec: Json) -> Json:
-        return self.orders.place(spec, self.settings()["currency"])
+        order = self.orders.place(spec, self.settings()["currency"])
+        self.orders_placed += 1
+        return order
 
     def random_orders(self, rng: Any, count: int) -> int:
         """Place ``count`` random orders of live, priced products; returns how many were."""
@@ -209,6 +213,7 @@ class ShopStore:
                 else:
                     placed += 1
                 conn.execute("RELEASE random_order")
+        self.orders_placed += placed
         return placed
 
     # -- reads -----------------------------------------------------------------------------

@@ -3,16 +3,21 @@
 args: ``connection`` (str, optional), ``flow`` (str, optional), ``text`` (str, optional:
 matched case-insensitively against the item id and message), ``offset`` (int >= 0, default
 0), ``limit`` (int 1-500, default 50). result: an ErrorsPage: ``total`` matching, ``offset``,
-``limit`` and ``rows``. errors: 2001 unknown connection.
+``limit`` and ``rows`` (each: connection, flow, external_id, the whole message, first_seen,
+last_seen, and with ``links`` (bool, default false) the item's links: entity, back-office
+and channel id; a lookup over every link, so meant for one item, not for every refresh).
+errors: 2001 unknown connection.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field
 
 from syncwright.daemon.control.commands.base import Args as BaseArgs
 from syncwright.daemon.control.commands.base import Call, Result
-from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage
+from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage, LinkRow
 
 
 class Args(BaseArgs):
@@ -21,6 +26,28 @@ class Args(BaseArgs):
     text: str | None = Field(default=None, max_length=200)
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=500)
+    links: bool = False
+
+
+async def _links(store: Any, items: list[tuple[str, str]]) -> dict[tuple[str, str], list[LinkRow]]:
+    """The links of the page's items, by (connection, id): one query for the whole page."""
+    found: dict[tuple[str, str], list[LinkRow]] = {}
+    if not items:
+        return found
+    ids = sorted({item for _, item in items})
+    marks = ", ".join("?" * len(ids))
+    rows = await store.fetchall(
+        "SELECT connection, entity, source_id, channel_id FROM links"
+        f" WHERE source_id IN ({marks}) OR channel_id IN ({marks})",
+        [*ids, *ids],
+    )
+    wanted = set(items)
+    for r in rows:
+        link = LinkRow(entity=r["entity"], source_id=r["source_id"], channel_id=r["channel_id"])
+        for item in {r["source_id"], r["channel_id"]}:
+            if (r["connection"], item) in wanted:
+                found.setdefault((r["connection"], item), []).append(link)
+    return found
 
 
 def _like(text: str) -> str:
@@ -51,10 +78,15 @@ async def run(call: Call, args: Args) -> Result:
         " LIMIT ? OFFSET ?",
         [*params, args.limit, args.offset],
     )
+    items = [(r["connection"], r["external_id"]) for r in rows] if args.links else []
+    links = await _links(store, items)
     page = ErrorsPage(
         total=int(total[0]) if total is not None else 0,
         offset=args.offset,
         limit=args.limit,
-        rows=[ErrorRow(**dict(r)) for r in rows],
+        rows=[
+            ErrorRow(**dict(r), links=links.get((r["connection"], r["external_id"]), []))
+            for r in rows
+        ],
     )
     return page.model_dump()

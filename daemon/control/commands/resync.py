@@ -2,7 +2,8 @@
 
 args: ``connection`` (str), ``flows`` (list of str, optional). result: ``{"run": id or null,
 "flows": [...], "message": text}``; run is null when none of the flows has a full sync.
-errors: 2001 unknown connection, 1002 a flow this connection does not sync.
+errors: 2001 unknown connection, 1002 a flow this connection does not sync, 2005 the
+connection is paused or its authentication failed (nothing is started).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class Args(ConnectionArgs):
 
 
 async def run(call: Call, args: Args) -> Result:
-    actor = call.ctx.actor(args.connection)
+    actor = call.ctx.working_actor(args.connection)
     flows = list(args.flows or actor.settings.flows)
     unknown = [f for f in flows if f not in actor.settings.flows]
     if unknown:

@@ -1,7 +1,8 @@
 """``smart_sync`` - "sync now": queue the connection's change pulls at class 1 (a pull already
 pending is lifted to class 1, not doubled).
 
-args: ``connection`` (str). result: ``{"message": text}``. errors: 2001, 2004.
+args: ``connection`` (str). result: ``{"message": text}``. errors: 2001, 2004, 2005 the
+connection is paused or its authentication failed.
 """
 
 from __future__ import annotations
@@ -12,5 +13,5 @@ Args = ConnectionArgs
 
 
 async def run(call: Call, args: ConnectionArgs) -> Result:
-    await call.ctx.actor(args.connection).sync_now()
+    await call.ctx.working_actor(args.connection).sync_now()
     return {"message": f"{args.connection}: change pulls queued now"}

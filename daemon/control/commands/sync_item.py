@@ -3,8 +3,11 @@
 args: ``connection`` (str), ``flow`` ("products" or "stock"), ``id`` (str: the product's id
 or SKU, or the SKU for stock), ``wait`` (number of seconds 0-60, default 0: how long to wait
 for the job's outcome). result: ``{"job": id, "merged": bool, "state": "pending" | "leased" |
-"done" | "dead", "error": last error or null, "message": text for the operator}``.
-errors: 2001 unknown connection, 1002 flow not synced by this connection or empty id.
+"done" | "not_found" | "dead", "error": last error or why it was not found, or null,
+"message": text for the operator}``. An id or SKU the back office does not have ends the job
+at once as ``not_found`` (done, never dead). errors: 2001 unknown connection, 1002 flow not
+synced by this connection or empty id, 2005 the connection is paused or its authentication
+failed (nothing is queued).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class Args(ConnectionArgs):
 
 
 async def run(call: Call, args: Args) -> Result:
-    actor = call.ctx.actor(args.connection)
+    actor = call.ctx.working_actor(args.connection)
     flows = actor.settings.flows
     if args.flow not in flows:
         raise ControlError(
@@ -48,7 +51,11 @@ async def run(call: Call, args: Args) -> Result:
             job = await queue.get(queued.job_id)
     state = job.state if job is not None else "done"
     error = job.last_error if job is not None else None
-    if state == "done":
+    missing = (job.progress or {}).get("not_found") if job is not None else None
+    if state == "done" and missing:
+        state, error = "not_found", str(missing)
+        message = f"{args.flow} {args.id!r} not found at the source: {missing}; nothing synced"
+    elif state == "done":
         message = f"{args.flow} {args.id!r} synced"
     elif state == "dead":
         message = f"{args.flow} {args.id!r} failed: {error}"

@@ -172,6 +172,8 @@ def test_the_order_generator_places_orders_while_on(start_sandbox: Start) -> Non
         orders = client.get("/api/orders", params={"limit": 1000}).json()["items"]
         assert len(orders) == stopped["applied"]
         assert client.get("/admin/stats").json()["generator"]["applied"] == len(orders)
+        # /admin/stats counts the generator's orders too (it said 0 while orders poured in).
+        assert client.get("/admin/stats").json()["orders_placed"] == len(orders)
     for sale in orders:
         assert {line["sku"] for line in sale["lines"]} <= {"G-1", "G-2", "H-1"}
         assert Decimal(sale["total"]) == sum(

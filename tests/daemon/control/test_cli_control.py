@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ROOT, syncwright, wait_until
+from harness import ROOT, state_db, syncwright, wait_until
 from helpers import state
 
 pytestmark = pytest.mark.slow
@@ -73,20 +74,23 @@ def test_the_cli_drives_a_running_daemon(daemon_factory: Any) -> None:
 def test_retry_puts_a_dead_job_back(daemon_factory: Any) -> None:
     d = daemon_factory()
     sock = ["--socket", str(d.socket)]
-    failed = cli("sync", "demo", "products", "NO-SUCH-SKU", "--wait", "30", *sock)
-    assert failed.returncode == 5, failed.stdout + failed.stderr
-    assert "failed" in failed.stdout
-    ((job, died_at),) = state(d.config, "SELECT id, finished_at FROM jobs WHERE state = 'dead'")
+    # A job that died earlier (say, while the item was broken at the source), as the queue
+    # leaves it.
+    conn = sqlite3.connect(state_db(d.config), timeout=30)
+    with conn:
+        job = conn.execute(
+            "INSERT INTO jobs (connection, kind, class, state, payload, run_at, enqueued_at,"
+            " attempts, last_error, errors, finished_at) VALUES ('demo', 'sync_item', 1, 'dead',"
+            " ?, 0, 0, 1, 'broken then', '[]', 1)",
+            (json.dumps({"flow": "products", "id_or_sku": "3", "stock": True}),),
+        ).lastrowid
+    conn.close()
     retried = cli("retry", "demo", str(job), *sock)
     assert retried.returncode == 0, retried.stderr
     assert "1 dead job" in retried.stdout
-    # It ran again and, the item still missing, died again later.
+    # It ran again and, the item fine now, is done.
     wait_until(
-        lambda: state(
-            d.config,
-            "SELECT 1 FROM jobs WHERE id = ? AND state = 'dead' AND finished_at > ?",
-            (job, died_at),
-        ),
+        lambda: state(d.config, "SELECT 1 FROM jobs WHERE id = ? AND state = 'done'", (job,)),
         timeout=60,
         message="condition not met in time",
     )
@@ -94,6 +98,35 @@ def test_retry_puts_a_dead_job_back(daemon_factory: Any) -> None:
     assert missing.returncode == 5 and "no dead job 999999" in missing.stderr
     usage = cli("retry", "demo", *sock)
     assert usage.returncode == 2
+
+
+def test_a_typo_is_not_found_at_once_and_leaves_nothing_dead(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    sock = ["--socket", str(d.socket)]
+    for flow, item in (("products", "424242"), ("stock", "NO-SUCH-SKU")):
+        typo = cli("sync", "demo", flow, item, "--wait", "30", *sock)
+        assert typo.returncode == 5, typo.stdout + typo.stderr
+        assert "not found at the source" in typo.stdout and item in typo.stdout
+    assert state(d.config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
+    assert state(d.config, "SELECT count(*) FROM sync_errors") == [(0,)]
+
+
+def test_work_asked_of_a_paused_connection_is_refused_and_says_why(daemon_factory: Any) -> None:
+    d = daemon_factory()
+    sock = ["--socket", str(d.socket)]
+    assert cli("pause", "demo", *sock).returncode == 0
+    for args in (
+        ("sync", "demo", "products", "3", "--wait", "0"),
+        ("smart-sync", "demo"),
+        ("resync", "demo"),
+    ):
+        refused = cli(*args, *sock)
+        assert refused.returncode == 6, refused.stdout + refused.stderr
+        assert "is paused" in refused.stderr and "syncwright resume demo" in refused.stderr
+    assert state(d.config, "SELECT count(*) FROM jobs WHERE kind = 'sync_item'") == [(0,)]
+    assert state(d.config, "SELECT count(*) FROM full_runs WHERE reason = 'operator'") == [(0,)]
+    assert cli("resume", "demo", *sock).returncode == 0
+    assert cli("sync", "demo", "products", "3", "--wait", "30", *sock).returncode == 0
 
 
 def test_a_clear_message_when_the_daemon_is_not_running(tmp_path: Path) -> None:

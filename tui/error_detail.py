@@ -1,0 +1,135 @@
+"""One sync error in full: the whole message (the part that explains it is often at the end),
+first and last seen, the item's links, and "sync this item" for the items that can be synced
+one by one (products and stock)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage
+from syncwright.tui.client import CommandError, LinkError
+from syncwright.tui.format import stamp
+
+if TYPE_CHECKING:
+    from syncwright.tui.app import SyncwrightApp
+
+#: The flows whose items the daemon can sync one by one (daemon/flows/manual.py).
+SYNCABLE = ("products", "stock")
+
+
+def detail_text(row: ErrorRow, links: str) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    grid.add_row("Connection", row.connection)
+    grid.add_row("Flow, item", f"{row.flow} {row.external_id}")
+    grid.add_row("First seen", stamp(row.first_seen))
+    grid.add_row("Last seen", stamp(row.last_seen))
+    grid.add_row("Links", links)
+    grid.add_row("Message", Text(row.message, style="red"))
+    return grid
+
+
+def links_text(row: ErrorRow) -> str:
+    if not row.links:
+        return "none: the item is not linked to anything yet"
+    return "; ".join(
+        f"{link.entity} {link.source_id} (back office) <-> {link.channel_id} (channel)"
+        for link in row.links
+    )
+
+
+class ErrorDetailModal(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sync", "Sync this item", show=True),
+        Binding("escape,q", "close", "Close", show=True),
+    ]
+    DEFAULT_CSS = """
+    ErrorDetailModal { align: center middle; }
+    ErrorDetailModal > VerticalScroll { width: 100%; max-width: 110; height: auto;
+        max-height: 100%; border: thick $error; padding: 1 2; }
+    ErrorDetailModal Horizontal { height: auto; margin-top: 1; }
+    ErrorDetailModal #no-sync { width: 1fr; color: $text-muted; }
+    """
+
+    def __init__(self, row: ErrorRow) -> None:
+        super().__init__()
+        self.row = row
+
+    @property
+    def sw(self) -> SyncwrightApp:
+        from syncwright.tui.app import SyncwrightApp
+
+        assert isinstance(self.app, SyncwrightApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("Sync error", style="bold"))
+            yield Static(detail_text(self.row, "looking up…"), id="detail")
+            with Horizontal():
+                if self.row.flow in SYNCABLE:
+                    yield Button("Sync this item (s)", variant="primary", id="sync")
+                else:
+                    yield Static(
+                        f"{self.row.flow} items are not synced one by one: the error clears "
+                        "when the item changes at the source and syncs cleanly",
+                        id="no-sync",
+                    )
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.run_worker(self._links(), group="links")
+
+    async def _links(self) -> None:
+        row = self.row
+        try:
+            result = await self.sw.request(
+                "errors",
+                connection=row.connection,
+                flow=row.flow,
+                text=row.external_id,
+                links=True,
+                limit=50,
+            )
+        except (LinkError, CommandError) as exc:
+            links = f"not known ({exc})"
+        else:
+            page = ErrorsPage.model_validate(result)
+            same = [r for r in page.rows if r.external_id == row.external_id]
+            links = links_text(same[0]) if same else "none: the error has been resolved"
+        self.query_one("#detail", Static).update(detail_text(row, links))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "sync":
+            self.action_sync()
+        else:
+            self.action_close()
+
+    def action_sync(self) -> None:
+        row = self.row
+        if row.flow not in SYNCABLE:
+            self.notify(f"{row.flow} items are not synced one by one", severity="warning")
+            return
+        from syncwright.tui.app import SYNC_WAIT
+
+        self.notify(f"syncing {row.flow} {row.external_id!r} of {row.connection}…")
+        self.sw.send(
+            "sync_item",
+            connection=row.connection,
+            flow=row.flow,
+            id=row.external_id,
+            wait=SYNC_WAIT,
+        )
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
