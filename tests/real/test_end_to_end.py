@@ -234,3 +234,47 @@ def test_crash_right_after_tryton_accepted_the_order(
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
+
+
+def sweep_due(config: Path, *source_ids: str) -> None:
+    """Make a ghost sweep due now, with ``source_ids`` the least recently verified."""
+    conn = sqlite3.connect(state_db(config))
+    try:
+        with conn:
+            conn.execute("UPDATE connection_state SET last_ghost_at = 0")
+            for pid in source_ids:
+                conn.execute(
+                    "UPDATE item_state SET last_verified_at = 1"
+                    " WHERE entity = 'product' AND source_id = ?",
+                    (pid,),
+                )
+    finally:
+        conn.close()
+
+
+def test_a_template_deleted_in_tryton_is_discontinued_by_the_ghost_sweep(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Issue 14 item 3: reading a deleted template failed the whole sweep, every time."""
+    admin = TrytonAdmin(tryton)
+    doomed, _ = admin.product("Doomed", "SKU-D", "5.00")
+    kept, (kept_variant,) = admin.product("Kept", "SKU-K", "6.00")
+    admin.set_stock({kept_variant: 4})
+    config = write_config(tmp_path, tryton, oscar)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    assert Admin(oscar).record("SKU-D")["is_public"] is True
+    admin("product.template", "delete", [doomed])
+    # The Oscar copy of "Kept" drifts behind our back: the same sweep must still repair it.
+    row = next(r for r in Admin(oscar).products() if r["title"] == "Kept")
+    edited = httpx.patch(
+        row["url"],
+        headers={"Authorization": f"Token {oscar.ids['token']}"},
+        json={"title": "Edited in Oscar"},
+    )
+    assert edited.status_code == 200, edited.text
+    sweep_due(config, str(doomed), str(kept))
+    run_until_idle(d)
+    assert Admin(oscar).record("SKU-D")["is_public"] is False
+    assert Admin(oscar).record("SKU-K")["title"] == "Kept"
+    assert problems(config) == []
