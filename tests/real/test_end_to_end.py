@@ -22,7 +22,7 @@ from tryton_admin import TrytonAdmin
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
-def write_config(tmp: Path, tryton: Any, oscar: Any, extra: str = "") -> Path:
+def write_config(tmp: Path, tryton: Any, oscar: Any, extra: str = "", overlap: str = "2m") -> Path:
     return config_file(
         tmp,
         extra
@@ -50,7 +50,7 @@ def write_config(tmp: Path, tryton: Any, oscar: Any, extra: str = "") -> Path:
         channel = "shop"
         flows = ["products", "stock", "orders"]
         page_size = 50
-        overlap = "2m"
+        overlap = "{overlap}"
         workers = 2
         [connections.real.schedule]
         recent = "2s"
@@ -348,3 +348,39 @@ def test_orders_for_an_inactive_or_unsalable_product_wait_and_post_once_fixed(
     assert {s["state"] for s in admin.sales()} == {"processing"}
     # One mail per order while it waited, however many times it was retried.
     assert len(rows(config, "SELECT 1 FROM notifications")) == 2
+
+
+def test_a_deleted_draft_move_gives_the_stock_back_on_the_channel(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Issue 14 item 5: a deleted draft move leaves no modified row for the stock feed."""
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 10})
+    # A short overlap, so the pulls stop re-reading Widget's older moves (which would
+    # refresh its level by chance) before the draft move is deleted.
+    config = write_config(tmp_path, tryton, oscar, overlap="1s")
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    assert available(oscar, "SKU-1") == 10
+    with d.start() as running:
+        (move,) = admin(
+            "stock.move",
+            "create",
+            [
+                {
+                    "product": widget,
+                    "unit": admin.unit,
+                    "quantity": 3.0,
+                    "from_location": admin.storage,
+                    "to_location": admin.lost_found,
+                    "company": admin.ids["company"],
+                }
+            ],
+        )
+        wait_until(lambda: available(oscar, "SKU-1") == 7, timeout=120, message="draft unseen")
+        time.sleep(5)  # the draft move falls out of the pulls' overlap window
+        admin("stock.move", "delete", [move])
+        wait_until(lambda: available(oscar, "SKU-1") == 10, timeout=120, message="deletion unseen")
+        running.stop(signal.SIGTERM)
+    assert problems(config) == []
