@@ -40,7 +40,7 @@ from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobClass, JobSpec
-from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision
 from syncwright.daemon.notify import outbox as notify
 
 log = structlog.get_logger("syncwright.orders")
@@ -229,10 +229,19 @@ def post_failed(
     job: Job, decision: RetryDecision, error_kind: str, message: str, now: float
 ) -> Commit | None:
     """The actor's failure hook for post_order: a job gone dead leaves a sync-log error and a
-    notification, written with the job's own failure."""
+    notification, written with the job's own failure. So does a retry for a state a person may
+    fix (an inactive product): once per distinct message, while the job keeps retrying."""
+    order_id = str(job.payload.get("order") or f"(job {job.id})")
+    if decision.action == "retry" and error_kind == ErrorKind.FIXABLE.value:
+        waiting = f"order {order_id} is waiting: {message}"
+        body = "\n".join([message, "", decision.reason])
+
+        def remind(conn: sqlite3.Connection) -> None:
+            record_problem(conn, job.connection, order_id, "order_waiting", waiting, body, now)
+
+        return remind
     if decision.action != "dead":
         return None
-    order_id = str(job.payload.get("order") or f"(job {job.id})")
     subject = f"order {order_id} was not posted: {message}"
     if error_kind == "orphaned":  # a poison pill (daemon/jobs/requeue.py)
         what = [

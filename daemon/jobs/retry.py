@@ -4,6 +4,7 @@ Connectors raise typed errors (connectors.errors); :func:`classify` names the ki
 :func:`decide` turns kind + job + time into a :class:`RetryDecision` that the queue applies:
 
     transient, crash  retry with exponential backoff and jitter, until the class's give-up time
+    fixable           the same, and the flow's failure hook tells a person what to fix meanwhile
     rate_limited      snooze until Retry-After without using an attempt; dead after max_snoozes
     permanent         dead at once: retrying the same request fails the same way
     auth              pause: the job waits without using an attempt, the connection is paused
@@ -22,7 +23,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-from syncwright.connectors.errors import AuthError, ConnectorError, PermanentError, RateLimitedError
+from syncwright.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    FixableError,
+    PermanentError,
+    RateLimitedError,
+)
 from syncwright.daemon.clock import iso
 from syncwright.daemon.durations import format_duration
 from syncwright.daemon.jobs.job import Job, JobClass
@@ -35,6 +42,8 @@ class ErrorKind(StrEnum):
     AUTH = "auth"
     #: An unexpected exception in our own code: logged as a bug, retried like a transient error.
     CRASH = "crash"
+    #: A state a person may fix (connectors.errors.FixableError): retried like a transient error.
+    FIXABLE = "fixable"
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -44,6 +53,8 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.RATE_LIMITED
     if isinstance(exc, AuthError):
         return ErrorKind.AUTH
+    if isinstance(exc, FixableError):
+        return ErrorKind.FIXABLE
     if isinstance(exc, PermanentError):
         return ErrorKind.PERMANENT
     if isinstance(exc, ConnectorError):
@@ -147,6 +158,8 @@ def decide(
     what = "transient error"
     if kind is ErrorKind.CRASH:
         what = "unexpected error (a bug: see the log)"
+    elif kind is ErrorKind.FIXABLE:
+        what = "a state a person may fix"
     first = job.first_failed_at if job.first_failed_at is not None else now
     elapsed, limit = now - first, policy.give_up[job.cls]
     if elapsed > limit:
