@@ -253,6 +253,26 @@ class OrderTarget(Protocol):
         ...
 
 
+@runtime_checkable
+class OrderWorkflow(Protocol):
+    """A back office whose orders pass through steps after the create (Tryton: quote, confirm,
+    process). The daemon drives them one at a time, so a crash between two steps resumes from
+    the state the back office holds instead of leaving the order half-way for good."""
+
+    async def advance_order(self, order_id: str) -> str | None:
+        """Take the order one step further from the state the back office holds; returns the
+        step taken, or None when it needs no more steps (done, or cancelled)."""
+        ...
+
+
+@runtime_checkable
+class ShipmentLookup(Protocol):
+    """A back office that can say whether an order holds a shipment (by the channel's
+    shipment id), so a shipment added before a crash is linked, not added again."""
+
+    async def has_shipment(self, order_id: str, shipment_id: str) -> bool: ...
+
+
 class KindSettings(BaseModel):
     """Base of every kind's settings model (``[systems.NAME.settings]``, connectors/<kind>/
     settings.py): frozen, and an unknown key is an error, not a silent no-op."""

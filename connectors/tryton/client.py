@@ -106,6 +106,12 @@ class TrytonErp:
     async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
         await self.sales.add_shipment(order_id, shipment)
 
+    async def advance_order(self, order_id: str) -> str | None:
+        return await self.sales.advance_order(order_id)
+
+    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
+        return await self.sales.has_shipment(order_id, shipment_id)
+
     async def create_product(self, product: Product) -> str:
         return await self.sales.create_product(product)
 

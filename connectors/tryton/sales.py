@@ -5,6 +5,8 @@ Customers are parties with an e-mail contact mechanism, looked up by that e-mail
 case. Orders are ``sale.sale`` records of one ``web.shop`` with the channel's order reference
 as ``web_id``: Tryton keeps ``(web_shop, web_id)`` unique in the database, so a second create
 of the same order is refused there and reported as AlreadyPosted with the existing sale's id.
+A create leaves a draft: ``advance_order`` takes it one workflow step at a time from the state
+Tryton holds (the daemon drives it, so a crash between steps resumes where Tryton stands).
 
 Creates run one at a time per connector: Tryton numbers parties and sales from sequences,
 and on a SQLite-backed Tryton two concurrent creates can draw the same number and one is
@@ -25,6 +27,9 @@ from syncwright.connectors.tryton.rpc import TrytonRpc, TrytonUserError
 
 #: States in which Tryton lets a sale's lines be rewritten (or the sale be cancelled).
 EDITABLE = ("draft", "quotation")
+#: The workflow a posted sale goes through (``confirm_orders``): state -> the next step.
+#: "processing", "done" and "cancelled" need none.
+NEXT_STEP = {"draft": "quote", "quotation": "confirm", "confirmed": "process"}
 
 
 def _like(value: str) -> str:
@@ -208,10 +213,24 @@ class Sales:
             if existing is not None:
                 raise AlreadyPosted(channel_ref, existing) from None
             raise
-        if self.confirm:
-            for step in ("quote", "confirm", "process"):
-                await self.rpc.model("sale.sale", step, [sale])
         return str(sale)
+
+    async def advance_order(self, order_id: str) -> str | None:
+        """One step of the sale's workflow from the state Tryton holds (quote a draft,
+        confirm a quotation, process a confirmed sale); None when no step is left, or when
+        the connector leaves sales as drafts (``confirm_orders = false``)."""
+        if not self.confirm:
+            return None
+        sale_id = int(order_id) if order_id.isdigit() else -1
+        rows = await self.rpc.model("sale.sale", "read", [sale_id], ["state"])
+        if not rows:
+            raise PermanentError(f"Tryton has no sale {order_id}", system=self.system)
+        step = NEXT_STEP.get(str(rows[0].get("state")))
+        if step is None:
+            return None
+        async with self._writes:
+            await self.rpc.model("sale.sale", step, [sale_id])
+        return step
 
     async def _party_address(self, party: int, order: Order) -> int:
         ids = await self.rpc.model(
@@ -300,9 +319,7 @@ class Sales:
                 ],
             },
         )
-        if self.confirm:
-            for step in ("quote", "confirm", "process"):
-                await self.rpc.model("sale.sale", step, [sale_id])
+        # Left as a draft: the daemon takes it through the workflow (advance_order).
 
     async def _holds(self, sale: dict[str, Any], order: Order) -> bool:
         """Whether the sale's lines are the order's: same SKUs, quantities and unit prices."""
@@ -326,6 +343,10 @@ class Sales:
             for line in order.lines
         )
         return have == want
+
+    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
+        """Tryton records no channel shipments (it ships its own sales): never."""
+        return False
 
     async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
         raise PermanentError(

@@ -1,5 +1,5 @@
 """The commands that act on one connection of a running daemon, over its control socket:
-status, sync, resync, smart-sync, pause, resume, retry and errors.
+status, sync, resync, smart-sync, pause, resume, retry, link and errors.
 
 Exit status: 0 done; 2 usage or configuration error; 4 the daemon is not running or its
 socket is not accessible to this user; 5 the daemon refused the command (its reason is shown).
@@ -59,6 +59,20 @@ def add_parser(sub: Any, default_config: Path) -> None:
     retry.add_argument("--all", action="store_true", help="every dead job of the connection")
     retry.add_argument("--kind", help="with --all: only dead jobs of this kind")
     retry.set_defaults(handler=retry_dead)
+    link = command(
+        "link",
+        "link a back-office customer to a channel customer by hand (settles an ambiguous "
+        "e-mail; recorded with who linked it; orders waiting for it are queued again)",
+    )
+    link.add_argument("connection", metavar="CONN")
+    link.add_argument("back_office_id", metavar="BACK_OFFICE_ID")
+    link.add_argument(
+        "channel_id",
+        metavar="CHANNEL_ID",
+        help="the channel's customer id, or email:ADDRESS as the order's sync-log error names it",
+    )
+    link.add_argument("--by", metavar="NAME", help="who links it (default: your user name)")
+    link.set_defaults(handler=link_by_hand)
     errors = command("errors", "list a connection's open sync errors, newest first")
     errors.add_argument("connection", metavar="CONN")
     errors.add_argument("--flow", help="only this flow")
@@ -100,6 +114,22 @@ def retry_dead(args: argparse.Namespace) -> int:
             "retry", connection=args.connection, job=args.job, all=args.all, kind=args.kind
         )
     print(found["message"])
+    return ExitCode.OK
+
+
+def link_by_hand(args: argparse.Namespace) -> int:
+    import getpass
+
+    made_by = args.by or getpass.getuser()
+    with connect.daemon(args) as client:
+        result = client.call(
+            "link",
+            connection=args.connection,
+            back_office_id=args.back_office_id,
+            channel_id=args.channel_id,
+            made_by=made_by,
+        )
+    print(result["message"])
     return ExitCode.OK
 
 

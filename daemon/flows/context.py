@@ -54,6 +54,9 @@ class FlowMemory:
     readahead: ReadAhead = field(default_factory=ReadAhead)
     #: flows/orders.py: one lock per (connection, order id) while a job for that order runs.
     order_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
+    #: flows/sale.py: one lock per (connection, normalised e-mail or account id) while an
+    #: order's customer is looked up and created, so one new customer is created once.
+    customer_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
     #: flows/bulk_read.py: per connection, ((run id, run start), the channel's hashes by
     #: product id, or None when the bulk read failed), for the latest full run.
     bulk_hashes: dict[str, tuple[tuple[int, float], dict[str, str] | None]] = field(

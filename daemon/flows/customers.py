@@ -4,9 +4,12 @@ A customer already linked is never written again: the channel's copy belongs to 
 (DESIGN.md rule 5); seeing it only records that it was verified. An unlinked customer is looked
 up on the channel by e-mail or accounting id: one match is linked, none is created there and
 linked, several are an error in the sync log naming them all, never a guess. A match that is
-already linked to another back-office customer (two back-office records with one e-mail) is an
-error too. Refusals from the channel ("address line 1 is empty") are per-item errors; an item
-whose error is still open is not tried again until its content changes.
+already linked to another back-office customer is an error too. Two back-office customers
+that share an e-mail (and no account id tells them apart) are an error on both before any
+look-up on the channel: no flow links either (neither does the sale-time link, flows/sale.py)
+until a person does (``syncwright link``). Refusals from the channel ("address line 1 is
+empty") are per-item errors; an item whose error is still open is not tried again until
+its content changes.
 
 Creating before linking is safe to repeat: a job that dies after a create finds the customer
 on its next attempt by the same e-mail or accounting id, and links it.
@@ -105,6 +108,15 @@ async def _link_or_create(
 
     if not customer.email and not customer.accounting_id:
         return fail(f"customer {cid} has no e-mail")
+    twins = await _twins(ctx, customer)
+    if twins:
+        names = ", ".join(twins)
+        return fail(
+            f"customer {cid} shares e-mail {customer.email} with back-office customer(s) "
+            f"{names}; no flow links either to a {side} customer (that would be a guess). "
+            f"Give them different e-mails, or link one by hand: syncwright link "
+            f"{ctx.connection} {cid} CHANNEL_CUSTOMER_ID"
+        )
     found = await directory.find_customers(
         email=customer.email or None, account_id=customer.accounting_id or None
     )
@@ -137,6 +149,22 @@ async def _link_or_create(
     except PermanentError as exc:
         return fail(f"customer {cid}: {exc.message}")
     return CustomerOutcome(customer, digest, "created", created)
+
+
+async def _twins(ctx: FlowContext, customer: Customer) -> list[str]:
+    """Other back-office customers with this customer's e-mail that no account id tells apart
+    (DESIGN.md rule 5, decided as at sale time: two candidates are an error on both)."""
+    if not customer.email or not isinstance(ctx.source, CustomerDirectory):
+        return []
+    same = await ctx.source.find_customers(email=customer.email, account_id=None)
+    return sorted(
+        c.external_id
+        for c in same
+        if c.external_id != customer.external_id
+        and not (
+            customer.accounting_id and c.accounting_id and c.accounting_id != customer.accounting_id
+        )
+    )
 
 
 def _parent_arrived(customer: Customer, links: dict[str, str]) -> bool:

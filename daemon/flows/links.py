@@ -4,7 +4,9 @@ The only module that writes ``links``. A link, once made, is kept: ``keep_link``
 overwrites one (a customer linked to one channel account stays so; an order posted once stays
 posted once). Two kinds of link follow the channel instead: a product's (the channel's answer
 to a write names the copy it holds, :func:`replace_links`) and the default price list's
-(:func:`set_link`).
+(:func:`set_link`). A person may link a customer by hand (``syncwright link``,
+:func:`link_by_hand`): that link replaces a flow's link of either side and records who made
+it (``made_by``); the flows honour it where they refuse an ambiguous match.
 """
 
 from __future__ import annotations
@@ -89,3 +91,30 @@ def set_link(
         " DO UPDATE SET channel_id = excluded.channel_id",
         (connection, entity, source_id, channel_id, now),
     )
+
+
+def link_by_hand(
+    conn: sqlite3.Connection,
+    connection: str,
+    entity: str,
+    source_id: str,
+    channel_id: str,
+    made_by: str,
+    now: float,
+) -> list[tuple[str, str]]:
+    """Inside a write: a person's link of ``source_id`` to ``channel_id``; the links either
+    side had are dropped (a person settles what a flow could only guess). Returns them as
+    ``(source id, channel id)`` pairs."""
+    dropped = conn.execute(
+        "DELETE FROM links WHERE connection = ? AND entity = ? AND (source_id = ? OR"
+        " channel_id = ?) AND NOT (source_id = ? AND channel_id = ?)"
+        " RETURNING source_id, channel_id",
+        (connection, entity, source_id, channel_id, source_id, channel_id),
+    ).fetchall()
+    conn.execute(
+        "INSERT INTO links (connection, entity, source_id, channel_id, created_at, made_by)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (connection, entity, source_id)"
+        " DO UPDATE SET made_by = excluded.made_by, created_at = excluded.created_at",
+        (connection, entity, source_id, channel_id, now, made_by),
+    )
+    return [(str(row[0]), str(row[1])) for row in dropped]

@@ -40,6 +40,7 @@ from syncwright.daemon.flows import item_state, orders_post, sale
 from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobClass, JobSpec
+from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision
 from syncwright.daemon.notify import outbox as notify
 
@@ -179,12 +180,30 @@ async def _post(ctx: FlowContext, order_id: str) -> Commit | None:
         posted = await orders_post.post_once(ctx, target, order, customer_id)
     erp_id, held = posted
     await orders_post.amend_if_changed(ctx, target, order, erp_id, held)
+    await orders_post.advance(ctx, target, order, erp_id)
     await orders_post.add_new_shipments(ctx, target, order, erp_id)
 
     def commit(conn: sqlite3.Connection) -> None:
         synclog.resolve(conn, ctx.connection, FLOW, [order_id])
 
     return commit
+
+
+def requeue_waiting(
+    conn: sqlite3.Connection, queue: Queue, connection: str, channel_customer: str
+) -> list[str]:
+    """Inside a write: queue a post again for every order refused because its customer (the
+    channel's id ``channel_customer``) was ambiguous; a person has just linked it. Returns
+    the order ids."""
+    rows = conn.execute(
+        "SELECT external_id FROM sync_errors WHERE connection = ? AND flow = ?"
+        " AND instr(message, ?) > 0",
+        (connection, FLOW, sale.waiting_mark(channel_customer)),
+    ).fetchall()
+    orders = [str(row[0]) for row in rows]
+    for order_id in orders:
+        queue.enqueue_in(conn, connection, post_order_spec(order_id))
+    return orders
 
 
 def _not_forwarded(ctx: FlowContext, order: Order) -> str | None:
@@ -230,7 +249,9 @@ def post_failed(
 ) -> Commit | None:
     """The actor's failure hook for post_order: a job gone dead leaves a sync-log error and a
     notification, written with the job's own failure. So does a retry for a state a person may
-    fix (an inactive product): once per distinct message, while the job keeps retrying."""
+    fix (an inactive product): once per distinct message, while the job keeps retrying. An
+    order linked before the failure is in the back office: then what failed is a later step
+    (its workflow, an amendment), and the mail says so instead of "not posted"."""
     order_id = str(job.payload.get("order") or f"(job {job.id})")
     if decision.action == "retry" and error_kind == ErrorKind.FIXABLE.value:
         waiting = f"order {order_id} is waiting: {message}"
@@ -242,7 +263,6 @@ def post_failed(
         return remind
     if decision.action != "dead":
         return None
-    subject = f"order {order_id} was not posted: {message}"
     if error_kind == "orphaned":  # a poison pill (daemon/jobs/requeue.py)
         what = [
             f"The daemon stopped while posting order {order_id} too often to try again by",
@@ -251,16 +271,26 @@ def post_failed(
             "it up by the channel's order reference first, so it is never posted twice.",
         ]
     else:
-        what = [
-            f"The back office did not take order {order_id} ({error_kind} error, "
-            f"attempt {job.attempts}):",
-            message,
-            "",
-            decision.reason,
-        ]
-    body = "\n".join([*what, f"The job ({KIND} #{job.id}) is dead: fix the cause, then retry it."])
+        what = [f"({error_kind} error, attempt {job.attempts}):", message, "", decision.reason]
+    tail = f"The job ({KIND} #{job.id}) is dead: fix the cause, then retry it."
 
     def commit(conn: sqlite3.Connection) -> None:
+        posted = conn.execute(
+            "SELECT source_id FROM links WHERE connection = ? AND entity = 'order'"
+            " AND channel_id = ?",
+            (job.connection, order_id),
+        ).fetchone()
+        if posted is None:
+            subject = f"order {order_id} was not posted: {message}"
+            head = f"The back office did not take order {order_id}"
+        else:
+            subject = (
+                f"order {order_id} is posted (back-office id {posted[0]}), but finishing it "
+                f"failed: {message}"
+            )
+            head = f"Order {order_id} is in the back office, but a later step failed"
+        lines = what if error_kind == "orphaned" else [f"{head} {what[0]}", *what[1:]]
+        body = "\n".join([*lines, tail])
         synclog.add_error(conn, job.connection, FLOW, order_id, subject, now)
         notify.add(conn, job.connection, "order_failed", subject, body, now)
 

@@ -1,4 +1,5 @@
-"""Posting an order to the back office at most once, then its amendments and shipments.
+"""Posting an order to the back office at most once and through its workflow, then its
+amendments and shipments.
 
 DESIGN.md rule 4. Before creating, the order is looked up by its channel reference; a create
 the back office refuses as a duplicate (AlreadyPosted) links the existing order. The link
@@ -6,13 +7,27 @@ the back office refuses as a duplicate (AlreadyPosted) links the existing order.
 right after the remote create, before anything else, so a crash can lose at most that link,
 and the next attempt's look-up finds the order instead of posting it again.
 
+Posting is a state machine over what the back office holds, not a create-or-found switch:
+after the create (or the look-up, or the link) and any amendment, a back office with an
+``OrderWorkflow`` (Tryton: draft -> quotation -> confirmed -> processing) is asked for one
+step at a time from the state it holds, until no step is left. Every ``post_order`` job runs
+this, so an order a crash left half-way (created but not confirmed, say) is finished by the
+next attempt. Amendments come before the steps: a confirmed sale can no longer be changed.
+
 Amendments: the hash of what the back office records of an order (lines, totals, status,
 addresses) is kept as item_state entity ``order_posted``; when it differs, the order is
-amended. Shipments are added one by one, each linked (entity ``shipment``) right after.
+amended. Shipments follow the order rule: looked up in the back office first
+(``ShipmentLookup``; one held already is linked, not added again), then added, then linked
+(entity ``shipment``) in a durable write at once. A shipment the back office refuses is a
+shipment error of a posted order (sync-log entry ``<order>/<shipment>`` and a notification
+when new), never a failure of the post: the order stays posted and linked.
 
-Test-only fault injection: when the environment variable ``SYNCWRIGHT_TEST_CRASH_AFTER`` is
-``order_created``, the process SIGKILLs itself right after the back office accepted a create
-and before the link is committed (tests/integration/test_orders.py). Never set it otherwise.
+Test-only fault injection: when the environment variable ``SYNCWRIGHT_TEST_CRASH_AFTER`` names
+a point, the process SIGKILLs itself there, like a power cut: ``order_created`` (after the back
+office accepted a create, before the link is committed), ``order_<step>`` (after a workflow
+step: ``order_quote``, ``order_confirm``, ``order_process``) and ``shipment_added`` (after the
+back office took a shipment, before its link). tests/integration/test_orders.py and
+tests/real/test_end_to_end.py use them. Never set it otherwise.
 """
 
 from __future__ import annotations
@@ -25,11 +40,14 @@ from functools import partial
 
 import structlog
 
-from syncwright.connectors.base import AlreadyPosted, OrderTarget
-from syncwright.connectors.model import Order, canonical_json
+from syncwright.connectors.base import AlreadyPosted, OrderTarget, OrderWorkflow, ShipmentLookup
+from syncwright.connectors.errors import PermanentError
+from syncwright.connectors.model import Order, Shipment, canonical_json
+from syncwright.daemon import synclog
 from syncwright.daemon.flows import item_state, sale
 from syncwright.daemon.flows.context import FlowContext, fetch_in
 from syncwright.daemon.flows.links import keep_link
+from syncwright.daemon.notify import outbox as notify
 
 log = structlog.get_logger("syncwright.orders")
 
@@ -136,10 +154,36 @@ async def amend_if_changed(
     return True
 
 
+async def advance(ctx: FlowContext, target: OrderTarget, order: Order, erp_id: str) -> list[str]:
+    """Take the posted order through the back office's workflow, one step at a time from the
+    state it holds; returns the steps taken (none when the back office has no workflow)."""
+    if not isinstance(target, OrderWorkflow):
+        return []
+    steps: list[str] = []
+    while (step := await target.advance_order(erp_id)) is not None:
+        steps.append(step)
+        crash_point(f"order_{step}")
+        if len(steps) > 10:  # a back office whose workflow never ends: stop, say so
+            raise PermanentError(
+                f"order {order.external_id} (back-office id {erp_id}) took {len(steps)} "
+                f"workflow steps and is still not finished: {', '.join(steps)}"
+            )
+    if steps:
+        log.info(
+            "order.advanced",
+            connection=ctx.connection,
+            order=order.external_id,
+            back_office_id=erp_id,
+            steps=steps,
+        )
+    return steps
+
+
 async def add_new_shipments(
     ctx: FlowContext, target: OrderTarget, order: Order, erp_id: str
 ) -> int:
-    """Add the shipments not added before, each linked right after; returns how many."""
+    """Add the shipments not added before, each looked up first and linked right after;
+    returns how many were added or found. A refused one is recorded, and the rest go on."""
     keys = {shipment_key(order, s.external_id): s for s in order.shipments}
     rows = await fetch_in(
         ctx.store,
@@ -153,7 +197,11 @@ async def add_new_shipments(
     for key, shipment in keys.items():
         if key in done:
             continue
-        await target.add_shipment(erp_id, shipment)
+        try:
+            how = await _add_once(target, erp_id, shipment)
+        except PermanentError as exc:
+            await _refused(ctx, order, erp_id, key, shipment, exc.message)
+            continue
         link = (ctx.connection, f"{erp_id}/{shipment.external_id}", key, ctx.now())
         await ctx.store.write(partial(_link_shipment, link), durable=True)
         added += 1
@@ -163,12 +211,65 @@ async def add_new_shipments(
             order=order.external_id,
             shipment=shipment.external_id,
             back_office_id=erp_id,
+            how=how,
         )
     return added
 
 
+async def _add_once(target: OrderTarget, erp_id: str, shipment: Shipment) -> str:
+    if isinstance(target, ShipmentLookup) and await target.has_shipment(
+        erp_id, shipment.external_id
+    ):
+        return "found"
+    await target.add_shipment(erp_id, shipment)
+    crash_point("shipment_added")
+    return "added"
+
+
+async def _refused(
+    ctx: FlowContext, order: Order, erp_id: str, key: str, shipment: Shipment, message: str
+) -> None:
+    """A shipment the back office refused: a sync-log error of the posted order's shipment
+    (and a notification when it is new), tried again when the order changes."""
+    subject = (
+        f"order {order.external_id} is posted (back-office id {erp_id}), but its shipment "
+        f"{shipment.external_id} was not added: {message}"
+    )
+    body = "\n".join(
+        [
+            subject,
+            "",
+            "The order itself is in the back office and stays linked; only this shipment is",
+            "missing there. Record it by hand, or fix the cause: it is tried again the next",
+            "time the order changes.",
+        ]
+    )
+    now = ctx.now()
+
+    def commit(conn: sqlite3.Connection) -> None:
+        row = conn.execute(
+            "SELECT message FROM sync_errors WHERE connection = ? AND flow = 'orders'"
+            " AND external_id = ?",
+            (ctx.connection, key),
+        ).fetchone()
+        synclog.add_error(conn, ctx.connection, "orders", key, subject, now)
+        if row is None or row[0] != subject[:2000]:
+            notify.add(conn, ctx.connection, "shipment_failed", subject, body, now)
+
+    await ctx.store.write(commit)
+    log.warning(
+        "order.shipment_refused",
+        connection=ctx.connection,
+        order=order.external_id,
+        shipment=shipment.external_id,
+        back_office_id=erp_id,
+        error=message,
+    )
+
+
 def _link_shipment(row: tuple[str, str, str, float], conn: sqlite3.Connection) -> None:
     keep_link(conn, row[0], "shipment", row[1], row[2], row[3])
+    synclog.resolve(conn, row[0], "orders", [row[2]])
 
 
 def shipment_key(order: Order, shipment_id: str) -> str:

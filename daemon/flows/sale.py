@@ -3,7 +3,12 @@
 Customers are linked (links entity ``customer``: back-office id <-> the channel's customer id,
 or ``email:<address>`` for a customer the channel gives no id) by account id or e-mail. One
 match links it; none creates the customer in the back office; several are an error for a
-person to settle (DESIGN.md rule 5: no guess). A linked customer is never written to again.
+person to settle (DESIGN.md rule 5: no guess), even when a flow linked one of them before
+(the same rule as the customers flow's); only a person's link (``syncwright link``, recorded
+in ``links.made_by``) settles it. A linked customer is never written to again.
+Look-ups ignore the e-mail's case, and the look-up and create of one identity (normalised
+e-mail, account id) run one at a time in the daemon: two orders of one new customer taken in
+one pull (their e-mails may differ in case only) create it once, and the second finds it.
 
 A SKU the back office lacks is created there from the order line (title, SKU, price) and
 linked as ``sale_product`` (back-office product id <-> SKU); ``product`` and ``variant``
@@ -17,9 +22,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
+import anyio
 import structlog
 
 from syncwright.connectors.base import CustomerDirectory, OrderTarget
@@ -46,26 +53,71 @@ def customer_key(customer: Customer) -> str:
     return f"email:{(customer.email or '').strip().lower()}"
 
 
+def identities(customer: Customer) -> list[str]:
+    """What makes two channel customers one back-office customer: the e-mail (case and
+    surrounding blanks ignored) and the account id."""
+    found = []
+    email = (customer.email or "").strip().lower()
+    if email:
+        found.append(f"email:{email}")
+    if customer.accounting_id:
+        found.append(f"account:{customer.accounting_id}")
+    return found
+
+
+@asynccontextmanager
+async def one_identity_at_a_time(ctx: FlowContext, customer: Customer) -> AsyncIterator[None]:
+    """Hold the daemon's lock of each identity of ``customer`` (taken in sorted order, so two
+    jobs never wait on each other crosswise); idle locks are dropped."""
+    locks = ctx.memory.customer_locks
+    keys = [(ctx.connection, ident) for ident in sorted(identities(customer))]
+    async with AsyncExitStack() as stack:
+        for key in keys:
+            lock = locks.setdefault(key, anyio.Lock())
+            stack.push_async_callback(_drop_if_idle, locks, key, lock)
+            await stack.enter_async_context(lock)
+        yield
+
+
+async def _drop_if_idle(
+    locks: dict[tuple[str, str], anyio.Lock], key: tuple[str, str], lock: anyio.Lock
+) -> None:
+    if not lock.locked() and lock.statistics().tasks_waiting == 0:
+        locks.pop(key, None)
+
+
 async def ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order: Order) -> str:
     """The back-office id of the order's customer: linked, found (then linked) or created."""
+    async with one_identity_at_a_time(ctx, order.customer):
+        return await _ensure_customer(ctx, directory, order)
+
+
+async def _ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order: Order) -> str:
     customer = order.customer
     key = customer_key(customer)
     row = await ctx.store.fetchone(
-        "SELECT source_id FROM links WHERE connection = ? AND entity = 'customer'"
+        "SELECT source_id, made_by FROM links WHERE connection = ? AND entity = 'customer'"
         " AND channel_id = ?",
         (ctx.connection, key),
     )
-    if row is not None:
-        return str(row["source_id"])
+    if row is not None and row["made_by"] is not None:
+        return str(row["source_id"])  # a person's choice settles any ambiguity
     email = (customer.email or "").strip() or None
     account = customer.accounting_id or None
     found: dict[str, Customer] = {}
     if email or account:
         for match in await directory.find_customers(email=email, account_id=account):
             found.setdefault(match.external_id, match)
+    if len(found) > 1 and account:  # the account id tells them apart, if one has it
+        exact = {cid: c for cid, c in found.items() if c.accounting_id == account}
+        found = exact if len(exact) == 1 else found
     if len(found) > 1:
+        # Checked before a flow's link is used too: the customers flow may have linked one of
+        # them (before it refused ambiguity as this does), and that was a guess.
         ids = sorted(found, key=_id_order)
-        raise AmbiguousCustomer(_ambiguity(email, account, ids), ids)
+        raise AmbiguousCustomer(_ambiguity(ctx.connection, email, account, ids, key), ids)
+    if row is not None:
+        return str(row["source_id"])
     if found:
         (back_office_id,) = found
         how = "matched"
@@ -87,13 +139,22 @@ async def ensure_customer(ctx: FlowContext, directory: CustomerDirectory, order:
     return back_office_id
 
 
-def _ambiguity(email: str | None, account: str | None, ids: list[str]) -> str:
+def waiting_mark(key: str) -> str:
+    """The words an order's ambiguity error names its channel customer with: a person's link
+    of that customer queues the orders whose open error holds them (flows/orders.py)."""
+    return f"[channel customer {key}]"
+
+
+def _ambiguity(
+    connection: str, email: str | None, account: str | None, ids: list[str], key: str
+) -> str:
     what = f"customer e-mail {email}" if email else f"customer account {account}"
     if email and account:
         what = f"customer e-mail {email} (account {account})"
     return (
-        f"{what} matches {len(ids)} customers in the back office: {', '.join(ids)}; "
-        "link one by hand"
+        f"{what} {waiting_mark(key)} matches {len(ids)} customers in the back office: "
+        f"{', '.join(ids)}; no flow links either: link one by hand "
+        f"(syncwright link {connection} BACK_OFFICE_ID {key})"
     )
 
 

@@ -195,6 +195,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN last_error TEXT;
     CREATE INDEX events_pending ON events (id) WHERE processed_at IS NULL;
     """,
+    # Links made by a person (issue 14: `syncwright link`): who made it; NULL for a flow's.
+    # A flow honours a person's link where it would otherwise refuse an ambiguous match.
+    """
+    ALTER TABLE links ADD COLUMN made_by TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -94,7 +94,7 @@ def test_customers_link_create_and_log_what_cannot_be_linked(
         {"modified_at": "2026-01-01T00:00:00Z"},
     )
     for seeded in api(box.erp, "GET", "/api/customers", limit=100)["items"]:
-        if seeded["parent_id"] in (2, 3, 10):  # would wait for a refused parent: not here
+        if seeded["parent_id"] in (1, 2, 3, 10):  # would wait for a refused parent: not here
             api(box.erp, "PATCH", f"/admin/customers/{seeded['id']}", {"parent_id": None})
     api(box.shop, "POST", "/admin/reset-stats")
     config = config_for(tmp_path, box, '["customers"]')
@@ -102,11 +102,13 @@ def test_customers_link_create_and_log_what_cannot_be_linked(
 
     links = dict(state(config, "SELECT source_id, channel_id FROM links WHERE entity = 'customer'"))
     errors = dict(state(config, "SELECT external_id, message FROM sync_errors"))
-    assert set(errors) == {"2", "3", "10"}
-    assert "already linked to customer 1" in errors["2"] and links["1"] in errors["2"]
+    # Customers 1 and 2 share an e-mail: an error on both, neither linked (no guess).
+    assert set(errors) == {"1", "2", "3", "10"}
+    assert "shares e-mail" in errors["1"] and "customer(s) 2;" in errors["1"]
+    assert "shares e-mail" in errors["2"] and "customer(s) 1;" in errors["2"]
     assert "address line 1 is empty" in errors["3"]
     assert by_mail["id"] in errors["10"] and by_account["id"] in errors["10"]
-    expected = {str(n) for n in range(1, 13)} - {"2", "3", "10"}
+    expected = {str(n) for n in range(1, 13)} - {"1", "2", "3", "10"}
     expected |= {str(head["id"]), str(child["id"])}
     assert set(links) == {str(i) for i in expected}
     assert links["5"] == pre["id"]
@@ -136,7 +138,7 @@ def test_customers_link_create_and_log_what_cannot_be_linked(
     )
     assert verified_after[0][0] > verified_before[0][0]
     left = set(dict(state(config, "SELECT external_id, message FROM sync_errors")))
-    assert left == {"2", "10"}
+    assert left == {"1", "2", "10"}
     assert len(state(config, "SELECT 1 FROM links WHERE entity = 'customer'")) == len(links) + 1
 
 

@@ -15,10 +15,12 @@ import anyio
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from harness import free_port
+from control_helpers import control_section, wait_for_socket
+from harness import free_port, syncwright, wait_until
 from helpers import (
     API_KEY,
     Sandbox,
+    daemon_env,
     run_ok,
     sandbox_daemon,
     state,
@@ -181,8 +183,9 @@ def test_an_ambiguous_customer_is_a_sync_log_error_and_nothing_is_posted(
         "SELECT message FROM sync_errors WHERE flow = 'orders' AND external_id = ?",
         (order_id,),
     )
-    assert f"customer e-mail {shared} matches 2 customers in the back office: 1, 2" in message
-    assert message.endswith("link one by hand")
+    assert f"customer e-mail {shared} [channel customer sc_1] matches 2" in message
+    assert "in the back office: 1, 2; no flow links either" in message
+    assert message.endswith("(syncwright link demo BACK_OFFICE_ID sc_1)")
     assert state(config, "SELECT kind FROM notifications") == [("customer_ambiguous",)]
     assert state(config, "SELECT count(*) FROM links WHERE entity = 'customer'") == [(0,)]
     # Seen again unchanged: no second notification.
@@ -213,6 +216,34 @@ def test_sigkill_right_after_the_remote_create_still_posts_exactly_once(
         (str(posted["id"]), order_id)
     ]
     assert state(config, "SELECT state FROM jobs WHERE kind = 'post_order'") == [("done",)]
+
+
+def test_sigkill_right_after_a_shipment_was_added_adds_it_once(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """The daemon dies after the back office took a shipment and before its link: the next run
+    looks the shipment up, finds it and links it, without posting it again."""
+    box = sandbox_factory(products=3, variants=1, customers=0)
+    config = orders_config(tmp_path, box)
+    sku = erp_sku(box)
+    order_id = place(box, "ship.crash@example.com", [line(sku, 2)])
+    shipment = {"lines": [[sku, 2]], "carrier": "DHL", "tracking": "JD0002"}
+    call(f"{box.shop.url}/admin/orders/{order_id}/shipments", "POST", shipment)
+    crashed = sandbox_daemon(config).run(
+        "--until-idle", timeout=90, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "shipment_added"}
+    )
+    assert crashed.returncode == -9, crashed.stderr[-3000:]
+    (posted,) = erp_orders(box)
+    assert [s["tracking"] for s in posted["shipments"]] == ["JD0002"]
+    assert state(config, "SELECT count(*) FROM links WHERE entity = 'shipment'") == [(0,)]
+
+    run_ok(config)
+    (posted,) = erp_orders(box)
+    assert [s["tracking"] for s in posted["shipments"]] == ["JD0002"]
+    assert erp_stats(box)["calls"].get("POST /api/orders/{id}/shipments") == 1  # not again
+    ((link,),) = state(config, "SELECT channel_id FROM links WHERE entity = 'shipment'")
+    assert link.startswith(f"{order_id}/")
+    assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
 
 
 class Inbox:
@@ -391,3 +422,99 @@ def test_an_order_job_dead_as_a_poison_pill_is_logged_and_mailed(
     body = email.message_from_bytes(envelope.content).get_payload(decode=True).decode()
     assert f"order {order_id} was not posted: poison pill" in body
     assert "never posted twice" in body
+
+
+def test_a_shared_e_mail_is_linked_by_no_flow_until_a_person_links_it(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """Back-office customers 1 and 2 share an e-mail; the shop has one customer with it, who
+    orders. Neither the customers flow nor the order links either (an error on both), until
+    ``syncwright link`` does: recorded, and the waiting order is posted to the chosen one."""
+    box = sandbox_factory(products=3, variants=1, customers=4)
+    shared = erp_customer(box, 1)["email"]
+    assert erp_customer(box, 2)["email"].lower() == shared.lower()
+    buyer = call(
+        f"{box.shop.url}/api/customers",
+        "POST",
+        {"email": shared, "first_name": "Ada", "last_name": "Buyer"},
+    )["id"]
+    sku = erp_sku(box)
+    order_id = call(
+        f"{box.shop.url}/admin/orders", "POST", {"customer_id": buyer, "lines": [line(sku)]}
+    )["id"]
+    sock = tmp_path / "control.sock"
+    config = orders_config(tmp_path, box, extra=control_section(sock))
+    config.write_text(
+        config.read_text().replace('flows = ["orders"]', 'flows = ["customers", "orders"]')
+    )
+    run_ok(config)
+    run_ok(config)  # the order is seen again after the customers flow ran: still refused
+
+    assert erp_orders(box) == []
+    links = state(config, "SELECT source_id, channel_id FROM links WHERE entity = 'customer'")
+    assert not [row for row in links if row[0] in ("1", "2") or row[1] == buyer]
+    errors = dict(state(config, "SELECT external_id, message FROM sync_errors"))
+    assert "shares e-mail" in errors["1"] and "2" in errors["1"]
+    assert "shares e-mail" in errors["2"] and "1" in errors["2"]
+    assert f"[channel customer {buyer}]" in errors[order_id]
+
+    daemon = sandbox_daemon(config)
+    with daemon.start() as running:
+        wait_for_socket(sock, running)
+        linked = syncwright(
+            "link",
+            "demo",
+            "1",
+            buyer,
+            "--by",
+            "Ada at the desk",
+            "--config",
+            str(config),
+            env=daemon_env(),
+        )
+        assert linked.returncode == 0, linked.stderr
+        assert f"orders queued again: {order_id}" in linked.stdout
+        wait_until(lambda: len(erp_orders(box)) == 1, timeout=60, message="order not posted")
+        running.stop()
+    (posted,) = erp_orders(box)
+    assert posted["customer_id"] == 1
+    assert state(
+        config,
+        "SELECT source_id, made_by FROM links WHERE entity = 'customer' AND channel_id = ?",
+        (buyer,),
+    ) == [("1", "Ada at the desk")]
+    left = dict(state(config, "SELECT external_id, message FROM sync_errors"))
+    assert "1" not in left and order_id not in left and "2" in left
+
+
+def test_a_link_a_flow_made_is_no_answer_to_an_ambiguous_e_mail(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """A flow's link of one of two customers sharing the e-mail (an older daemon's guess) does
+    not decide the order's customer: the order is refused like an unlinked one."""
+    box = sandbox_factory(products=3, variants=1, customers=4)
+    shared = erp_customer(box, 1)["email"]
+    buyer = call(
+        f"{box.shop.url}/api/customers",
+        "POST",
+        {"email": shared, "first_name": "Ada", "last_name": "Buyer"},
+    )["id"]
+    call(
+        f"{box.shop.url}/admin/orders",
+        "POST",
+        {"customer_id": buyer, "lines": [line(erp_sku(box))]},
+    )
+    config = orders_config(tmp_path, box)
+    run_ok(config)  # creates the state file; the order is refused (no link yet)
+    state(config, "DELETE FROM sync_errors")
+    state(config, "DELETE FROM item_state WHERE entity = 'order'")  # seen anew next time
+    state(
+        config,
+        "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+        " VALUES ('demo', 'customer', '1', ?, 0)",
+        (buyer,),
+    )
+    run_ok(config)
+    assert erp_orders(box) == []
+    (message,) = [m for (m,) in state(config, "SELECT message FROM sync_errors")]
+    assert "matches 2 customers in the back office: 1, 2" in message

@@ -214,11 +214,23 @@ def test_sigkill_at_a_random_moment_loses_and_duplicates_nothing(
     )
 
 
-def test_crash_right_after_tryton_accepted_the_order(
-    tryton: Any, oscar: Any, tmp_path: Path
+@pytest.mark.parametrize(
+    ("point", "state"),
+    [
+        ("order_created", "draft"),
+        ("order_quote", "quotation"),
+        # Tryton processes a sale as it confirms it (with no queue worker, its queued
+        # "process" runs at once), so no step is left after "confirm" here; the "process"
+        # step is for a Tryton that processes later (sale_process_after).
+        ("order_confirm", None),
+    ],
+)
+def test_crash_at_every_step_of_posting_to_tryton(
+    tryton: Any, oscar: Any, tmp_path: Path, point: str, state: str | None
 ) -> None:
-    """The daemon dies after Tryton created the sale and before the link is stored: the next
-    run finds the sale by its web id instead of posting it again."""
+    """The daemon dies right after Tryton created the sale (before the link is stored), or
+    after each step of its workflow: the next run finds the sale by its web id instead of
+    posting it again, and takes it on from the state Tryton holds to processed."""
     admin = TrytonAdmin(tryton)
     _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
     admin.set_stock({widget: 10})
@@ -226,14 +238,16 @@ def test_crash_right_after_tryton_accepted_the_order(
     d = daemon(config, tryton, oscar)
     run_until_idle(d)
     order = place_order(oscar, "crash@example.com", [("SKU-1", 3)])
-    crashed = d.run(
-        "--until-idle", timeout=300, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
-    )
+    crashed = d.run("--until-idle", timeout=300, env={"SYNCWRIGHT_TEST_CRASH_AFTER": point})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
-    assert [s["web_id"] for s in admin.sales()] == [f"shop:{order['number']}"]
+    (left,) = admin.sales()
+    assert left["web_id"] == f"shop:{order['number']}"
+    assert left["state"] == state if state else left["state"] in ("confirmed", "processing")
     run_until_idle(d)
     sales = admin.sales()
     assert [s["web_id"] for s in sales] == [f"shop:{order['number']}"]
+    assert sales[0]["state"] == "processing"
+    assert problems(config) == []
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
 
 
@@ -383,4 +397,29 @@ def test_a_deleted_draft_move_gives_the_stock_back_on_the_channel(
         admin("stock.move", "delete", [move])
         wait_until(lambda: available(oscar, "SKU-1") == 10, timeout=120, message="deletion unseen")
         running.stop(signal.SIGTERM)
+
+
+def test_two_orders_of_one_new_customer_in_one_pull_make_one_party(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Three orders by one new buyer, their e-mails differing only in case, taken in one pull
+    by two workers: Tryton gets one party for them, and every sale is hers."""
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 50})
+    config = write_config(tmp_path, tryton, oscar)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    addresses = ["New.Buyer@example.com", "new.buyer@example.com", "NEW.BUYER@EXAMPLE.COM"]
+    numbers = [place_order(oscar, a, [("SKU-1", 1)])["number"] for a in addresses]
+    run_until_idle(d)
+    sales = admin.sales()
+    assert sorted(s["web_id"] for s in sales) == sorted(f"shop:{n}" for n in numbers)
+    parties = [
+        p
+        for p in admin("party.party", "search_read", [], 0, None, None, ["email"])
+        if (p["email"] or "").lower() == "new.buyer@example.com"
+    ]
+    assert len(parties) == 1, parties
+    assert {s["party"] for s in sales} == {parties[0]["id"]}
     assert problems(config) == []

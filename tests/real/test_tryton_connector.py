@@ -177,6 +177,18 @@ def test_orders_are_posted_once_by_web_id(tryton: Any) -> None:
         with pytest.raises(AlreadyPosted) as dup:
             await client.create_order(posted, customer_id=party, channel_ref="oscar:100001")
         assert dup.value.existing_id == sale_id
+        # The create leaves a draft; the workflow goes one step per call from Tryton's state.
+        assert admin.sales()[0]["state"] == "draft"
+        steps = []
+        while (step := await client.advance_order(sale_id)) is not None:
+            steps.append((step, admin.sales()[0]["state"]))
+        assert steps[:2] == [("quote", "quotation"), ("confirm", "confirmed")] or steps[:2] == [
+            ("quote", "quotation"),
+            ("confirm", "processing"),
+        ]
+        assert steps[-1][1] == "processing"
+        assert await client.advance_order(sale_id) is None
+        assert await client.has_shipment(sale_id, "f1") is False
         # Confirmed and processed: the forecast quantity drops by the order.
         assert [(lvl.sku, lvl.quantity) for lvl in await client.get_stock(["SKU-1"])] == [
             ("SKU-1", 8)
@@ -312,9 +324,11 @@ def test_on_hand_mode_follows_done_moves_only(tryton: Any) -> None:
         assert [(lvl.sku, lvl.quantity) for lvl in first.items] == [("SKU-1", 10)]
         assert first.last_key is not None
         party = await client.create_customer(Customer(external_id="", email="c@example.com"))
-        await client.create_order(
+        sale_id = await client.create_order(
             order("9", "c@example.com", ("SKU-1", 4, "10")), customer_id=party, channel_ref="9"
         )
+        while await client.advance_order(sale_id) is not None:
+            pass  # quoted, confirmed, processed
         # The sale's shipment moves are planned, not done: on hand stays 10, no change seen.
         later = await client.changed_stock(
             ChangeQuery(since=first.last_key[0], after=first.last_key, limit=50)

@@ -143,6 +143,17 @@ class SandboxErp(SandboxClient):
             json_body=wire_sales.shipment_body(shipment),
         )
 
+    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
+        """Whether the order holds a shipment with this channel id (ShipmentLookup)."""
+        number = wire_sales.numeric_id(order_id, "order", self.name)
+        body = await self._get_or_none(f"/api/orders/{number}")
+        if body is None:
+            return False
+        shipments = Obj(body, "order", self.name).array("shipments")
+        return any(
+            isinstance(raw, dict) and raw.get("external_id") == shipment_id for raw in shipments
+        )
+
     async def create_product(self, product: Product) -> str:
         """Create a product; a SKU another product holds raises ConflictError (permanent)."""
         created = await self.http.request(

@@ -10,6 +10,7 @@ from syncwright.daemon.control.commands import (
     connections,
     errors,
     forget,
+    link,
     pause,
     queue,
     resume,
@@ -43,6 +44,7 @@ COMMANDS: dict[str, Command] = {
         "resume": resume,
         "retry": retry,
         "forget": forget,
+        "link": link,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
     }.items()

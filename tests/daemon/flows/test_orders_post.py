@@ -14,6 +14,7 @@ import aiosqlite
 import anyio
 
 from syncwright.connectors.base import AlreadyPosted, Capabilities
+from syncwright.connectors.errors import PermanentError, TransientError
 from syncwright.connectors.model import Customer, Order, OrderLine, Product, Shipment, Variant
 from syncwright.daemon.clock import FakeClock
 from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS
@@ -276,3 +277,217 @@ async def _no_customer(*, email: str | None, account_id: str | None) -> list[Cus
 
 async def _create_customer(customer: Customer) -> str:
     return "12"
+
+
+class WorkflowErp(FakeErp):
+    """A back office whose orders go draft -> quotation -> confirmed -> processing (like
+    Tryton), that holds shipments by the channel's id, and may refuse shipments."""
+
+    NEXT: ClassVar[dict[str, tuple[str, str]]] = {
+        "draft": ("quote", "quotation"),
+        "quotation": ("confirm", "confirmed"),
+        "confirmed": ("process", "processing"),
+    }
+
+    def __init__(self, *, refuse_shipments: bool = False, fail_step: str | None = None) -> None:
+        super().__init__()
+        self.states: dict[str, str] = {}
+        self.steps: list[str] = []
+        self.refuse_shipments = refuse_shipments
+        self.fail_step = fail_step
+
+    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+        order_id = await super().create_order(
+            order, customer_id=customer_id, channel_ref=channel_ref
+        )
+        self.states[order_id] = "draft"
+        return order_id
+
+    async def advance_order(self, order_id: str) -> str | None:
+        nxt = self.NEXT.get(self.states[order_id])
+        if nxt is None:
+            return None
+        if nxt[0] == self.fail_step:
+            self.fail_step = None  # fails once, like a crash in that step
+            raise TransientError("the back office went away")
+        self.steps.append(nxt[0])
+        self.states[order_id] = nxt[1]
+        return nxt[0]
+
+    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
+        return (order_id, shipment_id) in self.shipments
+
+    async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
+        if self.refuse_shipments:
+            raise PermanentError("shipments are not recorded here")
+        await super().add_shipment(order_id, shipment)
+
+
+def test_a_sale_left_half_way_resumes_from_the_state_the_back_office_holds(
+    tmp_path: Path,
+) -> None:
+    """Created but never quoted (a crash after the create): the next post finds it and takes
+    it through every step left; one that stopped after confirming is only processed."""
+    erp = WorkflowErp()
+    erp.orders["shop:so_1"] = "55"
+    erp.states["55"] = "draft"
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await post()
+        assert await links(ctx, "order") == [("55", "so_1")]
+
+    run(tmp_path, erp, FakeShop(ORDER), body)
+    assert erp.creates == [] and erp.steps == ["quote", "confirm", "process"]
+    assert erp.states["55"] == "processing"
+
+
+def test_a_linked_order_whose_workflow_failed_is_finished_by_the_next_post(
+    tmp_path: Path,
+) -> None:
+    erp = WorkflowErp(fail_step="process")
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await post()
+        except TransientError:
+            pass
+        else:
+            raise AssertionError("the step was meant to fail")
+        assert erp.states["100"] == "confirmed"
+        assert await links(ctx, "order") == [("100", "so_1")]
+        await ctx.store.write(lambda conn: conn.execute("DELETE FROM jobs"))
+        await post()  # linked now: no look-up, no create; the workflow resumes
+
+    run(tmp_path, erp, FakeShop(ORDER), body)
+    assert erp.creates == ["shop:so_1"] and erp.finds == 1
+    assert erp.steps == ["quote", "confirm", "process"] and erp.states["100"] == "processing"
+
+
+def test_a_refused_shipment_is_a_shipment_error_of_the_posted_order(tmp_path: Path) -> None:
+    """Not an unposted order: the job finishes, the order stays linked, the sync log and the
+    mail name the shipment of a posted order."""
+    erp = WorkflowErp(refuse_shipments=True)
+    shipped = ORDER.model_copy(update={"shipments": (Shipment(external_id="sf_1"),)})
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await post()
+        assert await links(ctx, "order") == [("100", "so_1")]
+        assert await links(ctx, "shipment") == []
+        errors = await ctx.store.fetchall("SELECT flow, external_id, message FROM sync_errors")
+        assert [(e[0], e[1]) for e in errors] == [("orders", "so_1/sf_1")]
+        assert "is posted (back-office id 100)" in errors[0][2]
+        assert "shipment sf_1 was not added" in errors[0][2]
+        notes = await ctx.store.fetchall("SELECT kind, subject FROM notifications")
+        assert [n[0] for n in notes] == ["shipment_failed"]
+        assert all("was not posted" not in n[1] for n in notes)
+        (job,) = await ctx.store.fetchall("SELECT state FROM jobs")
+        assert job[0] == "done"
+        await post()  # the same refusal again: no second mail
+        notes = await ctx.store.fetchall("SELECT kind FROM notifications")
+        assert len(notes) == 1
+        erp.refuse_shipments = False
+        await post()  # accepted now: linked, the error resolved
+        assert await links(ctx, "shipment") == [("100/sf_1", "so_1/sf_1")]
+        assert await ctx.store.fetchall("SELECT * FROM sync_errors") == []
+
+    run(tmp_path, erp, FakeShop(shipped), body)
+    assert erp.shipments == [("100", "sf_1")]
+
+
+def test_a_shipment_the_back_office_holds_is_linked_not_added_again(tmp_path: Path) -> None:
+    """Added before a crash lost its link: the look-up finds it, so it is added at most once."""
+    erp = WorkflowErp()
+    erp.orders["shop:so_1"] = "55"
+    erp.states["55"] = "processing"
+    erp.shipments.append(("55", "sf_1"))
+    shipped = ORDER.model_copy(update={"shipments": (Shipment(external_id="sf_1"),)})
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        await post()
+        assert await links(ctx, "shipment") == [("55/sf_1", "so_1/sf_1")]
+
+    run(tmp_path, erp, FakeShop(shipped), body)
+    assert erp.shipments == [("55", "sf_1")]
+
+
+def test_a_dead_job_of_a_posted_order_does_not_say_it_was_not_posted(tmp_path: Path) -> None:
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        now = ctx.now()
+        await ctx.store.write(
+            lambda conn: conn.execute(
+                "INSERT INTO links (connection, entity, source_id, channel_id, created_at)"
+                " VALUES ('demo', 'order', '77', 'so_9', ?)",
+                (now,),
+            )
+        )
+        await ctx.queue.enqueue("demo", post_order_spec("so_9"))
+        (job,) = await ctx.queue.lease("demo", "t", [0], 1)
+        dead = RetryDecision("dead", None, "gave up after 2d")
+        also = FAILURE_HOOKS["post_order"](job, dead, "permanent", "sale 77 is done", now)
+        assert await ctx.queue.fail(job, dead, "permanent", "sale 77 is done", also=also)
+        (error,) = await ctx.store.fetchall("SELECT message FROM sync_errors")
+        assert error[0].startswith("order so_9 is posted (back-office id 77)")
+        (note,) = await ctx.store.fetchall("SELECT subject, body FROM notifications")
+        assert "not posted" not in note[0] and "did not take" not in note[1]
+
+    run(tmp_path, FakeErp(), FakeShop(ORDER), body)
+
+
+class OrdersShop(FakeShop):
+    def __init__(self, *orders: Order) -> None:
+        super().__init__(orders[0])
+        self.orders = {order.external_id: order for order in orders}
+
+    async def get_order(self, external_id: str) -> Order | None:
+        return self.orders.get(external_id)
+
+
+class NewCustomerErp(FakeErp):
+    """No customer yet; e-mail look-ups ignore case; a create takes a while (the window in
+    which a second order of the same new customer used to look up and create it too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customers: dict[str, str] = {}  # id -> e-mail
+
+    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
+        wanted = (email or "").lower()
+        return [
+            Customer(external_id=cid, email=mail)
+            for cid, mail in self.customers.items()
+            if mail.lower() == wanted
+        ]
+
+    async def create_customer(self, customer: Customer) -> str:
+        await anyio.sleep(0.05)
+        cid = str(500 + len(self.customers))
+        self.customers[cid] = customer.email or ""
+        return cid
+
+
+def test_two_orders_of_one_new_customer_create_it_once(tmp_path: Path) -> None:
+    """Their e-mails differ in case only, and both jobs run at once (one pull, two workers)."""
+    erp = NewCustomerErp()
+    first = ORDER.model_copy(
+        update={"customer": Customer(external_id="sc_1", email="Ada.Lovelace@Example.com")}
+    )
+    second = ORDER.model_copy(
+        update={
+            "external_id": "so_2",
+            "customer": Customer(external_id="sc_2", email="ada.lovelace@example.com "),
+        }
+    )
+
+    async def body(ctx: FlowContext, post: Callable[[], Awaitable[None]]) -> None:
+        for order_id in ("so_1", "so_2"):
+            await ctx.queue.enqueue("demo", post_order_spec(order_id))
+        jobs = await ctx.queue.lease("demo", "t", [0], 2)
+        assert len(jobs) == 2
+        async with anyio.create_task_group() as tg:
+            for job in jobs:
+                tg.start_soon(finish, ctx, job)
+        assert ctx.memory.customer_locks == {}  # idle locks are dropped
+
+    run(tmp_path, erp, OrdersShop(first, second), body)
+    assert list(erp.customers) == ["500"]
+    assert sorted(erp.creates) == ["shop:so_1", "shop:so_2"]
