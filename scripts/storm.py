@@ -125,7 +125,7 @@ class Report:
             "changes: " + ", ".join(f"{k} {n}" for k, n in sorted(self.changes.items())),
             f"initial sync: {self.initial_sync_seconds:.1f} s",
             (
-                f"converged {self.converge_seconds:.1f} s after the last change"
+                f"converged {self.converge_seconds:.1f} s after the storm's last event"
                 if self.converged and self.converge_seconds is not None
                 else "NOT converged"
             ),
@@ -219,9 +219,6 @@ class Storm:
         (self.supplier,) = self.admin(
             "stock.location", "search", [["type", "=", "supplier"]], 0, 1, None
         )
-        (self.customer,) = self.admin(
-            "stock.location", "search", [["type", "=", "customer"]], 0, 1, None
-        )
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -303,7 +300,8 @@ class Storm:
         ]
         return self.rng.choice(pool) if pool else None
 
-    def move(self, variant: int, quantity: int, *, inbound: bool, done: bool) -> int:
+    def move_in(self, variant: int, quantity: int, *, done: bool) -> int:
+        """A move from the supplier into storage: done (stock in) or a draft (forecast only)."""
         (move,) = self.admin(
             "stock.move",
             "create",
@@ -312,8 +310,8 @@ class Storm:
                     "product": variant,
                     "quantity": float(quantity),
                     "unit": self.admin.unit,
-                    "from_location": self.supplier if inbound else self.admin.storage,
-                    "to_location": self.admin.storage if inbound else self.customer,
+                    "from_location": self.supplier,
+                    "to_location": self.admin.storage,
                     "planned_date": {"__class__": "date", **_ymd(date.today())},
                     "unit_price": Decimal("1.00"),
                     "currency": self.tryton.ids["currency"],
@@ -384,7 +382,7 @@ class Storm:
         if v is None:
             return False
         quantity = self.rng.randint(1, 10)
-        self.move(v, quantity, inbound=True, done=True)
+        self.move_in(v, quantity, done=True)
         self.stock[v] += quantity
         return True
 
@@ -405,7 +403,7 @@ class Storm:
         v = self.stocked_variant(0)
         if v is None:
             return False
-        self.drafts.append(self.move(v, self.rng.randint(1, 8), inbound=True, done=False))
+        self.drafts.append(self.move_in(v, self.rng.randint(1, 8), done=False))
         return True
 
     def do_draft_delete(self) -> bool:
