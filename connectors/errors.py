@@ -4,6 +4,7 @@
     ├── TransientError             timeouts, dropped connections, 5xx: try again later
     ├── RateLimitedError           429, THROTTLED, or our own budget said no: wait, no attempt used
     ├── AuthError                  401/403, bad or expired credentials: pause the connection
+    ├── FixableError               a state a person may fix (an inactive product): retry, and say so
     └── PermanentError             the request is wrong (validation, 4xx): record, do not retry
         └── PayloadError           the remote answered with something we cannot read
 
@@ -52,6 +53,12 @@ class RateLimitedError(ConnectorError):
 
 class AuthError(ConnectorError):
     """Credentials rejected: nothing will succeed until an operator fixes them."""
+
+
+class FixableError(ConnectorError):
+    """The remote holds something in a state a person may change back (a product made inactive
+    or not salable): the same request succeeds once they do. Retried with backoff within the
+    job class's give-up time, and reported where a person will see it meanwhile."""
 
 
 class PermanentError(ConnectorError):

@@ -141,8 +141,7 @@ class JsonClient:
         try:
             response = await self._client.request(
                 method,
-                path,
-                params={k: v for k, v in (params or {}).items() if v is not None},
+                request_url(path, params),
                 content=raw_json,
                 headers=None if raw_json is None else {"content-type": "application/json"},
             )
@@ -193,6 +192,15 @@ class JsonClient:
                 system=self.system,
                 status=status,
             ) from exc
+
+
+def request_url(path: str, params: Mapping[str, Any] | None) -> httpx.URL:
+    """``path`` with ``params`` added to the query it already has. httpx's own ``params=``
+    replaces a URL's query, even when empty: an absolute "next" link such as
+    ``.../products/?limit=100&offset=100`` sent with ``params={}`` fetched page 1 again."""
+    url = httpx.URL(path)
+    extra = {k: v for k, v in (params or {}).items() if v is not None}
+    return url.copy_merge_params(extra) if extra else url
 
 
 def _reason(response: httpx.Response) -> str:

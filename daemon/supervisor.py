@@ -1,16 +1,14 @@
 """The daemon's process shape: one task group owning the store, budgets, sandbox and actors.
 
 Start-up order: state file (migrated), orphaned leases recovered, budgets loaded, sandbox
-servers (when configured), then one actor per connection. An actor that crashes is restarted
-alone with capped exponential backoff. SIGTERM/SIGINT stop gracefully: actors take no new jobs,
-running jobs get the grace period, then are cancelled (their leases make that lossless).
-SIGHUP reloads config.toml; an invalid file is rejected and the old config stays in force.
+servers (when configured), then one actor per connection. A crashed actor restarts alone with
+capped exponential backoff. SIGTERM/SIGINT stop gracefully: actors take no new jobs, running
+jobs get the grace period, then are cancelled (their leases make that lossless). SIGHUP
+reloads config.toml; an invalid file is rejected and the old config stays in force.
 
 Everything a daemon keeps in memory belongs to its supervisor, never to a module: the event
-hub (handed to the store, budgets, actors and control server), the log redactor (bound to the
-context the daemon runs in, daemon/logs/structured.py), and through :class:`Services` what the
-flows remember between jobs and the job timings. Two supervisors in one process share none
-of it.
+hub, the log redactor and, through :class:`Services`, what the flows remember between jobs
+and the job timings; two supervisors in one process share none of it.
 """
 
 from __future__ import annotations
@@ -368,9 +366,8 @@ class Supervisor:
         )
 
     def _redact(self, secrets: dict[str, dict[str, str]]) -> None:
-        for values in secrets.values():
-            for value in values.values():
-                self.redactor.add(value)
+        for value in (v for values in secrets.values() for v in values.values()):
+            self.redactor.add(value)
 
     async def _maintenance(self) -> None:
         assert self.services is not None

@@ -38,7 +38,7 @@ from syncwright.connectors.shopify import queries, wire
 from syncwright.connectors.shopify.bulk import bulk_products
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST
 from syncwright.connectors.shopify.inventory import Inventory
-from syncwright.connectors.shopify.prices import PriceList
+from syncwright.connectors.shopify.prices import PriceList, with_list_prices
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.shopify.transport import ShopifyTransport
 from syncwright.connectors.shopify.versions import features
@@ -136,6 +136,7 @@ class ShopifyChannel:
 
     async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]:
         found: dict[str, Product] = {}
+        nodes: dict[str, Any] = {}
         per = max(1, (MAX_QUERY_COST - 2) // self._cost_per_product())
         for start in range(0, len(external_ids), per):
             part = list(external_ids[start : start + per])
@@ -147,7 +148,8 @@ class ShopifyChannel:
                     product = wire.product(node, self.name)
                     if product is not None:
                         found[product.external_id] = product
-        return found
+                        nodes[product.external_id] = node
+        return await with_list_prices(self.price_list, found, nodes)
 
     async def bulk_products(self) -> list[Product] | None:
         """The BulkProductReader role: one bulk operation; None when Shopify refuses or fails

@@ -7,18 +7,26 @@ store currency, with a 0 % relative adjustment, so variants without a fixed pric
 their own price. ``write`` puts fixed prices on it with ``priceListFixedPricesAdd`` (which adds
 or replaces), at most 250 per call. The connector calls it only for products it has just
 written, so a product sync with nothing changed writes nothing here either.
+
+A product write is two calls (``productSet``, then the list), so it can be left half done (the
+second call failed, or the daemon died between them). ``fixed_prices`` lets the connector's
+read-back carry the list's price, so verification compares everything a write changes and
+finishes such a write instead of recording the product as in sync.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import anyio
 
 from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.model import Product
 from syncwright.connectors.shopify.transport import ShopifyTransport
+from syncwright.connectors.shopify.wire import legacy_id
 
 PER_CALL = 250
 
@@ -50,6 +58,21 @@ mutation FixedPricesAdd($priceListId: ID!, $prices: [PriceListPriceInput!]!) {
 """
 
 SHOP_CURRENCY = "query ShopCurrency { shop { currencyCode } }"
+
+FIXED_PRICES = """
+query FixedPrices($id: ID!, $first: Int!, $after: String, $query: String) {
+  priceList(id: $id) {
+    prices(first: $first, after: $after, originType: FIXED, query: $query) {
+      nodes { variant { id } price { amount } compareAtPrice { amount } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+#: Products per FixedPrices search, so the query string stays short.
+PRODUCTS_PER_SEARCH = 50
+
+Fixed = dict[str, tuple[Decimal | None, Decimal | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +158,89 @@ class PriceList:
             if answer.get("userErrors"):
                 refusals.append(_describe(answer["userErrors"]))
         return refusals
+
+    async def fixed_prices(self, product_ids: Sequence[str], expected: int) -> Fixed:
+        """The list's fixed (price, compare-at price) by variant gid, for the variants of the
+        products with these numeric ids. ``expected`` (their variant count) sizes the pages,
+        so a read costs what it returns."""
+        if not product_ids:
+            return {}
+        ref = await self.ensure()
+        found: Fixed = {}
+        first = max(1, min(PER_CALL, expected))
+        for start in range(0, len(product_ids), PRODUCTS_PER_SEARCH):
+            part = product_ids[start : start + PRODUCTS_PER_SEARCH]
+            search = " OR ".join(f"product_id:{pid}" for pid in part)
+            after: str | None = None
+            while True:
+                data = await self.t.call(
+                    FIXED_PRICES, {"id": ref.id, "first": first, "after": after, "query": search}
+                )
+                held = data.get("priceList")
+                if held is None:  # deleted behind our back: found again (or made) next time
+                    self.ref = None
+                    return found
+                conn = held.get("prices") if isinstance(held, dict) else None
+                if not isinstance(conn, dict) or not isinstance(conn.get("nodes"), list):
+                    raise PayloadError(
+                        "priceList prices answer without nodes", system=self.t.system
+                    )
+                for node in conn["nodes"]:
+                    variant = node.get("variant") if isinstance(node, dict) else None
+                    if isinstance(variant, dict) and isinstance(variant.get("id"), str):
+                        found[variant["id"]] = (
+                            _amount(node.get("price")),
+                            _amount(node.get("compareAtPrice")),
+                        )
+                page = conn.get("pageInfo") or {}
+                after = page.get("endCursor")
+                if not page.get("hasNextPage") or not after:
+                    break
+        return found
+
+
+async def with_list_prices(
+    price_list: PriceList, found: dict[str, Product], nodes: Mapping[str, Any]
+) -> dict[str, Product]:
+    """The products as a buyer of the default price list sees them: a variant with a fixed
+    price there reads back with that price (and compare-at price). A list left behind by a
+    half-done write then differs from the source, and verification writes it again."""
+    gids = {pid: _variant_gids(node) for pid, node in nodes.items()}
+    count = sum(len(v) for v in gids.values())
+    if not count:
+        return found
+    ids = [legacy_id(str(nodes[pid].get("id"))) for pid in found]
+    fixed = await price_list.fixed_prices(ids, count)
+    out: dict[str, Product] = {}
+    for pid, product in found.items():
+        variants = []
+        for variant in product.variants:
+            entry = fixed.get(gids[pid].get(variant.sku or "", ""))
+            if entry is not None and entry != (variant.price, variant.rrp):
+                variant = variant.model_copy(update={"price": entry[0], "rrp": entry[1]})
+            variants.append(variant)
+        out[pid] = product.model_copy(update={"variants": tuple(variants)})
+    return out
+
+
+def _variant_gids(node: Mapping[str, Any]) -> dict[str, str]:
+    """SKU -> variant gid of a product node (list prices are written by SKU, too)."""
+    raw = node.get("variants")
+    items = raw.get("nodes") if isinstance(raw, dict) else None
+    return {
+        str(n["sku"]): str(n["id"])
+        for n in items or []
+        if isinstance(n, dict) and n.get("sku") and n.get("id")
+    }
+
+
+def _amount(money: object) -> Decimal | None:
+    if not isinstance(money, dict) or money.get("amount") is None:
+        return None
+    try:
+        return Decimal(str(money["amount"]))
+    except ArithmeticError:
+        return None
 
 
 def _describe(errors: object) -> str:

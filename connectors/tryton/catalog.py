@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from syncwright.connectors.base import ChangeQuery, ListQuery, Page
-from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.errors import PayloadError, PermanentError
 from syncwright.connectors.model import Product, StockLevel, Variant
 from syncwright.connectors.tryton import codec
 from syncwright.connectors.tryton.rpc import TrytonRpc
@@ -60,6 +60,9 @@ class Catalog:
         self.stock_moves = stock_moves
         self.quantity_field = "quantity" if stock_moves == "done" else "forecast_quantity"
         self._warehouses: dict[int, str] | None = None
+        #: Open (not done, not cancelled) moves -> their product, as of the last pass's start:
+        #: a draft move deleted since leaves no row to find, only a gap in this map.
+        self._open_moves: dict[int, int] | None = None
 
     # -- products ---------------------------------------------------------------------------
 
@@ -146,19 +149,42 @@ class Catalog:
         return found[0] if found else None
 
     async def read_templates(self, ids: Sequence[int]) -> list[Product]:
+        """The templates of ``ids`` that exist; one deleted since it was listed is left out."""
         if not ids:
             return []
-        templates = await self.rpc.model(
-            "product.template", "read", list(ids), TEMPLATE_FIELDS, active_test=False
-        )
+        templates = await self._read_existing("product.template", ids, TEMPLATE_FIELDS)
         variant_ids = [vid for row in templates for vid in row.get("products") or []]
-        variants = await self.rpc.model(
-            "product.product", "read", variant_ids, PRODUCT_FIELDS, active_test=False
-        )
+        variants = await self._read_existing("product.product", variant_ids, PRODUCT_FIELDS)
         by_template: dict[int, list[dict[str, Any]]] = {}
         for row in variants:
             by_template.setdefault(_int(row, "template", "product", self.system), []).append(row)
         return [self._product(row, by_template.get(row["id"], [])) for row in templates]
+
+    async def _read_existing(
+        self, model: str, ids: Sequence[int], fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """``read`` of the records of ``ids`` that exist. Tryton refuses a whole ``read`` when
+        one record is gone ("records ... don't exist"); only then are the ids searched, so a
+        deleted item is absent (a deletion) instead of failing every item beside it."""
+        if not ids:
+            return []
+        try:
+            rows: list[dict[str, Any]] = await self.rpc.model(
+                model, "read", list(ids), list(fields), active_test=False
+            )
+            return rows
+        except PermanentError:
+            present = await self.rpc.model(
+                model, "search", [["id", "in", list(ids)]], 0, None, None, active_test=False
+            )
+            if len(present) == len(set(ids)):
+                raise  # nothing is missing: the read failed for another reason
+        if not present:
+            return []
+        found: list[dict[str, Any]] = await self.rpc.model(
+            model, "read", list(present), list(fields), active_test=False
+        )
+        return found
 
     def _product(self, row: dict[str, Any], variants: list[dict[str, Any]]) -> Product:
         tid = _int(row, "id", "template", self.system)
@@ -272,6 +298,8 @@ class Catalog:
             ["product", "last_modified_at"],
         )
         products = {_int(m, "product", "stock move", self.system) for m in moves}
+        if query.after is None and self.stock_moves != "done":
+            products |= await self._products_of_vanished_moves()
         levels = await self.levels(products)
         last = None
         if moves:
@@ -280,6 +308,31 @@ class Catalog:
                 str(moves[-1]["id"]),
             )
         return Page(levels, last, complete=len(moves) < query.limit)
+
+    async def _products_of_vanished_moves(self) -> set[int]:
+        """Products whose open moves were deleted since the last pass started. The forecast
+        counts draft moves, and a deleted one leaves nothing modified behind: only the list
+        of open moves, read once per pass (its first page), shows it gone. A move gone from
+        the list because it was done or cancelled was modified too, so reading its product
+        again costs a read and never a wrong level. The first pass after a start only learns
+        the list: what was deleted while the daemon was down is left to ghost sweeps."""
+        rows = await self.rpc.model(
+            "stock.move",
+            "search_read",
+            [["state", "not in", ["done", "cancelled"]]],
+            0,
+            None,
+            None,
+            ["product"],
+        )
+        now = {
+            _int(m, "id", "stock move", self.system): _int(m, "product", "stock move", self.system)
+            for m in rows
+        }
+        before, self._open_moves = self._open_moves, now
+        if before is None:
+            return set()
+        return {product for move, product in before.items() if move not in now}
 
     async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
         domain: list[Any] = [["type", "in", ["goods", "assets"]]]

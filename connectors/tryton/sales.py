@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 
 from syncwright.connectors.base import AlreadyPosted
-from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.errors import FixableError, PayloadError, PermanentError
 from syncwright.connectors.model import Address, Customer, Order, Product, Shipment, StoreSettings
 from syncwright.connectors.tryton.rpc import TrytonRpc, TrytonUserError
 
@@ -35,6 +35,19 @@ NEXT_STEP = {"draft": "quote", "quotation": "confirm", "confirmed": "process"}
 def _like(value: str) -> str:
     """An exact ``ilike`` pattern: the wildcards in e-mail addresses are escaped."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _unsellable(row: dict[str, Any]) -> str | None:
+    """Why a product row (with its template's flags) cannot be sold now, if it cannot: states
+    a person may change back in Tryton."""
+    template = row.get("template.") or {}
+    if not row.get("active", True):
+        return "inactive"
+    if not template.get("active", True):
+        return "inactive (its template is)"
+    if not template.get("salable", True):
+        return "not salable (its template is not)"
+    return None
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -239,17 +252,25 @@ class Sales:
             [["code", "in", skus]],
             0,
             None,
-            None,
-            ["code", "sale_uom"],
+            [["id", "ASC"]],
+            ["code", "sale_uom", "active", "template.active", "template.salable"],
+            active_test=False,
         )
-        found = {row["code"]: row for row in rows}
+        found: dict[str, dict[str, Any]] = {}
+        for row in rows:  # a code held by a sellable product and an inactive one: the first
+            if row["code"] not in found or _unsellable(found[row["code"]]):
+                found[row["code"]] = row
         lines = []
         for number, line in enumerate(order.lines, 1):
             product = found.get(line.sku or "")
+            what = f"order {order.external_id}: line {number} SKU {line.sku!r}"
             if product is None:
-                raise PermanentError(
-                    f"order {order.external_id}: line {number} SKU {line.sku!r} is not a Tryton "
-                    "product code",
+                raise PermanentError(f"{what} is not a Tryton product code", system=self.system)
+            state = _unsellable(product)
+            if state is not None:
+                raise FixableError(
+                    f"{what} is Tryton product {product['id']}, which is {state}; the order is "
+                    "posted at a later retry once it is sellable again in Tryton",
                     system=self.system,
                 )
             lines.append(

@@ -3,8 +3,10 @@
 Every ``schedule.ghost_interval`` the scheduler queues one class-3 ``ghost`` job. It takes the
 ``ghost_batch`` linked products with the oldest ``last_verified_at`` (never verified first),
 fetches each from the source and their stock in one call, reads the channel's copies, writes
-only what differs, and records the new verification time. So every item is looked at again
-within :func:`rotation_seconds`, even if nothing else ever touches it.
+only what differs, and records the new verification time. An item the source no longer has is
+a deletion (discontinued on the channel); an item the source fails to read for good is that
+item's sync-log error and moves to the back of the rotation, never the batch's failure. So
+every item is looked at again within :func:`rotation_seconds`, even if nothing else touches it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import math
 import sqlite3
 
+from syncwright.connectors.errors import PermanentError
 from syncwright.connectors.model import Product
-from syncwright.daemon.flows import item_state, verify
+from syncwright.daemon import synclog
+from syncwright.daemon.flows import item_state, products, verify
 from syncwright.daemon.flows.context import Commit, FlowContext
 from syncwright.daemon.jobs.job import Job, JobSpec
 
@@ -57,8 +61,13 @@ async def sweep(ctx: FlowContext, job: Job) -> Commit:
     ids = await least_recently_verified(ctx, batch)
     found: list[Product] = []
     missing: list[str] = []
+    failed: dict[str, str] = {}
     for pid in ids:
-        product = await ctx.source.get_product(pid)
+        try:
+            product = await ctx.source.get_product(pid)
+        except PermanentError as exc:  # this item's error, never the whole batch's
+            failed[pid] = f"re-reading it from the back office failed: {exc}"
+            continue
         if product is None:
             missing.append(pid)
         else:
@@ -74,6 +83,8 @@ async def sweep(ctx: FlowContext, job: Job) -> Commit:
     def commit(conn: sqlite3.Connection) -> None:
         for apply in commits:
             apply(conn)
+        for pid, message in failed.items():
+            synclog.add_error(conn, ctx.connection, products.FLOW, pid, message, now)
         # Also items the channel refused: they move to the back of the rotation.
         item_state.checked(conn, ctx.connection, "product", ids, now, known_only=True)
 

@@ -41,7 +41,7 @@ from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.pull import PULLS, PullFlow
 from syncwright.daemon.jobs.job import Job, JobClass, JobSpec
 from syncwright.daemon.jobs.queue import Queue
-from syncwright.daemon.jobs.retry import RetryDecision
+from syncwright.daemon.jobs.retry import ErrorKind, RetryDecision
 from syncwright.daemon.notify import outbox as notify
 
 log = structlog.get_logger("syncwright.orders")
@@ -248,12 +248,21 @@ def post_failed(
     job: Job, decision: RetryDecision, error_kind: str, message: str, now: float
 ) -> Commit | None:
     """The actor's failure hook for post_order: a job gone dead leaves a sync-log error and a
-    notification, written with the job's own failure. An order linked before the failure is
-    in the back office: then what failed is a later step (its workflow, an amendment), and
-    the mail says so instead of "not posted"."""
+    notification, written with the job's own failure. So does a retry for a state a person may
+    fix (an inactive product): once per distinct message, while the job keeps retrying. An
+    order linked before the failure is in the back office: then what failed is a later step
+    (its workflow, an amendment), and the mail says so instead of "not posted"."""
+    order_id = str(job.payload.get("order") or f"(job {job.id})")
+    if decision.action == "retry" and error_kind == ErrorKind.FIXABLE.value:
+        waiting = f"order {order_id} is waiting: {message}"
+        body = "\n".join([message, "", decision.reason])
+
+        def remind(conn: sqlite3.Connection) -> None:
+            record_problem(conn, job.connection, order_id, "order_waiting", waiting, body, now)
+
+        return remind
     if decision.action != "dead":
         return None
-    order_id = str(job.payload.get("order") or f"(job {job.id})")
     if error_kind == "orphaned":  # a poison pill (daemon/jobs/requeue.py)
         what = [
             f"The daemon stopped while posting order {order_id} too often to try again by",

@@ -5,6 +5,7 @@ Connectors raise typed errors (connectors.errors); :func:`classify` names the ki
 
     transient, crash  retry with exponential backoff and jitter, until the class's give-up time
                       (an unreadable answer, PayloadError, is transient too)
+    fixable           the same, and the flow's failure hook tells a person what to fix meanwhile
     rate_limited      snooze until Retry-After without using an attempt; dead after max_snoozes
     permanent         dead at once: retrying the same request fails the same way
     auth              pause: the job waits without using an attempt, the connection is paused
@@ -26,6 +27,7 @@ from typing import Literal
 from syncwright.connectors.errors import (
     AuthError,
     ConnectorError,
+    FixableError,
     PayloadError,
     PermanentError,
     RateLimitedError,
@@ -42,6 +44,8 @@ class ErrorKind(StrEnum):
     AUTH = "auth"
     #: An unexpected exception in our own code: logged as a bug, retried like a transient error.
     CRASH = "crash"
+    #: A state a person may fix (connectors.errors.FixableError): retried like a transient error.
+    FIXABLE = "fixable"
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -56,6 +60,8 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.AUTH
     if isinstance(exc, PayloadError):
         return ErrorKind.TRANSIENT
+    if isinstance(exc, FixableError):
+        return ErrorKind.FIXABLE
     if isinstance(exc, PermanentError):
         return ErrorKind.PERMANENT
     if isinstance(exc, ConnectorError):
@@ -169,6 +175,8 @@ def decide(
     what = "transient error"
     if kind is ErrorKind.CRASH:
         what = "unexpected error (a bug: see the log)"
+    elif kind is ErrorKind.FIXABLE:
+        what = "a state a person may fix"
     first = job.first_failed_at if job.first_failed_at is not None else now
     elapsed, limit = now - first, policy.give_up[job.cls]
     if elapsed > limit:

@@ -15,17 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Daemon, config_file, state_db, syncwright
+from harness import Daemon, config_file, state_db, syncwright, wait_until
 from oscar_shopper import Admin, place_order
 from tryton_admin import TrytonAdmin
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
-def write_config(tmp: Path, tryton: Any, oscar: Any) -> Path:
+def write_config(tmp: Path, tryton: Any, oscar: Any, extra: str = "", overlap: str = "2m") -> Path:
     return config_file(
         tmp,
-        f"""
+        extra
+        + f"""
         [systems.erp]
         kind = "tryton"
         url = "{tryton.url}"
@@ -49,7 +50,7 @@ def write_config(tmp: Path, tryton: Any, oscar: Any) -> Path:
         channel = "shop"
         flows = ["products", "stock", "orders"]
         page_size = 50
-        overlap = "2m"
+        overlap = "{overlap}"
         workers = 2
         [connections.real.schedule]
         recent = "2s"
@@ -248,6 +249,154 @@ def test_crash_at_every_step_of_posting_to_tryton(
     assert sales[0]["state"] == "processing"
     assert problems(config) == []
     assert admin.sale_lines(sales[0]["id"]) == [("SKU-1", 3.0, Decimal("10.0000"))]
+
+
+def sweep_due(config: Path, *source_ids: str) -> None:
+    """Make a ghost sweep due now, with ``source_ids`` the least recently verified."""
+    conn = sqlite3.connect(state_db(config))
+    try:
+        with conn:
+            conn.execute("UPDATE connection_state SET last_ghost_at = 0")
+            for pid in source_ids:
+                conn.execute(
+                    "UPDATE item_state SET last_verified_at = 1"
+                    " WHERE entity = 'product' AND source_id = ?",
+                    (pid,),
+                )
+    finally:
+        conn.close()
+
+
+def test_a_template_deleted_in_tryton_is_discontinued_by_the_ghost_sweep(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Issue 14 item 3: reading a deleted template failed the whole sweep, every time."""
+    admin = TrytonAdmin(tryton)
+    doomed, _ = admin.product("Doomed", "SKU-D", "5.00")
+    kept, (kept_variant,) = admin.product("Kept", "SKU-K", "6.00")
+    admin.set_stock({kept_variant: 4})
+    config = write_config(tmp_path, tryton, oscar)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    assert Admin(oscar).record("SKU-D")["is_public"] is True
+    admin("product.template", "delete", [doomed])
+    # The Oscar copy of "Kept" drifts behind our back: the same sweep must still repair it.
+    row = next(r for r in Admin(oscar).products() if r["title"] == "Kept")
+    edited = httpx.patch(
+        row["url"],
+        headers={"Authorization": f"Token {oscar.ids['token']}"},
+        json={"title": "Edited in Oscar"},
+    )
+    assert edited.status_code == 200, edited.text
+    sweep_due(config, str(doomed), str(kept))
+    run_until_idle(d)
+    assert Admin(oscar).record("SKU-D")["is_public"] is False
+    assert Admin(oscar).record("SKU-K")["title"] == "Kept"
+    assert problems(config) == []
+
+
+def rows(config: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(state_db(config))
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def deactivate(admin: TrytonAdmin, template: int) -> None:
+    """Deactivate a template with stock, as a Tryton user would: past the warning about it."""
+    try:
+        admin("product.template", "write", [template], {"active": False})
+        return
+    except RuntimeError as exc:
+        key = str(exc).split("'UserWarning', ['", 1)[1].split("'", 1)[0]
+    (user,) = admin("res.user", "search", [["login", "=", admin.ids["user"]]], 0, 1, None)
+    admin("res.user.warning", "create", [{"user": user, "name": key, "always": True}])
+    admin("product.template", "write", [template], {"active": False})
+
+
+def test_orders_for_an_inactive_or_unsalable_product_wait_and_post_once_fixed(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Issue 14 item 6: say what is true, and retry what a person may fix."""
+    admin = TrytonAdmin(tryton)
+    asleep, (asleep_variant,) = admin.product("Asleep", "SKU-A", "3.00")
+    closed, (closed_variant,) = admin.product("Closed", "SKU-C", "4.00")
+    admin.set_stock({asleep_variant: 10, closed_variant: 10})
+    fast_retries = """
+        [daemon.retry]
+        base = "1s"
+        cap = { sale = "2s", manual = "2s", recent = "2s", ghost = "2s", full = "2s" }
+        """
+    config = write_config(tmp_path, tryton, oscar, fast_retries)
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    first = place_order(oscar, "a@example.com", [("SKU-A", 1)])["number"]
+    second = place_order(oscar, "c@example.com", [("SKU-C", 1)])["number"]
+    deactivate(admin, asleep)
+    admin("product.template", "write", [closed], {"salable": False})
+
+    def waiting() -> list[tuple[Any, ...]]:
+        found = rows(config, "SELECT external_id, message FROM sync_errors WHERE flow = 'orders'")
+        return found if len(found) == 2 else []
+
+    with d.start() as running:
+        errors = dict(wait_until(waiting, timeout=120, message="no order errors"))
+        assert "inactive" in errors[first] and "not a Tryton product code" not in errors[first]
+        assert "not salable" in errors[second]
+        mails = rows(config, "SELECT kind, subject FROM notifications ORDER BY id")
+        assert sorted(kind for kind, _ in mails) == ["order_waiting", "order_waiting"]
+        assert rows(config, "SELECT id FROM jobs WHERE state = 'dead'") == []
+        assert admin.sales() == []
+        # A person puts both right in Tryton: the next retries post them.
+        admin("product.template", "write", [asleep], {"active": True})
+        admin("product.template", "write", [closed], {"salable": True})
+        wait_until(lambda: len(admin.sales()) == 2, timeout=120, message="orders not posted")
+        wait_until(
+            lambda: rows(config, "SELECT 1 FROM sync_errors WHERE flow = 'orders'") == [],
+            timeout=60,
+            message="the order errors stay open",
+        )
+        running.stop(signal.SIGTERM)
+    assert sorted(s["web_id"] for s in admin.sales()) == sorted([f"shop:{first}", f"shop:{second}"])
+    assert {s["state"] for s in admin.sales()} == {"processing"}
+    # One mail per order while it waited, however many times it was retried.
+    assert len(rows(config, "SELECT 1 FROM notifications")) == 2
+
+
+def test_a_deleted_draft_move_gives_the_stock_back_on_the_channel(
+    tryton: Any, oscar: Any, tmp_path: Path
+) -> None:
+    """Issue 14 item 5: a deleted draft move leaves no modified row for the stock feed."""
+    admin = TrytonAdmin(tryton)
+    _, (widget,) = admin.product("Widget", "SKU-1", "10.00")
+    admin.set_stock({widget: 10})
+    # A short overlap, so the pulls stop re-reading Widget's older moves (which would
+    # refresh its level by chance) before the draft move is deleted.
+    config = write_config(tmp_path, tryton, oscar, overlap="1s")
+    d = daemon(config, tryton, oscar)
+    run_until_idle(d)
+    assert available(oscar, "SKU-1") == 10
+    with d.start() as running:
+        (move,) = admin(
+            "stock.move",
+            "create",
+            [
+                {
+                    "product": widget,
+                    "unit": admin.unit,
+                    "quantity": 3.0,
+                    "from_location": admin.storage,
+                    "to_location": admin.lost_found,
+                    "company": admin.ids["company"],
+                }
+            ],
+        )
+        wait_until(lambda: available(oscar, "SKU-1") == 7, timeout=120, message="draft unseen")
+        time.sleep(5)  # the draft move falls out of the pulls' overlap window
+        admin("stock.move", "delete", [move])
+        wait_until(lambda: available(oscar, "SKU-1") == 10, timeout=120, message="deletion unseen")
+        running.stop(signal.SIGTERM)
 
 
 def test_two_orders_of_one_new_customer_in_one_pull_make_one_party(

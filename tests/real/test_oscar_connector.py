@@ -171,3 +171,26 @@ def test_bad_token_is_an_auth_error(oscar: Any) -> None:
         await client.aclose()
 
     run(main)
+
+
+def test_a_catalogue_over_one_page_is_listed_to_the_end(oscar: Any) -> None:
+    """Issue 14 item 1: DRF's absolute "next" link lost its query, so every page was page 1."""
+    from syncwright.connectors.oscar.api import PAGE
+
+    count = PAGE + 30
+    products = [product(str(n), f"Item{n}", (f"{n}1", f"SKU-{n}", "3.00")) for n in range(count)]
+
+    async def main() -> None:
+        writer = shop(oscar)
+        for start in range(0, count, 50):
+            results = await writer.upsert_products(products[start : start + 50])
+            assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+        await writer.aclose()
+        cold = shop(oscar)  # an empty index: the first miss lists the whole catalogue
+        with anyio.fail_after(60):
+            held = await cold.read_products([p.external_id for p in products])
+        assert sorted(held) == sorted(p.external_id for p in products)
+        assert cold.catalog.index.listings == 1
+        await cold.aclose()
+
+    run(main)

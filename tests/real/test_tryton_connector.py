@@ -345,3 +345,20 @@ def test_on_hand_mode_follows_done_moves_only(tryton: Any) -> None:
         await client.aclose()
 
     run(main)
+
+
+def test_a_deleted_template_is_absent_not_an_error(tryton: Any) -> None:
+    """Issue 14 item 3: Tryton refuses a whole read when one record is gone."""
+    admin = TrytonAdmin(tryton)
+    gone, _ = admin.product("Gone", "SKU-G", "1.00")
+    kept, _ = admin.product("Kept", "SKU-K", "2.00")
+    admin("product.template", "delete", [gone])
+
+    async def main() -> None:
+        client = erp(tryton)
+        assert await client.get_product(str(gone)) is None
+        held = await client.catalog.read_templates([gone, kept])
+        assert [p.title for p in held] == ["Kept"]
+        await client.aclose()
+
+    run(main)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,6 +151,10 @@ class Emulator:
             return JSONResponse(
                 {"errors": {"query": "Required parameter missing or invalid"}}, status_code=400
             )
+        if self.faults.fail_fields and re.search(
+            r"\b(" + "|".join(map(re.escape, self.faults.fail_fields)) + r")\s*\(", query
+        ):
+            return JSONResponse({"errors": "Internal Server Error"}, status_code=502)
         answer = self.answer(version, query, variables)
         if self.faults.roll(self.faults.malformed_rate):
             return Response(json.dumps(answer)[:-7], media_type="application/json")

@@ -60,6 +60,8 @@ class Faults:
     malformed_rate: float = 0.0  # share of calls answered 200 with broken JSON
     throttle_429_rate: float = 0.0  # share of calls answered 429 with Retry-After
     bulk_fail_rate: float = 0.0  # share of bulk operations that end FAILED
+    #: Root fields (e.g. "priceListFixedPricesAdd") whose calls are answered 502 every time.
+    fail_fields: frozenset[str] = frozenset()
     rng: random.Random = field(default_factory=lambda: random.Random(7))
 
     def roll(self, rate: float) -> bool:
@@ -79,3 +81,8 @@ class Faults:
                 if value < 0 or (name.endswith("rate") and value > 1):
                     raise ValueError(f"{name} out of range: {value}")
                 setattr(self, name, value)
+        if "fail_fields" in values:
+            names = values["fail_fields"]
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError("fail_fields should be a list of field names")
+            self.fail_fields = frozenset(names)

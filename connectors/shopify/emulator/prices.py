@@ -22,6 +22,7 @@ from syncwright.connectors.shopify.emulator.views import (
     connection,
     gid,
     parse_gid,
+    search,
 )
 
 ADJUSTMENTS = {"PERCENTAGE_DECREASE", "PERCENTAGE_INCREASE"}
@@ -52,7 +53,16 @@ class PriceListApi:
     def view(self, row: dict[str, Any]) -> View:
         def prices(info: GraphQLResolveInfo, **a: Any) -> View:
             wanted = a.get("originType")
-            live = [r for r in sorted(row["prices"].items()) if r[0] in self.shop.variants]
+            variants = self.shop.variants
+            match = search(
+                a.get("query"),
+                {
+                    "product_id": lambda r: variants[r[0]]["product"],
+                    "variant_id": lambda r: r[0],
+                    "id": lambda r: r[0],
+                },
+            )
+            live = [r for r in sorted(row["prices"].items()) if r[0] in variants and match(r)]
             fixed = [] if wanted == "RELATIVE" else live
             return connection(info, fixed, lambda r: r[0], lambda r: self._price(row, r), a)
 

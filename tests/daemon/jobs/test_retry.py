@@ -10,6 +10,7 @@ import pytest
 from syncwright.connectors.errors import (
     AuthError,
     ConnectorError,
+    FixableError,
     PayloadError,
     PermanentError,
     RateLimitedError,
@@ -77,6 +78,7 @@ def job(cls: int = 2, attempts: int = 1, **changes: Any) -> Job:
         (PermanentError("422 invalid sku", status=422), ErrorKind.PERMANENT),
         # A 200 whose body is cut off or not the documented shape: retried (issue 13 item 4).
         (PayloadError("not JSON"), ErrorKind.TRANSIENT),
+        (FixableError("product 7 is inactive"), ErrorKind.FIXABLE),
         (KeyError("price"), ErrorKind.CRASH),
         (ZeroDivisionError(), ErrorKind.CRASH),
     ],
@@ -85,7 +87,7 @@ def test_classify(exc: BaseException, kind: ErrorKind) -> None:
     assert classify(exc) is kind
 
 
-@pytest.mark.parametrize("kind", [ErrorKind.TRANSIENT, ErrorKind.CRASH])
+@pytest.mark.parametrize("kind", [ErrorKind.TRANSIENT, ErrorKind.CRASH, ErrorKind.FIXABLE])
 def test_transient_and_crash_retry_with_backoff(kind: ErrorKind) -> None:
     decision = decide(kind, job(attempts=1), NOW, POLICY, EdgeRandom(high=False))
     assert decision.action == "retry"
@@ -197,3 +199,11 @@ def test_policy_fills_missing_classes_and_rejects_nonsense() -> None:
         RetryPolicy(cap={0: -1.0})
     with pytest.raises(ValueError, match="base"):
         RetryPolicy(base=float("nan"))
+
+
+def test_a_state_a_person_may_fix_is_retried_within_the_sale_give_up_window() -> None:
+    sale = job(cls=0, attempts=9, first_failed_at=NOW - DEFAULT_GIVE_UP[0] + 60)
+    decision = decide(ErrorKind.FIXABLE, sale, NOW, POLICY, EdgeRandom(high=False))
+    assert decision.action == "retry" and "a state a person may fix" in decision.reason
+    late = decide(ErrorKind.FIXABLE, sale, NOW + 120, POLICY, EdgeRandom(high=False))
+    assert late.action == "dead"
