@@ -9,8 +9,10 @@ and how to make orders appear there (a ChannelFixture). The checks:
   succeeds (an upsert, not a duplicate create);
 - ``set_stock`` answers one result per level, keyed "SKU|location"; the quantities read back
   (``read_stock``) are the ones written; an unknown SKU is a per-item error, not an exception;
-- when the channel is an OrderSource: paging ``changed_orders`` with a small page returns every
-  order exactly once, each page's key strictly after the last; when it declares a change cursor
+- catalogues and order books are one larger than the connector's ``max_page_size``, so every
+  listing, read and page crosses a page boundary of the platform;
+- when the channel is an OrderSource: paging ``changed_orders`` returns every order exactly
+  once, each page's key strictly after the last; when it declares a change cursor
   (``Capabilities.order_cursor`` not "none") the orders come in non-decreasing token order and an
   inclusive ``since`` at the last token finds the last order again; ``list_orders`` holds the
   same orders; ``get_order`` finds each by its id and an unknown id is None;
@@ -73,9 +75,16 @@ async def check_channel(channel: ChannelConnector, fixture: ChannelFixture) -> N
     await check_channel_stock_and_orders(channel, fixture)
 
 
+def over_a_page(channel: ChannelConnector) -> int:
+    """How many products (and orders) the suite uses: one more than the largest page the
+    connector declares, so every listing and read it pages crosses a page boundary."""
+    return channel.capabilities.max_page_size + 1
+
+
 async def check_channel_products(channel: ChannelConnector) -> list[Product]:
-    """Products written read back with the same content hash; a second write is an upsert."""
-    products = sample_products()
+    """Products written read back with the same content hash; a second write is an upsert.
+    The catalogue is larger than the connector's largest page."""
+    products = sample_products(count=over_a_page(channel))
     results = await channel.upsert_products(products)
     assert [r.external_id for r in results] == [p.external_id for p in products], results
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
@@ -96,13 +105,15 @@ async def check_channel_stock_and_orders(
     channel: ChannelConnector, fixture: ChannelFixture
 ) -> None:
     """Stock written reads back; then orders and customers where the channel has them. Writes
-    the sample products first (their read-back is check_channel_products' business)."""
-    products = sample_products()
+    the sample products first (their read-back is check_channel_products' business). The
+    order book is larger than the connector's largest page."""
+    count = over_a_page(channel)
+    products = sample_products(count=count)
     results = await channel.upsert_products(products)
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     skus = [v.sku for p in products for v in p.variants if v.sku]
     levels = [
-        StockLevel(sku=s, location=fixture.location, quantity=7 + i) for i, s in enumerate(skus)
+        StockLevel(sku=s, location=fixture.location, quantity=count + i) for i, s in enumerate(skus)
     ]
     written = await channel.set_stock(
         [*levels, StockLevel(sku="CT-nope", location=fixture.location, quantity=1)]
@@ -116,20 +127,23 @@ async def check_channel_stock_and_orders(
     assert read == {lv.key: lv.quantity for lv in levels}, read
 
     if isinstance(channel, OrderSource):
-        await fixture.place_orders(skus[:2], 5, "Contract.Buyer@example.com")
-        await _check_order_paging(channel, timed=channel.capabilities.order_cursor != "none")
+        await fixture.place_orders(skus[:2], count, "Contract.Buyer@example.com")
+        await _check_order_paging(channel, count, timed=channel.capabilities.order_cursor != "none")
     if isinstance(channel, CustomerDirectory):
         found = await channel.find_customers(email="contract.buyer@EXAMPLE.com", account_id=None)
         assert len(found) == 1 and (found[0].email or "").lower() == "contract.buyer@example.com"
 
 
-async def _check_order_paging(channel: OrderSource, *, timed: bool) -> None:
+async def _check_order_paging(channel: OrderSource, count: int, *, timed: bool) -> None:
+    # A few pages of the suite's own, each crossing pages of the platform's. A channel with no
+    # order cursor reads its whole order book for each page (audit mode): two pages then.
+    limit = max(2, -(-count // (4 if timed else 2)))
     seen: list[Order] = []
     keys: list[tuple[str, str]] = []
     after = None
-    for _ in range(100):
-        page = await channel.changed_orders(ChangeQuery(since=None, after=after, limit=2))
-        assert len(page.items) <= 2, f"a page of {len(page.items)} orders for a limit of 2"
+    for _ in range(count + 2):
+        page = await channel.changed_orders(ChangeQuery(since=None, after=after, limit=limit))
+        assert len(page.items) <= limit, f"a page of {len(page.items)} for a limit of {limit}"
         seen += page.items
         if page.items:
             assert page.last_key is not None, "a page with orders has no last key"
@@ -142,12 +156,12 @@ async def _check_order_paging(channel: OrderSource, *, timed: bool) -> None:
     else:
         raise AssertionError("order paging never completes")
     ids = [o.external_id for o in seen]
-    assert len(ids) == len(set(ids)) >= 5, f"orders repeated or missing: {ids}"
+    assert len(ids) == len(set(ids)) >= count, f"orders repeated or missing: {ids}"
     assert len(set(keys)) == len(keys), f"page keys repeat: {keys}"
     listed: list[str] = []
     list_after: str | None = None
-    for _ in range(100):
-        lpage = await channel.list_orders(ListQuery(after=list_after, limit=2))
+    for _ in range(count + 2):
+        lpage = await channel.list_orders(ListQuery(after=list_after, limit=limit))
         listed += [o.external_id for o in lpage.items]
         if lpage.complete:
             break
@@ -161,8 +175,17 @@ async def _check_order_paging(channel: OrderSource, *, timed: bool) -> None:
         assert all(stamps), "a change-pulled order has no modified_at"
         assert stamps == sorted(s for s in stamps if s), "orders are not in updated order"
         last_token = keys[-1][0]
-        again = await channel.changed_orders(ChangeQuery(since=last_token, after=None, limit=50))
-        assert seen[-1].external_id in [o.external_id for o in again.items], (
+        again: list[str] = []  # many orders may share the last token: page through them
+        again_after = None
+        for _ in range(count + 2):
+            more = await channel.changed_orders(
+                ChangeQuery(since=last_token, after=again_after, limit=limit)
+            )
+            again += [o.external_id for o in more.items]
+            again_after = more.last_key
+            if more.complete or not more.items:
+                break
+        assert seen[-1].external_id in again, (
             f"since={last_token} is not inclusive: the last order is missing"
         )
     for order in seen[:2]:

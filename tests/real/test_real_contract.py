@@ -31,6 +31,8 @@ def test_oscar_products_keep_the_channel_contract(oscar: Any) -> None:
     anyio.run(main)
 
 
+# 101 checkouts through Oscar's API and its order book read in audit mode: 6-10 minutes here.
+@pytest.mark.timeout(1200)
 def test_oscar_stock_and_orders_keep_the_channel_contract(oscar: Any) -> None:
     async def place(skus: Sequence[str], count: int, email: str) -> None:
         for n in range(count):
