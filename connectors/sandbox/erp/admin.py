@@ -3,6 +3,8 @@ generator, and read the call and write statistics (customer admin is in erp_cust
 
 These exist for tests and the demo. They need the API key but are neither rate limited nor
 counted in the call statistics, so a test's setup never disturbs what it measures.
+``GET /admin/call-times?since=`` lists when each API call arrived (budget windows are checked
+against it: scripts/chaos.py).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ErpAdmin:
             Route("/admin/generator", wrap("gen", self.generator, admin=True), methods=["POST"]),
             Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
             Route("/admin/reset-stats", wrap("reset", self.reset, admin=True), methods=["POST"]),
+            self._guard.call_times_route(),
         ]
 
     async def create(self, request: Request) -> Response:
