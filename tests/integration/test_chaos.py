@@ -13,7 +13,7 @@ from harness import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from chaos import peak_calendar, peak_rolling  # noqa: E402
+from chaos import peak_calendar, peak_rolling
 
 pytestmark = pytest.mark.slow
 
