@@ -9,6 +9,7 @@ from collections.abc import Callable
 from syncwright.daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
 from syncwright.daemon.flows.audit import audit_gone
 from syncwright.daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
+from syncwright.daemon.flows.deletions import check as check_deletions
 from syncwright.daemon.flows.events import handle_event
 from syncwright.daemon.flows.full import full_slice
 from syncwright.daemon.flows.ghost import sweep
@@ -32,6 +33,7 @@ HANDLERS: dict[str, Handler] = {
     "ghost": sweep,
     "sync_item": sync_item,
     "audit_gone": audit_gone,
+    "deletions": check_deletions,
 }
 
 
@@ -40,6 +42,8 @@ def write_groups(job: Job) -> tuple[str, ...]:
     group run one at a time per connection (parked stock never overwrites a newer pull)."""
     if job.kind in ("pull", "full", "audit_gone"):
         return (str(job.payload.get("flow", "")),)
+    if job.kind == "deletions":
+        return ("products",)
     if job.kind == "stock_waiting":
         return ("stock",)
     if job.kind in ("sync_item", "event", "ghost"):

@@ -101,7 +101,13 @@ class ErpAdmin:
         return raw_response(product)
 
     async def delete(self, request: Request) -> Response:
-        return raw_response(await self._call(self._store.delete_product, request.path_params["id"]))
+        """Mark the product deleted (change pulls see it); ``?purge=1`` removes it instead, so
+        only its absence from listings tells (a source that deletes without a marker)."""
+        product_id = request.path_params["id"]
+        if request.query_params.get("purge") in ("1", "true"):
+            await self._call(self._store.purge_product, product_id)
+            return json_response({"purged": product_id})
+        return raw_response(await self._call(self._store.delete_product, product_id))
 
     async def stock(self, request: Request) -> Response:
         body = json_object(await read_json(request))
