@@ -57,6 +57,9 @@ class WindowPlan:
     exhausted_at: str | None
     #: Scheduled calls per window (the daily schedule cost spread evenly).
     scheduled: float
+    #: ``exhausted_at`` as epoch seconds: the one "runs out" answer the budget table, this
+    #: plan and the TUI all show (:func:`runs_out`).
+    runs_out_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,8 @@ def plan(
         last_hour = sum(s.calls for s in mine if s.minute * 60 >= now - HOUR)
         last_day = sum(s.calls for s in mine if s.minute * 60 >= now - DAY)
         limited = sum(s.rate_limited for s in mine if s.minute * 60 >= now - DAY)
-        rate_hour, rate_day = last_hour / HOUR, last_day / DAY
+        rate_hour = last_hour / ran_seconds(samples, now, HOUR)
+        rate_day = last_day / ran_seconds(samples, now, DAY)
         my_costs = tuple(c for c in costs if c.system == name)
         per_day = sum(c.calls_per_day for c in my_costs)
         reserve = system.budget.reserve
@@ -169,7 +173,7 @@ def plan(
             capacity = min(capacity, window.limit * DAY / length)
             now_used = (used or {}).get(name, {}).get(wname)
             reset = (resets or {}).get(name, {}).get(wname)
-            exhausted = _exhaustion(window.limit, length, now_used, rate_hour, now, reset)
+            exhausted = runs_out(window.limit, length, now_used, rate_hour, now, reset)
             scheduled = per_day * length / DAY
             windows.append(
                 WindowPlan(
@@ -181,6 +185,7 @@ def plan(
                     rate_day * length,
                     iso(exhausted) if exhausted is not None else None,
                     scheduled,
+                    exhausted,
                 )
             )
             for cls in ("recent", "ghost", "full"):
@@ -219,7 +224,14 @@ def plan(
     return PlanReport(iso(now) or "", tuple(systems))
 
 
-def _exhaustion(
+def ran_seconds(samples: Sequence[Sample], now: float, span: float) -> float:
+    """How long the daemon ran in the last ``span`` seconds: the minutes the history marks
+    (spend or the recorder's mark), at least one minute, at most ``span``."""
+    minutes = {s.minute for s in samples if s.minute * 60 >= now - span}
+    return min(span, max(60.0, 60.0 * len(minutes)))
+
+
+def runs_out(
     limit: float,
     length: float,
     used: float | None,
@@ -227,7 +239,8 @@ def _exhaustion(
     now: float,
     reset: float | None,
 ) -> float | None:
-    """When the window reaches its limit at ``rate`` calls/s, or None if it never does."""
+    """When the window reaches its limit at ``rate`` calls/s, or None if it never does. The
+    one projection: the budget table, the plan and the TUI all show what this returns."""
     if rate <= 0:
         return None
     if used is None:  # offline: the window's own usage is unknown; judge the steady state
