@@ -11,7 +11,8 @@ Schedule costs are estimates of the calls the timers start by themselves, counte
 each call goes to: a recent-change round makes at least one listing call per pulled flow (orders
 on the channel, the others on the source; prices travel with products) plus one for settings; a
 ghost sweep reads each item of its batch and the batch's stock from the source and two batched
-reads from the channel; a full sync reads every page of each flow from both sides. Writes
+reads from the channel; a full sync reads every page of each flow from both sides; a deletion
+check reads every page of the source's product ids (or of its full listing). Writes
 depend on how much changes and are not scheduled, so they show up in the burn rate only.
 """
 
@@ -22,10 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from syncwright.connectors.registry import kind
 from syncwright.daemon.clock import iso
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.systems import WINDOW_SECONDS
 from syncwright.daemon.config.types import CLASS_NAMES
+from syncwright.daemon.flows import deletions
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -130,6 +133,14 @@ def schedule_costs(config: Config, items: Mapping[str, int]) -> list[ScheduleCos
                 ScheduleCost(name, conn.source, "ghost", "ghost", sweeps * (sched.ghost_batch + 1))
             )
             costs.append(ScheduleCost(name, conn.channel, "ghost", "ghost", sweeps * 2))
+            lists_ids = kind(config.systems[conn.source].kind).product_ids
+            every = deletions.interval(lists_ids, sched.deletions, sched.full)
+            if every is not None and conn.pull_mode != "audit":
+                per_page = deletions.ID_PAGE if lists_ids else conn.page_size
+                pages = max(1, math.ceil(items.get(name, 0) / per_page))
+                costs.append(
+                    ScheduleCost(name, conn.source, "deletions", "ghost", pages * DAY / every)
+                )
         if sched.full is not None:
             pages = max(1, math.ceil(items.get(name, 0) / conn.page_size))
             flows = sum(1 for f in conn.flows if f in FULL_FLOWS)

@@ -65,6 +65,9 @@ def test_schedule_costs_count_pulls_sweeps_and_full_syncs_per_system() -> None:
     assert costs[("shop", "ghost")] == 24 * 2
     # Daily full sync: 1000 items / 100 per page = 10 pages, for products and stock, both sides.
     assert costs[("erp", "full")] == costs[("shop", "full")] == 20
+    # Hourly deletion checks: 1000 linked products fit one page of ids.
+    assert costs[("erp", "deletions")] == 24
+    assert ("shop", "deletions") not in costs
 
 
 def test_burn_rate_over_the_last_hour_and_day_and_exhaustion_at_that_pace() -> None:
