@@ -52,13 +52,23 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from benchlib import update_section  # noqa: E402
 from helpers import API_KEY, Sandbox, Server, daemon_env, snapshot, start_server  # noqa: E402
 
-#: Budget windows of the soak: (system, window, limit, mode). Tight enough that the daemon
-#: runs into them while catching up after a kill.
+#: Budget windows of the soak: (system, window, limit, mode); ``--erp-minute`` and
+#: ``--shop-minute`` change the rolling minutes.
 WINDOWS = (
     ("erp", "minute", 240, "rolling"),
     ("erp", "hour", 12000, "calendar"),
     ("shop", "minute", 240, "rolling"),
 )
+
+
+def windows(args: argparse.Namespace) -> list[tuple[str, str, int, str]]:
+    minute = {"erp": args.erp_minute, "shop": args.shop_minute}
+    return [
+        (system, window, minute[system] if window == "minute" else limit, mode)
+        for system, window, limit, mode in WINDOWS
+    ]
+
+
 SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 #: Budget windows are counted when a call is sent and checked at the server when it arrives;
 #: a call sent just inside a span may arrive just outside it, never the other way round by
@@ -69,7 +79,7 @@ RSS_TOLERANCE = 0.10
 
 def config_text(erp: str, shop: str, args: argparse.Namespace) -> str:
     budgets = ""
-    for system, window, limit, mode in WINDOWS:
+    for system, window, limit, mode in windows(args):
         table = f"systems.{system}.budget.windows.{window}"
         budgets += f'\n[{table}]\nlimit = {limit}\nmode = "{mode}"\n'
     return f"""
@@ -334,7 +344,9 @@ def peak_calendar(times: list[float], span: int) -> tuple[int, float]:
     return counts[period], float(period * span)
 
 
-def check_windows(box: Sandbox, soak: Soak, client: httpx.Client, since: float) -> None:
+def check_windows(
+    box: Sandbox, soak: Soak, client: httpx.Client, since: float, args: argparse.Namespace
+) -> None:
     servers = {"erp": box.erp, "shop": box.shop}
     times = {
         name: sorted(get(client, f"{server.url}/admin/call-times", since=since)["times"])
@@ -342,7 +354,7 @@ def check_windows(box: Sandbox, soak: Soak, client: httpx.Client, since: float) 
     }
     soak.figures["calls"] = {name: len(t) for name, t in times.items()}
     peaks = {}
-    for system, window, limit, mode in WINDOWS:
+    for system, window, limit, mode in windows(args):
         peak = peak_rolling if mode == "rolling" else peak_calendar
         most, at = peak(times[system], SECONDS[window])
         peaks[f"{system} {window} ({mode}, limit {limit})"] = most
@@ -410,6 +422,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--order-rate", type=float, default=0.3, help="shop orders per second")
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--recent", type=float, default=3.0, help="pull interval, seconds")
+    parser.add_argument("--erp-minute", type=int, default=240, help="ERP calls per minute")
+    parser.add_argument("--shop-minute", type=int, default=240, help="shop calls per minute")
     parser.add_argument("--dir", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     return parser.parse_args(argv)
@@ -452,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         check_sync(box, soak)
         check_orders(box, soak, client)
         check_jobs(tmp / "state" / "state.db", soak)
-        check_windows(box, soak, client, started_at)
+        check_windows(box, soak, client, started_at, args)
         if soak.unexpected_exits:
             soak.failures.append(
                 f"{len(soak.unexpected_exits)} daemon runs ended without a kill, exit codes "
