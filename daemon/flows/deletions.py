@@ -7,7 +7,8 @@ pull. One that just drops the item never shows it in a change feed. The ``deleti
 the source can list ids cheaply (``ProductIdLister``), else with the full listing at the pace
 of the scheduled full sync. Only a listing that completed infers anything: each linked product
 it did not contain is fetched once more, and the ones the source no longer has are written to
-the channel as discontinued (as a ghost sweep does for the one item it visits).
+the channel as discontinued (as a ghost sweep does for the one item it visits) and marked gone
+(``item_state``), so later checks skip them until they are written again.
 
 :func:`deletion_bound` states the worst case per connection for ``check-config`` and
 ``status``: the soonest of an audit pull pass, the id listing, the full listing and a ghost
@@ -23,8 +24,8 @@ from syncwright.connectors.base import ListQuery, Page, ProductIdLister
 from syncwright.connectors.errors import TransientError
 from syncwright.daemon.durations import format_duration
 from syncwright.daemon.flows import cursor as cursors
-from syncwright.daemon.flows import verify
-from syncwright.daemon.flows.context import Commit, FlowContext
+from syncwright.daemon.flows import item_state, verify
+from syncwright.daemon.flows.context import Commit, FlowContext, fetch_in
 from syncwright.daemon.flows.ghost import rotation_seconds
 from syncwright.daemon.jobs.job import Job, JobSpec
 
@@ -72,9 +73,25 @@ async def check(ctx: FlowContext, job: Job) -> Commit:
         (ctx.connection,),
     )
     absent = sorted({row["source_id"] for row in rows} - seen)
+    if absent:  # found gone by an earlier check: nothing to do until it comes back
+        known = await fetch_in(
+            ctx.store,
+            "SELECT source_id FROM item_state WHERE connection = ? AND entity = 'product'"
+            " AND token = ? AND source_id IN",
+            (ctx.connection, item_state.GONE),
+            absent,
+        )
+        done = {row["source_id"] for row in known}
+        absent = [pid for pid in absent if pid not in done]
     # Confirm one by one: an item created and linked while the listing ran is not gone.
     gone = [pid for pid in absent if await ctx.source.get_product(pid) is None]
-    return await verify.discontinue_from_channel(ctx, gone)
+    apply = await verify.discontinue_from_channel(ctx, gone)
+
+    def commit(conn: sqlite3.Connection) -> None:
+        apply(conn)
+        item_state.gone(conn, ctx.connection, "product", gone)
+
+    return commit
 
 
 async def last_check(ctx: FlowContext) -> float | None:

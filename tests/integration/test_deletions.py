@@ -62,6 +62,18 @@ def test_a_product_removed_without_a_marker_is_discontinued_by_the_id_listing(
     [(again,)] = state(config, timer)
     assert float(again) > float(started)
 
+    # The next check skips what it found gone: no second fetch of product 4.
+    fetches = api(box.erp.url, "GET", "/admin/stats")["calls"]["GET /api/products/{id}"]
+    state(
+        config,
+        "UPDATE cursors SET value = ? WHERE flow = 'products:deletions'",
+        (repr(float(again) - 3601),),
+    )
+    run_ok(config)
+    assert state(config, "SELECT state FROM jobs WHERE kind = 'deletions'") == [("done",)] * 2
+    assert api(box.erp.url, "GET", "/admin/stats")["calls"]["GET /api/products/{id}"] == fetches
+    assert shop_status(box, "4") == "discontinued"
+
 
 def test_check_config_and_status_state_the_worst_case_per_connection(
     daemon_factory: Any, tmp_path: Path
