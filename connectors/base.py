@@ -131,6 +131,15 @@ class Connector(Protocol):
 
 
 @runtime_checkable
+class ProductIdLister(Protocol):
+    """A source that lists the ids of its live products cheaply (ids only, by id). The daemon
+    compares a complete listing with its links to notice deletions that show only as absence
+    (daemon/flows/deletions.py). ``Page.last_key[1]`` is the ``after`` of the next page."""
+
+    async def list_product_ids(self, query: ListQuery) -> Page[str]: ...
+
+
+@runtime_checkable
 class SourceConnector(Connector, Protocol):
     """A back office: where products, stock and prices come from."""
 

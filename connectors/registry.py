@@ -57,6 +57,9 @@ class Kind:
     #: "module:attribute" of an EmbeddedServer the daemon can run for it (the ``[sandbox]``
     #: section); None: nothing to embed.
     embedded: str | None = None
+    #: Its connector lists product ids cheaply (connectors.base.ProductIdLister), so deletions
+    #: by absence are checked every ``schedule.deletions`` rather than at full-sync pace.
+    product_ids: bool = False
 
 
 _SANDBOX = "syncwright.connectors.sandbox"
@@ -72,6 +75,7 @@ KINDS: dict[str, Kind] = {
             ("api_key",),
             f"{_SANDBOX}.clients.build:build_erp",
             embedded=f"{_SANDBOX}.embedded:serve_erp",
+            product_ids=True,
         ),
         Kind(
             "sandbox-shop",

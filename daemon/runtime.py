@@ -132,6 +132,7 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
             ghost_interval=conn.schedule.ghost_interval,
             ghost_batch=conn.schedule.ghost_batch,
             full=conn.schedule.full,
+            deletions=conn.schedule.deletions,
         ),
     )
 

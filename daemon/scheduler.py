@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import structlog
 
+from syncwright.connectors.base import ProductIdLister
 from syncwright.daemon import synclog
+from syncwright.daemon.flows import deletions
 from syncwright.daemon.flows import full as fulls
 from syncwright.daemon.flows.context import FlowContext
 from syncwright.daemon.flows.ghost import ghost_spec, linked_products, rotation_seconds
@@ -38,6 +40,8 @@ class ScheduleSettings:
     ghost_batch: int = 10
     #: Seconds between scheduled full syncs; None: only the first one.
     full: float | None = 7 * 86400.0
+    #: Seconds between deletion checks by id listing (flows/deletions.py); None: none.
+    deletions: float | None = 3600.0
 
 
 class Scheduler:
@@ -59,6 +63,7 @@ class Scheduler:
         self._enqueue = enqueue
         self.last_tick: float | None = None
         self._next_ghost = math.inf
+        self._next_deletions = math.inf
 
     async def tick(self) -> None:
         """Queue one round of recent-change pulls (and the settings check). On the first round
@@ -94,13 +99,15 @@ class Scheduler:
                 next_recent = now + self.recent
             if now >= self._next_ghost or self.last_tick is None:
                 await self.check_ghost()
+            if now >= self._next_deletions or self.last_tick is None:
+                await self.check_deletions()
             if now >= next_full:  # after the pulls: a first-start run waits for them
                 await self.check_full(first_start=self.last_tick is None)
                 next_full = now + min(FULL_CHECK, self.schedule.full or FULL_CHECK)
             self.last_tick = now
             if once:
                 return
-            wake = min(next_recent, self._next_ghost, next_full)
+            wake = min(next_recent, self._next_ghost, self._next_deletions, next_full)
             await self.clock.sleep(max(0.0, wake - self.clock.now()))
 
     # -- ghost sweeps ----------------------------------------------------------------------
@@ -136,6 +143,43 @@ class Scheduler:
             ctx.queue.notify(self.connection)
             log.info("ghost.queued", connection=self.connection, batch=self.schedule.ghost_batch)
         return spec is not None
+
+    # -- deletions by absence ---------------------------------------------------------------
+
+    @property
+    def deletion_interval(self) -> float | None:
+        """How often linked products are checked against a complete listing of the source;
+        None when not at all (no products flow, or audit pulls list everything anyway)."""
+        ctx = self.ctx
+        audit = ctx.settings.pull_mode == "audit" or ctx.source.capabilities.cursor == "none"
+        if not self.sweeps or audit:
+            return None
+        lists_ids = isinstance(self.ctx.source, ProductIdLister)
+        return deletions.interval(lists_ids, self.schedule.deletions, self.schedule.full)
+
+    async def check_deletions(self) -> bool:
+        """Queue a deletion check if one is due; the first look only starts the timer."""
+        every = self.deletion_interval
+        if every is None:
+            return False
+        ctx, now = self.ctx, self.clock.now()
+        last = await deletions.last_check(ctx)
+        if last is not None and last + every > now:
+            self._next_deletions = last + every
+            return False
+        due = last is not None
+
+        def save(conn: sqlite3.Connection) -> None:
+            deletions.touch(conn, self.connection, now)
+            if due:
+                ctx.queue.enqueue_in(conn, self.connection, deletions.deletions_spec())
+
+        await ctx.store.write(save)
+        self._next_deletions = now + every
+        if due:
+            ctx.queue.notify(self.connection)
+            log.info("deletions.queued", connection=self.connection, interval=every)
+        return due
 
     async def _log_rotation(self) -> None:
         if not self.sweeps:

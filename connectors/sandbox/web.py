@@ -6,7 +6,7 @@ import hmac
 import json
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -22,6 +22,9 @@ from syncwright.connectors.sandbox.refusals import Refused
 from syncwright.connectors.sandbox.timestamps import SkewedClock, parse_token
 
 MAX_PAGE = 1000
+#: Arrival times of API calls a server keeps (GET /admin/call-times), the newest ones: enough
+#: for hours of a soak at tens of calls a second, a few MB at most.
+CALL_TIMES_KEPT = 500_000
 T = TypeVar("T")
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -97,6 +100,9 @@ class Guard:
     api_key: str
     limiter: RateLimiter | None = None
     calls: Counter[str] = field(default_factory=Counter)
+    #: Wall-clock arrival time of every API call (also refused ones), to check budget windows
+    #: at the server: no span of a window's length may hold more calls than its limit.
+    call_times: deque[float] = field(default_factory=lambda: deque(maxlen=CALL_TIMES_KEPT))
     rate_limited: int = 0
     refused: int = 0
 
@@ -114,6 +120,7 @@ class Guard:
                 )
             headers: dict[str, str] = {}
             if not admin:
+                self.call_times.append(time.time())
                 if self.limiter is not None:
                     allowed, headers = self.limiter.hit()
                     if not allowed:
@@ -146,7 +153,21 @@ class Guard:
 
     def reset(self) -> None:
         self.calls.clear()
+        self.call_times.clear()
         self.rate_limited = self.refused = 0
+
+    def call_times_route(self) -> Route:
+        """``GET /admin/call-times?since=``: ``{"times": [unix seconds, ...]}`` of the API calls
+        that arrived at or after ``since`` (default: all kept), oldest first."""
+
+        async def call_times(request: Request) -> Response:
+            try:
+                since = float(request.query_params.get("since") or 0)
+            except ValueError:
+                raise HttpError(400, "'since' must be a number of unix seconds") from None
+            return json_response({"times": [t for t in list(self.call_times) if t >= since]})
+
+        return Route("/admin/call-times", self.wrap("times", call_times, admin=True))
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")

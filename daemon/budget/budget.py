@@ -115,6 +115,9 @@ class Budget:
         #: and the planner's history (daemon/ops/planner_history.py).
         self.spent_total = 0.0
         self.rate_limited_total = 0
+        #: Spend per minute not yet in ``budget_history``: written with the usage it goes
+        #: with, so a SIGKILL loses no more of the planner's history than of the budget.
+        self._history: dict[int, list[float]] = {}
         self.reconfigure(windows, reserve)
 
     # Configuration and start-up.
@@ -235,6 +238,7 @@ class Budget:
             for usage in self._windows.values():
                 usage.add(now, cost)
             self.spent_total += cost
+            self._note(now, cost, 0)
             return True
 
     def spend_call(self, cls: int, cost: float = 1.0) -> int | None:
@@ -252,6 +256,7 @@ class Budget:
                 else:
                     usage.add(now, cost)
             self.spent_total += cost
+            self._note(now, cost, 0)  # the burn-rate history, persisted with the usage
             return self._flights
 
     def landed(self, token: int) -> None:
@@ -275,6 +280,7 @@ class Budget:
             return
         with self._lock:
             now = self.clock.now()
+            self._note(now, max(delta, -self.spent_total), 0)
             self.spent_total = max(0.0, self.spent_total + delta)
             for usage in self._windows.values():
                 if delta > 0:
@@ -332,6 +338,7 @@ class Budget:
                 retry_after = None
             if status == 429:
                 self.rate_limited_total += 1
+                self._note(now, 0.0, 1)
                 problem = lowered.get("x-rate-limit-problem", "")[:40]
                 self.block(retry_after, f"HTTP 429 ({problem} limit)" if problem else "HTTP 429")
             elif status == 503 and retry_after is not None:
@@ -347,11 +354,17 @@ class Budget:
 
     # Persistence.
 
+    def _note(self, now: float, calls: float, rate_limited: int) -> None:
+        entry = self._history.setdefault(int(now // 60), [0.0, 0])
+        entry[0] += calls
+        entry[1] += rate_limited
+
     @property
     def dirty(self) -> bool:
         with self._lock:
             return (
                 self._state_dirty
+                or bool(self._history)
                 or bool(self._drop)
                 or any(u.dirty for u in self._windows.values() if u.persisted)
             )
@@ -379,9 +392,11 @@ class Budget:
                     json.dumps(self._last_headers, sort_keys=True),
                     now,
                 )
+            history = tuple((m, c, int(n)) for m, (c, n) in sorted(self._history.items()))
             rows_out = BudgetRows(
-                self.system, tuple(sorted(self._drop)), tuple(usage), tuple(prune), state
+                self.system, tuple(sorted(self._drop)), tuple(usage), tuple(prune), state, history
             )
+            self._history.clear()
             self._drop.clear()
             self._state_dirty = False
             return rows_out
@@ -491,6 +506,8 @@ class Budget:
                 if key in by_key:
                     by_key[key].pruned_before = None
             self._state_dirty = self._state_dirty or rows.state is not None
+            for minute, calls, limited in rows.history:
+                self._note(minute * 60.0, calls, limited)
 
 
 def _allowance(spec: WindowSpec, reserve: float, cost: float) -> float:

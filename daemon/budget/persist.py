@@ -24,6 +24,13 @@ _UPSERT = (
 _DELETE = 'DELETE FROM budget_usage WHERE system = ? AND "window" = ? AND bucket_start = ?'
 _PRUNE = 'DELETE FROM budget_usage WHERE system = ? AND "window" = ? AND bucket_start < ?'
 _DROP = 'DELETE FROM budget_usage WHERE system = ? AND ("window" = ? OR "window" LIKE ?)'
+#: The planner's per-minute history (daemon/ops/planner_history.py reads it): spend is added
+#: in the same write as the usage it goes with.
+ADD_HISTORY = (
+    "INSERT INTO budget_history (system, minute, calls, rate_limited) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (system, minute) DO UPDATE SET calls = calls + excluded.calls, "
+    "rate_limited = rate_limited + excluded.rate_limited"
+)
 _STATE = (
     "INSERT INTO budget_state (system, blocked_until, block_reason, last_headers, "
     "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (system) DO UPDATE SET "
@@ -41,9 +48,11 @@ class BudgetRows:
     usage: tuple[tuple[str, int, float], ...]  # (window key, bucket start, used); 0 deletes
     prune: tuple[tuple[str, int], ...]  # (window key, rows starting before this are expired)
     state: tuple[float, str | None, str, float] | None
+    #: (minute, calls, 429 answers) spent since the last write, for ``budget_history``.
+    history: tuple[tuple[int, float, int], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.drop or self.usage or self.state)
+        return bool(self.drop or self.usage or self.state or self.history)
 
     def write(self, conn: sqlite3.Connection) -> None:
         for name in self.drop:
@@ -53,6 +62,7 @@ class BudgetRows:
         conn.executemany(_PRUNE, [(self.system, k, cutoff) for k, cutoff in self.prune])
         if self.state is not None:
             conn.execute(_STATE, (self.system, *self.state))
+        conn.executemany(ADD_HISTORY, [(self.system, *row) for row in self.history])
 
 
 def headers_from_json(text: object) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """``syncwright check-config``: validate a config file as ``run`` would at start-up (every
 credential it reads, the sandbox's included, and a usable state file path) and print a
-summary, each connection's ghost-sweep rotation and the budget plan."""
+summary, each connection's ghost-sweep rotation, the worst-case time to notice a deletion and
+the budget plan."""
 
 from __future__ import annotations
 
@@ -51,10 +52,13 @@ def check_config(path: Path, *, as_json: bool = False) -> int:
     if problem is not None:
         raise CommandError(ExitCode.STATE, str(StateUnusable(state, problem)))
     print(summarize(config))
-    rotations = ghost_rotations(config)
+    counts = link_counts(config)
+    rotations = ghost_rotations(config, counts)
     if rotations:
         print("\nGhost sweep rotation (links in the state file / batch x interval):")
         print("\n".join(rotations))
+    print("\nDeletions that show only as absence are noticed (worst case):")
+    print("\n".join(deletion_bounds(config, counts)))
     # The planner's offline report: what the schedules cost and whether they fit.
     print("\n" + format_report(offline_report(config)))
     print(f"\n{path}: OK")
@@ -106,21 +110,62 @@ def _check_json(path: Path) -> int:
         for name, c in config.connections.items()
     }
     data = {"ok": True, "path": str(path), "systems": systems, "connections": connections}
+    # The worst-case time to notice a deletion by absence, one line per connection.
+    data["deletions"] = [line.strip() for line in deletion_bounds(config, link_counts(config))]
     emit("check-config", {**data, "plan": offline_report(config).to_json()})
     return ExitCode.OK
 
 
-def ghost_rotations(config: Config) -> list[str]:
-    """How long one full ghost-sweep rotation takes per connection at the current settings,
-    counting the links in the state file (read-only; nothing when there is none yet)."""
-    import sqlite3
+def deletion_bounds(config: Config, counts: dict[str, int] | None) -> list[str]:
+    """Per connection, the worst-case time to notice a product deleted by absence."""
+    from syncwright.connectors.registry import kind
+    from syncwright.daemon.flows.deletions import deletion_bound, describe
 
+    lines = []
+    for name, conn in config.connections.items():
+        source = kind(config.systems[conn.source].kind)
+        bound = deletion_bound(
+            flows=conn.flows,
+            audit=conn.pull_mode == "audit",
+            recent=conn.schedule.recent,
+            lists_ids=source.product_ids,
+            deletions=conn.schedule.deletions,
+            full=conn.schedule.full,
+            links=(counts or {}).get(name),
+            ghost_batch=conn.schedule.ghost_batch,
+            ghost_interval=conn.schedule.ghost_interval,
+        )
+        lines.append(f"  {name}: {describe(bound)}")
+    return lines
+
+
+def ghost_rotations(config: Config, counts: dict[str, int] | None) -> list[str]:
+    """How long one full ghost-sweep rotation takes per connection at the current settings,
+    counting the links in the state file (nothing when there is none yet)."""
     from syncwright.daemon.durations import format_duration
     from syncwright.daemon.flows.ghost import rotation_seconds
 
+    if counts is None:
+        return []
+    lines = []
+    for name, conn_cfg in config.connections.items():
+        links, schedule = counts.get(name, 0), conn_cfg.schedule
+        seconds = rotation_seconds(links, schedule.ghost_batch, schedule.ghost_interval)
+        lines.append(
+            f"  {name}: {links} links / {schedule.ghost_batch} every "
+            f"{format_duration(schedule.ghost_interval)} -> every item re-verified within "
+            f"{format_duration(seconds) if seconds else 'n/a'}"
+        )
+    return lines
+
+
+def link_counts(config: Config) -> dict[str, int] | None:
+    """Linked products per connection in the state file (read-only); None without one."""
+    import sqlite3
+
     state = config.daemon.state_file
     if not state.exists():
-        return []
+        return None
     try:
         conn = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
         try:
@@ -133,14 +178,5 @@ def ghost_rotations(config: Config) -> list[str]:
         finally:
             conn.close()
     except sqlite3.Error:
-        return []
-    lines = []
-    for name, conn_cfg in config.connections.items():
-        links, schedule = counts.get(name, 0), conn_cfg.schedule
-        seconds = rotation_seconds(links, schedule.ghost_batch, schedule.ghost_interval)
-        lines.append(
-            f"  {name}: {links} links / {schedule.ghost_batch} every "
-            f"{format_duration(schedule.ghost_interval)} -> every item re-verified within "
-            f"{format_duration(seconds) if seconds else 'n/a'}"
-        )
-    return lines
+        return None
+    return counts

@@ -189,6 +189,12 @@ def format_status(snap: dict[str, Any]) -> str:
         )
     out = [table(rows)]
     for c in snap["connections"]:
+        how = c.get("deletion_check")
+        if how:
+            bound = c.get("deletion_bound")
+            within = f"within {format_duration(bound)} ({how})" if bound is not None else how
+            out.append(f"{c['name']}: deletions by absence noticed {within}")
+    for c in snap["connections"]:
         if c.get("pause_reason"):
             out.append(f"{c['name']}: {c['state']}: {c['pause_reason']}")
     for b in snap["budgets"]:

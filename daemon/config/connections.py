@@ -30,6 +30,10 @@ class Schedule(StrictModel):
     ghost_batch: int = Field(default=10, ge=1)
     #: None ("" or "off" in the file): no scheduled full sync.
     full: OptionalDuration = 7 * 86400.0
+    #: How often to list the source's product ids and discontinue, on the channel, linked
+    #: products the source no longer has (deletions that show only as absence); sources that
+    #: cannot list ids do it with the full listing at the pace of ``full``. "off": never.
+    deletions: OptionalDuration = 3600.0
 
 
 class ConnectionConfig(StrictModel):

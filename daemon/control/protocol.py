@@ -120,6 +120,10 @@ class ConnectionRow(_Message):
     last_error: str | None = None
     #: Seconds for the ghost sweep to re-verify every linked item once (None: no links yet).
     ghost_rotation: float | None = None
+    #: Worst-case seconds to notice a product deleted by absence (None: nothing would), and
+    #: by what (daemon/flows/deletions.py).
+    deletion_bound: float | None = None
+    deletion_check: str = ""
 
 
 class Snapshot(_Message):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from syncwright.connectors.registry import kind
 from syncwright.daemon.control.context import ControlContext
 from syncwright.daemon.control.protocol import (
     CLASS_NAMES,
@@ -15,6 +16,7 @@ from syncwright.daemon.control.protocol import (
     WindowRow,
 )
 from syncwright.daemon.control.reader import SnapshotReader
+from syncwright.daemon.flows.deletions import deletion_bound
 from syncwright.daemon.flows.ghost import rotation_seconds
 
 #: The ghost rotation counts every link: refreshed at most this often.
@@ -115,6 +117,17 @@ class SnapshotBuilder:
         links = self._ghost.get(name, 0)
         ghost = rotation_seconds(links, cfg.schedule.ghost_batch, cfg.schedule.ghost_interval)
         last_error = stats.last_error if stats else (slot.last_crash if slot else None)
+        bound, how = deletion_bound(
+            flows=cfg.flows,
+            audit=cfg.pull_mode == "audit",
+            recent=cfg.schedule.recent,
+            lists_ids=kind(self.ctx.config.systems[cfg.source].kind).product_ids,
+            deletions=cfg.schedule.deletions,
+            full=cfg.schedule.full,
+            links=links,
+            ghost_batch=cfg.schedule.ghost_batch,
+            ghost_interval=cfg.schedule.ghost_interval,
+        )
         return ConnectionRow(
             name=name,
             source=cfg.source,
@@ -133,6 +146,8 @@ class SnapshotBuilder:
             restarts=slot.restarts if slot else 0,
             last_error=last_error[:LAST_ERROR_CHARS] if last_error else None,
             ghost_rotation=ghost if links else None,
+            deletion_bound=bound,
+            deletion_check=how,
         )
 
     async def _refresh_ghost(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from syncwright.daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
 from syncwright.daemon.flows.audit import audit_gone
 from syncwright.daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
+from syncwright.daemon.flows.deletions import check as check_deletions
 from syncwright.daemon.flows.events import handle_event
 from syncwright.daemon.flows.full import full_slice
 from syncwright.daemon.flows.ghost import sweep
@@ -33,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "ghost": sweep,
     "sync_item": sync_item,
     "audit_gone": audit_gone,
+    "deletions": check_deletions,
 }
 
 
@@ -45,6 +47,8 @@ _ITEM_KINDS = ("sync_item", "event", "ghost")
 def _groups(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
     if kind in _FLOW_KINDS:
         return (str(payload.get("flow", "")),)
+    if kind == "deletions":
+        return ("products",)
     if kind == "stock_waiting":
         return ("stock",)
     if kind in _ITEM_KINDS:
@@ -80,6 +84,8 @@ def claimed_sql(busy: Collection[str]) -> tuple[str, tuple[str, ...]]:
             f"(kind IN {_in(_FLOW_KINDS)} AND json_extract(payload, '$.flow') IN ({marks}))"
         )
         params += flows
+    if "products" in flows:
+        parts.append("kind = 'deletions'")
     if "stock" in flows:
         parts.append("kind = 'stock_waiting'")
     if {"products", "stock"} & set(flows):

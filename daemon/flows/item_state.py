@@ -11,6 +11,8 @@ items). Rows are keyed by the back-office id (``source_id``); ``entity`` is "pro
 - verified: the other side's copy was compared and holds ``hash``.
 - checked: only the time of the last look moves (a customer found linked, a ghost sweep).
 - seen: an order as last read from the channel (its hash decides whether it is posted again).
+- gone: the source no longer has the item (flows/deletions.py); its token becomes :data:`GONE`
+  until it is written again, so later deletion checks do not fetch it again.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ _SEEN = (
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
     " hash = excluded.hash, token = excluded.token, last_error = excluded.last_error"
 )
+
+#: The token of an item the source no longer has.
+GONE = "gone"
+_GONE = "UPDATE item_state SET token = ? WHERE connection = ? AND entity = ? AND source_id = ?"
 
 #: (source id, content hash, change token, written at or None: not written now, verified at)
 Written = tuple[str, str | None, str | None, float | None, float]
@@ -107,3 +113,8 @@ def seen(
 ) -> None:
     """Versions read from the other side: (source id, hash, change token, note or None)."""
     conn.executemany(_SEEN, [(connection, entity, *row) for row in rows])
+
+
+def gone(conn: sqlite3.Connection, connection: str, entity: str, ids: Iterable[str]) -> None:
+    """Items the source no longer has (and that were written to the channel as such)."""
+    conn.executemany(_GONE, [(GONE, connection, entity, sid) for sid in ids])

@@ -11,7 +11,8 @@ Schedule costs are estimates of the calls the timers start by themselves, counte
 each call goes to: a recent-change round makes at least one listing call per pulled flow (orders
 on the channel, the others on the source; prices travel with products) plus one for settings; a
 ghost sweep reads each item of its batch and the batch's stock from the source and two batched
-reads from the channel; a full sync reads every page of each flow from both sides. Writes
+reads from the channel; a full sync reads every page of each flow from both sides; a deletion
+check reads every page of the source's product ids (or of its full listing). Writes
 depend on how much changes and are not scheduled, so they show up in the burn rate only.
 """
 
@@ -22,10 +23,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from syncwright.connectors.registry import kind
 from syncwright.daemon.clock import iso
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.systems import WINDOW_SECONDS
 from syncwright.daemon.config.types import CLASS_NAMES
+from syncwright.daemon.flows import deletions
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -57,6 +60,9 @@ class WindowPlan:
     exhausted_at: str | None
     #: Scheduled calls per window (the daily schedule cost spread evenly).
     scheduled: float
+    #: ``exhausted_at`` as epoch seconds: the one "runs out" answer the budget table, this
+    #: plan and the TUI all show (:func:`runs_out`).
+    runs_out_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,14 @@ def schedule_costs(config: Config, items: Mapping[str, int]) -> list[ScheduleCos
                 ScheduleCost(name, conn.source, "ghost", "ghost", sweeps * (sched.ghost_batch + 1))
             )
             costs.append(ScheduleCost(name, conn.channel, "ghost", "ghost", sweeps * 2))
+            lists_ids = kind(config.systems[conn.source].kind).product_ids
+            every = deletions.interval(lists_ids, sched.deletions, sched.full)
+            if every is not None and conn.pull_mode != "audit":
+                per_page = deletions.ID_PAGE if lists_ids else conn.page_size
+                pages = max(1, math.ceil(items.get(name, 0) / per_page))
+                costs.append(
+                    ScheduleCost(name, conn.source, "deletions", "ghost", pages * DAY / every)
+                )
         if sched.full is not None:
             pages = max(1, math.ceil(items.get(name, 0) / conn.page_size))
             flows = sum(1 for f in conn.flows if f in FULL_FLOWS)
@@ -157,7 +171,8 @@ def plan(
         last_hour = sum(s.calls for s in mine if s.minute * 60 >= now - HOUR)
         last_day = sum(s.calls for s in mine if s.minute * 60 >= now - DAY)
         limited = sum(s.rate_limited for s in mine if s.minute * 60 >= now - DAY)
-        rate_hour, rate_day = last_hour / HOUR, last_day / DAY
+        rate_hour = last_hour / ran_seconds(samples, now, HOUR)
+        rate_day = last_day / ran_seconds(samples, now, DAY)
         my_costs = tuple(c for c in costs if c.system == name)
         per_day = sum(c.calls_per_day for c in my_costs)
         reserve = system.budget.reserve
@@ -169,7 +184,7 @@ def plan(
             capacity = min(capacity, window.limit * DAY / length)
             now_used = (used or {}).get(name, {}).get(wname)
             reset = (resets or {}).get(name, {}).get(wname)
-            exhausted = _exhaustion(window.limit, length, now_used, rate_hour, now, reset)
+            exhausted = runs_out(window.limit, length, now_used, rate_hour, now, reset)
             scheduled = per_day * length / DAY
             windows.append(
                 WindowPlan(
@@ -181,6 +196,7 @@ def plan(
                     rate_day * length,
                     iso(exhausted) if exhausted is not None else None,
                     scheduled,
+                    exhausted,
                 )
             )
             for cls in ("recent", "ghost", "full"):
@@ -219,7 +235,14 @@ def plan(
     return PlanReport(iso(now) or "", tuple(systems))
 
 
-def _exhaustion(
+def ran_seconds(samples: Sequence[Sample], now: float, span: float) -> float:
+    """How long the daemon ran in the last ``span`` seconds: the minutes the history marks
+    (spend or the recorder's mark), at least one minute, at most ``span``."""
+    minutes = {s.minute for s in samples if s.minute * 60 >= now - span}
+    return min(span, max(60.0, 60.0 * len(minutes)))
+
+
+def runs_out(
     limit: float,
     length: float,
     used: float | None,
@@ -227,7 +250,8 @@ def _exhaustion(
     now: float,
     reset: float | None,
 ) -> float | None:
-    """When the window reaches its limit at ``rate`` calls/s, or None if it never does."""
+    """When the window reaches its limit at ``rate`` calls/s, or None if it never does. The
+    one projection: the budget table, the plan and the TUI all show what this returns."""
     if rate <= 0:
         return None
     if used is None:  # offline: the window's own usage is unknown; judge the steady state

@@ -1,10 +1,13 @@
 """The planner's inputs: a per-minute history of calls spent per system, kept in the state file,
 and the reports built from it, live (in the daemon) or offline (from the state file alone).
 
-The recorder runs in the daemon's task group and, once a minute, adds what each budget spent
-since the last look (``Budget.spent_total``, ``Budget.rate_limited_total``) to that minute's
-row of ``budget_history``; rows older than :data:`KEEP` are dropped. It reads counters only, so
-the call path is not touched.
+Each budget adds what it spends to that minute's row of ``budget_history`` in the same write
+as its window usage (daemon/budget/persist.py), so a SIGKILL loses no more of the history than
+of the budget itself. The recorder runs in the daemon's task group and marks, twice a minute,
+that the daemon is running (a row with no calls for each system): the planner divides the calls
+of the last hour or day by the minutes the daemon ran in it, not by the whole span, so a daemon
+started ten minutes ago is not taken as one that spent an hour idle. Rows older than
+:data:`KEEP` are dropped.
 """
 
 from __future__ import annotations
@@ -27,34 +30,29 @@ from syncwright.daemon.store.db import Store
 log = structlog.get_logger("syncwright.planner")
 
 KEEP = 8 * DAY
-EVERY = 60.0
-_ADD = (
-    "INSERT INTO budget_history (system, minute, calls, rate_limited) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (system, minute) DO UPDATE SET calls = calls + excluded.calls, "
-    "rate_limited = rate_limited + excluded.rate_limited"
+#: Often enough that no minute the daemon runs goes unmarked.
+EVERY = 30.0
+_MARK = (
+    "INSERT INTO budget_history (system, minute, calls, rate_limited) VALUES (?, ?, 0, 0) "
+    "ON CONFLICT (system, minute) DO NOTHING"
 )
 _SAMPLES = "SELECT system, minute, calls, rate_limited FROM budget_history WHERE minute >= ?"
 _ITEMS = "SELECT connection, count(*) FROM links WHERE entity = 'product' GROUP BY connection"
 
 
 class HistoryRecorder:
-    """Writes the per-minute spend of every budget into ``budget_history``."""
+    """Marks in ``budget_history`` each minute the daemon runs (the budgets add the spend)."""
 
     def __init__(self, budgets: Mapping[str, Budget], store: Store, clock: Clock) -> None:
         self.budgets = budgets
         self.store = store
         self.clock = clock
-        self._seen: dict[str, tuple[float, int]] = {}
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
-        try:
-            while True:
-                await anyio.sleep(EVERY)
-                await self._record_safely()
-        finally:
-            with anyio.CancelScope(shield=True):  # keep the last minute's spend on shutdown
-                await self._record_safely()
+        while True:
+            await self._record_safely()
+            await anyio.sleep(EVERY)
 
     async def _record_safely(self) -> None:
         try:
@@ -63,25 +61,22 @@ class HistoryRecorder:
             log.exception("planner.record_failed")
 
     async def record(self) -> int:
-        """Write what was spent since the last call; returns the number of rows touched."""
+        """Mark this minute as run for every system (drop expired rows); the number of rows
+        added (0 when the minute was marked or spent in already)."""
         now = self.clock.now()
         minute = int(now // 60)
-        rows: list[tuple[str, int, float, int]] = []
-        for name, budget in list(self.budgets.items()):
-            spent, limited = budget.spent_total, budget.rate_limited_total
-            last_spent, last_limited = self._seen.get(name, (0.0, 0))
-            self._seen[name] = (spent, limited)
-            calls, rl = max(0.0, spent - last_spent), max(0, limited - last_limited)
-            if calls or rl:
-                rows.append((name, minute, calls, rl))
+        rows = [(name, minute) for name in list(self.budgets)]
         cutoff = int((now - KEEP) // 60)
+        added: list[int] = []
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.executemany(_ADD, rows)
+            before = conn.total_changes
+            conn.executemany(_MARK, rows)
+            added.append(conn.total_changes - before)
             conn.execute("DELETE FROM budget_history WHERE minute < ?", (cutoff,))
 
         await self.store.write(write)
-        return len(rows)
+        return added[0] if added else 0
 
 
 def _samples(rows: Sequence[Sequence[Any]]) -> list[Sample]:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
+import httpx
 import pytest
 from harness import syncwright, wait_until
-from helpers import daemon_env, sandbox_daemon
+from helpers import API_KEY, Sandbox, daemon_env, sandbox_daemon, state, write_config
 
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.windows import WindowSpec
-from syncwright.daemon.clock import FakeClock
+from syncwright.daemon.clock import FakeClock, iso
 from syncwright.daemon.config.load import load_config
 from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, offline_report
 from syncwright.daemon.store.db import Store
+
+HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 
 CONFIG = """
 [daemon]
@@ -62,14 +67,16 @@ def test_recorded_spend_feeds_the_live_and_offline_reports_and_the_cli(tmp_path:
             erp = Budget("erp", [WindowSpec("minute", 100.0)], clock=clock)
             budgets = {"erp": erp, "shop": Budget("shop", [], clock=clock)}
             recorder = HistoryRecorder(budgets, store, clock)
+            assert await recorder.record() == 2, "this minute marked as run, for each system"
             for _ in range(41):
                 assert erp.try_spend(2, 1.0)  # class 2 (recent), one call
             erp.observe(429, {})
-            assert await recorder.record() == 1
+            await erp.flush(store)  # the spend goes in with the usage, as the gate writes it
             clock.advance(60)
             assert erp.try_spend(2, 1.0)
-            assert await recorder.record() == 1
-            assert await recorder.record() == 0, "nothing new spent: no row"
+            await erp.flush(store)
+            assert await recorder.record() == 1, "the shop's mark; the ERP's minute has spend"
+            assert await recorder.record() == 0, "this minute is marked already"
             live = await live_report(config, budgets, store, clock)
             (plan,) = [s for s in live.systems if s.system == "erp"]
             assert plan.calls_last_hour == 42
@@ -107,6 +114,33 @@ def test_check_config_warns_when_the_schedules_cannot_fit(tmp_path: Path) -> Non
     assert "WARNING erp: the recent schedules need 120 calls per minute" in checked.stdout
     text = cli("budget", "--config", str(path))
     assert text.returncode == 0 and "warning(s)" in text.stdout
+
+
+@pytest.mark.slow
+def test_a_sigkill_loses_none_of_the_burn_rate_the_servers_saw(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    box = sandbox_factory(products=40, variants=1)
+    config = write_config(tmp_path, box, page_size=10)
+    with sandbox_daemon(config).start() as proc:
+        # Some calls made (products reached the shop), far less than a minute in.
+        wait_until(lambda: server_calls(box) >= 10, timeout=60, interval=0.05)
+        proc.stop(signal.SIGKILL)
+    seen = server_calls(box)
+    report = cli("budget", "--offline", "--json", "--config", str(config))
+    assert report.returncode == 0, report.stderr
+    spent = sum(s["calls_last_hour"] for s in json.loads(report.stdout)["plan"]["systems"])
+    # Each call is counted before it is sent: at most the calls in flight (one per worker)
+    # were counted and never arrived.
+    assert seen <= spent <= seen + 4, (seen, spent)
+
+
+def server_calls(box: Sandbox) -> int:
+    total = 0
+    for server in (box.erp, box.shop):
+        stats = httpx.get(f"{server.url}/admin/stats", headers=HEADERS, timeout=10).json()
+        total += int(stats["total_calls"])
+    return total
 
 
 @pytest.mark.slow
@@ -151,3 +185,46 @@ def test_the_daemon_warns_at_start_up_and_after_reload_when_schedules_do_not_fit
         assert [w["when"] for w in warnings] == ["start-up"] * len(first) + ["reload"] * len(first)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.slow
+def test_the_budget_table_the_plan_and_the_tui_give_one_runs_out_answer(
+    daemon_factory: Any,
+) -> None:
+    from control_helpers import wire
+
+    d = daemon_factory(products=3)
+    # The ERP spent 5,000,000 calls in the one minute the history shows the daemon running:
+    # at that pace its 10,000,000/day calendar window runs out within minutes.
+    state(
+        d.config,
+        "INSERT INTO budget_history (system, minute, calls, rate_limited) VALUES (?, ?, ?, 0)"
+        " ON CONFLICT (system, minute) DO UPDATE SET calls = excluded.calls",
+        ("erp", int(time.time() // 60), 5_000_000.0),
+    )
+    result = wire(d.socket).call("budgets")["result"]
+    (table,) = [
+        w
+        for b in result["budgets"]
+        if b["system"] == "erp"
+        for w in b["windows"]
+        if w["name"] == "day"
+    ]
+    (planned,) = [
+        w
+        for s in result["plan"]["systems"]
+        if s["system"] == "erp"
+        for w in s["windows"]
+        if w["name"] == "day"
+    ]
+    assert table["runs_out_at"] is not None
+    assert table["runs_out_at"] == planned["runs_out_at"]  # the TUI shows the table's
+    assert planned["exhausted_at"] == iso(table["runs_out_at"])
+    # `syncwright budget`: its table and its plan section, from one reply, say the same.
+    text = cli("budget", "--socket", str(d.socket))
+    assert text.returncode == 0, text.stderr
+    (row,) = [
+        line for line in text.stdout.splitlines() if line.startswith("erp ") and "day (" in line
+    ]
+    _resets, runs_out = re.findall(r"\d{4}-\d\d-\d\dT[\d:]+Z", row)[:2]
+    assert f"runs out: {runs_out}" in text.stdout

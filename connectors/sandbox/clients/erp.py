@@ -62,6 +62,15 @@ class SandboxErp(SandboxClient):
     async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
         return await self._page("/api/stock", "stock listing", erp_stock, query, pages.erp_stock)
 
+    async def list_product_ids(self, query: ListQuery) -> Page[str]:
+        """ProductIdLister: the live catalogue's ids, following the server's ``next``."""
+        limit = min(query.limit, self.capabilities.max_page_size)
+        body = await self._get("/api/products/ids", after_id=query.after, limit=limit)
+        items, after = page_body(body, "product ids", self.name)
+        ids = [str(item) for item in items]
+        last = None if after is None else ("", str(after.integer("after_id")))
+        return Page(ids, last, complete=after is None)
+
     async def get_product(self, id_or_sku: str) -> Product | None:
         """By id when it is all digits (falling back to SKU), else by SKU; None if unknown."""
         paths = [f"/api/products/{id_or_sku}"] if id_or_sku.isdigit() else []

@@ -3,6 +3,8 @@ generator, and read the call and write statistics (customer admin is in erp_cust
 
 These exist for tests and the demo. They need the API key but are neither rate limited nor
 counted in the call statistics, so a test's setup never disturbs what it measures.
+``GET /admin/call-times?since=`` lists when each API call arrived (budget windows are checked
+against it: scripts/chaos.py).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ErpAdmin:
             Route("/admin/generator", wrap("gen", self.generator, admin=True), methods=["POST"]),
             Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
             Route("/admin/reset-stats", wrap("reset", self.reset, admin=True), methods=["POST"]),
+            self._guard.call_times_route(),
         ]
 
     async def create(self, request: Request) -> Response:
@@ -98,7 +101,13 @@ class ErpAdmin:
         return raw_response(product)
 
     async def delete(self, request: Request) -> Response:
-        return raw_response(await self._call(self._store.delete_product, request.path_params["id"]))
+        """Mark the product deleted (change pulls see it); ``?purge=1`` removes it instead, so
+        only its absence from listings tells (a source that deletes without a marker)."""
+        product_id = request.path_params["id"]
+        if request.query_params.get("purge") in ("1", "true"):
+            await self._call(self._store.purge_product, product_id)
+            return json_response({"purged": product_id})
+        return raw_response(await self._call(self._store.delete_product, product_id))
 
     async def stock(self, request: Request) -> Response:
         body = json_object(await read_json(request))

@@ -7,6 +7,7 @@ API (all JSON, ``Authorization: Bearer <api_key>``; ``limit`` is 1-1000, default
         in that order, with their variants; deleted ones as status "discontinued", deleted true
     GET /api/stock/changes?since=&after_modified=&after_id=&limit=   stock rows, same paging
     GET /api/products?after_id=&limit=      live catalogue (not deleted) by id
+    GET /api/products/ids?after_id=&limit=  the same ids only, {"items": ["12", ...], "next"}
     GET /api/stock?after_id=&limit=         every stock row by row id
     GET /api/products/{id}                  one product (also when deleted)
     GET /api/products/by-sku/{sku}          the product owning a SKU
@@ -65,6 +66,9 @@ class ErpApi:
                 methods=get,
             ),
             Route(
+                "/api/products/ids", wrap("GET /api/products/ids", self.product_ids), methods=get
+            ),
+            Route(
                 "/api/products/by-sku/{sku}",
                 wrap("GET /api/products/by-sku", self.product_by_sku),
                 methods=get,
@@ -96,6 +100,10 @@ class ErpApi:
     async def products(self, request: Request) -> Response:
         items, after = await self._db.run(self._store.list_products, *listing_args(request))
         return page_response(items, after)
+
+    async def product_ids(self, request: Request) -> Response:
+        items, after = await self._db.run(self._store.product_ids, *listing_args(request))
+        return json_response({"items": items, "next": after})
 
     async def stock(self, request: Request) -> Response:
         items, after = await self._db.run(self._store.list_stock, *listing_args(request))

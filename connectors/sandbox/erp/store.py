@@ -18,6 +18,7 @@ from syncwright.connectors.sandbox.db import (
     change_filter,
     chunked,
     connect,
+    cut,
     json_page,
     marks,
     transaction,
@@ -114,6 +115,23 @@ class ErpStore:
             limit,
             by_time=False,
         )
+
+    def product_ids(self, after_id: int, limit: int) -> Page:
+        """Ids of the live catalogue by id, without the records (a cheap full listing)."""
+        rows = self._conn.execute(
+            "SELECT id, NULL, id FROM products WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+            (after_id, limit + 1),
+        ).fetchall()
+        return cut(rows, limit, by_time=False, item=lambda row: str(row[2]))
+
+    def purge_product(self, product_id: int) -> None:
+        """Remove a product with its variants and stock: a deletion that shows only as absence."""
+        with transaction(self._conn) as conn:
+            self._existing(product_id)
+            variants = "SELECT id FROM variants WHERE product_id = ?"
+            conn.execute(f"DELETE FROM stock WHERE variant_id IN ({variants})", (product_id,))
+            conn.execute("DELETE FROM variants WHERE product_id = ?", (product_id,))
+            conn.execute("DELETE FROM products WHERE id = ?", (product_id,))
 
     def get_product(self, product_id: int) -> str | None:
         row = self._conn.execute(f"{PRODUCT} WHERE p.id = ?", (product_id,)).fetchone()

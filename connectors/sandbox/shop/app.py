@@ -15,6 +15,7 @@ API (all JSON, ``Authorization: Bearer <api_key>``):
     GET  /admin/stats, POST /admin/reset-stats   call counts, product_writes, stock_writes,
                                                  orders_placed, customers_created, generator
     POST /admin/clock {"offset_seconds"}, POST /admin/generator {"rate"} (orders per second)
+    GET  /admin/call-times?since=   {"times": [...]}: when each API call arrived (unix seconds)
 
 Products are keyed by the back office's ``external_id``; the shop gives each its own id
 ("sp_12"). Prices go to the "Sandbox Price" list. Customers are in shop_customers.py, orders
@@ -141,6 +142,7 @@ class ShopApi:
             Route("/api/settings", wrap("PUT /api/settings", self.set_settings), methods=["PUT"]),
             Route("/admin/stats", wrap("stats", self.stats, admin=True), methods=["GET"]),
             Route("/admin/reset-stats", wrap("reset", self.reset, admin=True), methods=["POST"]),
+            self._guard.call_times_route(),
             Route("/admin/clock", wrap("clock", self.clock, admin=True), methods=["POST"]),
             Route("/admin/generator", wrap("gen", self.generator, admin=True), methods=["POST"]),
             *self.customers.routes(),

@@ -1,6 +1,7 @@
 """``budgets`` - each system's call budget: every window's used / limit, reserves, the block
 and its reason, the last quota headers the server sent, and when the windows run out at the
-current burn rate; and the budget planner's report (daemon/ops/planner.py): calls in the last hour
+current burn rate (the planner's answer: one projection for the table, the plan and the TUI);
+and the budget planner's report (daemon/ops/planner.py): calls in the last hour
 and day, each window's pace and when it runs out, what the schedules cost per day, warnings.
 
 args: ``system`` (str, optional: one system). result: ``{"budgets": [BudgetDetail], "plan":
@@ -15,7 +16,6 @@ from pydantic import Field
 from syncwright.daemon.budget.budget import CLASS_NAMES
 from syncwright.daemon.control.commands.base import Args as BaseArgs
 from syncwright.daemon.control.commands.base import Call, Result
-from syncwright.daemon.control.projection import runs_out_at
 from syncwright.daemon.control.protocol import BudgetDetail, ControlError, ErrorCode, WindowDetail
 from syncwright.daemon.ops.planner_history import live_report
 
@@ -33,6 +33,8 @@ async def run(call: Call, args: Args) -> Result:
     for name, conn in ctx.config.connections.items():
         for system in (conn.source, conn.channel):
             users.setdefault(system, []).append(name)
+    plan = await live_report(ctx.config, budgets, ctx.services.store, ctx.services.clock)
+    runs_out_at = {(s.system, w.name): w.runs_out_at for s in plan.systems for w in s.windows}
     rows = []
     for system, budget in sorted(budgets.items()):
         if args.system is not None and system != args.system:
@@ -56,11 +58,10 @@ async def run(call: Call, args: Args) -> Result:
                         timezone=w.timezone,
                         remaining=w.remaining,
                         reserve={CLASS_NAMES[c]: share for c, share in sorted(w.reserve.items())},
-                        runs_out_at=runs_out_at(w, stats.taken_at),
+                        runs_out_at=runs_out_at.get((system, w.name)),
                     )
                     for w in stats.windows
                 ],
             ).model_dump()
         )
-    plan = await live_report(ctx.config, budgets, ctx.services.store, ctx.services.clock)
     return {"budgets": rows, "plan": plan.to_json()}

@@ -206,6 +206,22 @@ def test_stats_count_api_calls_per_endpoint(erp: Sandbox) -> None:
         assert client.get("/admin/stats").json()["total_calls"] == 0
 
 
+def test_call_times_list_when_each_api_call_arrived(erp: Sandbox) -> None:
+    with erp.client() as client:
+        before = time.time()
+        client.get("/api/products/changes")
+        client.get("/api/stock", params={"limit": 5000})  # refused, still a call
+        client.patch("/admin/products/1", json={"title": "Admin calls are not counted"})
+        times = client.get("/admin/call-times").json()["times"]
+        assert len(times) == 2
+        assert before <= times[0] <= times[1] <= time.time()
+        later = client.get("/admin/call-times", params={"since": times[1] + 1}).json()
+        assert later == {"times": []}
+        assert client.get("/admin/call-times", params={"since": "x"}).status_code == 400
+        client.post("/admin/reset-stats")
+        assert client.get("/admin/call-times").json() == {"times": []}
+
+
 def test_the_change_generator_edits_at_the_asked_rate(erp: Sandbox) -> None:
     with erp.client() as client:
         assert client.post("/admin/generator", json={"rate": 200}).json()["rate"] == 200

@@ -14,12 +14,10 @@ import pytest
 
 from syncwright.daemon import runtime
 from syncwright.daemon.actor import Services
-from syncwright.daemon.budget.budget import WindowStats
 from syncwright.daemon.clock import SystemClock
 from syncwright.daemon.config.load import load_config
 from syncwright.daemon.control.context import ControlContext
 from syncwright.daemon.control.events import diff
-from syncwright.daemon.control.projection import runs_out_at
 from syncwright.daemon.control.protocol import BudgetRow, ConnectionRow, Snapshot, SnapshotMessage
 from syncwright.daemon.control.snapshot import SnapshotBuilder
 from syncwright.daemon.jobs.queue import Queue
@@ -173,27 +171,6 @@ def test_snapshot_deltas_give_state_changes_and_block_ends_only() -> None:
     assert got == {("connection.state", "a", 1, "paused")}
     back = {(e.event, e.system) for e in diff(after, _snap(3, after.connections))}
     assert back == {("budget.unblocked", "shop")}
-
-
-def _window(
-    used: float, limit: float, resets_at: float | None, mode: str = "rolling"
-) -> WindowStats:
-    return WindowStats("day", mode, "UTC", limit, used, max(0.0, limit - used), resets_at, {})
-
-
-def test_the_projection_says_when_a_window_runs_out_at_the_current_rate() -> None:
-    now = 1_000_000.0
-    # Rolling day: 500 of 1000 used in the last day -> 500 more take another day; it resets
-    # (its oldest usage expires) in an hour, so it does not run out.
-    assert runs_out_at(_window(500, 1000, now + 3600), now) is None
-    # Without an earlier reset, the rest lasts remaining / rate.
-    assert runs_out_at(_window(500, 1000, None), now) == pytest.approx(now + 86_400)
-    assert runs_out_at(_window(1000, 1000, now + 10), now) == now
-    assert runs_out_at(_window(0, 1000, None), now) is None
-    # Calendar day in UTC, 6 hours in, 900 of 1000 used: 100 more at 150/h -> 40 minutes.
-    midnight = 86_400.0 * 20_000
-    got = runs_out_at(_window(900, 1000, midnight + 86_400, "calendar"), midnight + 6 * 3600)
-    assert got == pytest.approx(midnight + 6 * 3600 + 2400)
 
 
 def test_every_command_and_error_code_is_documented() -> None:

@@ -20,6 +20,7 @@ JOBS = [
     ("full", {"flow": "stock", "run": 1}),
     ("audit_gone", {"flow": "products"}),
     ("stock_waiting", {}),
+    ("deletions", {}),
     ("sync_item", {"flow": "products", "id_or_sku": "A"}),
     ("event", {"id": 3}),
     ("ghost", {"batch": 10}),

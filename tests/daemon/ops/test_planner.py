@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from syncwright.daemon.clock import iso
 from syncwright.daemon.config.load import parse_config
 from syncwright.daemon.ops.planner import Sample, format_report, plan, schedule_costs
 
@@ -64,12 +65,17 @@ def test_schedule_costs_count_pulls_sweeps_and_full_syncs_per_system() -> None:
     assert costs[("shop", "ghost")] == 24 * 2
     # Daily full sync: 1000 items / 100 per page = 10 pages, for products and stock, both sides.
     assert costs[("erp", "full")] == costs[("shop", "full")] == 20
+    # Hourly deletion checks: 1000 linked products fit one page of ids.
+    assert costs[("erp", "deletions")] == 24
+    assert ("shop", "deletions") not in costs
 
 
 def test_burn_rate_over_the_last_hour_and_day_and_exhaustion_at_that_pace() -> None:
     minute0 = int(NOW // 60)
-    # 300 calls a minute for the last 30 minutes, and 100 calls a minute 5 hours ago.
+    # 300 calls a minute for the last 30 minutes, and 100 calls a minute 5 hours ago; the
+    # daemon ran (idle) the 30 minutes before: the recorder marked them with no calls.
     samples = [Sample("erp", minute0 - m, 300.0) for m in range(1, 31)]
+    samples += [Sample("erp", minute0 - m, 0.0) for m in range(31, 61)]
     samples += [Sample("erp", minute0 - 300 - m, 100.0, rate_limited=1) for m in range(60)]
     samples.append(Sample("erp", minute0 - 3 * 1440, 9999.0))  # older than a day: ignored
     report = plan(
@@ -92,6 +98,20 @@ def test_burn_rate_over_the_last_hour_and_day_and_exhaustion_at_that_pace() -> N
     assert minute.exhausted_at is None, "150 calls/min never fill a 600/min window"
     assert any("day window runs out at 2026-03-02T16:26:40Z" in w for w in erp.warnings)
     assert not report.fits
+
+
+def test_the_pace_counts_only_the_minutes_the_daemon_ran() -> None:
+    minute0 = int(NOW // 60)
+    # Started 10 minutes ago and spent 100 calls a minute since: 6000 an hour, not 1000.
+    samples = [Sample("erp", minute0 - m, 100.0) for m in range(0, 10)]
+    report = plan(config(day=100000), samples, NOW, used={"erp": {"day": 1000.0}})
+    day = next(w for w in report.systems[0].windows if w.name == "day")
+    assert report.systems[0].calls_last_hour == 1000
+    assert day.pace_hour == pytest.approx(6000 * 24)
+    assert day.pace_day == pytest.approx(6000 * 24)
+    # 99,000 left at 6,000 calls/h: 16.5 h; the same answer as epoch seconds for the table.
+    assert day.runs_out_at == pytest.approx(NOW + 16.5 * 3600)
+    assert day.exhausted_at == iso(day.runs_out_at)
 
 
 def test_a_calendar_window_that_resets_first_is_not_exhausted() -> None:

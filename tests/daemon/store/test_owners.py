@@ -29,7 +29,9 @@ OWNERS: dict[str, frozenset[str]] = {
     "full_runs": frozenset({"daemon/synclog.py"}),
     "budget_usage": frozenset({"daemon/budget/persist.py"}),
     "budget_state": frozenset({"daemon/budget/persist.py"}),
-    "budget_history": frozenset({"daemon/ops/planner_history.py"}),
+    # The recorder marks the minutes the daemon runs; each budget adds its spend to them in
+    # the same write as its usage.
+    "budget_history": frozenset({"daemon/ops/planner_history.py", "daemon/budget/persist.py"}),
     "events": frozenset({"daemon/webhooks/inbox.py"}),
     "notifications": frozenset({"daemon/notify/outbox.py"}),
 }
