@@ -20,6 +20,7 @@ from syncwright.daemon.cli import (
     control,
     events,
     forget,
+    plan,
     replay_events,
     run,
     tui,
@@ -29,7 +30,19 @@ from syncwright.daemon.cli.exit_codes import CommandError
 
 #: Every command's module, in the order ``--help`` lists them. Each one's ``add_parser`` adds
 #: its subcommands and sets ``handler``, the function that runs one.
-COMMANDS = (run, check_config, forget, replay_events, version, backup, control, budget, tui, events)
+COMMANDS = (
+    run,
+    check_config,
+    forget,
+    replay_events,
+    version,
+    backup,
+    control,
+    plan,
+    budget,
+    tui,
+    events,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from syncwright.daemon.control.commands import (
     errors,
     forget,
     pause,
+    plan,
     queue,
     resume,
     resync,
@@ -43,6 +44,7 @@ COMMANDS: dict[str, Command] = {
         "resume": resume,
         "retry": retry,
         "forget": forget,
+        "plan": plan,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
     }.items()
