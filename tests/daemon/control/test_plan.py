@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from control_helpers import RunningDaemon, control_section, wait_for_socket
 from harness import state_db, syncwright, wait_until
-from helpers import api, snapshot, state
+from helpers import api, snapshot, state, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -140,3 +141,51 @@ def test_plan_refuses_an_unknown_flow(daemon_factory: Any) -> None:
     result = cli("plan", "demo", "orders", "--socket", str(d.socket))
     assert result.returncode == 5
     assert "does not pull orders" in result.stderr
+
+
+def test_plan_names_customer_creates_links_and_orders_to_post(
+    sandbox_factory: Any, tmp_path: Path, sock_dir: Path
+) -> None:
+    box = sandbox_factory(products=2, variants=1, customers=2)
+    sock = sock_dir / "control.sock"
+    path = write_config(tmp_path, box, extra=control_section(sock))
+    flows = 'flows = ["products", "stock", "customers", "orders"]'
+    path.write_text(path.read_text().replace('flows = ["products", "stock"]', flows))
+    d = RunningDaemon(path, sock, box)
+    try:
+        wait_for_socket(sock, d)
+        wait_until(
+            lambda: state(path, "SELECT count(*) FROM cursors")[0][0] == 4 and quiet(path),
+            timeout=90,
+            message="the first pass did not finish",
+        )
+        assert cli("pause", "demo", "--socket", str(sock)).returncode == 0
+        wait_until(lambda: quiet(path), timeout=30)
+        person = {"first_name": "Plan", "last_name": "Ned"}
+        fresh = api(box.erp, "POST", "/api/customers", {"email": "fresh@example.com", **person})
+        known = api(box.erp, "POST", "/api/customers", {"email": "known@example.com", **person})
+        shop_side = api(
+            box.shop, "POST", "/api/customers", {"email": "known@example.com", **person}
+        )
+        sku = api(box.erp, "GET", "/api/products", limit=1)["items"][0]["variants"][0]["sku"]
+        body = {
+            "customer": {"email": "buyer@example.com", "first_name": "Ada", "last_name": "B"},
+            "lines": [{"sku": sku, "quantity": 1, "unit_price": "9.90", "title": "x"}],
+        }
+        order = api(box.shop, "POST", "/admin/orders", body)["id"]
+        before = tables(path)
+        created = api(box.shop, "GET", "/admin/stats")["customers_created"]
+
+        result = cli("plan", "demo", "customers", "orders", "--json", "--socket", str(sock))
+        assert result.returncode == 0, result.stderr
+        got = {f["flow"]: f for f in json.loads(result.stdout)["flows"]}
+        assert got["customers"]["customers_created"] == [str(fresh["id"])]
+        assert got["customers"]["customers_linked"] == [
+            {"item": str(known["id"]), "channel_id": str(shop_side["id"])}
+        ]
+        assert got["orders"]["orders_post"] == [str(order)]
+        assert tables(path) == before
+        assert api(box.shop, "GET", "/admin/stats")["customers_created"] == created
+        assert state(path, "SELECT count(*) FROM jobs WHERE kind = 'post_order'") == [(0,)]
+    finally:
+        d.stop()
