@@ -4,10 +4,10 @@ A plan walks each flow's next pass the way its ``pull`` jobs would (from the cur
 whole listing in audit mode) through the daemon's own connectors, so its reads are charged to
 the daemon's budgets like any other operator request (class 1). The flows' own decision code
 runs (``push_products``, ``push_levels``, ``push_customers``, the orders pull's hash check)
-against a :class:`DryChannel` that records the writes instead of making them; the commits they
-return are dropped, so no cursor, link, item state, job or sync-log row changes, and nothing is
-written to either system. Each updated product's channel copy is read once more to name the
-changed fields (one extra read per page, counted with the rest).
+against a ``DryChannel`` (flows/dry.py) that records the writes instead of making them; the
+commits they return are dropped, so no cursor, link, item state, job or sync-log row changes,
+and nothing is written to either system. Each updated product's channel copy is read once more
+to name the changed fields (one extra read per page, counted with the rest).
 """
 
 from __future__ import annotations
@@ -16,21 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from syncwright.connectors.base import (
-    Capabilities,
-    ChangeQuery,
-    ChannelConnector,
-    CustomerDirectory,
-    ListQuery,
-    OrderSource,
-    Page,
-)
+from syncwright.connectors.base import ChangeQuery, ListQuery
 from syncwright.connectors.errors import PermanentError
-from syncwright.connectors.model import Customer, Order, Product, StockLevel, WriteResult
+from syncwright.connectors.model import Customer, Order, Product, StockLevel
 from syncwright.daemon.budget.gate import call_tally, current_class, land_unanswered
 from syncwright.daemon.flows import audit, customers, products, stock
 from syncwright.daemon.flows import cursor as cursors
 from syncwright.daemon.flows.context import FlowContext, FlowMemory, fetch_in
+from syncwright.daemon.flows.dry import DryChannel
 from syncwright.daemon.flows.pull import PULLS
 from syncwright.daemon.jobs.job import JobClass
 
@@ -38,71 +31,6 @@ from syncwright.daemon.jobs.job import JobClass
 SHOWN = 200
 #: Fields that change with every edit and say nothing about content.
 _NOISE = {"modified_at", "version", "external_id"}
-
-
-class DryChannel:
-    """A channel that reads through to the real one and records every write instead of
-    making it. Only the methods the flows call are offered: a write it does not know is an
-    AttributeError, never a remote write."""
-
-    def __init__(self, inner: ChannelConnector) -> None:
-        self.inner = inner
-        self.kind = inner.kind
-        self.capabilities: Capabilities = inner.capabilities
-        #: Write requests the sync would make (one per batch).
-        self.write_calls = 0
-        self.upserted: dict[str, Product] = {}
-        self.pushed: list[StockLevel] = []
-        self.created: list[Customer] = []
-
-    async def aclose(self) -> None:
-        return None
-
-    async def read_products(self, external_ids: Sequence[str]) -> dict[str, Product]:
-        return await self.inner.read_products(external_ids)
-
-    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await self.inner.read_stock(skus)
-
-    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
-        return await self._directory().find_customers(email=email, account_id=account_id)
-
-    async def changed_orders(self, query: ChangeQuery) -> Page[Order]:
-        return await self._orders().changed_orders(query)
-
-    async def list_orders(self, query: ListQuery) -> Page[Order]:
-        return await self._orders().list_orders(query)
-
-    async def get_order(self, external_id: str) -> Order | None:
-        return await self._orders().get_order(external_id)
-
-    async def upsert_products(self, items: Sequence[Product]) -> list[WriteResult]:
-        self.write_calls += 1
-        self.upserted.update((p.external_id, p) for p in items)
-        return [
-            WriteResult(external_id=p.external_id, remote_id=f"planned:{p.external_id}")
-            for p in items
-        ]
-
-    async def set_stock(self, levels: Sequence[StockLevel]) -> list[WriteResult]:
-        self.write_calls += 1
-        self.pushed.extend(levels)
-        return [WriteResult(external_id=stock.level_id(level)) for level in levels]
-
-    async def create_customer(self, customer: Customer) -> str:
-        self.write_calls += 1
-        self.created.append(customer)
-        return f"planned:{customer.external_id}"
-
-    def _directory(self) -> CustomerDirectory:
-        if not isinstance(self.inner, CustomerDirectory):
-            raise PermanentError(f"{self.kind} cannot look up or create customers")
-        return self.inner
-
-    def _orders(self) -> OrderSource:
-        if not isinstance(self.inner, OrderSource):
-            raise PermanentError(f"channel kind {self.kind} has no orders to pull")
-        return self.inner
 
 
 @dataclass
