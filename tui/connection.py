@@ -9,9 +9,16 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from syncwright.daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView, event_text
+from syncwright.daemon.control.protocol import (
+    CLASS_NAMES,
+    JOB_VIEWS,
+    JobRow,
+    ProgressRow,
+    QueueView,
+    event_text,
+)
 from syncwright.tui.format import ago, clock, duration
 from syncwright.tui.live import LiveScreen
 
@@ -28,6 +35,8 @@ class ConnectionScreen(LiveScreen):
         yield Header()
         yield Static(f"Connection {self.connection}", classes="title")
         yield Static(self.summary(), id="summary")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static("", id="progress-text")
         yield Static("", id="problem")
         with VerticalScroll():
             yield Static("Queues", classes="section")
@@ -81,6 +90,7 @@ class ConnectionScreen(LiveScreen):
     def show(self, result: dict[str, Any]) -> None:
         view = QueueView.model_validate(result)
         self.query_one("#summary", Static).update(self.summary())
+        self.show_progress()
         queues = self.query_one("#queues", DataTable)
         queues.clear()
         for state in JOB_VIEWS:
@@ -107,6 +117,20 @@ class ConnectionScreen(LiveScreen):
         for job in view.recent[:20]:
             recent.add_row(str(job.id), job.kind, job.flow or "-", clock(job.finished_at))
 
+    def show_progress(self) -> None:
+        """A running full sync as a bar (indeterminate until a total is known) and a line."""
+        snap = self.sw.snapshot
+        row = (
+            next((c for c in snap.connections if c.name == self.connection), None) if snap else None
+        )
+        work = row.progress if row is not None else None
+        bar = self.query_one("#progress", ProgressBar)
+        text = self.query_one("#progress-text", Static)
+        bar.display = text.display = work is not None
+        if work is not None:
+            bar.update(total=work.items_total, progress=work.items_done)
+            text.update(progress_text(work))
+
     def show_events(self) -> None:
         live = self.query_one("#live", DataTable)
         live.clear()
@@ -116,6 +140,18 @@ class ConnectionScreen(LiveScreen):
             style = "red" if event.event in ("job.failed", "error.added") else ""
             name = Text(event.event, style=style)
             live.add_row(clock(event.at), name, (what[0] if what else "")[:160])
+
+
+def progress_text(p: ProgressRow) -> str:
+    """E.g. "Full sync 3 (products): 1200 of ~5000 items, 15 pages, 300/min, about 12m left
+    (the budgets allow 60 calls/min)"."""
+    of = f" of ~{p.items_total}" if p.items_total else ""
+    text = f"Full sync {p.run} ({', '.join(p.flows)}): {p.items_done}{of} items"
+    text += f", {p.pages_done} pages, {p.rate_per_minute:.0f}/min"
+    text += f", about {duration(p.eta_seconds)} left" if p.eta_seconds is not None else ""
+    if p.budget_calls_per_minute is not None:
+        text += f" (the budgets allow {p.budget_calls_per_minute:g} calls/min)"
+    return text
 
 
 def _job_cells(job: JobRow, now: float) -> tuple[str | Text, ...]:

@@ -13,6 +13,7 @@ from syncwright.daemon.control.protocol import (
     BudgetRow,
     ConnectionRow,
     EventMessage,
+    ProgressRow,
     Snapshot,
     WindowRow,
 )
@@ -376,6 +377,25 @@ def test_overview_disconnected(snap_compare: Any) -> None:
 
 def test_connection_screen(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap(busy_rows())), "enter")
+
+
+def test_connection_screen_with_a_full_sync_in_progress(snap_compare: Any) -> None:
+    rows = busy_rows()
+    progress = {
+        "kind": "full",
+        "run": 3,
+        "flows": ["products", "stock"],
+        "started_at": AT - 240,
+        "items_done": 1200,
+        "pages_done": 12,
+        "items_total": 5000,
+        "total_from": "last full sync",
+        "rate_per_minute": 300.0,
+        "budget_calls_per_minute": 42.0,
+        "eta_seconds": 760.0,
+    }
+    rows[0] = rows[0].model_copy(update={"progress": ProgressRow.model_validate(progress)})
+    assert compare(snap_compare, app_in(snap(rows)), "enter")
 
 
 def live_events() -> list[EventMessage]:
