@@ -4,10 +4,11 @@ jobs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
@@ -27,6 +28,8 @@ LIVE_ROWS = 15
 
 
 class ConnectionScreen(LiveScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("d", "plan", "Dry run")]
+
     def __init__(self, name: str) -> None:
         super().__init__(id="connection")
         self.connection = name
@@ -36,7 +39,7 @@ class ConnectionScreen(LiveScreen):
         yield Static(f"Connection {self.connection}", classes="title")
         yield Static(self.summary(), id="summary")
         yield ProgressBar(id="progress", show_eta=False)
-        yield Static("", id="progress-text")
+        yield Static("", id="progress-text", markup=False)
         yield Static("", id="problem")
         with VerticalScroll():
             yield Static("Queues", classes="section")
@@ -62,6 +65,11 @@ class ConnectionScreen(LiveScreen):
         self.query_one("#recent", DataTable).add_columns("Job", "Kind", "Flow", "Finished")
         self.query_one("#live", DataTable).add_columns("Time", "Event", "What")
         super().on_mount()
+
+    def action_plan(self) -> None:
+        from syncwright.tui.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen(self.connection))
 
     def summary(self) -> str:
         """What the latest snapshot says of this connection."""
