@@ -228,6 +228,8 @@ def slice_done(
         " AND state = 'running'",
         (connection, run_id),
     ).fetchone()
+    if row is not None and row[0] > 0:
+        _stage_progress(conn, connection, run_id, now)
     if row is None or row[0] > 0:
         return False
     conn.execute(
@@ -236,6 +238,24 @@ def slice_done(
     )
     _touch(conn, connection, "last_full_sync", now)
     return True
+
+
+def _stage_progress(conn: sqlite3.Connection, connection: str, run_id: int, now: float) -> None:
+    """Announce a running full sync's progress (``full.progress``) once this slice commits."""
+    from syncwright.daemon.ops import progress
+
+    hub = hub_of(conn)
+    if hub is None:
+        return
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    row = cursor.execute(
+        progress.RUNNING_SQL + " AND r.connection = ? AND r.run_id = ?", (connection, run_id)
+    ).fetchone()
+    if row is not None:
+        p = progress.from_row(row, now, 1, [])
+        detail = progress.describe(p.as_dict())
+        hub.stage(Event("full.progress", now, connection=connection, count=1, detail=detail))
 
 
 # -- reads -------------------------------------------------------------------------------------

@@ -4,14 +4,22 @@ jobs."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from syncwright.daemon.control.protocol import CLASS_NAMES, JOB_VIEWS, JobRow, QueueView, event_text
+from syncwright.daemon.control.protocol import (
+    CLASS_NAMES,
+    JOB_VIEWS,
+    JobRow,
+    ProgressRow,
+    QueueView,
+    event_text,
+)
 from syncwright.tui.format import ago, clock, duration
 from syncwright.tui.live import LiveScreen
 
@@ -20,6 +28,8 @@ LIVE_ROWS = 15
 
 
 class ConnectionScreen(LiveScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("d", "plan", "Dry run")]
+
     def __init__(self, name: str) -> None:
         super().__init__(id="connection")
         self.connection = name
@@ -28,6 +38,8 @@ class ConnectionScreen(LiveScreen):
         yield Header()
         yield Static(f"Connection {self.connection}", classes="title")
         yield Static(self.summary(), id="summary")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static("", id="progress-text", markup=False)
         yield Static("", id="problem")
         with VerticalScroll():
             yield Static("Queues", classes="section")
@@ -53,6 +65,11 @@ class ConnectionScreen(LiveScreen):
         self.query_one("#recent", DataTable).add_columns("Job", "Kind", "Flow", "Finished")
         self.query_one("#live", DataTable).add_columns("Time", "Event", "What")
         super().on_mount()
+
+    def action_plan(self) -> None:
+        from syncwright.tui.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen(self.connection))
 
     def summary(self) -> str:
         """What the latest snapshot says of this connection."""
@@ -85,6 +102,7 @@ class ConnectionScreen(LiveScreen):
     def show(self, result: dict[str, Any]) -> None:
         view = QueueView.model_validate(result)
         self.query_one("#summary", Static).update(self.summary())
+        self.show_progress()
         queues = self.query_one("#queues", DataTable)
         queues.clear()
         for state in JOB_VIEWS:
@@ -111,6 +129,20 @@ class ConnectionScreen(LiveScreen):
         for job in view.recent[:20]:
             recent.add_row(str(job.id), job.kind, job.flow or "-", clock(job.finished_at))
 
+    def show_progress(self) -> None:
+        """A running full sync as a bar (indeterminate until a total is known) and a line."""
+        snap = self.sw.snapshot
+        row = (
+            next((c for c in snap.connections if c.name == self.connection), None) if snap else None
+        )
+        work = row.progress if row is not None else None
+        bar = self.query_one("#progress", ProgressBar)
+        text = self.query_one("#progress-text", Static)
+        bar.display = text.display = work is not None
+        if work is not None:
+            bar.update(total=work.items_total, progress=work.items_done)
+            text.update(progress_text(work))
+
     def show_events(self) -> None:
         live = self.query_one("#live", DataTable)
         live.clear()
@@ -120,6 +152,18 @@ class ConnectionScreen(LiveScreen):
             style = "red" if event.event in ("job.failed", "error.added") else ""
             name = Text(event.event, style=style)
             live.add_row(clock(event.at), name, (what[0] if what else "")[:160])
+
+
+def progress_text(p: ProgressRow) -> str:
+    """E.g. "Full sync 3 (products): 1200 of ~5000 items, 15 pages, 300/min, about 12m left
+    (the budgets allow 60 calls/min)"."""
+    of = f" of ~{p.items_total}" if p.items_total else ""
+    text = f"Full sync {p.run} ({', '.join(p.flows)}): {p.items_done}{of} items"
+    text += f", {p.pages_done} pages, {p.rate_per_minute:.0f}/min"
+    text += f", about {duration(p.eta_seconds)} left" if p.eta_seconds is not None else ""
+    if p.budget_calls_per_minute is not None:
+        text += f" (the budgets allow {p.budget_calls_per_minute:g} calls/min)"
+    return text
 
 
 def _job_cells(job: JobRow, now: float) -> tuple[str | Text, ...]:

@@ -32,6 +32,9 @@ current_class: ContextVar[int] = ContextVar("budget_class", default=2)
 _last_spend: ContextVar[tuple[BudgetGate, float, int] | None] = ContextVar(
     "budget_spend", default=None
 )
+#: Calls spent in this task per system (estimate, corrected by a reported real cost), when a
+#: caller wants to know what it was charged (a dry-run plan, daemon/flows/plan.py); else None.
+call_tally: ContextVar[dict[str, float] | None] = ContextVar("budget_tally", default=None)
 
 
 def land_unanswered() -> None:
@@ -82,7 +85,13 @@ class BudgetGate:
                 )
             await clock.sleep(max(wait, 1e-3))
         _last_spend.set((self, cost, token))
+        self._tally(cost)
         await self.budget.flush(self.store)
+
+    def _tally(self, cost: float) -> None:
+        tally = call_tally.get()
+        if tally is not None:
+            tally[self.budget.system] = tally.get(self.budget.system, 0.0) + cost
 
     async def _pace(self) -> None:
         """Spread a second window's calls evenly (nothing to do without one)."""
@@ -104,3 +113,4 @@ class BudgetGate:
         if cost is not None and math.isfinite(cost) and cost >= 0:
             estimate = last[1] if last is not None and mine else 0.0
             self.budget.adjust(cost - estimate)
+            self._tally(cost - estimate)

@@ -197,6 +197,10 @@ def format_status(snap: dict[str, Any]) -> str:
     for c in snap["connections"]:
         if c.get("pause_reason"):
             out.append(f"{c['name']}: {c['state']}: {c['pause_reason']}")
+        if c.get("progress"):
+            from syncwright.daemon.ops.progress import describe
+
+            out.append(f"{c['name']}: {describe(c['progress'])}")
     for b in snap["budgets"]:
         if b["blocked_until"] is not None:
             out.append(

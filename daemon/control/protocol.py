@@ -97,6 +97,23 @@ class BudgetRow(_Message):
     windows: list[WindowRow]
 
 
+class ProgressRow(_Message):
+    """A long piece of work in progress (daemon/ops/progress.py): a full sync's items and
+    pages done, the total when known, the rate, and the time left at the budgets' pace."""
+
+    kind: str
+    run: int
+    flows: list[str]
+    started_at: float
+    items_done: int
+    pages_done: int
+    items_total: int | None = None
+    total_from: str | None = None
+    rate_per_minute: float
+    budget_calls_per_minute: float | None = None
+    eta_seconds: float | None = None
+
+
 class ConnectionRow(_Message):
     """One connection in a snapshot: small, so 1,000 of them stay far below a megabyte."""
 
@@ -124,6 +141,8 @@ class ConnectionRow(_Message):
     #: by what (daemon/flows/deletions.py).
     deletion_bound: float | None = None
     deletion_check: str = ""
+    #: A full sync in progress (None: none running).
+    progress: ProgressRow | None = None
 
 
 class Snapshot(_Message):

@@ -12,12 +12,14 @@ from syncwright.daemon.control.protocol import (
     CLASS_NAMES,
     BudgetRow,
     ConnectionRow,
+    ProgressRow,
     Snapshot,
     WindowRow,
 )
 from syncwright.daemon.control.reader import SnapshotReader
 from syncwright.daemon.flows.deletions import deletion_bound
 from syncwright.daemon.flows.ghost import rotation_seconds
+from syncwright.daemon.ops import progress
 
 #: The ghost rotation counts every link: refreshed at most this often.
 GHOST_REFRESH = 60.0
@@ -83,8 +85,11 @@ class SnapshotBuilder:
             )
         }
         await self._refresh_ghost()
+        work = await self._progress(now) if full else {}
         rows = [
-            self._row(name, jobs.get(name), oldest.get(name), errors, states, full)
+            self._row(name, jobs.get(name), oldest.get(name), errors, states, full).model_copy(
+                update={"progress": work.get(name)}
+            )
             for name in ctx.config.connections
         ]
         notices = ctx.supervisor.notices
@@ -150,6 +155,22 @@ class SnapshotBuilder:
             deletion_check=how,
         )
 
+    async def _progress(self, now: float) -> dict[str, ProgressRow]:
+        assert self._reader is not None
+        conns = self.ctx.config.connections
+        budgets = {name: b.statistics() for name, b in self.ctx.services.budgets.items()}
+        found = progress.running(
+            await self._reader.fetchall(progress.RUNNING_SQL),
+            now,
+            {name: c.page_size for name, c in conns.items()},
+            {name: (c.source, c.channel) for name, c in conns.items()},
+            budgets,
+        )
+        return {
+            name: ProgressRow.model_validate(_without_connection(p.as_dict()))
+            for name, p in found.items()
+        }
+
     async def _refresh_ghost(self) -> None:
         if time.monotonic() - self._ghost_at < GHOST_REFRESH:
             return
@@ -185,3 +206,7 @@ def budget_rows(ctx: ControlContext) -> list[BudgetRow]:
             )
         )
     return rows
+
+
+def _without_connection(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "connection"}

@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.config.types import CLASS_NAMES
+from syncwright.daemon.ops import progress
 from syncwright.daemon.ops.job_timing import BUCKETS, Timing
 
 log = structlog.get_logger("syncwright.metrics")
@@ -56,6 +57,9 @@ class ActorView:
     jobs_done: int
     jobs_failed: int
     flows: tuple[str, ...] = ()
+    #: (source, channel) system names, and the page size (for progress at the budgets' pace).
+    systems: tuple[str, str] | None = None
+    page_size: int = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +210,42 @@ class SyncwrightCollector(Collector):
             )
             for connection, flow, at in conn.execute(_PULLED):
                 pulled.add_metric([connection, flow], max(0.0, now - at))
+            work = self._progress(conn, now, actors)
         finally:
             conn.close()
-        yield from (jobs, oldest, errors, applied, pulled)
+        yield from (jobs, oldest, errors, applied, pulled, *work)
+
+    def _progress(
+        self, conn: sqlite3.Connection, now: float, actors: list[ActorView]
+    ) -> list[Metric]:
+        """Gauges of each running full sync (daemon/ops/progress.py); no series when none runs."""
+        names = {
+            "items_done": "Items a running full sync has listed so far",
+            "items_total": "Items the running full sync is expected to list (its last run's)",
+            "pages_done": "Pages (slices) a running full sync has finished",
+            "rate_per_minute": "Items per minute a running full sync has managed so far",
+            "eta_seconds": "Seconds a running full sync has left at the budgets' pace",
+        }
+        gauges = {
+            n: GaugeMetricFamily(f"syncwright_progress_{n}", text, labels=["connection", "kind"])
+            for n, text in names.items()
+        }
+        cursor = conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        budgets = {name: b.statistics() for name, b in self.sources.budgets().items()}
+        found = progress.running(
+            cursor.execute(progress.RUNNING_SQL).fetchall(),
+            now,
+            {a.connection: a.page_size for a in actors},
+            {a.connection: a.systems for a in actors if a.systems is not None},
+            budgets,
+        )
+        for p in found.values():
+            for n, gauge in gauges.items():
+                value = getattr(p, n)
+                if value is not None:
+                    gauge.add_metric([p.connection, p.kind], float(value))
+        return list(gauges.values())
 
 
 def _class(cls: int) -> str:

@@ -77,6 +77,8 @@ def _sources(supervisor: Supervisor) -> Sources:
                 stats.jobs_done,
                 stats.jobs_failed,
                 tuple(slot.actor.settings.flows),
+                (slot.actor.settings.source.name, slot.actor.settings.channel.name),
+                slot.actor.settings.flow.page_size,
             )
             for name, slot in list(supervisor.slots.items())
             for stats in [slot.actor.statistics()]

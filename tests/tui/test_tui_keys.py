@@ -238,3 +238,32 @@ def _plain(widget: Static) -> str:
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(widget.content)
     return console.export_text()
+
+
+def test_d_on_a_connection_shows_its_dry_run_plan(daemon_factory: Any) -> None:
+    from helpers import api
+    from textual.widgets import Static
+
+    from syncwright.tui.plan import PlanScreen
+
+    d = daemon_factory(products=6)
+    links = "SELECT count(*) FROM links WHERE entity = 'product'"
+
+    async def script(app: SyncwrightApp, pilot: Pilot[None]) -> None:
+        await until(lambda: state(d.config, links) == [(6,)], pilot, 60)
+        await pilot.press("p")  # paused: the edit below stays unsynced while the plan reads it
+        await until(lambda: "paused" in str(app.overview.table.get_row("demo")[1]), pilot)
+        api(d.box.erp, "PATCH", "/admin/products/2", {"title": "Seen in the plan"})
+        app.overview.table.focus()
+        await pilot.press("enter", "d")
+        assert isinstance(app.screen, PlanScreen)
+        body = app.screen.query_one("#plan-body", Static)
+        await until(lambda: "update 2: title" in str(body.render()), pilot)
+        assert "Calls this plan's reads cost: erp" in str(body.render())
+        # Nothing was written: the shop still has the old title, and R plans again.
+        shop = api(d.box.shop, "GET", "/api/products", limit=10)["items"]
+        assert shop and all(p["title"] != "Seen in the plan" for p in shop)
+        await pilot.press("R")
+        await until(lambda: "update 2: title" in str(body.render()), pilot)
+
+    drive(d, script)

@@ -13,6 +13,7 @@ from syncwright.daemon.control.protocol import (
     BudgetRow,
     ConnectionRow,
     EventMessage,
+    ProgressRow,
     Snapshot,
     WindowRow,
 )
@@ -342,9 +343,40 @@ BUDGETS = {
 }
 
 
+def _flow(flow: str, **lists: Any) -> dict[str, Any]:
+    names = (
+        "creates updates discontinues stock customers_created customers_linked errors"
+        " orders_post orders_amend orders_skipped"
+    ).split()
+    out: dict[str, Any] = {"flow": flow, "mode": "cursor", "pages": 1, "items_read": 3}
+    out |= {"complete": True, "parked": 0}
+    for name in names:
+        out[name] = lists.get(name, [])
+        out[name + "_count"] = len(out[name])
+    return out
+
+
+PLAN: dict[str, Any] = {
+    "connection": "berlin-store",
+    "flows": [
+        _flow(
+            "products",
+            creates=[{"item": "41", "title": "Linen shirt"}],
+            updates=[{"item": "3", "fields": ["title", "variants[SKU-3].price"]}],
+        ),
+        _flow("stock", stock=[{"sku": "SKU-3", "location": "central", "from": 4, "to": 9}]),
+        _flow("orders", orders_post=["1007"]),
+    ],
+    "calls_read": {"erp": 3, "shop": 2},
+    "calls_write": {"erp": 2, "shop": 2},
+    "writes_note": "one call per write request",
+    "message": "",
+}
+
+
 def app_in(state: Snapshot | None, *, down: str | None = None) -> SyncwrightApp:
     app = SyncwrightApp(None)
-    app.link = CannedLink({"queue": QUEUE, "errors": ERRORS, "budgets": BUDGETS})
+    app.link = CannedLink({"queue": QUEUE, "errors": ERRORS, "budgets": BUDGETS, "plan": PLAN})
 
     async def prepare(pilot: Pilot[None]) -> None:
         app.post_message(LinkUp("0.1.0", 4242))
@@ -417,6 +449,29 @@ def test_overview_shows_a_rejected_config_reload_and_unfit_schedules(
 
 def test_connection_screen(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap(busy_rows())), "enter")
+
+
+def test_connection_screen_with_a_full_sync_in_progress(snap_compare: Any) -> None:
+    rows = busy_rows()
+    progress = {
+        "kind": "full",
+        "run": 3,
+        "flows": ["products", "stock"],
+        "started_at": AT - 240,
+        "items_done": 1200,
+        "pages_done": 12,
+        "items_total": 5000,
+        "total_from": "last full sync",
+        "rate_per_minute": 300.0,
+        "budget_calls_per_minute": 42.0,
+        "eta_seconds": 760.0,
+    }
+    rows[0] = rows[0].model_copy(update={"progress": ProgressRow.model_validate(progress)})
+    assert compare(snap_compare, app_in(snap(rows)), "enter")
+
+
+def test_plan_screen(snap_compare: Any) -> None:
+    assert compare(snap_compare, app_in(snap(busy_rows())), "enter", "d")
 
 
 def live_events() -> list[EventMessage]:

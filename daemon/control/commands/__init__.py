@@ -13,6 +13,7 @@ from syncwright.daemon.control.commands import (
     item,
     link,
     pause,
+    plan,
     queue,
     resume,
     resync,
@@ -47,6 +48,7 @@ COMMANDS: dict[str, Command] = {
         "retry": retry,
         "forget": forget,
         "link": link,
+        "plan": plan,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
     }.items()
