@@ -159,12 +159,22 @@ async def post_order(ctx: FlowContext, job: Job) -> Commit | None:
 
 
 async def _post(ctx: FlowContext, order_id: str) -> Commit | None:
-    target, directory = _target(ctx)
     order = await _source(ctx).get_order(order_id)
     olog = log.bind(connection=ctx.connection, order=order_id)
     if order is None:
         olog.warning("order.gone", reason="the channel no longer has this order")
         return None
+    try:
+        return await _post_order(ctx, order_id, order, olog)
+    except PermanentError:  # a line SKU renamed in the back office since? (see sale.py)
+        followed = await sale.follow_renamed_skus(ctx, order)
+        if followed is None:
+            raise
+    return await _post_order(ctx, order_id, followed, olog)
+
+
+async def _post_order(ctx: FlowContext, order_id: str, order: Order, olog: Any) -> Commit | None:
+    target, directory = _target(ctx)
     posted = await orders_post.linked_order(ctx, order_id)
     if posted is None:
         reason = _not_forwarded(ctx, order)

@@ -12,7 +12,9 @@ one pull (their e-mails may differ in case only) create it once, and the second 
 
 A SKU the back office lacks is created there from the order line (title, SKU, price) and
 linked as ``sale_product`` (back-office product id <-> SKU); ``product`` and ``variant``
-links stay the products flow's, where they mean "reached the channel".
+links stay the products flow's, where they mean "reached the channel". A line SKU the back
+office no longer knows, because it renamed the variant after the channel took the order, is
+followed through those links to the variant's SKU now (:func:`follow_renamed_skus`).
 
 Every remote create is linked in its own write at once, so a crash right after it costs a
 look-up on the next attempt, never a second customer or product.
@@ -247,3 +249,61 @@ def minimal_product(line: OrderLine, sku: str) -> Product:
         handle=handle,
         variants=(Variant(external_id=sku, sku=sku, title=title, price=line.unit_price),),
     )
+
+
+async def follow_renamed_skus(ctx: FlowContext, order: Order) -> Order | None:
+    """The order with each line SKU the back office no longer knows replaced by the SKU its
+    back-office variant holds now; None when no line can be followed so.
+
+    A line's SKU was renamed in the back office after the channel took the order: the
+    ``variant`` link of the old SKU names the channel product it reached, whose ``product``
+    link names the back-office product. Its variant is the only one it has, or else the only
+    one whose SKU has not reached the channel yet; anything else is left as it is (no guess).
+    Called only once the back office has refused the order, so posting costs no look-up more.
+    """
+    renamed: dict[str, str] = {}
+    for sku in sorted({line.sku for line in order.lines if line.sku}):
+        new = await _renamed_sku(ctx, sku)
+        if new is not None:
+            renamed[sku] = new
+    if not renamed:
+        return None
+    log.info("order.sku_renamed", connection=ctx.connection, order=order.external_id, skus=renamed)
+    lines = tuple(
+        line.model_copy(update={"sku": renamed[line.sku]}) if line.sku in renamed else line
+        for line in order.lines
+    )
+    return order.model_copy(update={"lines": lines})
+
+
+async def _renamed_sku(ctx: FlowContext, sku: str) -> str | None:
+    rows = await ctx.store.fetchall(
+        "SELECT channel_id FROM links WHERE connection = ? AND entity = 'variant'"
+        " AND source_id = ?",
+        (ctx.connection, sku),
+    )
+    suffix = f":{sku}"
+    if len(rows) != 1 or not str(rows[0]["channel_id"]).endswith(suffix):
+        return None
+    channel_product = str(rows[0]["channel_id"])[: -len(suffix)]
+    rows = await ctx.store.fetchall(
+        "SELECT source_id FROM links WHERE connection = ? AND entity = 'product'"
+        " AND channel_id = ?",
+        (ctx.connection, channel_product),
+    )
+    if len(rows) != 1 or await _exists(ctx, sku):
+        return None
+    product = await ctx.source.get_product(str(rows[0]["source_id"]))
+    if product is None:
+        return None
+    skus = [v.sku for v in product.variants if v.sku]
+    if len(skus) > 1:
+        linked = await fetch_in(
+            ctx.store,
+            "SELECT source_id FROM links WHERE connection = ? AND entity = 'variant'"
+            " AND source_id IN",
+            (ctx.connection,),
+            skus,
+        )
+        skus = [s for s in skus if s not in {row["source_id"] for row in linked}]
+    return skus[0] if len(skus) == 1 and skus[0] != sku else None

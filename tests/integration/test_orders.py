@@ -518,3 +518,37 @@ def test_a_link_a_flow_made_is_no_answer_to_an_ambiguous_e_mail(
     assert erp_orders(box) == []
     (message,) = [m for (m,) in state(config, "SELECT message FROM sync_errors")]
     assert "matches 2 customers in the back office: 1, 2" in message
+
+
+def test_an_order_for_a_sku_renamed_in_the_back_office_posts_to_its_variant(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    # Issue 14 defect A: the products flow put the variant in the shop; the back office
+    # renames its SKU; a shopper buys it under the old SKU before the rename reaches the shop.
+    box = sandbox_factory(products=3, variants=1, customers=0)
+    products = write_config(tmp_path, box)
+    run_ok(products)  # products flow: the shop holds the ERP's SKUs
+    product = call(f"{box.erp.url}/api/products", limit=1)["items"][0]
+    variant = product["variants"][0]
+    old_sku, new_sku = variant["sku"], f"{variant['sku']}-R"
+    assert state(
+        products,
+        "SELECT count(*) FROM links WHERE entity = 'variant' AND source_id = ?",
+        (old_sku,),
+    ) == [(1,)]
+    edit = {"variants": [{"id": variant["id"], "sku": new_sku}]}
+    call(f"{box.erp.url}/admin/products/{product['id']}", "PATCH", edit)
+    order_id = place(box, "late.rename@example.com", [line(old_sku, 2)])
+
+    config = orders_config(tmp_path, box)  # same state file; the rename never reaches the shop
+    run_ok(config)
+    (posted,) = erp_orders(box)
+    assert posted["channel_ref"] == f"shop:{order_id}"
+    assert [(item["sku"], item["quantity"]) for item in posted["lines"]] == [(new_sku, 2)]
+    assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
+    stats = erp_stats(box)
+    assert stats["orders_created"] == 1 and stats["products_created"] == 0
+
+    run_ok(config)  # a second pass neither posts again nor amends
+    again = erp_stats(box)
+    assert again["orders_created"] == 1 and again["orders_amended"] == 0
