@@ -72,8 +72,8 @@ class Options:
     minutes: float = 1.5
     converge_timeout: float = 240.0
     #: False: shoppers only order variants whose SKU Oscar already shows as Tryton's, leaving
-    #: out a known defect (an order line with a SKU renamed in Tryton moments before the
-    #: checkout is refused for good; see the notes of issue 14's storm).
+    #: out orders of a SKU renamed in Tryton moments before the checkout (issue 14 defect A,
+    #: fixed: the daemon follows the variant's links to its SKU now).
     sku_race: bool = True
 
 
@@ -689,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-sku-race",
         action="store_true",
-        help="order only variants whose SKU Oscar already shows (leaves a known defect out)",
+        help="order only variants whose SKU Oscar already shows (no rename race)",
     )
     parser.add_argument("--json", help="also write the report as JSON to this file")
     parser.add_argument("--workdir", help="keep the servers' and daemon's files here")
