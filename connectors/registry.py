@@ -29,6 +29,7 @@ from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, S
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.webhooks import WebhookFormat
+from syncwright.connectors.xero.settings import XeroSettings
 
 Role = Literal["source", "channel"]
 ROLES: tuple[Role, ...] = ("source", "channel")
@@ -106,6 +107,14 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "xero",
+            SOURCE,
+            XeroSettings,
+            ("client_id", "client_secret"),
+            "syncwright.connectors.xero.connector:build",
+            product_ids=True,
         ),
     )
 }
