@@ -150,7 +150,9 @@ class Sales:
         """Create a contact. Xero refuses a second contact of the same name: the holder of the
         name is linked only when its e-mail or account number is this customer's."""
         body = wire.contact_body(customer)
-        answer = await self._write("PUT", "/Contacts", "Contacts", body, f"contact|{body['Name']}")
+        answer = await self._write(
+            "PUT", "/Contacts", "Contacts", body, f"contact|{customer.external_id}|{body['Name']}"
+        )
         messages = validation_messages([answer]) if answer.get("HasErrors") else []
         if not messages:
             return _id(answer, "ContactID", self.system)
