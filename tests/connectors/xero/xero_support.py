@@ -42,7 +42,14 @@ class Running:
     url: str
     token_file: Path
 
-    def connector(self, gate: Any = None, *, timeout: float = 10.0, **settings: Any) -> XeroBooks:
+    def connector(
+        self,
+        gate: Any = None,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **settings: Any,
+    ) -> XeroBooks:
         values: dict[str, Any] = {
             "tenant_id": TENANT,
             "token_url": f"{self.url}/connect/token",
@@ -57,7 +64,7 @@ class Running:
             secrets={"client_id": "client", "client_secret": "secret"},
             timeout=timeout,
         )
-        return XeroBooks(spec, gate or RecordingGate())
+        return XeroBooks(spec, gate or RecordingGate(), transport=transport)
 
     async def control(self, path: str, body: Any) -> Any:
         async with httpx.AsyncClient() as client:
