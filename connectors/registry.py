@@ -112,8 +112,9 @@ KINDS: dict[str, Kind] = {
             "xero",
             SOURCE,
             XeroSettings,
-            ("client_id", "client_secret"),
+            ("client_id", "client_secret", "webhook_key"),
             "syncwright.connectors.xero.connector:build",
+            webhooks="syncwright.connectors.xero.webhooks:FORMAT",
             product_ids=True,
         ),
     )

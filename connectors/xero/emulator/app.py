@@ -105,6 +105,7 @@ class Emulator:
             Route("/_emulator/contacts", self.seed_contacts, methods=["POST"]),
             Route("/_emulator/clock", self.advance, methods=["POST"]),
             Route("/_emulator/stats", self.stats, methods=["GET"]),
+            Route("/_emulator/records/{kind}", self.records, methods=["GET"]),
         ]
         self.app = Starlette(routes=routes)
 
@@ -248,6 +249,17 @@ class Emulator:
     async def advance(self, request: Request) -> Response:
         self.offset += float((await request.json()).get("seconds", 0))
         return JSONResponse({"offset": self.offset})
+
+    async def records(self, request: Request) -> Response:
+        kind = request.path_params["kind"]
+        held = {
+            "items": self.books.items,
+            "contacts": self.books.contacts,
+            "invoices": self.books.invoices,
+        }.get(kind)
+        if held is None:
+            return JSONResponse({"error": f"no records called {kind}"}, status_code=404)
+        return JSONResponse(list(held.values()))
 
     async def stats(self, request: Request) -> Response:
         return JSONResponse(self.statistics())

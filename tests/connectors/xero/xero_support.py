@@ -61,7 +61,7 @@ class Running:
             kind="xero",
             url=f"{self.url}{BASE}",
             settings=XeroSettings(**values),
-            secrets={"client_id": "client", "client_secret": "secret"},
+            secrets={"client_id": "client", "client_secret": "secret", "webhook_key": "hook"},
             timeout=timeout,
         )
         return XeroBooks(spec, gate or RecordingGate(), transport=transport)
