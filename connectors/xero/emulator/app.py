@@ -20,6 +20,7 @@ X-Rate-Limit-Problem), then faults may strike (``POST /_emulator/faults``):
     truncated_next          answer 200 with half the body
     storm_next              answer 429 (minute) without counting
     exhaust_day             spend the day's 5,000 calls at once
+    only                    a route prefix ("PUT /Invoices"): faults strike only those calls
 
 Test controls (no auth; a test double on loopback) live under ``/_emulator/``.
 """
@@ -83,6 +84,8 @@ class Emulator:
             self.refresh[refresh_token] = None
         self.faults: dict[str, int] = dict.fromkeys(FAULTS, 0)
         self.hang_seconds = 5.0
+        #: Faults strike only calls whose route ("PUT /Invoices") starts with this, when set.
+        self.fault_only = ""
         self.calls = 0
         self.by_route: dict[str, int] = {}
         self.token_calls = 0
@@ -150,7 +153,9 @@ class Emulator:
 
     # -- every API call -------------------------------------------------------------------
 
-    def _take_fault(self, name: str) -> bool:
+    def _take_fault(self, name: str, route: str = "") -> bool:
+        if self.fault_only and not route.startswith(self.fault_only):
+            return False
         if self.faults[name] > 0:
             self.faults[name] -= 1
             return True
@@ -175,36 +180,38 @@ class Emulator:
                     },
                     status_code=403,
                 )
-            if self._take_fault("storm_next"):
+            route = f"{request.method} {request.url.path.removeprefix(BASE)}"
+            if self._take_fault("storm_next", route):
                 return self._limited("minute", 1)
             refused = self.limits.take()
             if refused is not None:
                 return self._limited(*refused)
             self.calls += 1
-            route = f"{request.method} {request.url.path.removeprefix(BASE)}"
-            route = route if "/Items/" not in route else "GET /Items/{id}"
-            self.by_route[route] = self.by_route.get(route, 0) + 1
+            counted = route if "/Items/" not in route else "GET /Items/{id}"
+            if request.headers.get("if-modified-since"):
+                counted += " (If-Modified-Since)"
+            self.by_route[counted] = self.by_route.get(counted, 0) + 1
             self.limits.active += 1
             try:
-                return await self._answer(handler, request)
+                return await self._answer(handler, request, route)
             finally:
                 self.limits.active -= 1
 
         return guarded
 
-    async def _answer(self, handler: Any, request: Request) -> Response:
-        if self._take_fault("hang_next"):
+    async def _answer(self, handler: Any, request: Request, route: str) -> Response:
+        if self._take_fault("hang_next", route):
             await anyio.sleep(self.hang_seconds)
-        if self._take_fault("fail_next"):
+        if self._take_fault("fail_next", route):
             return Response("Organisation is offline", status_code=503)
-        if self._take_fault("drop_next"):
+        if self._take_fault("drop_next", route):
             return _Dropped()
         response: Response = await handler(request)
-        if self._take_fault("hang_after_commit_next"):
+        if self._take_fault("hang_after_commit_next", route):
             await anyio.sleep(self.hang_seconds)
-        if self._take_fault("malformed_next"):
+        if self._take_fault("malformed_next", route):
             response = Response(b'{"Items": [{"ItemID": ', media_type="application/json")
-        elif self._take_fault("truncated_next"):
+        elif self._take_fault("truncated_next", route):
             response = Response(
                 bytes(response.body)[: len(response.body) // 2], media_type="application/json"
             )
@@ -226,6 +233,8 @@ class Emulator:
         for name in FAULTS:
             if name in body:
                 self.faults[name] = int(body[name])
+        if "only" in body:
+            self.fault_only = str(body["only"] or "")
         if "hang_seconds" in body:
             self.hang_seconds = float(body["hang_seconds"])
         if body.get("exhaust_day"):

@@ -61,7 +61,9 @@ def systems(tmp_path: Path) -> Iterator[tuple[XeroProcess, Any]]:
         xero.proc.stdout.close()
 
 
-def xero_config(tmp: Path, xero: XeroProcess, shop_url: str, flows: str) -> Path:
+def xero_config(
+    tmp: Path, xero: XeroProcess, shop_url: str, flows: str, *, extra: str = ""
+) -> Path:
     token_file = tmp / "xero-token.json"
     if not token_file.exists():
         write_refresh_token(token_file, "r0")
@@ -94,7 +96,8 @@ def xero_config(tmp: Path, xero: XeroProcess, shop_url: str, flows: str) -> Path
         flows = {flows}
         overlap = "2m"
         workers = 4
-        """),
+        """)
+        + textwrap.dedent(extra),
     )
 
 
