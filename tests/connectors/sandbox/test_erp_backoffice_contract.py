@@ -42,7 +42,7 @@ def erp_fixture(erp: Sandbox, admin: httpx.AsyncClient) -> BackOfficeFixture:
                 },
             )
             assert answer.status_code == 201, answer.text
-            stock = {sku: n + v for v, sku in enumerate(skus)}
+            stock = {sku: n + v + 1 for v, sku in enumerate(skus)}
             levels += [{"sku": s, "location": "central", "quantity": q} for s, q in stock.items()]
             made.append(SeededProduct(str(answer.json()["id"]), prices, stock))
         (await admin.put("/admin/stock", json={"levels": levels})).raise_for_status()
