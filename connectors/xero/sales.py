@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from syncwright.connectors.base import ChangeQuery, ListQuery, Page
+from syncwright.connectors.base import AlreadyPosted, ChangeQuery, ListQuery, Page
 from syncwright.connectors.errors import PayloadError, PermanentError
 from syncwright.connectors.model import Customer, Order, Shipment, StoreSettings
 from syncwright.connectors.xero import wire
@@ -49,6 +49,8 @@ class Sales:
         self.line_amount_types = line_amount_types
         self.page_size = page_size
         self._listing: list[Any] | None = None
+        #: References a look-up just found no invoice for (the daemon looks before a create).
+        self._absent: set[str] = set()
 
     # -- contacts ------------------------------------------------------------------------
 
@@ -178,9 +180,23 @@ class Sales:
         where = f'Type=="ACCREC" AND Reference=="{wire.escape(channel_ref)}"'
         body = await self.http.request("GET", "/Invoices", params={"where": where, "page": 1})
         found = _array(body, "Invoices", self.system)
-        return _id(found[0], "InvoiceID", self.system) if found else None
+        if not found:
+            self._absent.add(channel_ref)
+            return None
+        self._absent.discard(channel_ref)
+        return _id(found[0], "InvoiceID", self.system)
 
     async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
+        """Xero keeps no unique reference, so a create not just preceded by a look-up that
+        found nothing looks first (AlreadyPosted when found); the idempotency key covers the
+        race between two creates, and a create retried after its answer was lost."""
+        if channel_ref in self._absent:
+            self._absent.discard(channel_ref)
+        else:
+            existing = await self.find_order(channel_ref)
+            self._absent.discard(channel_ref)
+            if existing is not None:
+                raise AlreadyPosted(channel_ref, existing)
         body = wire.invoice_body(
             order,
             contact_id=customer_id,

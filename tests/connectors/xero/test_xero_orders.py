@@ -10,6 +10,7 @@ import anyio
 import pytest
 from xero_support import items, running
 
+from syncwright.connectors.base import AlreadyPosted
 from syncwright.connectors.errors import PermanentError, TransientError
 from syncwright.connectors.model import Customer, Order, OrderLine, Product, Shipment, Variant
 
@@ -43,11 +44,25 @@ def test_an_order_posts_as_one_invoice_naming_the_contact_by_id_only(tmp_path: P
             assert invoice["LineItems"][0]["ItemCode"] == "SKU-00000"
             # The contact was not touched by the invoice.
             assert xero.emulator.books.contacts[contact_id] == contact_before
-            # A repeated create (a retry) carries the same key: the first invoice comes back.
-            again = await books.create_order(
-                order("SO-1", ("SKU-00000", 2)), customer_id=contact_id, channel_ref="SO-1"
+            # A second create looks first: AlreadyPosted with the invoice, nothing posted.
+            with pytest.raises(AlreadyPosted) as posted:
+                await books.create_order(
+                    order("SO-1", ("SKU-00000", 2)), customer_id=contact_id, channel_ref="SO-1"
+                )
+            assert posted.value.existing_id == invoice_id
+            # Two daemons racing (both looked, found nothing, create): the idempotency key
+            # gives the second the first one's invoice.
+            other = xero.connector()
+            assert await books.find_order("SO-2") is None
+            assert await other.find_order("SO-2") is None
+            first = await books.create_order(
+                order("SO-2", ("SKU-00000", 1)), customer_id=contact_id, channel_ref="SO-2"
             )
-            assert again == invoice_id and len(xero.emulator.books.invoices) == 1
+            second = await other.create_order(
+                order("SO-2", ("SKU-00000", 1)), customer_id=contact_id, channel_ref="SO-2"
+            )
+            assert first == second and len(xero.emulator.books.invoices) == 2
+            await other.aclose()
             await books.aclose()
 
     anyio.run(main)
@@ -59,17 +74,19 @@ def test_a_create_that_times_out_after_xero_committed_is_not_posted_twice(tmp_pa
             await xero.control("items", items(1))
             books = xero.connector(timeout=0.5)
             contact_id = await books.create_customer(Customer(external_id="c", email="a@b.test"))
+            assert await books.find_order("SO-9") is None  # the daemon looks first
             await xero.control("faults", {"hang_after_commit_next": 1, "hang_seconds": 2})
             with pytest.raises(TransientError):
                 await books.create_order(
                     order("SO-9", ("SKU-00000", 1)), customer_id=contact_id, channel_ref="SO-9"
                 )
-            # The daemon's retry: look up first (found), and even a blind create is harmless.
+            # The daemon's retry looks up first and finds it; a create is refused.
             found = await books.find_order("SO-9")
-            again = await books.create_order(
-                order("SO-9", ("SKU-00000", 1)), customer_id=contact_id, channel_ref="SO-9"
-            )
-            assert found == again and len(xero.emulator.books.invoices) == 1
+            with pytest.raises(AlreadyPosted) as posted:
+                await books.create_order(
+                    order("SO-9", ("SKU-00000", 1)), customer_id=contact_id, channel_ref="SO-9"
+                )
+            assert posted.value.existing_id == found and len(xero.emulator.books.invoices) == 1
             await books.aclose()
 
     anyio.run(main)
