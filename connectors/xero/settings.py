@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from syncwright.connectors.base import KindSettings
 
@@ -45,3 +45,9 @@ class XeroSettings(KindSettings):
     line_amount_types: Literal["Inclusive", "Exclusive", "NoTax"] = "Inclusive"
     #: Contacts asked for per page (Xero's default is 100; 1000 is the largest it takes).
     page_size: int = Field(default=1000, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _token_file_for_refresh(self) -> XeroSettings:
+        if self.grant == "refresh_token" and self.token_file is None:
+            raise ValueError("grant = 'refresh_token' needs token_file (where the token lives)")
+        return self

@@ -113,9 +113,24 @@ def test_items_reach_the_shop_and_orders_come_back_as_invoices_once(
     systems: tuple[XeroProcess, Any], tmp_path: Path
 ) -> None:
     xero, box_shop = systems
-    config = xero_config(tmp_path, xero, box_shop.url, '["products", "stock", "prices"]')
+    xero.post(
+        "contacts",
+        [
+            {"Name": "Kiri Ltd", "FirstName": "Kiri", "LastName": "T",
+             "EmailAddress": "kiri@example.test", "AccountNumber": "K-1"},
+            {"Name": "Old Co", "EmailAddress": "old@example.test", "ContactStatus": "ARCHIVED"},
+        ],
+    )  # fmt: skip
+    flows = '["products", "stock", "prices", "customers", "settings"]'
+    config = xero_config(tmp_path, xero, box_shop.url, flows)
     daemon = Daemon(config, ENV)
     daemon.run_ok(timeout=180)
+    # Customers and the store currency came across; the archived contact did not.
+    kiri = shop(box_shop.url, "GET", "/api/customers/search", email="kiri@example.test")
+    assert [c["email"] for c in kiri["items"]] == ["kiri@example.test"], kiri
+    old = shop(box_shop.url, "GET", "/api/customers/search", email="old@example.test")
+    assert old["items"] == []
+    assert shop(box_shop.url, "GET", "/api/settings")["currency"] == "NZD"
     items = {i["Code"]: i for i in xero.get("records/items")}
     held = shop(box_shop.url, "GET", "/api/products", limit=1000)["items"]
     assert len(held) == 30
@@ -129,9 +144,12 @@ def test_items_reach_the_shop_and_orders_come_back_as_invoices_once(
         ("XSKU-00008", "Main", 8),
     }
     calls = xero.get("stats")
-    # One read of /Items per flow pass, and nothing else on Xero's side.
-    assert calls["by_route"] == {"GET /Items": calls["by_route"]["GET /Items"]}
-    assert calls["by_route"]["GET /Items"] <= 6 and calls["refused"] == 0
+    # /Items: one pass of products, one of stock. /Contacts: the change pass, and the check
+    # that no other contact shares the pushed customer's e-mail. One read of settings.
+    assert calls["by_route"] == {"GET /Items": 2, "GET /Contacts": 2, "GET /Organisation": 1}, (
+        calls["by_route"]
+    )
+    assert calls["refused"] == 0
 
     # Orders: a shopper buys a Xero item and one Xero lacks; posted as one invoice.
     config = xero_config(tmp_path, xero, box_shop.url, '["orders"]')
@@ -155,9 +173,9 @@ def test_items_reach_the_shop_and_orders_come_back_as_invoices_once(
         ("XSKU-00003", 2),
         ("NEW-SKU-1", 1),
     ]
-    contacts = xero.get("records/contacts")
-    assert [c["EmailAddress"] for c in contacts] == ["ada@example.test"]
-    assert invoice["Contact"]["ContactID"] == contacts[0]["ContactID"]
+    made = [c for c in xero.get("records/contacts") if c.get("EmailAddress") == "ada@example.test"]
+    assert len(made) == 1 and made[0]["Name"] == "Ada B <ada@example.test>"
+    assert invoice["Contact"]["ContactID"] == made[0]["ContactID"]
     assert "NEW-SKU-1" in {i["Code"] for i in xero.get("records/items")}
     assert state(config, "SELECT state FROM jobs WHERE kind = 'post_order'") == [("done",)]
     assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
