@@ -77,6 +77,8 @@ source = "books"
 channel = "shop"
 flows = {flows}
 workers = 4
+[connections.bench.schedule]
+recent = "5m"
 """
 
 

@@ -46,6 +46,7 @@ from syncwright.connectors.serving import serve_asgi
 from syncwright.connectors.xero.emulator.api import Api
 from syncwright.connectors.xero.emulator.limits import Limits
 from syncwright.connectors.xero.emulator.store import Books
+from syncwright.connectors.xero.emulator.webhooks import Hooks
 
 BASE = "/api.xro/2.0"
 TOKEN_LIFETIME = 1800
@@ -69,11 +70,13 @@ class Emulator:
         tenant_id: str = "3b1b3e55-0000-4000-8000-000000000001",
         refresh_token: str | None = None,
         refresh_grace: float = 1800.0,
+        webhook_key: str = "hook",
     ) -> None:
         self.offset = 0.0
         self.client = (client_id, client_secret)
         self.tenant_id = tenant_id
-        self.books = Books(self.now)
+        self.hooks = Hooks(webhook_key, tenant_id)
+        self.books = Books(self.now, on_change=self.hooks.event)
         self.api = Api(self.books)
         self.limits = Limits(clock=self.now)
         self.refresh_grace = refresh_grace
@@ -106,9 +109,13 @@ class Emulator:
             Route("/_emulator/items", self.seed_items, methods=["POST"]),
             Route("/_emulator/stock", self.set_stock, methods=["POST"]),
             Route("/_emulator/contacts", self.seed_contacts, methods=["POST"]),
+            Route("/_emulator/contacts/{id}", self.edit_contact, methods=["POST"]),
             Route("/_emulator/clock", self.advance, methods=["POST"]),
             Route("/_emulator/stats", self.stats, methods=["GET"]),
             Route("/_emulator/records/{kind}", self.records, methods=["GET"]),
+            Route("/_emulator/webhooks", self.webhooks, methods=["POST"]),
+            Route("/_emulator/webhooks/deliver", self.deliver, methods=["POST"]),
+            Route("/_emulator/webhooks/intent", self.intent, methods=["POST"]),
         ]
         self.app = Starlette(routes=routes)
 
@@ -255,9 +262,25 @@ class Emulator:
             made.append(self.books.put_contact(raw))
         return JSONResponse({"Contacts": made})
 
+    async def edit_contact(self, request: Request) -> Response:
+        found = self.books.update_contact(request.path_params["id"], await request.json())
+        return JSONResponse(
+            found or {"error": "no such contact"}, status_code=200 if found else 404
+        )
+
     async def advance(self, request: Request) -> Response:
         self.offset += float((await request.json()).get("seconds", 0))
         return JSONResponse({"offset": self.offset})
+
+    async def webhooks(self, request: Request) -> Response:
+        self.hooks.url = (await request.json()).get("url")
+        return JSONResponse({"url": self.hooks.url})
+
+    async def deliver(self, request: Request) -> Response:
+        return JSONResponse(await self.hooks.deliver())
+
+    async def intent(self, request: Request) -> Response:
+        return JSONResponse(await self.hooks.intent())
 
     async def records(self, request: Request) -> Response:
         kind = request.path_params["kind"]
@@ -322,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenant", default="3b1b3e55-0000-4000-8000-000000000001")
     parser.add_argument("--refresh-token", default=None)
     parser.add_argument("--items", type=int, default=0)
+    parser.add_argument("--webhook-key", default="hook")
     args = parser.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     emulator = Emulator(

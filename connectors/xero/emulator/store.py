@@ -27,8 +27,15 @@ def updated_at(record: Record) -> float:
 
 
 class Books:
-    def __init__(self, clock: Callable[[], float] = time.time, currency: str = "NZD") -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        currency: str = "NZD",
+        on_change: Callable[[str, str, str], None] = lambda category, rid, kind: None,
+    ) -> None:
         self.clock = clock
+        #: Told of every contact and invoice created or changed (webhooks.py).
+        self.on_change = on_change
         self.items: dict[str, Record] = {}
         self.contacts: dict[str, Record] = {}
         self.invoices: dict[str, Record] = {}
@@ -143,6 +150,7 @@ class Books:
                 contact[key] = data[key]
         contact["UpdatedDateUTC"] = self.stamp()
         self.contacts[contact["ContactID"]] = contact
+        self.on_change("CONTACT", contact["ContactID"], "CREATE")
         return contact
 
     def update_contact(self, contact_id: str, data: Record) -> Record | None:
@@ -151,6 +159,7 @@ class Books:
             return None
         contact.update({k: v for k, v in data.items() if k != "ContactID"})
         contact["UpdatedDateUTC"] = self.stamp()
+        self.on_change("CONTACT", contact_id, "UPDATE")
         return contact
 
     # -- invoices -------------------------------------------------------------------------
@@ -191,6 +200,7 @@ class Books:
         }
         invoice["UpdatedDateUTC"] = self.stamp()
         self.invoices[invoice["InvoiceID"]] = invoice
+        self.on_change("INVOICE", invoice["InvoiceID"], "CREATE")
         if invoice["Status"] == "AUTHORISED":
             self._take_stock(invoice)
         return invoice

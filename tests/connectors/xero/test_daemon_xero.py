@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from harness import Daemon, config_file, start_listening, stop_process
+from harness import Daemon, config_file, free_port, start_listening, stop_process, wait_until
 from helpers import API_KEY, SANDBOX_ENV, start_server, state
 
 from syncwright.connectors.xero.auth import write_refresh_token
@@ -180,3 +180,38 @@ def test_items_reach_the_shop_and_orders_come_back_as_invoices_once(
     assert state(config, "SELECT state FROM jobs WHERE kind = 'post_order'") == [("done",)]
     assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
     assert xero.get("stats")["refused"] == 0
+
+
+def test_a_contact_changed_in_xero_arrives_by_webhook_and_is_read_once(
+    systems: tuple[XeroProcess, Any], tmp_path: Path
+) -> None:
+    xero, box_shop = systems
+    port = free_port()
+    (contact,) = xero.post("contacts", [{"Name": "Hemi", "EmailAddress": "hemi@example.test"}])[
+        "Contacts"
+    ]
+    config = xero_config(
+        tmp_path, xero, box_shop.url, '["customers"]',
+        extra=f'\n[webhooks]\nenabled = true\nlisten = "127.0.0.1:{port}"\nretry_every = 1\n',
+    )  # fmt: skip
+    with Daemon(config, ENV).start() as daemon:
+        daemon.wait_for_event("daemon.ready", timeout=60)
+        xero.post("webhooks", {"url": f"http://127.0.0.1:{port}/webhooks/books"})
+        # Xero's Intent to Receive: right signature 200, wrong 401, both with empty bodies.
+        assert xero.post("webhooks/intent", {}) == {"good": 200, "bad": 401, "passed": True}
+        xero.post(f"contacts/{contact['ContactID']}", {"FirstName": "Hemi", "LastName": "P"})
+        assert xero.post("webhooks/deliver", {}) == {"sent": 1, "status": 200}
+
+        def read() -> list[tuple[Any, ...]]:
+            return state(
+                config,
+                "SELECT state FROM jobs WHERE kind = 'event' AND payload LIKE ?",
+                (f"%{contact['ContactID']}%",),
+            )
+
+        assert wait_until(lambda: read() == [("done",)], timeout=60, interval=0.3,
+                          message=lambda: daemon.log()[-3000:])  # fmt: skip
+    routes = xero.get("stats")["by_route"]
+    assert routes.get(f"GET /Contacts/{contact['ContactID']}") == 1
+    events = state(config, "SELECT topic, processed_at IS NOT NULL FROM events")
+    assert events == [("xero", 1), ("xero", 1)]  # the ITR probe and the contact's delivery
