@@ -124,3 +124,24 @@ def test_every_fault_during_a_sync_and_an_order_post_loses_nothing_and_posts_onc
         stop_process(xero.proc)
         if xero.proc.stdout is not None:
             xero.proc.stdout.close()
+
+
+def test_orders_post_within_xeros_minute_limit_while_a_full_sync_runs(
+    big: Any, tmp_path: Path
+) -> None:
+    xero, box_shop = big
+    placed = []
+    for n in range(20):
+        line = {"sku": f"XSKU-{n:05d}", "quantity": 1, "unit_price": "5.00"}
+        body = {"customer": {"email": f"rush{n}@example.test", "first_name": "R"}, "lines": [line]}
+        placed.append(shop(box_shop.url, "POST", "/admin/orders", body)["id"])
+    flows = '["products", "stock", "prices", "orders"]'
+    config = xero_config(tmp_path, xero, box_shop.url, flows)
+    Daemon(config, ENV).run_ok(timeout=400)
+    stats = xero.get("stats")
+    # 20 orders at 4 calls each (buyer look-up and create, invoice look-up and create) need
+    # more than a minute at 60 a minute: the budget spreads them, Xero refuses none.
+    assert stats["busiest_minute"] <= 60 and stats["refused"] == 0
+    assert stats["by_route"]["PUT /Invoices"] == 20 and stats["invoices"] == 20
+    assert len(shop(box_shop.url, "GET", "/api/products", limit=1000)["items"]) == 1000
+    assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
