@@ -163,3 +163,18 @@ def test_a_validation_exception_is_permanent_with_xeros_messages(tmp_path: Path)
             assert json.loads(xero.token_file.read_text())["refresh_token"]
 
     anyio.run(main)
+
+
+def test_the_budget_reads_xeros_quota_headers() -> None:
+    from syncwright.daemon.budget.headers import kept_headers, quota_hints
+
+    headers = {
+        "x-daylimit-remaining": "4321",
+        "x-minlimit-remaining": "12",
+        "x-appminlimit-remaining": "9000",
+        "x-rate-limit-problem": "minute",
+        "retry-after": "7",
+    }
+    hints = {(h.target, h.remaining) for h in quota_hints(headers, 0.0)}
+    assert {("minute", 12.0), ("day", 4321.0)} <= hints
+    assert set(kept_headers(headers)) == set(headers)  # all shown in the UI
