@@ -159,7 +159,7 @@ def main() -> int:
     table = ["| run | Xero calls | share of 5,000/day | wall time | calls by route |",
              "|---|---|---|---|---|"]  # fmt: skip
     for label, count, routes, seconds in rows:
-        table.append(f"| {label} | {count:,} | {count / 5000:.1%} | {seconds:,.1f} s | {routes} |")
+        table.append(f"| {label} | {count:,} | {count / 5000:.2%} | {seconds:,.1f} s | {routes} |")
     summary = "\n".join(table)
     extra = (
         f"\nInvoices held afterwards: {len(invoices)} for {args.orders} orders (distinct "
