@@ -40,7 +40,7 @@ class Catalog:
         self.system = system
         self.location = location
         self.account_code = account_code
-        self._passes: dict[tuple[str, str | None], list[Row]] = {}
+        self._passes: dict[str, tuple[str | None, list[Row]]] = {}
 
     # -- reading --------------------------------------------------------------------------
 
@@ -53,15 +53,17 @@ class Catalog:
         return [wire.item_key(item, self.system) for item in raw]
 
     async def _rows(self, purpose: str, since: str | None, first: bool) -> list[Row]:
-        key = (purpose, since)
-        if first or key not in self._passes:
+        """The pass's items: read at its first page (or when this object has not read them,
+        e.g. after a restart), then kept, one pass per purpose, until the next pass begins."""
+        held = self._passes.get(purpose)
+        if first or held is None or held[0] != since:
             rows = await self._fetch(since)
             if purpose == "list":
                 rows.sort(key=lambda row: row[2])
             else:
                 rows.sort(key=lambda row: (row[1], row[2]))
-            self._passes[key] = rows
-        return self._passes[key]
+            held = self._passes[purpose] = (since, rows)
+        return held[1]
 
     async def _changes(
         self, purpose: str, query: ChangeQuery, mapper: Callable[[Any], R | None]

@@ -181,6 +181,8 @@ class Sales:
         body = await self.http.request("GET", "/Invoices", params={"where": where, "page": 1})
         found = _array(body, "Invoices", self.system)
         if not found:
+            if len(self._absent) > 10_000:  # references looked up and never posted
+                self._absent.clear()
             self._absent.add(channel_ref)
             return None
         self._absent.discard(channel_ref)
