@@ -145,3 +145,15 @@ def test_customers_match_by_email_ignoring_case_and_never_archived(tmp_path: Pat
             await books.aclose()
 
     anyio.run(main)
+
+
+def test_xero_dates_and_the_if_modified_since_edge() -> None:
+    when = wire.parse_date("/Date(1551484292734+0000)/")
+    assert when is not None and wire.token(when) == "2019-03-01T23:51:32.734Z"
+    # An offset in the /Date()/ form does not move the instant.
+    assert wire.parse_date("/Date(1551484292734+1300)/") == when
+    # ISO without a zone is UTC; the header is UTC, whole seconds, rounded down (inclusive).
+    assert wire.parse_date("2019-03-01T23:51:32.734") == when
+    assert wire.modified_since("2026-01-02T15:04:05.678+13:00") == "2026-01-02T02:04:05"
+    assert wire.modified_since("2026-01-02T02:04:05Z") == "2026-01-02T02:04:05"
+    assert wire.parse_date("not a date") is None and wire.parse_date(None) is None
