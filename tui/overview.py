@@ -2,8 +2,11 @@
 
 The columns an operator needs first come first, so they fit a standard 80x24 terminal: the
 connection, its state, what holds it back now (:func:`holding`), open errors and dead jobs;
-the queues per class, last syncs and budget bars follow on wider screens. While the daemon is
-unreachable every row is the last snapshot's, dimmed and marked "as of" its time."""
+the queues per class, last syncs and each side's fullest budget window follow on wider
+screens. The budget bars of the selected connection's two systems, every window in full, sit
+under the table (:func:`budget_panel`): a budget belongs to a system, not a row, so its bars
+are drawn once, at any width. While the daemon is unreachable every row is the last
+snapshot's, dimmed and marked "as of" its time."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from syncwright.daemon.control.protocol import CLASS_NAMES, ConnectionRow, Snapshot
-from syncwright.tui.format import ago, budget_cell, clock, duration, state_cell
+from syncwright.tui.format import ago, budget_cell, budget_share, clock, duration, state_cell
 
 COLUMNS = (
     ("name", "Connection"),
@@ -30,7 +33,7 @@ COLUMNS = (
     *((f"c{i}", name.capitalize()) for i, name in enumerate(CLASS_NAMES)),
     ("full", "Last full"),
     ("partial", "Last partial"),
-    ("budgets", "Budgets (source, channel)"),
+    ("budgets", "Budgets"),
 )
 
 Cells = tuple[str | Text, ...]
@@ -90,9 +93,8 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
             queued[i] += n
     dead = sum(conn.jobs.get("dead", []))
     full = ago(conn.last_full_sync, snap.at)
-    if conn.full_running:
-        blocked = conn.state in _BLOCKED
-        full += f" (blocked: {conn.state.replace('_', ' ')})" if blocked else " (running)"
+    if conn.full_running:  # why it is blocked is in the "holding it back" cell
+        full += " (blocked)" if conn.state in _BLOCKED else " (running)"
     cells: Cells = (
         conn.name,
         state_cell(conn.state),
@@ -103,9 +105,9 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
         *(str(n) if n else "·" for n in queued),
         full,
         ago(conn.last_partial_sync, snap.at),
-        budget_cell(budgets.get(conn.source), snap.at)
-        + Text("  ")
-        + budget_cell(budgets.get(conn.channel), snap.at),
+        budget_share(budgets.get(conn.source))
+        + Text(" ")
+        + budget_share(budgets.get(conn.channel)),
     )
     if not stale:
         return cells
@@ -113,6 +115,23 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
     dim[1] = Text(f"as of {clock(snap.at)}", style="dim italic")
     dim[2] = Text("unknown (disconnected)", style="dim italic")
     return tuple(dim)
+
+
+def budget_panel(conn: ConnectionRow | None, snap: Snapshot, *, stale: bool = False) -> Text:
+    """The selected connection's budgets, one line per system with every window's bar."""
+    if conn is None:
+        return Text("")
+    budgets = {b.system: b for b in snap.budgets}
+    text = Text(f"Budgets of {conn.name}", style="bold")
+    if stale:
+        text.append(f" (as of {clock(snap.at)})", style="italic")
+    for role, system in (("source", conn.source), ("channel", conn.channel)):
+        text.append(f"\n{role:>7} ")
+        budget = budgets.get(system)
+        text.append_text(budget_cell(budget, snap.at) if budget else Text(f"{system}: no budget"))
+    if stale:
+        text.stylize("dim")
+    return text
 
 
 class OverviewScreen(Screen[None]):
@@ -139,6 +158,7 @@ class OverviewScreen(Screen[None]):
             for key, label in COLUMNS:
                 table.add_column(label, key=key)
             yield table
+            yield Static("", id="budget-panel")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
@@ -159,6 +179,7 @@ class OverviewScreen(Screen[None]):
         except NoMatches:  # not composed yet, or being torn down: on_mount shows _last
             return
         self._show_reload(snap)
+        self.call_after_refresh(self._show_budgets)
         wanted = [c for c in snap.connections if self._filter in c.name]
         names = [c.name for c in wanted]
         if list(self._cells) != names:  # rows added, removed or filtered: rebuild
@@ -179,6 +200,22 @@ class OverviewScreen(Screen[None]):
                 if new != before:
                     table.update_cell(conn.name, key, new)
             self._cells[conn.name] = cells
+
+    def _show_budgets(self) -> None:
+        snap = self._last
+        try:
+            panel = self.query_one("#budget-panel", Static)
+        except NoMatches:
+            return
+        name = self.selected()
+        rows = {c.name: c for c in snap.connections} if snap is not None else {}
+        conn = rows.get(name) if name is not None else None
+        panel.display = conn is not None
+        if snap is not None:
+            panel.update(budget_panel(conn, snap, stale=self.stale))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_budgets()
 
     def _show_reload(self, snap: Snapshot) -> None:
         """The daemon's notices: a refused config reload, schedules the budgets cannot serve."""
