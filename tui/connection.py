@@ -28,7 +28,10 @@ LIVE_ROWS = 15
 
 
 class ConnectionScreen(LiveScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("d", "plan", "Dry run")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "plan", "Dry run"),
+        Binding("i", "item", "Item"),
+    ]
 
     def __init__(self, name: str) -> None:
         super().__init__(id="connection")
@@ -70,6 +73,15 @@ class ConnectionScreen(LiveScreen):
         from syncwright.tui.plan import PlanScreen
 
         self.app.push_screen(PlanScreen(self.connection))
+
+    def action_item(self) -> None:
+        from syncwright.tui.item import AskItemModal, ItemScreen
+
+        def chosen(item: str | None) -> None:
+            if item is not None:
+                self.app.push_screen(ItemScreen(self.connection, item))
+
+        self.app.push_screen(AskItemModal(self.connection), chosen)
 
     def summary(self) -> str:
         """What the latest snapshot says of this connection."""

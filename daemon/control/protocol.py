@@ -300,6 +300,11 @@ class LinkRow(_Message):
     channel_id: str
 
 
+class LinkChoiceRow(_Message):
+    back_office_ids: list[str]
+    channel_id: str | None = None
+
+
 class ErrorRow(_Message):
     connection: str
     flow: str
@@ -309,6 +314,9 @@ class ErrorRow(_Message):
     last_seen: float
     #: The links whose back-office or channel id is this item's id (empty: none yet).
     links: list[LinkRow] = Field(default_factory=list)
+    #: A customer ambiguity a person may settle (daemon/flows/link_choice.py): the back-office
+    #: customers to pick from and the channel customer (null: not named; ask for it).
+    link_choice: LinkChoiceRow | None = None
 
 
 class ErrorsPage(_Message):
