@@ -205,6 +205,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE cursors ADD COLUMN pass_started REAL;
     """,
+    # Progress of long work (issue 15): the pages and items the pass in progress has applied,
+    # so status, events, metrics and the TUI show a first change pass's progress.
+    """
+    ALTER TABLE cursors ADD COLUMN pass_pages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cursors ADD COLUMN pass_items INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
