@@ -5,10 +5,10 @@ A first change pass (a cursor with no completed pass and a pass in progress) cou
 and items it has applied (``cursors.pass_pages`` / ``pass_items``); the sources do not say how
 many changes a listing holds, so it has no total and no time left, but it shows its rate and
 the pace the budgets allow recent (class 2) work. A backlog is a connection's ready and running
-jobs (full-sync slices aside) once there are :data:`BACKLOG_JOBS` of them or the oldest has
-waited :data:`BACKLOG_AGE`: it began when its oldest job was queued, its total is the jobs done
-since then plus those left, and its time left is the slower of its own rate and the budgets'
-pace for its most urgent class at :data:`CALLS_PER_JOB` calls a job.
+jobs (class 4, the full-sync slices, aside) once there are :data:`BACKLOG_JOBS` of them or the
+oldest ready one has waited :data:`BACKLOG_AGE`: it began when its oldest job became due, its
+total is the jobs done since then plus those left, and its time left is the slower of its own
+rate and the budgets' pace for its most urgent class at :data:`CALLS_PER_JOB` calls a job.
 
 :func:`collect` gathers all three kinds for status (and the TUI), metrics and
 :class:`BacklogWatcher`, which announces ``backlog.progress`` events while a backlog lasts.
@@ -49,18 +49,22 @@ FIRST_PASS_SQL = (
     "SELECT connection, flow, pass_started, pass_pages, pass_items, updated_at FROM cursors"
     " WHERE value IS NULL AND pass_after IS NOT NULL AND instr(flow, ':') = 0"
 )
+#: Each connection's backlog in one pass over the ready-jobs index (class 4, the full-sync
+#: slices, aside): jobs left, when the oldest became due (the backlog's start), its most urgent
+#: class, and the jobs done since it began (one count for each backlog only).
 BACKLOG_SQL = (
-    "SELECT connection, count(*) AS left_jobs, min(enqueued_at) AS since,"
-    " min(CASE WHEN state = 'pending' THEN run_at END) AS oldest, min(class) AS cls FROM jobs"
-    " WHERE kind != 'full' AND (state = 'leased' OR (state = 'pending' AND run_at <= ?))"
-    " GROUP BY connection"
-)
-DONE_SQL = (
-    "SELECT count(*) FROM jobs WHERE state = 'done' AND finished_at >= ? AND connection = ?"
-    " AND kind != 'full'"
+    "SELECT b.connection, b.left_jobs, b.since, b.oldest, b.cls,"
+    " (SELECT count(*) FROM jobs d WHERE d.state = 'done' AND d.finished_at >= b.since"
+    "  AND d.connection = b.connection AND d.class < 4) AS done"
+    " FROM (SELECT connection, count(*) AS left_jobs, min(run_at) AS since,"
+    "  min(CASE WHEN state = 'pending' THEN run_at END) AS oldest, min(class) AS cls FROM jobs"
+    "  WHERE class < 4 AND (state = 'leased' OR (state = 'pending' AND run_at <= :now))"
+    "  GROUP BY connection"
+    f"  HAVING count(*) >= {BACKLOG_JOBS} OR"
+    f"  min(CASE WHEN state = 'pending' THEN run_at END) <= :now - {BACKLOG_AGE}) AS b"
 )
 
-Fetch = Callable[[str, Sequence[Any]], Awaitable[Sequence[Any]]]
+Fetch = Callable[[str, Any], Awaitable[Sequence[Any]]]
 
 
 def _pace(systems: tuple[str, str] | None, budgets: Mapping[str, BudgetStats], cls: int) -> float:
@@ -111,18 +115,12 @@ def backlog(row: Any, done: int, now: float, pace: float) -> Progress:
         items_done=done,
         pages_done=done,
         items_total=done + left,
-        total_from="jobs done since the oldest was queued, and jobs left",
+        total_from="jobs done since the oldest became due, and jobs left",
         rate_per_minute=round(rate, 3),
         budget_calls_per_minute=round(pace, 3) if pace else None,
         eta_seconds=None if eta is None else round(eta, 1),
         unit="jobs",
     )
-
-
-def is_backlog(row: Any, now: float) -> bool:
-    oldest = row["oldest"]
-    waited = now - float(oldest) if oldest is not None else 0.0
-    return int(row["left_jobs"]) >= BACKLOG_JOBS or waited >= BACKLOG_AGE
 
 
 async def collect(
@@ -148,13 +146,11 @@ async def collect(
         if name in systems:
             pace = _pace(systems[name], budgets, RECENT_CLASS)
             out.setdefault(name, []).append(first_pass(row, now, pace))
-    for row in await fetch(BACKLOG_SQL, (now,)):
+    for row in await fetch(BACKLOG_SQL, {"now": now}):
         name = row["connection"]
-        if name not in systems or not is_backlog(row, now):
-            continue
-        (done,) = (await fetch(DONE_SQL, (row["since"], name)))[0]
-        pace = _pace(systems[name], budgets, int(row["cls"]))
-        out.setdefault(name, []).append(backlog(row, int(done), now, pace))
+        if name in systems:
+            pace = _pace(systems[name], budgets, int(row["cls"]))
+            out.setdefault(name, []).append(backlog(row, int(row["done"]), now, pace))
     return out
 
 
@@ -170,8 +166,8 @@ def collect_now(
     cursor = conn.cursor()
     cursor.row_factory = sqlite3.Row
 
-    async def fetch(sql: str, params: Sequence[Any]) -> Sequence[Any]:
-        return cursor.execute(sql, tuple(params)).fetchall()
+    async def fetch(sql: str, params: Any) -> Sequence[Any]:
+        return cursor.execute(sql, params).fetchall()
 
     step = collect(fetch, now, page_sizes, systems, budgets)
     try:

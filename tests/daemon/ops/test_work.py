@@ -47,8 +47,9 @@ def jobs(
         )
 
 
-def test_a_backlog_counts_jobs_done_since_its_oldest_was_queued(conn: sqlite3.Connection) -> None:
-    jobs(conn, 60, cls=1, enqueued_at=NOW - 600)  # 60 left, queued 10 minutes ago
+def test_a_backlog_counts_jobs_done_since_its_oldest_became_due(conn: sqlite3.Connection) -> None:
+    jobs(conn, 60, cls=1, enqueued_at=NOW - 700, run_at=NOW - 600)  # 60 left, due 10 min ago
+    jobs(conn, 3, cls=4, enqueued_at=NOW - 900, run_at=NOW - 900)  # full-sync slices: aside
     jobs(conn, 30, cls=1, state="done", enqueued_at=NOW - 600, finished=NOW - 300)
     jobs(conn, 5, cls=1, state="done", enqueued_at=NOW - 900, finished=NOW - 900)  # before it
     found = work.collect_now(conn, NOW, {}, SYSTEMS, BUDGETS)
