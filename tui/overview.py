@@ -52,7 +52,8 @@ def _cut(text: str, width: int = HOLDING_CHARS) -> str:
 def holding(conn: ConnectionRow, snap: Snapshot) -> Text:
     """The one fact that limits the connection now, most pressing first: auth failed, paused,
     crashed, a blocked budget, a budget at its reserve for the classes that have work, a
-    backlog, a full sync under way; else "nothing"."""
+    backlog (jobs left and the time they take, where the daemon says), a full sync or a first
+    change pass under way; else "nothing"."""
     reason = (conn.pause_reason or "").removeprefix("authentication failed: ")
     if conn.state == "auth_failed":
         return Text(_cut(f"auth failed: {reason or 'credentials rejected'}"), style="bold red")
@@ -76,10 +77,18 @@ def holding(conn: ConnectionRow, snap: Snapshot) -> Text:
             share = fullest.used / fullest.limit if fullest.limit else 0
             text = f"{system} {fullest.name} {share:.0%}: {','.join(held)} wait"
             return Text(_cut(text), style="yellow")
+    backlog = next((w for w in conn.work if w.kind == "backlog"), None)
+    if backlog is not None:
+        left = (backlog.items_total or 0) - backlog.items_done
+        eta = f", ~{duration(backlog.eta_seconds)}" if backlog.eta_seconds is not None else ""
+        return Text(_cut(f"backlog {left} jobs{eta}"), style="yellow")
     if conn.oldest_ready_age is not None and conn.oldest_ready_age > BACKLOG_AGE:
         return Text(_cut(f"backlog {duration(conn.oldest_ready_age)} old"), style="yellow")
     if conn.full_running:
         return Text("full sync running")
+    first = next((w for w in conn.work if w.kind == "first_pass"), None)
+    if first is not None:
+        return Text(_cut(f"first pass {first.flows[0]}: {first.items_done}"))
     return Text("nothing", style="dim")
 
 

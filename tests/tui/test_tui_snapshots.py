@@ -619,3 +619,19 @@ def test_item_health_screen(snap_compare: Any) -> None:
 def test_link_a_customer_by_hand_from_an_ambiguity(snap_compare: Any) -> None:
     app = app_in(snap(busy_rows()))
     assert compare(snap_compare, app, "e", "down", "down", "enter", "l", size=(80, 24))
+
+
+def test_connection_screen_with_a_first_pass_and_a_backlog(snap_compare: Any) -> None:
+    from test_tui_progress import BACKLOG, FIRST_PASS
+
+    rows = busy_rows()
+    rows[0] = rows[0].model_copy(update={"work": [FIRST_PASS, BACKLOG], "full_running": False})
+    assert compare(snap_compare, app_in(snap(rows)), "enter")
+
+
+def test_overview_80x24_names_a_backlog_and_its_time_left(snap_compare: Any) -> None:
+    from test_tui_progress import BACKLOG
+
+    rows = busy_rows()
+    rows[0] = rows[0].model_copy(update={"work": [BACKLOG], "full_running": False})
+    assert compare(snap_compare, app_in(snap(rows)), size=(80, 24))
