@@ -42,11 +42,15 @@ def health_text(h: dict[str, Any]) -> Table:
     if state is None:
         grid.add_row("Last written", "never")
     else:
-        seen = max((t for t in (state["written_at"], state["last_verified_at"]) if t), default=None)
-        grid.add_row("Last seen at source", f"{stamp(seen)} (change token {state['token'] or '-'})")
+        if state.get("seen_at") is not None:
+            seen = f"{stamp(state['seen_at'])} (change token {state.get('seen_token') or '-'})"
+        else:  # a daemon from before it recorded the reads
+            seen = "not recorded yet"
+        grid.add_row("Last seen at source", seen)
         grid.add_row(
             "Last written",
-            f"{stamp(state['written_at'])} (hash {(state['hash'] or '-')[:12]})",
+            f"{stamp(state['written_at'])} (hash {(state['hash'] or '-')[:12]},"
+            f" change token {state['token'] or '-'})",
         )
         grid.add_row("Last verified", stamp(state["last_verified_at"]))
         if state.get("last_error"):

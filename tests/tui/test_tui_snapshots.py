@@ -387,6 +387,8 @@ ITEM: dict[str, Any] = {
         "written_at": AT - 3600,
         "last_verified_at": AT - 600,
         "last_error": None,
+        "seen_at": AT - 120,
+        "seen_token": "2026-11-18T06:10:00Z",
     },
     "stock": [
         {
