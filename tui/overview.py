@@ -79,14 +79,14 @@ def holding(conn: ConnectionRow, snap: Snapshot) -> Text:
             return Text(_cut(text), style="yellow")
     backlog = next((w for w in conn.work if w.kind == "backlog"), None)
     if backlog is not None:
-        left = (backlog.items_total or 0) - backlog.items_done
+        jobs_left = (backlog.items_total or 0) - backlog.items_done
         eta = f", ~{duration(backlog.eta_seconds)}" if backlog.eta_seconds is not None else ""
-        return Text(_cut(f"backlog {left} jobs{eta}"), style="yellow")
+        return Text(_cut(f"backlog {jobs_left} jobs{eta}"), style="yellow")
     if conn.oldest_ready_age is not None and conn.oldest_ready_age > BACKLOG_AGE:
         return Text(_cut(f"backlog {duration(conn.oldest_ready_age)} old"), style="yellow")
     if conn.full_running:
         return Text("full sync running")
-    first = next((w for w in conn.work if w.kind == "first_pass"), None)
+    first = next((w for w in conn.work if w.kind == "first_pass" and w.flows), None)
     if first is not None:
         return Text(_cut(f"first pass {first.flows[0]}: {first.items_done}"))
     return Text("nothing", style="dim")
