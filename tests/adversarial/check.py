@@ -16,6 +16,8 @@ from syncwright.connectors.registry import kind as kind_of
 from syncwright.connectors.sandbox.clients.build import build_shop
 from syncwright.connectors.sandbox.wire.products import erp_product
 
+KEYSET_MANIFEST = Path(__file__).resolve().parents[2] / "connectors/rest/examples/keyset.toml"
+
 #: Retries fast enough for a test that lasts seconds; the give-up times stay the defaults.
 FAST_RETRY = """
 [daemon.retry]
@@ -33,15 +35,25 @@ def write_config(
     overlap: str = "2m",
     timeout: str = "1s",
     pull_mode: str = "auto",
+    source_kind: str = "sandbox-erp",
 ) -> Path:
-    """A config: the adversarial source (kind sandbox-erp) -> a sandbox shop, products and
-    stock, fast retries; the credential comes from the variable SYNCWRIGHT_TEST_KEY."""
-    body = textwrap.dedent(f"""
-        [systems.erp]
+    """A config: the adversarial source -> a sandbox shop, products and stock, fast retries;
+    the credential comes from the variable SYNCWRIGHT_TEST_KEY. The source is read by the
+    sandbox back office's connector (``source_kind`` "sandbox-erp") or by the rest kind with
+    the keyset example manifest ("rest"), which describes the same wire."""
+    if source_kind == "rest":
+        source = f"""
+        kind = "rest"
+        credentials = {{ secret = {{ env = "SYNCWRIGHT_TEST_KEY" }} }}
+        settings = {{ manifest = "{KEYSET_MANIFEST}" }}"""
+    else:
+        source = """
         kind = "sandbox-erp"
+        credentials = { api_key = { env = "SYNCWRIGHT_TEST_KEY" } }"""
+    body = textwrap.dedent(f"""
+        [systems.erp]{source}
         url = "{source_url}"
         timeout = "{timeout}"
-        credentials = {{ api_key = {{ env = "SYNCWRIGHT_TEST_KEY" }} }}
         [systems.erp.budget.windows.minute]
         limit = 100000
 
