@@ -69,7 +69,7 @@ class ManifestAuth(httpx.Auth):
     def _oauth2(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         for attempt in range(2):
             if self._token is None or self.clock() >= self._expires:
-                answer = yield self._token_request()
+                answer = yield self._token_request(request)
                 self._take_token(answer)
             if self._token is not None:
                 request.headers["Authorization"] = f"Bearer {self._token}"
@@ -78,13 +78,14 @@ class ManifestAuth(httpx.Auth):
                 return
             self._token = None  # revoked or expired early: one fresh token, one more try
 
-    def _token_request(self) -> httpx.Request:
+    def _token_request(self, request: httpx.Request) -> httpx.Request:
+        """The client-credentials grant; a relative ``token_url`` is on the API's host."""
         self.token_requests += 1
         form = {"grant_type": "client_credentials", "client_id": self.auth.username}
         form["client_secret"] = self.secret
         if self.auth.scope:
             form["scope"] = self.auth.scope
-        return httpx.Request("POST", self.auth.token_url, data=form)
+        return httpx.Request("POST", request.url.join(self.auth.token_url), data=form)
 
     def _take_token(self, answer: httpx.Response) -> None:
         try:
