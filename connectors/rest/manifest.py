@@ -27,8 +27,12 @@ def _compile(text: str) -> str:
     try:
         jmespath.compile(text)
     except JMESPathError as exc:
+        where = getattr(exc, "lex_position", None)
+        problem = str(getattr(exc, "msg", exc)).splitlines()[0]
+        if isinstance(where, int):
+            problem += f" at character {where + 1}"
         raise PydanticCustomError(
-            "jmespath", "not a JMESPath expression: {problem}", {"problem": str(exc)}
+            "jmespath", "not a JMESPath expression: {problem}", {"problem": problem}
         ) from None
     return text
 

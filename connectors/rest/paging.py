@@ -71,7 +71,10 @@ def next_position(
         current = paging.first if style == "page" else 0
         if position is not None:
             current = int(_decode(position))
-        return _encode(current + (1 if style == "page" else count))
+        # An offset moves by the page asked for: a server that filters after applying its
+        # limit answers short pages that still cover ``limit`` rows (``max_page`` must not
+        # exceed the server's own cap, or rows would be skipped).
+        return _encode(current + (1 if style == "page" else limit))
     if style == "link":
         link = response.links.get("next", {}).get("url")
         return None if not link else _encode(str(response.url.join(link)))
