@@ -133,6 +133,12 @@ class ChangeFeed(Strict):
       floored to ``precision`` seconds.
     - ``version``: ``param`` is an inclusive lower bound on ``token`` (an integer).
     - ``none``: no feed; the daemon uses audit mode (list everything, compare hashes).
+
+    ``resume``: how a pass goes on after its first page. "paging" follows the server's next
+    page (right for keyset paging, ``next_params``); "since" asks again from the last change
+    time read and drops what was read (connectors/rest/resume.py): needed where pages are
+    numbered, offset or linked, which shift when an item is edited during the pass. It needs
+    the feed sorted by change time.
     """
 
     style: Literal["modified_since", "version", "none"]
@@ -141,6 +147,7 @@ class ChangeFeed(Strict):
     format: str = "iso"
     timezone: str = "UTC"
     precision: int = Field(default=1, ge=1)
+    resume: Literal["paging", "since"] = "paging"
 
 
 class Request(Strict):

@@ -24,7 +24,7 @@ from syncwright.connectors.base import (
 )
 from syncwright.connectors.errors import PayloadError, PermanentError
 from syncwright.connectors.model import Customer, Product, StockLevel
-from syncwright.connectors.rest import paging
+from syncwright.connectors.rest import paging, resume
 from syncwright.connectors.rest.auth import ManifestAuth
 from syncwright.connectors.rest.http import RestError, RestHttp
 from syncwright.connectors.rest.manifest import Entity, EntityName, Manifest, Request
@@ -85,12 +85,17 @@ class RestSource:
         """One page of entity ``name``: its mapped records, the next position, the body."""
         entity = self.manifest.entities[name]
         limit = min(query.limit, entity.max_page)
+        anchor = None
         if isinstance(query, ChangeQuery) and entity.changes is not None:
             request = entity.changes
             params: dict[str, Any] = dict(request.params)
-            if query.since is not None and entity.feed.style != "none":
-                params[entity.feed.param] = since_param(query.since, entity.feed)
+            since = query.since
             position = None if query.after is None else query.after[1]
+            if entity.feed.resume == "since" and position is not None:
+                anchor = resume.decode(position)
+                since, position = anchor.since or None, anchor.pos
+            if since is not None and entity.feed.style != "none":
+                params[entity.feed.param] = since_param(since, entity.feed)
         else:
             request = entity.listing
             params = dict(request.params)
@@ -103,7 +108,13 @@ class RestSource:
         mapper = self.mappers[name]
         raws = mapper.records(body, request.records)
         follow = paging.next_position(entity.paging, position, body, response, len(raws), limit)
-        return [mapper.one(raw) for raw in raws], follow, body
+        mapped = [mapper.one(raw) for raw in raws]
+        if isinstance(query, ChangeQuery) and entity.feed.resume == "since":
+            version = entity.feed.style == "version"
+            ahead = resume.next_anchor(mapped, anchor, query.since, follow)
+            mapped = resume.fresh(mapped, anchor, version)
+            follow = None if ahead is None else ahead.encode()
+        return mapped, follow, body
 
     async def _page(self, name: EntityName, query: ChangeQuery | ListQuery) -> Page[Any]:
         mapped, follow, _ = await self.fetch_page(name, query)

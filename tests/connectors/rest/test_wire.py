@@ -319,3 +319,32 @@ def test_a_body_that_is_not_json_is_a_payload_error() -> None:
 
     with pytest.raises(PermanentError, match="not JSON"):
         one_call(make(handler, manifest()))
+
+
+def test_resumed_changes_go_on_past_an_empty_first_page() -> None:
+    # The server filters after its limit: the first page is empty and still has a next page.
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        found = [] if page == 1 else [{"n": n, "name": "x", "at": 1767323045} for n in (3, 4)]
+        return httpx.Response(200, json={"rows": found, "more": page == 1})
+
+    described = manifest(paging={"style": "page", "more": "more"})
+    products = described["entities"]["products"]
+    products["feed"] = {"style": "modified_since", "token": "at", "format": "epoch"}
+    products["feed"]["resume"] = "since"
+    products["changes"] = products["listing"]
+    described["entities"]["stock"]["feed"] = products["feed"]
+    source = make(handler, described)
+
+    async def main() -> list[str]:
+        try:
+            first = await source.changed_products(ChangeQuery(since=None, after=None, limit=2))
+            assert first.items == [] and not first.complete
+            second = await source.changed_products(
+                ChangeQuery(since=None, after=first.resume_key, limit=2)
+            )
+            return [p.external_id for p in second.items]
+        finally:
+            await source.aclose()
+
+    assert anyio.run(main) == ["3", "4"]
