@@ -73,17 +73,20 @@ class Mapper(Generic[R]):
             record = record.model_copy(update={"modified_at": parse_time(token)})
         return Mapped(record, token, ident)
 
-    def records(self, body: Any, selector: str) -> list[Any]:
+    def records(self, body: Any, selector: str, *, page: bool = True) -> list[Any]:
+        """The records ``selector`` picks out of ``body``. A page must hold a list there (an
+        empty one when there are none): a body without it is not the documented shape, and
+        taking it for an empty last page would end a pass early. A look-up may hold one
+        record (an object) instead."""
         found = search(selector, body)
-        if found is None:
-            return []
-        if isinstance(found, dict):
+        if isinstance(found, list):
+            return found
+        if isinstance(found, dict) and not page:
             return [found]
-        if not isinstance(found, list):
-            raise PayloadError(
-                f"{self.what}: the record selector {selector!r} found no list", system=self.system
-            )
-        return found
+        raise PayloadError(
+            f"{self.what}: the record selector {selector!r} found no list in the answer",
+            system=self.system,
+        )
 
 
 def problems(exc: ValidationError) -> str:

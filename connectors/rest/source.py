@@ -188,7 +188,7 @@ class RestSource:
             raise
         if body is None:
             return []
-        return self.mappers[name].records(body, request.records)
+        return self.mappers[name].records(body, request.records, page=False)
 
     def entity(self, name: EntityName) -> Entity:
         found = self.manifest.entities.get(name)

@@ -68,10 +68,11 @@ class World:
         return int(api(self.shop.url, "GET", "/admin/stats")["product_writes"])
 
 
-@pytest.fixture(params=["sandbox-erp", "rest"])
+@pytest.fixture(params=["sandbox-erp", "rest", "rest-numbered"])
 def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
-    """Every scenario twice: through the sandbox back office's connector, and through the
-    rest kind's keyset manifest (connectors/rest/examples/keyset.toml) on the same wire."""
+    """Every scenario three times: through the sandbox back office's connector; through the
+    rest kind's keyset manifest (connectors/rest/examples/keyset.toml) on the same wire; and
+    through the rest kind on the source's numbered wire (numbered.toml)."""
     feed, faults = Feed(), Faults()
     shop = start_server("shop", tmp_path / "shop.db")
     try:

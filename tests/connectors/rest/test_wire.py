@@ -348,3 +348,13 @@ def test_resumed_changes_go_on_past_an_empty_first_page() -> None:
             await source.aclose()
 
     assert anyio.run(main) == ["3", "4"]
+
+
+@pytest.mark.parametrize("body", [{"rows": {"not": "a list"}}, {"other": []}, {"rows": None}])
+def test_a_page_without_its_record_list_is_a_payload_error(body: Any) -> None:
+    # Taken for an empty last page, a malformed answer would end a pass early.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    with pytest.raises(PermanentError, match="found no list"):
+        one_call(make(handler, manifest()))
