@@ -40,6 +40,8 @@ class Store:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     tokens_issued: int = 0
     requests: int = 0
+    #: Creates of sales orders to commit and then answer 502 (the answer lost on the way).
+    lose_create_answers: int = 0
 
     def stamp(self) -> int:
         return int(time.time())
@@ -256,6 +258,9 @@ class PagedServer:
             self.store.orders[ident] = {**body, "id": ident, "shipments": []}
             if key is not None:
                 self.store.keys[key] = ident
+            if self.store.lose_create_answers > 0:
+                self.store.lose_create_answers -= 1
+                return _json({"error": {"message": "bad gateway"}}, 502)
         return _json({"data": self.store.orders[ident]}, 201)
 
     async def order(self, request: Request) -> Response:

@@ -21,6 +21,7 @@ from syncwright.connectors.backoffice_testing import (
     check_back_office,
 )
 from syncwright.connectors.base import AlreadyPosted, OrderTarget
+from syncwright.connectors.errors import TransientError
 from syncwright.connectors.model import Customer, Order, OrderLine
 
 SECRET = "paged-secret"
@@ -118,3 +119,39 @@ def test_an_idempotency_key_alone_recognises_a_repeated_create() -> None:
 
         anyio.run(main)
         assert len(server.store.orders) == 1
+
+
+@pytest.mark.parametrize("lookup", [True, False])
+def test_a_create_whose_answer_is_lost_is_not_posted_twice(lookup: bool) -> None:
+    # The server commits the order and its answer is lost (502): the retry must recognise
+    # the order, by the look-up first or by the idempotency key's replay.
+    with PagedServer(SECRET) as server:
+        server.store.add_item("Thing", {"TH-1": "3.00"})
+        server.store.lose_create_answers = 1
+
+        async def main() -> tuple[str, str]:
+            manifest = tomllib.loads((EXAMPLES / "paged.toml").read_text())
+            if not lookup:
+                del manifest["writes"]["orders"]["lookup"]
+            source = connector(server.url, manifest, SECRET)
+            order = Order(
+                external_id="WEB-10",
+                customer=Customer(external_id="", email="b@example.com"),
+                lines=(OrderLine(sku="TH-1", quantity=1, unit_price=Decimal("3.00")),),
+                currency="EUR",
+                total=Decimal("3.00"),
+            )
+            try:
+                assert isinstance(source, OrderTarget)
+                with pytest.raises(TransientError):
+                    await source.create_order(order, customer_id="C1", channel_ref="WEB-10")
+                with pytest.raises(AlreadyPosted) as again:
+                    await source.create_order(order, customer_id="C1", channel_ref="WEB-10")
+                found = await source.find_order("WEB-10") if lookup else again.value.existing_id
+                return again.value.existing_id, str(found)
+            finally:
+                await source.aclose()
+
+        existing, found = anyio.run(main)
+        (only,) = server.store.orders
+    assert existing == found == only
