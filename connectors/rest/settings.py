@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_serializer, field_validator
 
 from syncwright.connectors.base import KindSettings
 from syncwright.connectors.rest.manifest import Manifest
@@ -40,3 +40,9 @@ class RestSettings(KindSettings):
             raise ValueError(f"cannot read the manifest {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"the manifest {path} is not valid TOML: {exc}") from None
+
+    @field_serializer("manifest")
+    def _summary(self, manifest: Manifest) -> str:
+        """Dumped (as ``check-config`` shows settings) as a line, not the whole manifest."""
+        feed = manifest.entities["products"].feed.style
+        return f"{manifest.name}: {', '.join(manifest.entities)}; change feed {feed}"

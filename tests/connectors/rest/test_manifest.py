@@ -111,3 +111,10 @@ def test_since_is_sent_in_the_platforms_zone_floored_to_its_precision() -> None:
 def test_an_unreadable_change_token_is_a_payload_error() -> None:
     with pytest.raises(PayloadError, match="does not read as modified_since"):
         wire_token("yesterday", ChangeFeed(style="modified_since"), "acme")
+
+
+def test_check_config_shows_a_manifest_as_one_line() -> None:
+    loaded = parse_config(config(str(EXAMPLES / "paged.toml")))
+    assert loaded.systems["acme"].settings.model_dump() == {
+        "manifest": "Paged ERP: products, stock, customers; change feed modified_since"
+    }
