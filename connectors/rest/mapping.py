@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import jmespath
+from jmespath.exceptions import JMESPathError
+from jmespath.parser import ParsedResult
 from pydantic import BaseModel, ValidationError
 
 from syncwright.connectors.errors import PayloadError
@@ -21,8 +23,19 @@ from syncwright.connectors.rest.manifest import ChangeFeed, Entity
 R = TypeVar("R", bound=BaseModel)
 
 
-def search(expression: str, data: Any) -> Any:
-    return jmespath.search(expression, data)
+def search(expression: str | ParsedResult, data: Any) -> Any:
+    """``expression`` applied to ``data``. A function given the wrong type at run time (say
+    ``to_number`` of an object) is the answer's fault, not ours: a PayloadError."""
+    try:
+        if isinstance(expression, str):
+            return jmespath.search(expression, data)
+        return expression.search(data)
+    except JMESPathError as exc:
+        raise PayloadError(f"the expression {_text(expression)!r} failed: {exc}") from None
+
+
+def _text(expression: str | ParsedResult) -> str:
+    return expression if isinstance(expression, str) else str(expression.expression)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +60,13 @@ class Mapper(Generic[R]):
 
     def values(self, raw: Any) -> dict[str, Any]:
         """The canonical fields of one wire record, before validation."""
-        values = {name: expr.search(raw) for name, expr in self._fields.items()}
-        if self._deleted is not None and self._deleted.search(raw):
+        values = {name: search(expr, raw) for name, expr in self._fields.items()}
+        if self._deleted is not None and search(self._deleted, raw):
             values["status"] = "discontinued"
         return {k: v for k, v in values.items() if v is not None}
 
     def ident(self, raw: Any) -> str:
-        value = self._id.search(raw)
+        value = search(self._id, raw)
         if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
             raise PayloadError(f"a {self.what} record has no id", system=self.system)
         return str(value)
@@ -68,7 +81,7 @@ class Mapper(Generic[R]):
             ) from None
         token = ""
         if self.entity.feed.style != "none":
-            token = wire_token(self._token.search(raw), self.entity.feed, self.system)
+            token = wire_token(search(self._token, raw), self.entity.feed, self.system)
         if self.entity.feed.style == "modified_since" and "modified_at" in self.model.model_fields:
             record = record.model_copy(update={"modified_at": parse_time(token)})
         return Mapped(record, token, ident)

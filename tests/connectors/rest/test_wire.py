@@ -358,3 +358,13 @@ def test_a_page_without_its_record_list_is_a_payload_error(body: Any) -> None:
 
     with pytest.raises(PermanentError, match="found no list"):
         one_call(make(handler, manifest()))
+
+
+def test_an_expression_failing_on_the_answer_is_a_payload_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"rows": [{"n": 1, "name": {"an": "object"}}]})
+
+    described = manifest()
+    described["entities"]["products"]["fields"]["title"] = "join(', ', name)"
+    with pytest.raises(PermanentError, match="failed"):
+        one_call(make(handler, described))
