@@ -25,6 +25,7 @@ from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
 from syncwright.connectors.oscar.settings import OscarSettings
+from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.tryton.settings import TrytonSettings
@@ -100,6 +101,7 @@ KINDS: dict[str, Kind] = {
             ("api_token",),
             "syncwright.connectors.oscar.client:build",
         ),
+        Kind("rest", SOURCE, RestSettings, ("secret",), "syncwright.connectors.rest.writes:build"),
         Kind(
             "shopify",
             CHANNEL,
