@@ -304,6 +304,15 @@ class KindSettings(BaseModel):
 S = TypeVar("S", bound=KindSettings)
 
 
+#: Database URL schemes (SQLAlchemy's ``dialect+driver``) a system's url may have (kind sql).
+DATABASE_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
+
+
+def url_scheme_ok(scheme: str) -> bool:
+    """An http(s) URL, or a database URL such as ``postgresql+asyncpg``."""
+    return scheme in ("http", "https") or scheme.split("+", 1)[0] in DATABASE_DIALECTS
+
+
 @dataclass(frozen=True, slots=True)
 class SystemSpec(Generic[S]):
     """What the daemon hands a connector factory: the system's name, where it is, its kind's
@@ -323,8 +332,8 @@ class SystemSpec(Generic[S]):
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"system {self.name!r}: url must be an http(s) URL")
+        if not url_scheme_ok(parts.scheme) or not parts.netloc:
+            raise ValueError(f"system {self.name!r}: url must be an http(s) or database URL")
         timeout = self.timeout
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValueError(f"system {self.name!r}: timeout must be a positive number")

@@ -28,6 +28,7 @@ from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.connectors.sql.settings import SqlSettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.webhooks import WebhookFormat
 from syncwright.connectors.xero.settings import XeroSettings
@@ -102,6 +103,7 @@ KINDS: dict[str, Kind] = {
             "syncwright.connectors.oscar.client:build",
         ),
         Kind("rest", SOURCE, RestSettings, ("secret",), "syncwright.connectors.rest.writes:build"),
+        Kind("sql", SOURCE, SqlSettings, ("password",), "syncwright.connectors.sql.writes:build"),
         Kind(
             "shopify",
             CHANNEL,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from syncwright.connectors.base import KindSettings
+from syncwright.connectors.base import KindSettings, url_scheme_ok
 from syncwright.connectors.registry import KINDS, Kind
 from syncwright.daemon.config.types import CLASS_NAMES, CredentialRef, Duration, StrictModel
 
@@ -49,8 +49,10 @@ def _check_timezone(name: str) -> str:
 
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PydanticCustomError("url", "expected an http:// or https:// URL with a host")
+    if not url_scheme_ok(parts.scheme) or not parts.netloc:
+        raise PydanticCustomError(
+            "url", "expected an http:// or https:// URL (or a database URL) with a host"
+        )
     return url.rstrip("/")
 
 

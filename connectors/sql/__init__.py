@@ -1,0 +1,1 @@
+"""The ``sql`` kind: an on-premise ERP database read (and written) by configured queries."""
