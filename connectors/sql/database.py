@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from syncwright.connectors.base import CallGate, SystemSpec
 from syncwright.connectors.errors import (
+    AuthError,
     ConnectorError,
     PayloadError,
     PermanentError,
@@ -67,8 +68,15 @@ class Database:
         naive = spec.settings.naive_times
         self.naive = self.dialect == "mysql" if naive is None else naive
         self.zone = ZoneInfo(spec.settings.timezone)
+        # A database that does not answer is a transient error after the system's timeout.
+        timeout = {"mysql": "connect_timeout"}.get(self.dialect, "timeout")
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=2, max_overflow=2, pool_pre_ping=True, pool_recycle=1800
+            url,
+            pool_size=2,
+            max_overflow=2,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            connect_args={timeout: spec.timeout},
         )
         self.gate = gate
         #: The database clock; tests replace it to move time without waiting.
@@ -88,20 +96,12 @@ class Database:
             else:
                 async with self.engine.connect() as conn:
                     yield conn
-        except IntegrityError:
+        except (IntegrityError, ConnectorError):
             raise
-        except ConnectorError:
-            raise
-        except (OperationalError, InterfaceError) as exc:
-            raise TransientError(
-                f"database unavailable: {_reason(exc)}", system=self.system
-            ) from None
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise TransientError(
-                    f"connection lost: {_reason(exc)}", system=self.system
-                ) from None
-            raise PermanentError(f"statement refused: {_reason(exc)}", system=self.system) from None
+            error = classify(exc)
+            what = _WHAT[error]
+            raise error(f"{what}: {_reason(exc)}", system=self.system) from None
         except SQLAlchemyError as exc:
             raise PermanentError(f"database error: {_reason(exc)}", system=self.system) from None
         except (OSError, TimeoutError) as exc:
@@ -165,6 +165,40 @@ class Database:
             return int(value)
         except ValueError:
             raise PayloadError(f"not a key of this system: {value!r}", system=self.system) from None
+
+
+_WHAT: dict[type[ConnectorError], str] = {
+    AuthError: "login refused",
+    TransientError: "database unavailable",
+    PermanentError: "statement refused",
+}
+#: MySQL/MariaDB server errors worth a retry (too many connections, lock wait, deadlock,
+#: query interrupted, shutdown); the 2000s are the client's own (connection) errors.
+_MYSQL_TRANSIENT = frozenset({1040, 1053, 1205, 1213, 1317, 3024})
+
+
+def classify(exc: DBAPIError) -> type[ConnectorError]:
+    """The contract's class of a driver error: by SQLSTATE (PostgreSQL) or error number
+    (MySQL/MariaDB, whose driver calls a missing grant an OperationalError)."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(state, str) and len(state) == 5:
+        if state.startswith("28"):
+            return AuthError
+        if state.startswith(("08", "40", "53", "57P")):
+            return TransientError
+        return PermanentError
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):
+        number = args[0]
+        if number in (1044, 1045, 1698):
+            return AuthError
+        if number >= 2000 or number in _MYSQL_TRANSIENT:
+            return TransientError
+        return PermanentError
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return TransientError
+    return PermanentError
 
 
 def _reason(exc: BaseException) -> str:
