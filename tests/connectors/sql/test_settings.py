@@ -16,6 +16,7 @@ from syncwright.connectors.base import OpenGate, SystemSpec
 from syncwright.connectors.errors import PayloadError
 from syncwright.connectors.sql.database import Database
 from syncwright.connectors.sql.settings import SqlSettings
+from syncwright.daemon.config.load import parse_config
 from syncwright.daemon.config.systems import _check_url
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,3 +86,15 @@ def test_version_tokens_and_typed_keys() -> None:
     assert db.key(settings.products, "17") == 17 and db.key(settings.stock, "A@b") == "A@b"
     with pytest.raises(PayloadError, match="not a key"):
         db.key(settings.products, "A-1")
+
+
+def test_the_commented_config_example_loads() -> None:
+    text = (ROOT / "config.toml").read_text()
+    start = text.index("# [systems.erpdb]")
+    end = text.index("#\n", start)
+    lines = text[start:end].splitlines()
+    example = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines)
+    config = parse_config(tomllib.loads(example))
+    erpdb = config.systems["erpdb"]
+    assert erpdb.kind == "sql" and isinstance(erpdb.settings, SqlSettings)
+    assert erpdb.settings.settle_seconds == 60 and erpdb.budget.windows["minute"].limit == 600
