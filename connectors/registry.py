@@ -103,7 +103,14 @@ KINDS: dict[str, Kind] = {
             "syncwright.connectors.oscar.client:build",
         ),
         Kind("rest", SOURCE, RestSettings, ("secret",), "syncwright.connectors.rest.writes:build"),
-        Kind("sql", SOURCE, SqlSettings, ("password",), "syncwright.connectors.sql.writes:build"),
+        Kind(
+            "sql",
+            SOURCE,
+            SqlSettings,
+            ("password",),
+            "syncwright.connectors.sql.writes:build",
+            product_ids=True,
+        ),
         Kind(
             "shopify",
             CHANNEL,

@@ -110,4 +110,31 @@ def test_an_erp_database_syncs_to_the_shop_and_takes_an_order_once(
             await erp.aclose()
 
     assert anyio.run(orders) == [(f"shop:{order}", sku, 2)]
+
+    # A product deleted from the ERP's table (not marked) is noticed by the id listing.
+    gone = seeded[5].product_id
+
+    async def delete() -> None:
+        erp = Erp(database)
+        await erp.run("DELETE FROM item_variant WHERE item_id = :i", i=int(gone))
+        await erp.run("DELETE FROM item WHERE id = :i", i=int(gone))
+        await erp.aclose()
+
+    anyio.run(delete)
+    # The check is due an hour after the first look: move its timer back an hour.
+    timer = "SELECT value FROM cursors WHERE connection = 'demo' AND flow = 'products:deletions'"
+    [(started,)] = state(config, timer)
+    moved = (repr(float(started) - 3601),)
+    state(config, "UPDATE cursors SET value = ? WHERE flow = 'products:deletions'", moved)
+    daemon.run_ok()
+
+    async def shop_status() -> str:
+        shop = build_shop(_spec("shop", "sandbox-shop", box.shop.url), OpenGate())  # type: ignore[arg-type]
+        try:
+            held = await shop.read_products([gone])
+            return held[gone].status if gone in held else "absent"
+        finally:
+            await shop.aclose()
+
+    assert anyio.run(shop_status) in ("discontinued", "absent")
     assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)]
