@@ -53,6 +53,9 @@ def _check_url(url: str) -> str:
         raise PydanticCustomError(
             "url", "expected an http:// or https:// URL (or a database URL) with a host"
         )
+    if parts.password:
+        # It would be shown by check-config and status: the password belongs in credentials.
+        raise PydanticCustomError("url", "the url holds a password: put it in credentials")
     return url.rstrip("/")
 
 

@@ -52,6 +52,8 @@ def test_a_database_url_is_a_system_url_and_ftp_is_not() -> None:
     )
     with pytest.raises(Exception, match="database URL"):
         _check_url("ftp://db.lan/erp")
+    with pytest.raises(Exception, match="password: put it in credentials"):
+        _check_url("postgresql+asyncpg://sync:hunter2@db.lan/erp")
     with pytest.raises(ValueError, match="database URL"):
         SystemSpec(
             "x", "sql", "sqlite:///erp.db", SqlSettings.model_validate(readme_example()["settings"])
