@@ -97,3 +97,34 @@ def test_a_full_and_a_change_pass_cost_one_unit_per_page(database: Any) -> None:
 
     # 9 products in pages of 4: 3 pages, each one connection use (products + variants).
     assert run(main) == (3, 3)
+
+
+def test_naive_times_in_the_erps_zone_become_utc_tokens_and_bounds(database: Any) -> None:
+    """An ERP that stamps local wall-clock time in a column without a zone (PostgreSQL
+    ``timestamp``, MariaDB ``DATETIME``): tokens are UTC and a bound finds the same row."""
+
+    async def main() -> tuple[list[str | None], list[str]]:
+        erp = Erp(database)
+        await erp.create()
+        kind = "TIMESTAMP(6)" if database.kind == "postgresql" else "DATETIME(6)"
+        await erp.run(f"CREATE TABLE local_item (id INT PRIMARY KEY, title TEXT, at {kind})")
+        await erp.run("GRANT SELECT ON local_item TO syncwright")
+        await erp.run(
+            "INSERT INTO local_item VALUES (1, 'winter', '2026-01-05 13:00:00'),"
+            " (2, 'summer', '2026-07-05 14:00:00')"
+        )
+        query = "SELECT id, title, title AS handle, 'live' AS status, at AS changed FROM local_item"
+        settings = {"products": {"query": query}, "naive_times": True, "timezone": "Europe/Berlin"}
+        source = build(spec(database, page_size=PAGE, **settings), CountingGate())
+        try:
+            page = await source.changed_products(ChangeQuery(None, None, PAGE))
+            tokens = [p.modified_at.isoformat() if p.modified_at else None for p in page.items]
+            since = await source.changed_products(ChangeQuery("2026-07-05T12:00:00Z", None, PAGE))
+            return tokens, [p.title for p in since.items]
+        finally:
+            await source.aclose()
+            await erp.aclose()
+
+    tokens, since = run(main)
+    assert tokens == ["2026-01-05T12:00:00+00:00", "2026-07-05T12:00:00+00:00"]
+    assert since == ["summer"]
