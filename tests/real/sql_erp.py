@@ -38,6 +38,7 @@ CREATE TABLE item (id {id}, title {text} NOT NULL, handle {text} NOT NULL,
   active BOOLEAN NOT NULL DEFAULT TRUE, updated_at {time});
 CREATE TABLE item_variant (id {id}, item_id INT NOT NULL, sku {text} NOT NULL UNIQUE,
   title {text} NOT NULL DEFAULT '', price DECIMAL(12,2) NOT NULL, updated_at {time});
+CREATE INDEX item_variant_item ON item_variant (item_id);
 CREATE TABLE stock_level (sku {text} NOT NULL, warehouse {text} NOT NULL, qty INT NOT NULL,
   updated_at {time}, PRIMARY KEY (sku, warehouse));
 CREATE TABLE customer (id {id}, email {text}, first_name {text}, last_name {text},
