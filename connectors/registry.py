@@ -28,6 +28,7 @@ from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.tryton.settings import TrytonSettings
+from syncwright.connectors.unleashed.settings import UnleashedSettings
 from syncwright.connectors.webhooks import WebhookFormat
 
 Role = Literal["source", "channel"]
@@ -106,6 +107,13 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "unleashed",
+            SOURCE,
+            UnleashedSettings,
+            ("api_id", "api_key"),
+            "syncwright.connectors.unleashed.connector:build",
         ),
     )
 }

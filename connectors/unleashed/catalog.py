@@ -1,0 +1,235 @@
+"""Products, prices and stock per warehouse read from Unleashed (the source half).
+
+- Products: ``/Products`` with ``includeObsolete=true`` (an obsoleted product comes back as
+  discontinued, never vanishes), ``modifiedSince`` and ``orderBy=LastModifiedOn`` for changes,
+  ``orderBy=CreatedOn`` for listings. The price is the product's ``DefaultSellPrice``.
+- Stock: ``/StockOnHand`` one warehouse at a time (``warehouseCode``), since each row is one
+  product in one warehouse. A product with no stock transactions has no row: its quantity is
+  0 there, and a single-item read (``get_stock``) says so explicitly for every warehouse.
+- Warehouses: ``/Warehouses``, read once per connector; a warehouse's location is its name,
+  or the name ``location_map`` gives its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from syncwright.connectors.base import ChangeQuery, ListQuery, Page
+from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.model import Product, StockLevel
+from syncwright.connectors.unleashed import paging, wire
+from syncwright.connectors.unleashed.client import UnleashedClient
+from syncwright.connectors.unleashed.settings import UnleashedSettings
+
+PRODUCTS = {"includeObsolete": "true"}
+
+
+class Catalog:
+    def __init__(self, client: UnleashedClient, settings: UnleashedSettings) -> None:
+        self.client = client
+        self.system = client.system
+        self.settings = settings
+        self._warehouses: dict[str, str] | None = None
+        #: SKU -> product GUID, from every product read (saves a look-up per stock read).
+        self.guids: dict[str, str] = {}
+
+    def _size(self, limit: int) -> int:
+        return max(1, min(limit, self.settings.page_size))
+
+    # -- products ---------------------------------------------------------------------------
+
+    def _product(self, row: dict[str, Any]) -> Product:
+        product = wire.product_from(row, self.system)
+        sku = product.variants[0].sku if product.variants else None
+        if sku:
+            self.guids[sku] = product.external_id
+        return product
+
+    def _product_key(self, row: dict[str, Any]) -> paging.Key:
+        stamp = wire.stamp_of(row, "a product", self.system)
+        return (wire.to_token(stamp), wire.guid_of(row, "a product", self.system))
+
+    async def changed_products(self, query: ChangeQuery) -> Page[Product]:
+        batch = await paging.changed(
+            self.client, "Products", PRODUCTS, query, self._product_key, self._size(query.limit)
+        )
+        items = [self._product(row) for _, row in batch.rows]
+        last = batch.rows[-1][0] if batch.rows else None
+        return Page(items, last, batch.complete, batch.next_key)
+
+    async def list_products(self, query: ListQuery) -> Page[Product]:
+        number, size = paging.listing_position(query.after, self._size(query.limit))
+        page = await self.client.page(
+            "Products", number, {**PRODUCTS, "orderBy": "CreatedOn", "pageSize": size}
+        )
+        items = [self._product(row) for row in page.items]
+        return Page(items, paging.listing_key(number + 1, size), complete=page.last)
+
+    async def get_product(self, id_or_sku: str) -> Product | None:
+        """One product by its GUID (one call) or its exact code (one call: the code filter
+        matches prefixes, so the exact one is picked out)."""
+        if _is_guid(id_or_sku):
+            row = await self.client.get_one(f"/Products/{id_or_sku}")
+            return None if row is None else self._product(row)
+        page = await self.client.page(
+            "Products", 1, {**PRODUCTS, "productCode": id_or_sku, "pageSize": 1000}
+        )
+        for row in page.items:
+            if wire.text(row, "ProductCode") == id_or_sku:
+                return self._product(row)
+        return None
+
+    # -- stock ------------------------------------------------------------------------------
+
+    async def warehouses(self) -> dict[str, str]:
+        """Warehouse code -> location name, read once."""
+        if self._warehouses is None:
+            found: dict[str, str] = {}
+            number = 1
+            while True:
+                page = await self.client.page("Warehouses", number, {"pageSize": 1000})
+                for row in page.items:
+                    code = wire.text(row, "WarehouseCode")
+                    if not code or row.get("Obsolete") is True:
+                        continue
+                    name = wire.text(row, "WarehouseName") or code
+                    found[code] = self.settings.location_map.get(code, name)
+                if page.last:
+                    break
+                number += 1
+            self._warehouses = found
+        return self._warehouses
+
+    def _quantity(self, row: dict[str, Any]) -> int:
+        on_hand = wire.decimal(row.get("QtyOnHand")) or Decimal(0)
+        if self.settings.stock_quantity == "on_hand":
+            return int(on_hand)
+        available = wire.decimal(row.get("AvailableQty"))
+        if available is None:
+            available = on_hand - (wire.decimal(row.get("AllocatedQty")) or Decimal(0))
+        return int(available)
+
+    def _level(self, row: dict[str, Any], location: str) -> StockLevel:
+        code = wire.text(row, "ProductCode")
+        guid = row.get("ProductGuid")
+        if not code or not isinstance(guid, str):
+            raise PayloadError("a stock row without ProductCode or ProductGuid", system=self.system)
+        self.guids[code] = guid.lower()
+        return StockLevel(
+            sku=code,
+            location=location,
+            quantity=self._quantity(row),
+            variant_external_id=guid.lower(),
+            modified_at=wire.parse_date(row.get("LastModifiedOn")),
+        )
+
+    def _stock_key(self, code: str) -> Any:
+        def key(row: dict[str, Any]) -> paging.Key:
+            stamp = wire.stamp_of(row, "a stock row", self.system)
+            guid = str(row.get("ProductGuid", "")).lower()
+            return (wire.to_token(stamp), f"{guid}|{code}")
+
+        return key
+
+    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
+        """Changed stock of every warehouse, merged in (token, id) order. Each warehouse is
+        asked from the query's key; when one has more to come, only the rows up to the
+        earliest such warehouse's last row are given, the rest come again next page."""
+        batches = []
+        for code, location in sorted((await self.warehouses()).items()):
+            batch = await paging.changed(
+                self.client,
+                "StockOnHand",
+                {"warehouseCode": code},
+                _own(query, code),
+                self._stock_key(code),
+                self._size(query.limit),
+            )
+            if batch.next_key is not None:
+                walk = (batch.next_key[0], f"{batch.next_key[1]}|{code}")
+                batch = paging.Batch(batch.rows, batch.complete, walk)
+            batches.append((batch, location))
+        rows = sorted(
+            ((key, row, location) for batch, location in batches for key, row in batch.rows),
+            key=lambda krl: krl[0],
+        )
+        open_ends = [
+            b.next_key or (b.rows[-1][0] if b.rows else None) for b, _ in batches if not b.complete
+        ]
+        if open_ends:
+            stops = [end for end in open_ends if end is not None]
+            if not stops:
+                raise PayloadError("a stock page says more exists but has none", system=self.system)
+            cut = min(stops)
+            rows = [r for r in rows if r[0] <= cut]
+            last = rows[-1][0] if rows else None
+            walking = cut[1].startswith(paging.WALK)
+            levels = [self._level(r, loc) for _, r, loc in rows]
+            return Page(levels, last, False, cut if walking or not rows else None)
+        levels = [self._level(r, loc) for _, r, loc in rows]
+        return Page(levels, rows[-1][0] if rows else None, True)
+
+    async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
+        """Every stock row, warehouse by warehouse (position ``"<warehouse>:<page>/<size>"``)."""
+        codes = sorted((await self.warehouses()).items())
+        index, _, position = (query.after or "0:").partition(":")
+        at = int(index) if index.isdigit() else 0
+        if at >= len(codes):
+            return Page([], None, True)
+        number, size = paging.listing_position(position, self._size(query.limit))
+        code, location = codes[at]
+        page = await self.client.page(
+            "StockOnHand", number, {"warehouseCode": code, "pageSize": size}
+        )
+        levels = [self._level(row, location) for row in page.items]
+        nxt = f"{at}:{number + 1}/{size}" if not page.last else f"{at + 1}:1/{size}"
+        done = page.last and at + 1 >= len(codes)
+        return Page(levels, ("", nxt), complete=done)
+
+    async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
+        """Each SKU's quantity in every warehouse: one call per product (its AllWarehouses
+        read), plus one to find its GUID when no read has shown it yet. A warehouse without a
+        row holds 0 of it."""
+        warehouses = await self.warehouses()
+        out: list[StockLevel] = []
+        for sku in skus:
+            guid = self.guids.get(sku)
+            if guid is None:
+                product = await self.get_product(sku)
+                if product is None:
+                    continue
+                guid = product.external_id
+            body = await self.client.request("GET", f"/StockOnHand/{guid}/AllWarehouses")
+            rows = body.get("Items") if isinstance(body, dict) else body
+            seen: dict[str, StockLevel] = {}
+            for row in rows if isinstance(rows, list) else []:
+                code = wire.text(row, "WarehouseCode") if isinstance(row, dict) else ""
+                if code in warehouses:
+                    seen[code] = self._level({**row, "ProductCode": sku}, warehouses[code])
+            for code, location in sorted(warehouses.items()):
+                out.append(
+                    seen.get(code)
+                    or StockLevel(sku=sku, location=location, quantity=0, variant_external_id=guid)
+                )
+        return out
+
+
+def _own(query: ChangeQuery, code: str) -> ChangeQuery:
+    """The query for one warehouse. A walk key (``"~N|CODE"``) walks on for its warehouse;
+    the others ask again from its time (their rows at that time may come twice, never not)."""
+    after = query.after
+    if after is None or not after[1].startswith(paging.WALK):
+        return query
+    number, _, owner = after[1][len(paging.WALK) :].partition("|")
+    if owner == code:
+        return ChangeQuery(query.since, (after[0], paging.WALK + number), query.limit)
+    return ChangeQuery(query.since, (after[0], ""), query.limit)
+
+
+def _is_guid(value: str) -> bool:
+    parts = value.split("-")
+    return len(parts) == 5 and all(
+        p and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts
+    )
