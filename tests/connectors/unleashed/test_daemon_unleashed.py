@@ -1,0 +1,128 @@
+"""End to end: the daemon (a process) between the Unleashed emulator (a process) and the
+sandbox shop: products, prices, stock per warehouse, customers, settings, and orders posted
+exactly once (also when the create's answer is lost, and across a second run)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from harness import Daemon, config_file
+from helpers import API_KEY, SANDBOX_ENV, Server, start_server
+from unleashed_support import API_ID, EmulatorProcess
+from unleashed_support import API_KEY as UL_KEY
+
+pytestmark = pytest.mark.slow
+HEADERS = {"Authorization": f"Bearer {API_KEY}"}
+ENV = {**SANDBOX_ENV, "UL_API_ID": API_ID, "UL_API_KEY": UL_KEY}
+
+
+def shop_call(shop: Server, method: str, path: str, body: Any = None, **params: Any) -> Any:
+    response = httpx.request(
+        method, f"{shop.url}{path}", json=body, params=params or None, headers=HEADERS, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def shop_all(shop: Server, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    after = None
+    while True:
+        body = shop_call(shop, "GET", path, limit=500, **({"after": after} if after else {}))
+        items += body["items"]
+        after = body.get("next")
+        if not after or not body["items"]:
+            return items
+
+
+def config(tmp: Path, emu: EmulatorProcess, shop: Server, flows: str) -> Path:
+    return config_file(
+        tmp,
+        f"""
+        [systems.unleashed]
+        kind = "unleashed"
+        url = "{emu.url}"
+        credentials = {{ api_id = {{ env = "UL_API_ID" }}, api_key = {{ env = "UL_API_KEY" }} }}
+        [systems.unleashed.budget.windows.month]
+        limit = 100000
+        mode = "calendar"
+        timezone = "UTC"
+
+        [systems.shop]
+        kind = "sandbox-shop"
+        url = "{shop.url}"
+        credentials = {{ api_key = {{ env = "SYNCWRIGHT_TEST_KEY" }} }}
+        [systems.shop.settings]
+        location_map = {{ "Main warehouse" = "central", "North store" = "north" }}
+
+        [connections.demo]
+        source = "unleashed"
+        channel = "shop"
+        flows = {flows}
+        page_size = 500
+        overlap = "2m"
+        workers = 4
+        [connections.demo.schedule]
+        recent = "1h"
+        """,
+    )
+
+
+@pytest.fixture
+def systems(tmp_path: Path) -> Any:
+    emu = EmulatorProcess(
+        tmp_path, "--products", "40", "--warehouses", "MAIN:Main warehouse,NORTH:North store"
+    )
+    shop = start_server("shop", tmp_path / "shop.db")
+    yield emu, shop
+    shop.stop()
+    emu.stop()
+
+
+def test_catalogue_stock_and_settings_reach_the_shop(systems: Any, tmp_path: Path) -> None:
+    emu, shop = systems
+    path = config(tmp_path, emu, shop, '["products", "stock", "prices", "settings"]')
+    Daemon(path, ENV).run_ok(timeout=180)
+    products = shop_all(shop, "/api/products")
+    assert len(products) == 40
+    skus = {v["sku"]: v for p in products for v in p["variants"]}
+    assert Decimal(str(skus["UL-00001"]["price"])) == Decimal("11.50")
+    levels = {
+        (row["sku"], row["location"]): row["quantity"]
+        for row in shop_call(shop, "GET", "/api/inventory", skus="UL-00001,UL-00002")["items"]
+    }
+    # seed: on hand (n * (index + 3)) % 40, allocated n % 2; available = on hand - allocated
+    assert levels[("UL-00001", "central")] == 3 - 1
+    assert levels[("UL-00001", "north")] == 4 - 1
+    assert levels[("UL-00002", "north")] == 8
+    assert ("UL-00003", "central") not in levels or levels[("UL-00003", "central")] == 0
+    settings = shop_call(shop, "GET", "/api/settings")
+    assert settings["currency"] == "NZD"
+    # An edit in Unleashed flows on the next run: a new price, an obsoleted product.
+    emu.call(
+        "POST",
+        "/_emulator/product",
+        {"Guid": guid("UL-00002"), "ProductCode": "UL-00002", "DefaultSellPrice": 99.5},
+    )
+    emu.call("POST", "/_emulator/obsolete", {"Guid": guid("UL-00004")})
+    emu.call("POST", "/_emulator/stock", {"code": "UL-00001", "warehouse": "NORTH", "on_hand": 17})
+    Daemon(path, ENV).run_ok(timeout=180)
+    products = shop_all(shop, "/api/products")
+    by_sku = {p["variants"][0]["sku"]: p for p in products}
+    assert Decimal(str(by_sku["UL-00002"]["variants"][0]["price"])) == Decimal("99.50")
+    assert by_sku["UL-00004"]["status"] == "discontinued"
+    levels = {
+        (row["sku"], row["location"]): row["quantity"]
+        for row in shop_call(shop, "GET", "/api/inventory", skus="UL-00001")["items"]
+    }
+    assert levels[("UL-00001", "north")] == 17
+
+
+def guid(code: str) -> str:
+    from syncwright.connectors.unleashed.wire import derived_guid
+
+    return derived_guid("emulator", "product", code)
