@@ -206,6 +206,8 @@ class Sales:
         if not isinstance(customer_id, str):
             raise PayloadError(f"sales order {order_id} has no customer", system=self.system)
         body = await self._order_body(order, order_id, customer_id)
+        # The channel reference it was posted under stays (find_order asks by it).
+        body["SourceId"] = row.get("SourceId") or body["SourceId"]
         body["OrderStatus"] = status
         await self.client.request("PUT", f"/SalesOrders/{order_id}", json_body=body)
 

@@ -220,11 +220,10 @@ class Emulator:
                     400,
                     {"Description": "Validation failed", "Items": [{"Description": str(exc)}]},
                 )
-            if (
-                method != "GET"
-                and status == 200
-                and any(route.startswith(f) for f in self.faults.fail_after)
-            ):
+            lost = [f for f in self.faults.fail_after if route.startswith(f)]
+            if method != "GET" and status == 200 and lost:
+                # The write is kept; its answer is lost on the way back (once per switch).
+                self.faults.fail_after = tuple(f for f in self.faults.fail_after if f != lost[0])
                 return self.answer(500, {"Description": "An error has occurred."})
             if status == 200 and self.faults.roll(self.faults.malformed_rate):
                 return Response(
@@ -274,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decimal-strings", action="store_true")
     parser.add_argument("--warehouses", default="MAIN:Main warehouse")
     parser.add_argument("--products", type=int, default=0)
+    parser.add_argument("--customers", type=int, default=0)
     args = parser.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     emulator = Emulator(
@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         quota_status=args.quota_status,
         decimal_strings=args.decimal_strings,
     )
-    seed(emulator.store, [w.split(":", 1) for w in args.warehouses.split(",") if w], args.products)
+    warehouses = [w.split(":", 1) for w in args.warehouses.split(",") if w]
+    seed(emulator.store, warehouses, args.products, args.customers)
 
     async def run() -> None:
         async with anyio.create_task_group() as tg:

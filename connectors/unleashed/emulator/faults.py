@@ -20,8 +20,8 @@ class Faults:
     truncated_rate: float = 0.0  # share answered 200 with the JSON cut short
     throttle_429_rate: float = 0.0  # share answered 429 with Retry-After (a burst limit)
     slow_seconds: float = 0.0  # delay before every answer (client timeouts)
-    #: "METHOD /path-prefix" whose calls fail with 500 *after* the write is applied (an
-    #: answer lost on the way back), e.g. "POST /SalesOrders".
+    #: "METHOD /path-prefix": the next such write is applied and then answered 500 (its
+    #: answer lost on the way back), once per entry, e.g. "POST /SalesOrders".
     fail_after: tuple[str, ...] = ()
     rng: random.Random = field(default_factory=lambda: random.Random(7))
 

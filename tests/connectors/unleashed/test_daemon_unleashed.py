@@ -126,3 +126,55 @@ def guid(code: str) -> str:
     from syncwright.connectors.unleashed.wire import derived_guid
 
     return derived_guid("emulator", "product", code)
+
+
+def place(shop: Server, email: str, lines: list[tuple[str, int]]) -> str:
+    body = {
+        "customer": {"email": email, "first_name": "Ada", "last_name": "Buyer"},
+        "lines": [
+            {"sku": sku, "quantity": q, "unit_price": "19.90", "title": f"Item {sku}"}
+            for sku, q in lines
+        ],
+    }
+    order_id: str = shop_call(shop, "POST", "/admin/orders", body)["id"]
+    return order_id
+
+
+def test_orders_post_once_with_customers_and_sale_time_products(
+    tmp_path: Path,
+) -> None:
+    emu = EmulatorProcess(tmp_path, "--products", "5", "--customers", "3")
+    shop = start_server("shop", tmp_path / "shop.db")
+    try:
+        path = config(tmp_path, emu, shop, '["products", "customers", "orders"]')
+        Daemon(path, ENV).run_ok(timeout=180)
+        found = shop_call(shop, "GET", "/api/customers/search", email="buyer3@example.com")
+        assert [c["email"] for c in found["items"]] == ["buyer3@example.com"]
+        first = place(shop, "BUYER2@example.com", [("UL-00001", 2), ("SALE-NEW-1", 1)])
+        second = place(shop, "newbie@example.com", [("UL-00002", 1)])
+        # The answer to the first sales order create is lost (the order is kept).
+        emu.call("POST", "/_emulator/faults", {"fail_after": ["POST /SalesOrders"]})
+        Daemon(path, ENV).run_ok(timeout=180)
+        orders = emu.call("GET", "/_emulator/orders")["orders"]
+        refs = [f"shop:{first}", f"shop:{second}"]
+        assert sorted(o["SourceId"] for o in orders) == sorted(refs)
+        by_ref = {o["SourceId"]: o for o in orders}
+        linked = derived_customer("2")
+        assert by_ref[refs[0]]["Customer"]["Guid"] == linked
+        codes = [line["Product"]["ProductCode"] for line in by_ref[refs[0]]["SalesOrderLines"]]
+        assert codes == ["UL-00001", "SALE-NEW-1"]
+        stats = emu.call("GET", "/_emulator/stats")
+        assert stats["customers"] == 4 and stats["products"] == 6
+        # Another run posts nothing again.
+        Daemon(path, ENV).run_ok(timeout=180)
+        assert len(emu.call("GET", "/_emulator/orders")["orders"]) == 2
+        assert emu.call("GET", "/_emulator/stats")["by_route"].get("POST /SalesOrders/{guid}") == 2
+    finally:
+        shop.stop()
+        emu.stop()
+
+
+def derived_customer(n: str) -> str:
+    from syncwright.connectors.unleashed.wire import derived_guid
+
+    return derived_guid("emulator", "customer", n)
