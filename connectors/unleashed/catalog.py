@@ -65,7 +65,8 @@ class Catalog:
             "Products", number, {**PRODUCTS, "orderBy": "CreatedOn", "pageSize": size}
         )
         items = [self._product(row) for row in page.items]
-        return Page(items, paging.listing_key(number + 1, size), complete=page.last)
+        last = ("", items[-1].external_id) if items else None
+        return Page(items, last, page.last, paging.listing_key(number + 1, size))
 
     async def get_product(self, id_or_sku: str) -> Product | None:
         """One product by its GUID (one call) or its exact code (one call: the code filter
@@ -186,7 +187,8 @@ class Catalog:
         levels = [self._level(row, location) for row in page.items]
         nxt = f"{at}:{number + 1}/{size}" if not page.last else f"{at + 1}:1/{size}"
         done = page.last and at + 1 >= len(codes)
-        return Page(levels, ("", nxt), complete=done)
+        last = ("", f"{levels[-1].sku}|{location}") if levels else None
+        return Page(levels, last, done, ("", nxt))
 
     async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
         """Each SKU's quantity in every warehouse: one call per product (its AllWarehouses

@@ -13,8 +13,9 @@ e.g. after a bulk import), the pass walks on by page number instead: the key's i
 during such a walk moves to the end and may shift one row back a page; that one case is what
 ghost sweeps and the overlap are for.
 
-Listings (full sync, audit) walk page numbers too, the position in the key as
-``"<page>/<page size>"`` (ordered by ``CreatedOn``, so new records land on the last page).
+Listings (full sync, audit) walk page numbers too: a page's ``last_key`` is its last item,
+its ``next_key`` the position ``"<page>/<page size>"`` the next page starts at (ordered by
+``CreatedOn``, so new records land on the last page).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
   changed since (``modifiedSince``), kept as an index in memory. Two customers with the same
   e-mail are both returned (the caller refuses to guess).
 - Orders: ``POST /SalesOrders/{guid}``, the GUID derived from the namespace and the channel's
-  order reference, so a retried create names the same order and Unleashed updates it rather
-  than adding a second. ``SourceId`` holds the channel reference and ``find_order`` asks by it
+  order reference, so a retried create names the same order and can never add a second; the
+  create first reads that GUID and raises AlreadyPosted when it exists (a POST there would
+  update it). ``SourceId`` holds the channel reference and ``find_order`` asks by it
   (``sourceId`` overrides every other filter; deleted orders are asked for too).
 - Amendments: ``PUT /SalesOrders/{guid}`` while the order is Parked or Placed; a completed or
   deleted order is not changed again (a permanent error names it in the sync log).
@@ -66,7 +67,8 @@ class Sales:
             "Customers", number, {**CUSTOMERS, "orderBy": "CreatedOn", "pageSize": size}
         )
         items = [wire.customer_from(row, self.system) for row in page.items]
-        return Page(items, paging.listing_key(number + 1, size), complete=page.last)
+        last = ("", items[-1].external_id) if items else None
+        return Page(items, last, page.last, paging.listing_key(number + 1, size))
 
     async def get_customer(self, external_id: str) -> Customer | None:
         row = await self.client.get_one(f"/Customers/{external_id}")
@@ -174,6 +176,11 @@ class Sales:
 
     async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
         guid = self.order_guid(channel_ref)
+        # A POST to a GUID that exists updates that order: look first, so a create repeated
+        # after its answer was lost never rewrites an order staff may have changed since.
+        existing = await self.client.get_one(f"/SalesOrders/{guid}")
+        if existing is not None:
+            raise AlreadyPosted(channel_ref, guid)
         body = await self._order_body(
             order.model_copy(update={"external_id": channel_ref}), guid, customer_id
         )

@@ -33,8 +33,8 @@ def test_full_and_incremental_passes_at_the_minimum() -> None:
                 stock += page.items
                 if page.complete:
                     break
-                assert page.last_key is not None
-                after = page.last_key[1]
+                assert page.resume_key is not None
+                after = page.resume_key[1]
             assert gate.calls == 1 + 1 + 2  # warehouses, then one page per warehouse
             assert len(stock) == 2 * 667  # every third product has no stock row
             first = await conn.changed_products(ChangeQuery(None, None, 1000))
@@ -73,8 +73,8 @@ def test_one_more_than_a_page_takes_one_more_call() -> None:
                 seen += [p.external_id for p in page.items]
                 if page.complete:
                     break
-                assert page.last_key is not None
-                after = page.last_key[1]
+                assert page.resume_key is not None
+                after = page.resume_key[1]
             assert len(set(seen)) == len(seen) == 1001 and gate.calls == 2
             query = ChangeQuery(None, None, 1000)
             changed: list[str] = []

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import anyio
+import pytest
 from unleashed_support import CountingGate, erp, running
 
-from syncwright.connectors.base import ChangeQuery, ListQuery
+from syncwright.connectors.base import AlreadyPosted, ChangeQuery, ListQuery
 from syncwright.connectors.model import Customer, Order, OrderLine
 
 
@@ -74,10 +75,9 @@ def test_order_posted_once_under_retry() -> None:
             first = await conn.create_order(
                 order, customer_id=found[0].external_id, channel_ref="1001"
             )
-            second = await conn.create_order(
-                order, customer_id=found[0].external_id, channel_ref="1001"
-            )
-            assert first == second
+            with pytest.raises(AlreadyPosted) as info:
+                await conn.create_order(order, customer_id=found[0].external_id, channel_ref="1001")
+            assert info.value.existing_id == first
             assert len(emu.store.orders) == 1
             assert await conn.find_order("1001") == first
             settings = await conn.get_settings()
