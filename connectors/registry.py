@@ -114,6 +114,7 @@ KINDS: dict[str, Kind] = {
             UnleashedSettings,
             ("api_id", "api_key"),
             "syncwright.connectors.unleashed.connector:build",
+            webhooks="syncwright.connectors.unleashed.notices:FORMAT",
         ),
     )
 }

@@ -64,6 +64,7 @@ from syncwright.connectors.unleashed.emulator.control import control_routes
 from syncwright.connectors.unleashed.emulator.faults import Faults, Quota
 from syncwright.connectors.unleashed.emulator.seed import seed
 from syncwright.connectors.unleashed.emulator.store import Refused, Store
+from syncwright.connectors.unleashed.emulator.webhooks import Webhooks
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -106,6 +107,8 @@ class Emulator:
         self.stats = Stats()
         self.decimal_strings = decimal_strings
         self.url = ""
+        self.webhooks = Webhooks(api_key)
+        self.store.emit = lambda event, row: self.webhooks.emit(event, row, self.encode)
         a = self.api
         routes: list[tuple[str, str, Any]] = [
             ("GET", "/Products", lambda r, p, b: a.products(p, 1)),
@@ -141,6 +144,13 @@ class Emulator:
                 lambda r, p, b: a.save_order(r["guid"], b, create=False),
             ),
             ("GET", "/Companies", lambda r, p, b: a.companies()),
+            ("GET", "/Webhooks/Subscriptions", lambda r, p, b: self._subscriptions()),
+            ("POST", "/Webhooks/Subscriptions", lambda r, p, b: self._subscribe(b)),
+            (
+                "DELETE",
+                "/Webhooks/Subscriptions/{guid}",
+                lambda r, p, b: (200, self.webhooks.subscriptions.pop(r["guid"], {})),
+            ),
         ]
         self.app = Starlette(
             routes=[
@@ -160,8 +170,21 @@ class Emulator:
         task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
     ) -> None:
         async with anyio.create_task_group() as tg:
+            tg.start_soon(self.webhooks.run)
             self.url = await tg.start(serve_asgi, self.app, host, port)
             task_status.started(self.url)
+
+    def _subscriptions(self) -> tuple[int, Any]:
+        return 200, {"Items": list(self.webhooks.subscriptions.values())}
+
+    def _subscribe(self, body: dict[str, Any]) -> tuple[int, Any]:
+        url, events = body.get("NotificationUrl"), body.get("EventTypes")
+        if not isinstance(url, str) or not isinstance(events, list) or not events:
+            raise BadRequest("NotificationUrl and EventTypes are required")
+        try:
+            return 201, self.webhooks.subscribe(url, [str(e) for e in events])
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
 
     # -- the request pipeline ---------------------------------------------------------------
 
@@ -225,7 +248,7 @@ class Emulator:
                 # The write is kept; its answer is lost on the way back (once per switch).
                 self.faults.fail_after = tuple(f for f in self.faults.fail_after if f != lost[0])
                 return self.answer(500, {"Description": "An error has occurred."})
-            if status == 200 and self.faults.roll(self.faults.malformed_rate):
+            if status < 300 and self.faults.roll(self.faults.malformed_rate):
                 return Response(
                     b"<html>Service Unavailable</html>", 200, media_type="application/json"
                 )

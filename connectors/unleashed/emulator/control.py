@@ -97,6 +97,8 @@ def control_routes(emu: Emulator) -> list[Route]:
             "products": len(store.products),
             "customers": len(store.customers),
             "orders": len(store.orders),
+            "webhooks_delivered": len(emu.webhooks.delivered),
+            "webhooks_failed": len(emu.webhooks.failed),
         }
 
     def orders(data: dict[str, Any]) -> Any:
