@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from harness import Daemon, config_file
-from helpers import API_KEY, SANDBOX_ENV, Server, start_server
+from helpers import API_KEY, SANDBOX_ENV, Server, start_server, state
 from unleashed_support import API_ID, EmulatorProcess
 from unleashed_support import API_KEY as UL_KEY
 
@@ -178,3 +178,27 @@ def derived_customer(n: str) -> str:
     from syncwright.connectors.unleashed.wire import derived_guid
 
     return derived_guid("emulator", "customer", n)
+
+
+def test_sigkill_right_after_the_create_still_posts_exactly_once(tmp_path: Path) -> None:
+    emu = EmulatorProcess(tmp_path, "--products", "3", "--customers", "1")
+    shop = start_server("shop", tmp_path / "shop.db")
+    try:
+        path = config(tmp_path, emu, shop, '["orders"]')
+        order_id = place(shop, "buyer1@example.com", [("UL-00002", 4)])
+        crashed = Daemon(path, ENV).run(
+            "--until-idle", timeout=120, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
+        )
+        assert crashed.returncode == -9, crashed.stderr[-3000:]
+        assert len(emu.call("GET", "/_emulator/orders")["orders"]) == 1
+        assert state(path, "SELECT count(*) FROM links WHERE entity = 'order'") == [(0,)]
+        Daemon(path, ENV).run_ok(timeout=180)
+        (posted,) = emu.call("GET", "/_emulator/orders")["orders"]
+        assert posted["SourceId"] == f"shop:{order_id}"
+        assert emu.call("GET", "/_emulator/stats")["by_route"]["POST /SalesOrders/{guid}"] == 1
+        assert state(path, "SELECT source_id FROM links WHERE entity = 'order'") == [
+            (posted["Guid"],)
+        ]
+    finally:
+        shop.stop()
+        emu.stop()
