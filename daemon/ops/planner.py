@@ -214,6 +214,13 @@ def plan(
                     f"{name}: the schedules alone need {scheduled:.0f} calls per {wname}, more "
                     f"than its limit of {window.limit} allows"
                 )
+            if now_used is not None and length >= DAY and now_used >= 0.9 * window.limit:
+                # Billing quotas (Unleashed's month) warn at 90 %: say so before they block.
+                when = f"; it resets at {iso(reset)}" if reset is not None else ""
+                warnings.append(
+                    f"{name}: the {wname} window is at {100 * now_used / window.limit:.0f} % of "
+                    f"its limit of {window.limit}{when}"
+                )
             if exhausted is not None and rate_hour > 0:
                 warnings.append(
                     f"{name}: at the last hour's pace ({rate_hour * HOUR:.0f} calls/h) the "

@@ -202,3 +202,44 @@ def test_sigkill_right_after_the_create_still_posts_exactly_once(tmp_path: Path)
     finally:
         shop.stop()
         emu.stop()
+
+
+@pytest.mark.timeout(900)
+def test_every_fault_switch_during_a_full_sync_and_orders_loses_nothing(tmp_path: Path) -> None:
+    emu = EmulatorProcess(
+        tmp_path,
+        "--products",
+        "60",
+        "--customers",
+        "2",
+        "--warehouses",
+        "MAIN:Main warehouse,NORTH:North store",
+    )
+    shop = start_server("shop", tmp_path / "shop.db")
+    try:
+        path = config(tmp_path, emu, shop, '["products", "stock", "orders"]')
+        text = path.read_text().replace("page_size = 500", "page_size = 40")
+        path.write_text(text.replace("limit = 100000", "limit = 5000"))
+        refs = [place(shop, "buyer1@example.com", [("UL-00001", 1)]) for _ in range(3)]
+        faults = {
+            "error_rate": 0.05,
+            "drop_rate": 0.05,
+            "malformed_rate": 0.05,
+            "truncated_rate": 0.05,
+            "throttle_429_rate": 0.05,
+            "fail_after": ["POST /SalesOrders", "POST /SalesOrders"],
+            "seed": 11,
+        }
+        emu.call("POST", "/_emulator/faults", faults)
+        Daemon(path, ENV).run_ok(timeout=800)
+        emu.call("POST", "/_emulator/faults", {k: 0 for k in faults if k.endswith("rate")})
+        Daemon(path, ENV).run_ok(timeout=180)
+        products = shop_all(shop, "/api/products")
+        assert len({p["variants"][0]["sku"] for p in products}) == 60
+        orders = emu.call("GET", "/_emulator/orders")["orders"]
+        assert sorted(o["SourceId"] for o in orders) == sorted(f"shop:{r}" for r in refs)
+        stats = emu.call("GET", "/_emulator/stats")
+        assert stats["calls"] <= 5000 and stats["refused_quota"] == 0
+    finally:
+        shop.stop()
+        emu.stop()

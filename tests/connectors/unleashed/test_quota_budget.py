@@ -78,3 +78,45 @@ def test_full_sync_stops_at_its_reserve_orders_post_and_the_first_resets(
             await conn.aclose()
 
     anyio.run(main)
+
+
+def test_the_planner_warns_at_90_percent_of_the_month_and_says_when_it_resets() -> None:
+    import tomllib
+
+    from syncwright.daemon.config.load import parse_config
+    from syncwright.daemon.ops.planner import plan
+
+    cfg = parse_config(
+        tomllib.loads(
+            """
+            [systems.unleashed]
+            kind = "unleashed"
+            url = "http://127.0.0.1:1"
+            credentials = { api_id = { env = "I" }, api_key = { env = "K" } }
+            [systems.unleashed.budget.windows.month]
+            limit = 15000
+            mode = "calendar"
+            [systems.shop]
+            kind = "sandbox-shop"
+            url = "http://127.0.0.1:2"
+            credentials = { api_key = { env = "K" } }
+            [connections.demo]
+            source = "unleashed"
+            channel = "shop"
+            flows = ["products"]
+            [connections.demo.schedule]
+            recent = "1h"
+            """
+        )
+    )
+    now = MARCH_30.timestamp()
+    reset = APRIL_1.timestamp()
+    calm = plan(
+        cfg, [], now, used={"unleashed": {"month": 13000}}, resets={"unleashed": {"month": reset}}
+    )
+    assert not [w for w in calm.warnings if "%" in w]
+    report = plan(
+        cfg, [], now, used={"unleashed": {"month": 13600}}, resets={"unleashed": {"month": reset}}
+    )
+    (warning,) = [w for w in report.warnings if "%" in w]
+    assert "month window is at 91 %" in warning and "2026-04-01" in warning
