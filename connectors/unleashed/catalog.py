@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,8 @@ from syncwright.connectors.unleashed.client import UnleashedClient
 from syncwright.connectors.unleashed.settings import UnleashedSettings
 
 PRODUCTS = {"includeObsolete": "true"}
+#: A stock pass key's id is "~" and a JSON object of every warehouse's position.
+STATE = "~{"
 
 
 class Catalog:
@@ -135,42 +138,40 @@ class Catalog:
         return key
 
     async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
-        """Changed stock of every warehouse, merged in (token, id) order. Each warehouse is
-        asked from the query's key; when one has more to come, only the rows up to the
-        earliest such warehouse's last row are given, the rest come again next page."""
-        batches = []
-        for code, location in sorted((await self.warehouses()).items()):
+        """Changed stock of every warehouse. Each warehouse is its own pass (its own key, or
+        its own page walk through a crowd of equal times); a page holds what each gave and
+        its ``next_key`` carries every warehouse's position, so none is read twice or
+        skipped however far the others got."""
+        warehouses = sorted((await self.warehouses()).items())
+        states = _states(query, [code for code, _ in warehouses])
+        rows: list[tuple[paging.Key, dict[str, Any], str]] = []
+        after: dict[str, paging.Key | None] = {}
+        for code, location in warehouses:
+            own = states[code]
+            if own is None:
+                after[code] = None
+                continue
             batch = await paging.changed(
                 self.client,
                 "StockOnHand",
                 {"warehouseCode": code},
-                _own(query, code),
+                own,
                 self._stock_key(code),
                 self._size(query.limit),
             )
-            if batch.next_key is not None:
-                walk = (batch.next_key[0], f"{batch.next_key[1]}|{code}")
-                batch = paging.Batch(batch.rows, batch.complete, walk)
-            batches.append((batch, location))
-        rows = sorted(
-            ((key, row, location) for batch, location in batches for key, row in batch.rows),
-            key=lambda krl: krl[0],
-        )
-        open_ends = [
-            b.next_key or (b.rows[-1][0] if b.rows else None) for b, _ in batches if not b.complete
-        ]
-        if open_ends:
-            stops = [end for end in open_ends if end is not None]
-            if not stops:
-                raise PayloadError("a stock page says more exists but has none", system=self.system)
-            cut = min(stops)
-            rows = [r for r in rows if r[0] <= cut]
-            last = rows[-1][0] if rows else None
-            walking = cut[1].startswith(paging.WALK)
-            levels = [self._level(r, loc) for _, r, loc in rows]
-            return Page(levels, last, False, cut if walking or not rows else None)
-        levels = [self._level(r, loc) for _, r, loc in rows]
-        return Page(levels, rows[-1][0] if rows else None, True)
+            rows += [(key, row, location) for key, row in batch.rows]
+            if batch.complete:
+                after[code] = None
+            else:
+                after[code] = batch.next_key or batch.rows[-1][0]
+        rows.sort(key=lambda krl: krl[0])
+        levels = [self._level(row, location) for _, row, location in rows]
+        last = rows[-1][0] if rows else None
+        open_ = [key for key in after.values() if key is not None]
+        if not open_:
+            return Page(levels, last, True)
+        state = json.dumps({c: list(k) if k else None for c, k in after.items()}, sort_keys=True)
+        return Page(levels, last, False, (min(k[0] for k in open_), "~" + state))
 
     async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
         """Every stock row, warehouse by warehouse (position ``"<warehouse>:<page>/<size>"``)."""
@@ -218,16 +219,27 @@ class Catalog:
         return out
 
 
-def _own(query: ChangeQuery, code: str) -> ChangeQuery:
-    """The query for one warehouse. A walk key (``"~N|CODE"``) walks on for its warehouse;
-    the others ask again from its time (their rows at that time may come twice, never not)."""
+def _states(query: ChangeQuery, codes: list[str]) -> dict[str, ChangeQuery | None]:
+    """Each warehouse's own query (None: its pass is done) from the pass's key."""
     after = query.after
-    if after is None or not after[1].startswith(paging.WALK):
-        return query
-    number, _, owner = after[1][len(paging.WALK) :].partition("|")
-    if owner == code:
-        return ChangeQuery(query.since, (after[0], paging.WALK + number), query.limit)
-    return ChangeQuery(query.since, (after[0], ""), query.limit)
+    if after is None or not after[1].startswith(STATE):
+        return {code: query for code in codes}
+    try:
+        saved = json.loads(after[1][1:])
+    except ValueError:
+        saved = None
+    if not isinstance(saved, dict):
+        return {code: ChangeQuery(query.since, None, query.limit) for code in codes}
+    out: dict[str, ChangeQuery | None] = {}
+    for code in codes:
+        key = saved.get(code, "new")
+        if key is None:
+            out[code] = None
+        elif isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key):
+            out[code] = ChangeQuery(query.since, (key[0], key[1]), query.limit)
+        else:  # a warehouse the pass did not know yet: from the pass's start
+            out[code] = ChangeQuery(query.since, None, query.limit)
+    return out
 
 
 def _is_guid(value: str) -> bool:

@@ -210,3 +210,19 @@ def test_orders_book_over_a_page_once_each_amend_ship() -> None:
         assert len(emu.store.orders) == SIZE + 1
 
     run(body, products=2, customers=1)
+
+
+def test_two_warehouses_each_with_a_crowd_over_a_page_end_their_pass() -> None:
+    async def setup() -> None:
+        async with running() as emu:
+            emu.clock.fixed = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+            from syncwright.connectors.unleashed.emulator.seed import seed
+
+            seed(emu.store, (("MAIN", "Main"), ("NORTH", "North")), 2000)
+            conn = erp(emu)
+            levels, _ = await changes(conn.changed_stock, None)
+            keys = [(s.sku, s.location) for s in levels]
+            assert len(keys) == len(set(keys)) == len(emu.store.stock) > 2 * SIZE
+            await conn.aclose()
+
+    anyio.run(setup)
