@@ -111,7 +111,9 @@ class Sales:
         """A new customer under a GUID derived from the channel's customer id, so a retried
         create updates the same customer; its code is the channel's account id when it has
         one, else one made from the GUID."""
-        guid = wire.derived_guid(self.settings.guid_namespace, "customer", customer.external_id)
+        # The channel's id when it gives one, else the e-mail: two new customers never share.
+        basis = customer.external_id or f"email:{(customer.email or '').lower()}"
+        guid = wire.derived_guid(self.settings.guid_namespace, "customer", basis)
         code = customer.accounting_id or ("SW-" + guid[:8].upper())
         await self.client.request(
             "POST", f"/Customers/{guid}", json_body=wire.customer_body(customer, guid, code)
