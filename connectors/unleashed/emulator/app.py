@@ -31,7 +31,10 @@ Assumed (not documented, or only by third parties), each a switch where it matte
 - StockOnHand rows per product per warehouse, ``warehouseCode`` filtering them;
 - error bodies ``{"Description": ...}``; a single record by GUID answered bare, 404 if none;
 - ``/Companies`` holding ``BaseCurrency``; ``/Date(ms)/`` body dates; quantities and prices
-  as JSON numbers (``--decimal-strings`` sends them as strings instead).
+  as JSON numbers (``--decimal-strings`` sends them as strings instead);
+- webhooks (emulator/webhooks.py): at most five subscriptions is documented; the
+  ``/Webhooks/Subscriptions`` shapes, the signature over "{timestamp}.{body}" keyed by the
+  API key (third-party code) and the event type and id headers are assumed.
 
 Test controls (same signed headers) live under ``/_emulator/``: seed products and stock,
 faults, the quota, the clock, statistics.
