@@ -24,6 +24,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
@@ -106,6 +107,15 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "bigcommerce",
+            SOURCE | CHANNEL,
+            BigCommerceSettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.bigcommerce.connector:build",
+            webhooks="syncwright.connectors.bigcommerce.notices:FORMAT",
+            product_ids=True,
         ),
     )
 }
