@@ -15,6 +15,7 @@ listing (``list_product_ids``) the daemon compares with its links.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -81,7 +82,9 @@ class BigCommerceConnector:
         self.catalog = Catalog(self.t, settings.id_prefix, "kg", settings.discontinued)
         self.inventory = Inventory(self.t, self.catalog, settings.location_map)
         self.sales = Sales(self.t)
-        self.price_list_name = settings.price_list
+        if settings.price_list:  # named after the back office: "<Platform> Price"
+            self.capabilities = replace(self.capabilities, price_list_name=settings.price_list)
+        self.price_list_name = self.capabilities.price_list_name
         self._price_list: int | None = None
         self._products = Keyset[Product](
             self._product_rows, self.catalog.source_product, _product_key, MAX_PAGE
@@ -94,7 +97,7 @@ class BigCommerceConnector:
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
         results, written = await self.catalog.upsert(products)
-        if self.price_list_name and written:
+        if written:
             await self._write_prices(written)
         return results
 
@@ -109,8 +112,7 @@ class BigCommerceConnector:
         else:
             made = await self.t.v3_data("POST", "/v3/pricelists", {"name": name, "active": True})
             found = int(made["id"])
-        if name == self.price_list_name:
-            self._price_list = found
+        self.price_list_name, self._price_list = name, found
         return str(found)
 
     async def _write_prices(self, variants: Sequence[Variant]) -> None:

@@ -27,8 +27,9 @@ class BigCommerceSettings(KindSettings):
     #: Back-office location name -> BigCommerce location (its name, code or numeric id).
     #: A location left out is looked up by its own name.
     location_map: dict[str, str] = Field(default_factory=dict)
-    #: The B2B price list created on connect and written with every product ("<Platform>
-    #: Price", named after the back office); empty: prices go to the variants only.
+    #: The B2B price list created on connect and written with every product, named after the
+    #: back office ("<Platform> Price"); empty: "BigCommerce Price". Variants keep the default
+    #: price as well.
     price_list: str = ""
     #: What a product discontinued at the source becomes: hidden (is_visible=false) or deleted.
     discontinued: Literal["hide", "delete"] = "hide"
