@@ -56,7 +56,7 @@ class BigCommerceConnector:
         cursor="time",
         order_cursor="time",
         max_page_size=MAX_PAGE,
-        product_batch_size=10,
+        product_batch_size=250,  # one sku:in read per upsert; PUTs go 10 at a time inside
         stock_batch_size=2000,
         webhooks=True,
         price_list_name="BigCommerce Price",
