@@ -10,7 +10,9 @@ Payloads are thin (``data: {type, id}``), so each notice names BigCommerce's own
 
     store/sku/inventory/updated, store/sku/inventory/order/updated
                               -> inventory_item notice by variant id (the SKU is looked up
-                                 through the connector's sku_of_inventory_item before queueing)
+                                 through the connector's sku_of_inventory_item before queueing),
+                                 with the location and absolute value when ``data.inventory``
+                                 has them, so the echo of our own write is skipped
     store/order/created, /updated, /statusUpdated, /archived -> order notice (the order id)
     store/customer/created, /updated                       -> customer notice (the customer id)
 
@@ -82,7 +84,19 @@ class BigCommerceWebhooks:
             raise ValueError(f"{topic} without data.id")
         rid = str(ident)
         if topic.startswith("store/sku/inventory/"):
-            return [Notice("inventory_item", rid)]
+            stock = payload["data"].get("inventory")
+            stock = stock if isinstance(stock, dict) else {}
+            location, value = stock.get("location_id"), stock.get("value")
+            return [
+                Notice(
+                    "inventory_item",
+                    rid,
+                    location=str(location) if type(location) is int else None,
+                    quantity=value
+                    if type(value) is int and stock.get("method") == "absolute"
+                    else None,
+                )
+            ]
         if topic.startswith("store/order/"):
             return [Notice("order", rid)]
         if topic in ("store/customer/created", "store/customer/updated"):

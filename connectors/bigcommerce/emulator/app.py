@@ -63,8 +63,8 @@ class Emulator:
         self.rejected = 0
         self.url = ""
         self.sender = Sender(secret, store_hash, retry_scale=retry_scale)
-        self.store.emit = lambda scope, rid: self.sender.queue(
-            list(self.store.hooks.values()), scope, rid
+        self.store.emit = lambda scope, rid, extra=None: self.sender.queue(
+            list(self.store.hooks.values()), scope, rid, extra
         )
         if webhook_url:
             self.subscribe(webhook_url)

@@ -4,7 +4,8 @@ Documented (platform-apis.md §6.4): thin payloads ``{scope, store_id, data: {ty
 created_at, producer}``; headers ``webhook-id``, ``webhook-timestamp``, ``webhook-signature:
 v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` keyed by the app's client secret; retries
 after 60, 180, 300 ... s and deactivation after about 48 h. Assumed: the HMAC key is the client
-secret's bytes as is; the subscription's custom ``headers`` are sent too. ``retry_scale``
+secret's bytes as is; the subscription's custom ``headers`` are sent too; an inventory event's
+``data.inventory`` carries the variant, location and new absolute value. ``retry_scale``
 shrinks the retry delays for tests.
 """
 
@@ -55,7 +56,9 @@ class Sender:
     def __post_init__(self) -> None:
         self._send, self._receive = anyio.create_memory_object_stream[Delivery](10_000)
 
-    def queue(self, hooks: list[dict[str, Any]], scope: str, rid: int) -> None:
+    def queue(
+        self, hooks: list[dict[str, Any]], scope: str, rid: int, extra: dict[str, Any] | None
+    ) -> None:
         kind = scope.split("/")[1]
         for hook in hooks:
             pattern = str(hook["scope"])
@@ -66,7 +69,7 @@ class Sender:
             payload = {
                 "scope": scope,
                 "store_id": "1025646",
-                "data": {"type": kind, "id": rid},
+                "data": {"type": kind, "id": rid, **(extra or {})},
                 "hash": hashlib.sha1(f"{scope}{rid}{time.time()}".encode()).hexdigest(),
                 "created_at": int(time.time()),
                 "producer": f"stores/{self.store_hash}",

@@ -44,7 +44,7 @@ class Store:
         self.ids = {"product": 100, "variant": 1000, "option": 10, "customer": 0, "order": 99}
         self.ids.update({"pricelist": 0, "hook": 0, "location": 1, "line": 0, "shipment": 0})
         #: (scope, resource id) of every event, for the webhook sender.
-        self.emit: Callable[[str, int], None] = lambda scope, rid: None
+        self.emit: Callable[..., None] = lambda scope, rid, extra=None: None
         #: Whether an inventory adjustment touches the product's date_modified (assumed not).
         self.inventory_touches_product = False
 
@@ -188,7 +188,19 @@ class Store:
         self.levels[(vid, lid)] = quantity
         if self.inventory_touches_product:
             self.products[self.variants[vid]["product_id"]]["date_modified"] = self.now()
-        self.emit("store/sku/inventory/updated", vid)
+        self.emit(
+            "store/sku/inventory/updated",
+            vid,
+            {
+                "inventory": {
+                    "product_id": self.variants[vid]["product_id"],
+                    "variant_id": vid,
+                    "location_id": lid,
+                    "method": "absolute",
+                    "value": quantity,
+                }
+            },
+        )
 
     def add_location(self, label: str) -> int:
         lid = self.next_id("location")

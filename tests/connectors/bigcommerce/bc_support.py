@@ -95,6 +95,7 @@ def bc_config(
     *,
     webhook_port: int | None = None,
     flows: str = '"products", "stock", "prices", "orders"',
+    extra_head: str = "",
 ) -> Path:
     hooks = (
         f'[webhooks]\nenabled = true\nlisten = "127.0.0.1:{webhook_port}"\nretry_every = 1\n'
@@ -134,7 +135,7 @@ def bc_config(
         [connections.demo.schedule]
         recent = "2s"
         """,
-        head=hooks,
+        head=hooks + extra_head,
     )
 
 
