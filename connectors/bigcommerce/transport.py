@@ -10,6 +10,7 @@ them is the platform overloaded, and is retried with backoff (no Retry-After).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,13 @@ from typing import Any
 import httpx
 
 from syncwright.connectors.base import CallGate
-from syncwright.connectors.errors import PayloadError, RateLimitedError
-from syncwright.connectors.http import JsonClient, retry_after_of
+from syncwright.connectors.errors import (
+    PayloadError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+from syncwright.connectors.http import TRANSIENT_STATUSES, JsonClient, retry_after_of
 
 #: The largest page of v3 listings and v2 orders.
 MAX_PAGE = 250
@@ -77,7 +83,44 @@ class BigCommerceHttp(JsonClient):
                 system=self.system,
                 status=429,
             )
+        status = response.status_code
+        if 400 <= status < 500 and status not in (401, 403) and status not in TRANSIENT_STATUSES:
+            raise PermanentError(
+                f"{method} {path} was rejected: {_reason(response)}",
+                system=self.system,
+                status=response.status_code,
+            )
         super()._check(method, path, response)
+
+    def decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        """A 2xx body that is not JSON was cut or garbled on the way (the request may well
+        have been applied): transient, so the job runs again and reads what the store holds."""
+        try:
+            return super().decode(method, path, response)
+        except PayloadError as exc:
+            raise TransientError(
+                f"{method} {path} answered {response.status_code} with a body that is not "
+                "JSON (cut or garbled): try again",
+                system=self.system,
+                status=response.status_code,
+            ) from exc
+
+
+def _reason(response: httpx.Response) -> str:
+    """BigCommerce's error body: v3 ``{status, title, errors}``, v2 ``[{status, message}]``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    if isinstance(body, dict):
+        text = str(body.get("title") or body.get("message") or "")
+        details = body.get("errors")
+        if details:
+            text += f" {json.dumps(details)[:200]}"
+        return text.strip()[:300] or str(body)[:300]
+    return str(body)[:300]
 
 
 @dataclass(frozen=True, slots=True)

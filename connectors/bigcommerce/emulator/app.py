@@ -173,6 +173,7 @@ class Emulator:
             "peak_window": self.quota.peak,
             "webhooks_delivered": len(self.sender.delivered),
             "webhooks_failed": len(self.sender.failed),
+            "customers": sorted(c["email"].lower() for c in self.store.customers.values()),
         }
 
 
