@@ -91,6 +91,8 @@ class Catalog:
             if have.content_hash() == product.content_hash():
                 continue
             body = wire.product_body(product, self.prefix, self.unit)
+            if any(f.get("name") == wire.TITLE_FIELD for f in row.get("custom_fields") or []):
+                wire.unique_name(body, product)  # its name was made unique on create
             if _product_differs(body, row):
                 batch.append({"id": row["id"], **body})
             error = await self._variants(product, row, variant_batch)
@@ -130,13 +132,19 @@ class Catalog:
             if exc.status != 409:
                 return str(exc)
             # Created by an earlier attempt whose answer was lost, or a name/SKU clash: the
-            # store's own uniqueness decides; read and report.
+            # store's own uniqueness decides; read, and make a clashing name unique.
             again = await self.held([product.external_id])
-            if product.external_id not in again:
+            if product.external_id in again:
+                ids[product.external_id] = again[product.external_id]["id"]
+                self._learn(again[product.external_id])
+                return None
+            if "name" not in str(exc).lower():
                 return str(exc)
-            ids[product.external_id] = again[product.external_id]["id"]
-            self._learn(again[product.external_id])
-            return None
+            wire.unique_name(body, product)
+            try:
+                row = await self.t.v3_data("POST", PRODUCTS, body)
+            except PermanentError as second:
+                return str(second)
         ids[product.external_id] = row["id"]
         self._learn(row)
         return None

@@ -7,7 +7,8 @@ external-id field and finds products by ``sku:in``). Variants: ``sku``, ``price`
 ``option_values``. A variant without options gets a synthetic option named "Variant" (BigCommerce
 keys non-base variants by option values); it is dropped again on read. Variant positions, the
 restock date and custom settings live in product custom fields (``syncwright.*``) because
-BigCommerce has no field for them.
+BigCommerce has no field for them. A name another product holds already (BigCommerce refuses
+duplicates) becomes "<title> (<id>)", the title kept in ``syncwright.title``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from syncwright.connectors.model import Address, Customer, Product, Variant
 
 SYNTHETIC_OPTION = "Variant"
 FIELD_PREFIX = "syncwright."
+#: The title of a product whose name had to be made unique ("<title> (<id>)").
+TITLE_FIELD = f"{FIELD_PREFIX}title"
 #: Grams per unit of the store's weight setting.
 UNIT_GRAMS = {
     "g": Decimal(1),
@@ -95,6 +98,16 @@ def product_body(product: Product, prefix: str, unit: str) -> dict[str, Any]:
     }
 
 
+def unique_name(body: dict[str, Any], product: Product) -> None:
+    """BigCommerce refuses two products with one name: ours becomes "<title> (<id>)", the
+    title kept in a custom field so it reads back as written."""
+    body["name"] = f"{product.title} ({product.external_id})"
+    body["custom_fields"] = [
+        *(f for f in body["custom_fields"] if f["name"] != TITLE_FIELD),
+        {"name": TITLE_FIELD, "value": product.title},
+    ]
+
+
 def variant_body(variant: Variant, unit: str) -> dict[str, Any]:
     options = variant.options or {SYNTHETIC_OPTION: variant.sku or variant.external_id}
     body: dict[str, Any] = {
@@ -165,6 +178,7 @@ def product(row: dict[str, Any], *, prefix: str | None, unit: str, system: str) 
     variants = [_variant(v, positions[i], row.get("price"), unit) for i, v in enumerate(rows)]
     if prefix is not None:
         variants = [v.model_copy(update={"external_id": v.sku or v.external_id}) for v in variants]
+    title = fields.pop(TITLE_FIELD, None)
     restock = fields.pop(f"{FIELD_PREFIX}restock_date", None)
     custom = {k[len(FIELD_PREFIX) :]: v for k, v in fields.items() if k.startswith(FIELD_PREFIX)}
     sku = str(row.get("sku") or "")
@@ -175,7 +189,7 @@ def product(row: dict[str, Any], *, prefix: str | None, unit: str, system: str) 
     url = (row.get("custom_url") or {}).get("url") or ""
     return Product(
         external_id=external,
-        title=str(row.get("name") or ""),
+        title=title if title is not None else str(row.get("name") or ""),
         handle=str(url).strip("/"),
         status="live" if row.get("is_visible", True) else "discontinued",
         variants=tuple(variants),

@@ -162,3 +162,21 @@ def test_a_source_product_reads_with_its_own_ids_and_prices() -> None:
             await bc.aclose()
 
     run(main)
+
+
+def test_two_products_with_one_title_both_arrive_and_read_back_as_written() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            bc = connector(emu)
+            twins = [p.model_copy(update={"title": "Same name"}) for p in sample_products("TW", 2)]
+            assert all(r.ok for r in await bc.upsert_products(twins))
+            names = sorted(p["name"] for p in emu.store.products.values())
+            assert names == ["Same name", "Same name (TW-1)"]
+            held = await bc.read_products([p.external_id for p in twins])
+            assert all(held[p.external_id].content_hash() == p.content_hash() for p in twins)
+            before = sum(emu.calls.values())
+            assert all(r.ok for r in await bc.upsert_products(twins))
+            assert sum(emu.calls.values()) - before == 1  # the read; nothing to write
+            await bc.aclose()
+
+    run(main)
