@@ -134,3 +134,26 @@ def test_erp_to_bigcommerce_and_orders_back(systems: Any, tmp_path: Path) -> Non
     assert rows == [(0,)], log_path(config).read_text()[-3000:]
     stats = emu.call("GET", "/_emulator/stats")
     assert stats["rejected"] == 0 and stats["peak_window"] <= 150, stats
+
+
+def test_sigkill_right_after_the_erp_create_still_posts_the_order_once(
+    systems: Any, tmp_path: Path
+) -> None:
+    erp, emu = systems
+    config = bc_config(tmp_path, erp.url, emu.base)
+    bc_daemon(config).run_ok(timeout=240)
+    sku = next(iter(catalogue(emu).values()))["variants"][0]["sku"]
+    order = emu.call(
+        "POST",
+        "/_emulator/orders",
+        {"lines": [{"sku": sku, "quantity": 4}], "email": "crash@example.com"},
+    )
+    crashed = bc_daemon(config).run(
+        "--until-idle", timeout=240, env={"SYNCWRIGHT_TEST_CRASH_AFTER": "order_created"}
+    )
+    assert crashed.returncode == -9, crashed.stderr[-3000:]
+    assert len(api(erp.url, "GET", "/api/orders", limit=100)["items"]) == 1
+    bc_daemon(config).run_ok(timeout=240)
+    (posted,) = api(erp.url, "GET", "/api/orders", limit=100)["items"]
+    assert posted["channel_ref"] == f"bc:{order['id']}"
+    assert state(config, "SELECT state FROM jobs WHERE kind = 'post_order'") == [("done",)]
