@@ -34,7 +34,12 @@ from syncwright.connectors.bigcommerce.inventory import Inventory
 from syncwright.connectors.bigcommerce.keyset import Keyset
 from syncwright.connectors.bigcommerce.sales import Sales
 from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
-from syncwright.connectors.bigcommerce.transport import MAX_PAGE, Transport, chunks
+from syncwright.connectors.bigcommerce.transport import (
+    MAX_INVENTORY_PAGE,
+    MAX_PAGE,
+    Transport,
+    chunks,
+)
 from syncwright.connectors.errors import PayloadError
 from syncwright.connectors.model import (
     Customer,
@@ -55,7 +60,8 @@ class BigCommerceConnector:
     capabilities = Capabilities(
         cursor="time",
         order_cursor="time",
-        max_page_size=MAX_PAGE,
+        # Inventory pages hold 1,000 (catalog, customer and order reads cap themselves at 250).
+        max_page_size=MAX_INVENTORY_PAGE,
         product_batch_size=250,  # one sku:in read per upsert; PUTs go 10 at a time inside
         stock_batch_size=2000,
         webhooks=True,
@@ -220,7 +226,7 @@ class BigCommerceConnector:
         return Page(items, last, complete=not page.more)
 
     async def list_product_ids(self, query: ListQuery) -> Page[str]:
-        params: dict[str, Any] = {"include_fields": "id", "limit": MAX_PAGE}
+        params: dict[str, Any] = {"include_fields": "id", "limit": min(query.limit, MAX_PAGE)}
         if query.after:
             params["id:min"] = int(query.after) + 1
         page = await self.t.v3_page(PRODUCTS, params)

@@ -152,10 +152,17 @@ class Inventory:
         return out
 
     async def listing(self, query: ListQuery) -> Page[StockLevel]:
-        """Every level, 1,000 variants a page; ``after`` is the page read last."""
+        """Every level, as many variants a page as keep the page within ``query.limit`` levels
+        (each variant lists every location; at most 1,000 variants). ``after`` is
+        "<page>:<variants per page>" of the page read last, so a pass keeps its page size."""
         await self.locations()
-        number = int(query.after) + 1 if query.after and query.after.isdigit() else 1
-        page = await self.t.v3_page(ITEMS, {"page": number, "limit": MAX_INVENTORY_PAGE})
+        per = max(1, min(MAX_INVENTORY_PAGE, query.limit // max(1, len(self._names))))
+        number = 1
+        if query.after:
+            done, _, size = query.after.partition(":")
+            if done.isdigit() and size.isdigit() and int(size) > 0:
+                number, per = int(done) + 1, int(size)
+        page = await self.t.v3_page(ITEMS, {"page": number, "limit": per})
         levels = [lv for row in page.data for lv in self._levels(row)]
-        key = ("", str(number))
+        key = ("", f"{number}:{per}")
         return Page(levels, key if levels else None, complete=not page.more, next_key=key)

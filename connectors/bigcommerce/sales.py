@@ -130,12 +130,17 @@ class Sales:
         return await self.customers.page(query)
 
     async def list_customers(self, query: ListQuery) -> Page[Customer]:
-        number = int(query.after) + 1 if query.after and query.after.isdigit() else 1
+        """Pages by number; ``after`` is "<page>:<per page>" of the page read last."""
+        per, number = max(1, min(query.limit, MAX_PAGE)), 1
+        if query.after:
+            done, _, size = query.after.partition(":")
+            if done.isdigit() and size.isdigit() and int(size) > 0:
+                number, per = int(done) + 1, int(size)
         page = await self.t.v3_page(
-            CUSTOMERS, {"page": number, "limit": MAX_PAGE, "include": "addresses"}
+            CUSTOMERS, {"page": number, "limit": per, "include": "addresses"}
         )
         items = [wire.customer(r, self.t.system) for r in page.data]
-        key = ("", str(number))
+        key = ("", f"{number}:{per}")
         return Page(items, key if items else None, complete=not page.more, next_key=key)
 
     async def find(self, email: str) -> list[Customer]:
