@@ -46,6 +46,11 @@ def control_routes(emu: Emulator) -> list[Route]:
         oid = int(request.path_params["oid"])
         return {"id": store.ship(oid, data.get("carrier", ""), data.get("tracking", ""))}
 
+    async def amend(request: Request, data: dict[str, Any]) -> Any:
+        oid = int(request.path_params["oid"])
+        store.amend(oid, {str(k): int(v) for k, v in data["quantities"].items()})
+        return {"id": oid}
+
     async def stock(request: Request, data: dict[str, Any]) -> Any:
         variant = store.by_sku(str(data["sku"]))
         if variant is None:
@@ -127,6 +132,7 @@ def control_routes(emu: Emulator) -> list[Route]:
     return [
         Route("/_emulator/orders", guarded(place), methods=["POST"]),
         Route("/_emulator/orders/{oid:int}/ship", guarded(ship), methods=["POST"]),
+        Route("/_emulator/orders/{oid:int}/amend", guarded(amend), methods=["POST"]),
         Route("/_emulator/stock", guarded(stock), methods=["POST"]),
         Route("/_emulator/locations", guarded(location), methods=["POST"]),
         Route("/_emulator/products", guarded(product), methods=["POST"]),

@@ -297,6 +297,15 @@ class Store:
         self.emit("store/order/created", oid)
         return oid
 
+    def amend(self, oid: int, quantities: dict[str, int]) -> None:
+        """Staff edit an order's quantities in the control panel (by SKU)."""
+        total = 0.0
+        for line in self.order_lines[oid]:
+            line["quantity"] = int(quantities.get(line["sku"], line["quantity"]))
+            total += float(line["price_inc_tax"]) * line["quantity"]
+        self.orders[oid].update(total_inc_tax=f"{total:.4f}", date_modified=self.now())
+        self.emit("store/order/updated", oid)
+
     def ship(self, oid: int, carrier: str, tracking: str) -> int:
         order = self.orders[oid]
         sid = self.next_id("shipment")

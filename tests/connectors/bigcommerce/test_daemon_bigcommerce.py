@@ -127,7 +127,13 @@ def test_erp_to_bigcommerce_and_orders_back(systems: Any, tmp_path: Path) -> Non
         f"/_emulator/orders/{placed[0]['id']}/ship",
         {"carrier": "DHL", "tracking": "TRACK-1"},
     )
+    first = api(erp.url, "GET", f"/api/orders/by-ref/bc:{placed[1]['id']}")
+    emu.call("POST", f"/_emulator/orders/{placed[1]['id']}/amend", {"quantities": {sku: 3}})
     bc_daemon(config).run_ok(timeout=240)
+    amended = api(erp.url, "GET", f"/api/orders/by-ref/bc:{placed[1]['id']}")
+    assert amended["id"] == first["id"]
+    assert [(line["sku"], line["quantity"]) for line in amended["lines"]] == [(sku, 3)]
+    assert len(api(erp.url, "GET", "/api/orders", limit=100)["items"]) == 3  # none twice
     shipped = api(erp.url, "GET", f"/api/orders/by-ref/bc:{placed[0]['id']}")["shipments"]
     assert [(s["carrier"], s["tracking"]) for s in shipped] == [("DHL", "TRACK-1")]
     rows = state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'")
