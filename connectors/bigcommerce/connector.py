@@ -92,6 +92,8 @@ class BigCommerceConnector:
             self.capabilities = replace(self.capabilities, price_list_name=settings.price_list)
         self.price_list_name = self.capabilities.price_list_name
         self._price_list: int | None = None
+        #: The store's currency (price-list records name it), read once.
+        self._currency: str | None = None
         self._products = Keyset[Product](
             self._product_rows, self.catalog.source_product, _product_key, MAX_PAGE
         )
@@ -125,11 +127,12 @@ class BigCommerceConnector:
         if self._price_list is None:
             await self.ensure_price_list(self.price_list_name)
         assert self._price_list is not None
+        currency = self._currency or (await self.get_settings()).currency
         rows = [
             {
                 "variant_id": self.catalog.variant_ids[v.sku],
                 "price": str(v.price),
-                "currency": "USD",
+                "currency": currency,
             }
             | ({"retail_price": str(v.rrp)} if v.rrp is not None else {})
             for v in variants
@@ -190,6 +193,7 @@ class BigCommerceConnector:
         info = await self.t.call("GET", "/v2/store")
         if not isinstance(info, dict) or not isinstance(info.get("currency"), str):
             raise PayloadError("store answer without a currency", system=self.name)
+        self._currency = info["currency"]
         return StoreSettings(currency=info["currency"], name=str(info.get("name") or ""))
 
     # -- source: products and stock -------------------------------------------------------

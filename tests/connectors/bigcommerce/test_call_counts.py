@@ -80,6 +80,7 @@ def test_full_and_incremental_sync_make_the_minimum_calls() -> None:
                 {
                     "GET /v3/pricelists": 1,
                     "POST /v3/pricelists": 1,
+                    "GET /v2/store": 1,  # the currency of the price-list records, once
                     "GET /v3/catalog/products": N // 250,  # sku:in look-ups, 250 each
                     "POST /v3/catalog/products": N,  # no batch create on BigCommerce
                     "PUT /v3/pricelists/{id}/records": N // 250,  # 750 prices <= 1,000 a call
