@@ -81,7 +81,7 @@ price_list = "Sandbox Price"
 source = "erp"
 channel = "bc"
 flows = ["products", "stock", "prices"]
-page_size = 1000
+page_size = 100
 workers = 4
 [connections.bench.schedule]
 full = ""

@@ -82,6 +82,7 @@ def config(tmp: Path, bc_base: str, shop_url: str) -> Path:
         overlap = "2m"
         [connections.demo.schedule]
         recent = "2s"
+        deletions = "1s"
         """,
     )
 
@@ -129,6 +130,18 @@ async def both_sides(bc_base: str, shop_url: str) -> tuple[dict[str, Any], dict[
         await shop.aclose()
 
 
+async def shop_status(shop_url: str, product_id: str) -> str | None:
+    shop = build_shop(
+        SystemSpec("shop", "sandbox-shop", shop_url, SandboxShopSettings(), {"api_key": API_KEY}),
+        OpenGate(),
+    )
+    try:
+        held = await shop.read_products([product_id])
+    finally:
+        await shop.aclose()
+    return held[product_id].status if product_id in held else None
+
+
 def converged(bc_base: str, shop_url: str) -> dict[str, Any]:
     mine, theirs = anyio.run(both_sides, bc_base, shop_url)
     assert mine["products"] == theirs["products"]
@@ -155,6 +168,11 @@ def test_bigcommerce_as_source_feeds_a_shop(tmp_path: Path) -> None:
         second = converged(emu.base, shop.url)
         assert second["stock"]["S-3-M|Default location"] == 77
         assert second["products"][str(pid)] != first["products"][str(pid)]
+        # A hard delete never shows in a date_modified feed: the id listing finds it gone.
+        gone = str(sorted(int(p) for p in first["products"])[-1])
+        emu.call("POST", "/_emulator/products", {"id": int(gone), "delete": True})
+        bc_daemon(cfg).run_ok(timeout=240)
+        assert anyio.run(shop_status, shop.url, gone) == "discontinued"
         stats = emu.call("GET", "/_emulator/stats")
         assert stats["rejected"] == 0 and stats["peak_window"] <= 150, stats
     finally:
