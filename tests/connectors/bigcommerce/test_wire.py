@@ -4,6 +4,7 @@ feed's page-shift trap."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -177,6 +178,47 @@ def test_two_products_with_one_title_both_arrive_and_read_back_as_written() -> N
             before = sum(emu.calls.values())
             assert all(r.ok for r in await bc.upsert_products(twins))
             assert sum(emu.calls.values()) - before == 1  # the read; nothing to write
+            await bc.aclose()
+
+    run(main)
+
+
+def test_variants_added_removed_and_re_optioned_read_back_as_written() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            bc = connector(emu)
+            (product,) = sample_products("VO", 1)
+            assert all(r.ok for r in await bc.upsert_products([product]))
+            small, medium = product.variants
+            changed = product.model_copy(
+                update={
+                    "variants": (
+                        small.model_copy(update={"options": {"Size": "XS"}, "title": "XS"}),
+                        Variant(
+                            external_id="VO-0-9",
+                            sku="VO-0-9",
+                            title="L",
+                            position=1,
+                            options={"Size": "L"},
+                            price=Decimal("20.00"),
+                        ),
+                    )
+                }
+            )
+            before = Counter(emu.calls)
+            assert all(r.ok for r in await bc.upsert_products([changed]))
+            made = Counter(emu.calls) - before
+            assert made == Counter(
+                {
+                    "GET /v3/catalog/products": 1,  # what the store holds
+                    "DELETE /v3/catalog/products/{id}/variants/{id}": 2,  # re-optioned, removed
+                    "POST /v3/catalog/products/{id}/variants": 2,  # re-optioned, added
+                    "PUT /v3/pricelists/{id}/records": 1,
+                }
+            ), made
+            held = await bc.read_products([product.external_id])
+            assert held[product.external_id].content_hash() == changed.content_hash()
+            assert medium.sku not in {v["sku"] for v in emu.store.variants.values()}
             await bc.aclose()
 
     run(main)
