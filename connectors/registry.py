@@ -24,6 +24,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
@@ -117,6 +118,15 @@ KINDS: dict[str, Kind] = {
             ("client_id", "client_secret", "webhook_key"),
             "syncwright.connectors.xero.connector:build",
             webhooks="syncwright.connectors.xero.webhooks:FORMAT",
+            product_ids=True,
+        ),
+        Kind(
+            "bigcommerce",
+            SOURCE | CHANNEL,
+            BigCommerceSettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.bigcommerce.connector:build",
+            webhooks="syncwright.connectors.bigcommerce.notices:FORMAT",
             product_ids=True,
         ),
     )
