@@ -80,7 +80,7 @@ def fixture_for(emu: Any) -> BackOfficeFixture:
     )
 
 
-def test_the_back_office_suite_passes_check_by_check() -> None:
+def test_the_back_office_suite_passes() -> None:
     async def main() -> None:
         async with running() as emu:
             conn = erp(emu)
