@@ -24,6 +24,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
@@ -106,6 +107,13 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "lightspeed-x",
+            SOURCE,
+            LightspeedXSettings,
+            ("token",),
+            "syncwright.connectors.lightspeed_x.connector:build",
         ),
     )
 }

@@ -1,0 +1,98 @@
+"""HTTP to one X-Series store: bearer auth, the API paths, version-cursor pages, 404 as None.
+
+Every call goes through the shared JsonClient (connectors/http.py), which spends from the call
+gate, reports ``X-RateLimit-*`` and 429s (``Retry-After`` an HTTP date, read against the
+response's ``Date``) to the budget, and maps statuses to the contract's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from syncwright.connectors.base import CallGate
+from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.http import JsonClient
+
+API = "/api/2.0"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPage:
+    """One page of a version-cursor collection: rows by version ascending, ``high`` the
+    envelope's ``version.max`` (the next page's ``after``). No rows: the end."""
+
+    rows: list[dict[str, Any]]
+    high: int
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        system: str,
+        gate: CallGate,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.system = system
+        self.http = JsonClient(
+            base_url.rstrip("/"),
+            system=system,
+            gate=gate,
+            headers={"authorization": f"Bearer {token}", "accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return await self.http.request("GET", API + path, params=params)
+
+    async def get_or_none(self, path: str) -> dict[str, Any] | None:
+        """The ``data`` object at ``path``; None when X-Series answers 404."""
+        try:
+            body = await self.get(path)
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise PayloadError(f"GET {path}: no data object", system=self.system)
+        return data
+
+    async def post(self, path: str, body: Any, *, legacy: bool = False) -> Any:
+        return await self.http.request("POST", path if legacy else API + path, json_body=body)
+
+    async def rows(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The ``data`` list of a GET (search, sku and family look-ups, fulfilments)."""
+        body = await self.get(path, params)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise PayloadError(f"GET {path}: no data list", system=self.system)
+        return data
+
+    async def page(self, path: str, after: int, size: int, *, deleted: bool = False) -> VersionPage:
+        """Rows with a version above ``after``; ``deleted`` includes soft-deleted ones."""
+        params: dict[str, Any] = {"after": after, "page_size": size}
+        if deleted:
+            params["deleted"] = "true"
+        body = await self.get(path, params)
+        data = body.get("data") if isinstance(body, dict) else None
+        version = body.get("version") if isinstance(body, dict) else None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise PayloadError(f"GET {path}: no data list", system=self.system)
+        if not data:
+            return VersionPage([], after)
+        high = version.get("max") if isinstance(version, dict) else None
+        if type(high) is not int or high <= after:
+            raise PayloadError(f"GET {path}: version.max missing or not past after={after}")
+        return VersionPage(data, high)
