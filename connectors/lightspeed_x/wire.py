@@ -19,7 +19,7 @@ from syncwright.connectors.model import Address, Customer, Product, StockLevel, 
 Row = dict[str, Any]
 
 #: Grams per unit of X-Series' ``weight_unit`` values.
-_GRAMS = {"g": 1.0, "kg": 1000.0, "lb": 453.59237, "oz": 28.349523125}
+_GRAMS = {"G": 1.0, "KG": 1000.0, "LB": 453.59237, "OZ": 28.349523125, "CT": 0.2}
 _PLACEHOLDER = "/images/placeholder/"
 
 
@@ -84,7 +84,7 @@ def _variant(row: Row, position: int) -> Variant:
 def _grams(weight: Any, unit: Any) -> int | None:
     if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
         return None
-    return round(weight * _GRAMS.get(str(unit or "g"), 1.0))
+    return round(weight * _GRAMS.get(str(unit or "G").upper(), 1.0))
 
 
 def _money(value: Any) -> Decimal | None:
@@ -172,5 +172,5 @@ def product_body(p: Product) -> dict[str, Any]:
     if first.price is not None:
         body["price_excluding_tax"] = float(first.price)
     if first.weight_grams is not None:
-        body.update(weight=first.weight_grams, weight_unit="g")
+        body.update(weight=first.weight_grams, weight_unit="G")
     return body

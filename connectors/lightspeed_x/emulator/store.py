@@ -127,7 +127,7 @@ class Store:
                 "price_including_tax": round(float(spec.get("price", 10)) * 1.15, 5),
                 "supply_price": 0,
                 "weight": spec.get("weight"),
-                "weight_unit": "g",
+                "weight_unit": "G",
                 "image_url": spec.get("image_url") or "",
                 "button_order": position,
                 "tag_ids": [],
