@@ -29,9 +29,12 @@ FETCH_SINGLY = 3
 
 
 class Catalog:
-    def __init__(self, http: Transport, page_size: int) -> None:
+    def __init__(
+        self, http: Transport, page_size: int, outlet_map: dict[str, str] | None = None
+    ) -> None:
         self.http = http
         self.page_size = page_size
+        self.outlet_map = dict(outlet_map or {})
         #: product row id -> (sku, family id); sku -> row id. Filled from every row seen.
         self.rows: dict[str, tuple[str | None, str]] = {}
         self.by_sku: dict[str, str] = {}
@@ -184,7 +187,12 @@ class Catalog:
             got = await self.http.page("/outlets", after, self.page_size, deleted=True)
             if not got.rows:
                 return
-            self.outlets.update({str(r["id"]): str(r["name"]) for r in got.rows})
+            self.outlets.update(
+                {
+                    str(r["id"]): self.outlet_map.get(str(r["name"]), str(r["name"]))
+                    for r in got.rows
+                }
+            )
             after = got.high
 
 

@@ -62,7 +62,7 @@ class LightspeedX:
             timeout=spec.timeout,
             transport=transport,
         )
-        self.catalog = Catalog(self.http, settings.page_size)
+        self.catalog = Catalog(self.http, settings.page_size, settings.outlet_map)
         self.sales = Sales(
             self.http,
             self.catalog,

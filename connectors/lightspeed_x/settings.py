@@ -14,6 +14,9 @@ class LightspeedXSettings(KindSettings):
     #: minutes. The budget windows are set in [systems.NAME.budget]; this states the plan the
     #: README's formula derives them from, and check-config shows it.
     registers: int = Field(default=1, ge=1, le=1000)
+    #: X-Series outlet name -> the location name stock is reported under (the channel's
+    #: location map then maps that on); outlets not listed keep their own name.
+    outlet_map: dict[str, str] = Field(default_factory=dict)
     #: Rows per page of the version-cursor collections (the emulator's and our ceiling: 1000).
     page_size: int = Field(default=1000, ge=1, le=1000)
     #: The sale status an order is posted with (API 0.9 register_sales statuses).
