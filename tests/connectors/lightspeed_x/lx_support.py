@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import anyio
 
 from syncwright.connectors.base import CallGate, ChangeQuery, OpenGate, Page, SystemSpec
-from syncwright.connectors.errors import PayloadError, TransientError
+from syncwright.connectors.errors import PayloadError, RateLimitedError, TransientError
 from syncwright.connectors.lightspeed_x.connector import LightspeedX
 from syncwright.connectors.lightspeed_x.emulator.app import Emulator
 from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
@@ -78,7 +78,7 @@ async def drain(
             try:
                 page = await fetch(ChangeQuery(since=since, after=after, limit=limit))
                 break
-            except (TransientError, PayloadError):
+            except (TransientError, PayloadError, RateLimitedError):
                 if attempt == retries:
                     raise
         items.extend(page.items)
