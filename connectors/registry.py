@@ -112,8 +112,9 @@ KINDS: dict[str, Kind] = {
             "lightspeed-x",
             SOURCE,
             LightspeedXSettings,
-            ("token",),
+            ("token", "webhook_key"),
             "syncwright.connectors.lightspeed_x.connector:build",
+            webhooks="syncwright.connectors.lightspeed_x.notices:FORMAT",
         ),
     )
 }

@@ -58,6 +58,7 @@ log_level = "info"
 kind = "lightspeed-x"
 url = "{pos}"
 credentials.token = {{ env = "LSX_BENCH_TOKEN" }}
+credentials.webhook_key = {{ env = "LSX_BENCH_TOKEN" }}
 [systems.pos.budget.windows.minute]
 limit = 70
 [systems.pos.budget.reserve]

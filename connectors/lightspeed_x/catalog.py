@@ -164,6 +164,16 @@ class Catalog:
                 out.append(wire.stock(r, sku, outlet, high))
         return out
 
+    async def sku_of(self, product_id: str) -> str | None:
+        """The SKU of a variant row by its id (a webhook names inventory by product id)."""
+        await self._know_products({product_id})
+        return self.rows.get(product_id, (None, ""))[0]
+
+    async def location_of(self, outlet_id: str) -> str | None:
+        if outlet_id not in self.outlets:
+            await self._load_outlets()
+        return self.outlets.get(outlet_id)
+
     async def _know_products(self, ids: set[str]) -> None:
         missing = sorted(ids - self.rows.keys())
         if len(missing) > FETCH_SINGLY:

@@ -1,8 +1,9 @@
 """The Lightspeed Retail X-Series back office (API 2.0): products with variant families,
 inventory per outlet, customers, sales, store settings.
 
-Settings: ``spec.settings`` is a LightspeedXSettings (settings.py). Secret: ``token`` (a
-personal token, or an OAuth access token the operator keeps fresh). ``spec.url`` is the
+Settings: ``spec.settings`` is a LightspeedXSettings (settings.py). Secrets: ``token`` (a
+personal token, or an OAuth access token the operator keeps fresh) and ``webhook_key`` (the
+key webhook URLs must carry, notices.py). ``spec.url`` is the
 store's base URL, e.g. ``https://example.retail.lightspeed.app``.
 """
 
@@ -129,6 +130,13 @@ class LightspeedX:
 
     async def create_product(self, product: Product) -> str:
         return await self.sales.create_product(product)
+
+    # webhooks: inventory notices name a product id and an outlet id (dispatch resolves them)
+    async def sku_of_inventory_item(self, product_id: str) -> str | None:
+        return await self.catalog.sku_of(product_id)
+
+    async def source_location(self, outlet_id: str) -> str | None:
+        return await self.catalog.location_of(outlet_id)
 
     # SettingsSource
     async def get_settings(self) -> StoreSettings:

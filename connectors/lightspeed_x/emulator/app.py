@@ -1,14 +1,15 @@
 """A local stand-in for a Lightspeed Retail X-Series store's API, for tests and benchmarks.
 
     python -m syncwright.connectors.lightspeed_x --listen 127.0.0.1:0 --token T \
-        [--registers 1] [--products 0] [--variants 2]
+        [--registers 1] [--products 0] [--variants 2] [--outlets 1] [--webhook-url URL]
 
 prints ``listening on http://host:port`` once serving. Every request needs
 ``Authorization: Bearer <token>`` (else 401). Requests are counted against the 5-minute
 window (limits.py); every JSON answer carries the rate-limit headers. Test controls (same
 token) live under ``/_emulator/`` (control.py): seed a catalogue, change stock, products and
-customers as staff would, set faults and the window, read statistics and the recorded
-exchanges that tests validate against the published spec.
+customers as staff would, set faults, the window and the webhook URL, read statistics and the
+recorded exchanges that tests validate against the published spec. Changes made through the
+controls or the API are sent as form-encoded webhooks (webhooks.py) when a URL is set.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from syncwright.connectors.lightspeed_x.emulator.api import BadRequest, api_rout
 from syncwright.connectors.lightspeed_x.emulator.control import control_routes, seed
 from syncwright.connectors.lightspeed_x.emulator.limits import Faults, RateLimit
 from syncwright.connectors.lightspeed_x.emulator.store import Store
+from syncwright.connectors.lightspeed_x.emulator.webhooks import WebhookSender
 from syncwright.connectors.serving import serve_asgi
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -40,6 +42,10 @@ class Emulator:
     def __init__(self, *, token: str, registers: int = 1, record: bool = False) -> None:
         self.token = token
         self.store = Store(registers=registers)
+        self.webhooks = WebhookSender(
+            self.store.retailer["domain_prefix"], self.store.retailer["id"]
+        )
+        self.store.emit = self.webhooks.emit
         self.limit = RateLimit(registers=registers)
         self.faults = Faults()
         self.calls: Counter[str] = Counter()
@@ -56,9 +62,13 @@ class Emulator:
         *,
         task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
     ) -> None:
-        async with anyio.create_task_group() as tg:
-            self.url = await tg.start(serve_asgi, _KeepBody(self.app), host, port)
-            task_status.started(self.url)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self.webhooks.run)
+                self.url = await tg.start(serve_asgi, _KeepBody(self.app), host, port)
+                task_status.started(self.url)
+        finally:
+            self.webhooks.close()
 
     def authorised(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.token}"
@@ -166,10 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=0, help="families to seed")
     parser.add_argument("--variants", type=int, default=2, help="variants per family")
     parser.add_argument("--outlets", type=int, default=1, help="outlets to seed")
+    parser.add_argument("--webhook-url", help="where to send webhooks (form-encoded)")
     args = parser.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     emulator = Emulator(token=args.token, registers=args.registers)
     seed(emulator.store, args.products, args.variants, args.outlets)
+    emulator.webhooks.url = args.webhook_url
 
     async def run() -> None:
         async with anyio.create_task_group() as tg:

@@ -120,6 +120,12 @@ def control_routes(emu: Emulator) -> list[Route]:
             emu.limit.exhaust()
         return {"limit": emu.limit.limit, "used": emu.limit.used}
 
+    async def webhooks(request: Request) -> Any:
+        data = await body(request)
+        emu.webhooks.url = data.get("url")
+        emu.webhooks.omit_type = bool(data.get("omit_type", False))
+        return {"ok": True}
+
     async def stats(request: Request) -> Any:
         return {
             "calls": dict(emu.calls),
@@ -130,6 +136,8 @@ def control_routes(emu: Emulator) -> list[Route]:
             "products": len(store.products),
             "customers": len(store.customers),
             "sales": len(store.sales),
+            "webhooks_delivered": len(emu.webhooks.delivered),
+            "webhooks_failed": len(emu.webhooks.failed),
         }
 
     async def sales(request: Request) -> Any:
@@ -155,6 +163,7 @@ def control_routes(emu: Emulator) -> list[Route]:
         Route("/_emulator/customers/{cid}", guarded(customer), methods=["POST"]),
         Route("/_emulator/faults", guarded(faults), methods=["POST"]),
         Route("/_emulator/window", guarded(window), methods=["POST"]),
+        Route("/_emulator/webhooks", guarded(webhooks), methods=["POST"]),
         Route("/_emulator/stats", guarded(stats), methods=["GET"]),
         Route("/_emulator/sales", guarded(sales), methods=["GET"]),
         Route("/_emulator/catalogue", guarded(catalogue), methods=["GET"]),

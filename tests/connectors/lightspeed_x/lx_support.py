@@ -16,6 +16,7 @@ from syncwright.connectors.lightspeed_x.emulator.app import Emulator
 from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 
 TOKEN = "lsxs_pt_test_token"
+HOOK_KEY = "a-long-random-webhook-key-for-tests"
 T = TypeVar("T")
 
 

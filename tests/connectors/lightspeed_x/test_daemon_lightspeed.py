@@ -14,7 +14,7 @@ import httpx
 import pytest
 from harness import Daemon, config_file, log_path, start_listening, stop_process
 from helpers import API_KEY, SANDBOX_ENV, Server, api, start_server, state
-from lx_support import TOKEN
+from lx_support import HOOK_KEY, TOKEN
 
 from syncwright.connectors.base import ListQuery, OpenGate, SystemSpec
 from syncwright.connectors.lightspeed_x.connector import LightspeedX
@@ -49,7 +49,12 @@ class XSeries:
             self.proc.stdout.close()
 
 
-def lsx_config(tmp: Path, lsx_url: str, shop_url: str) -> Path:
+def lsx_config(tmp: Path, lsx_url: str, shop_url: str, *, webhook_port: int | None = None) -> Path:
+    hooks = (
+        f'[webhooks]\nenabled = true\nlisten = "127.0.0.1:{webhook_port}"\nretry_every = 1\n'
+        if webhook_port
+        else ""
+    )
     return config_file(
         tmp,
         f"""
@@ -57,6 +62,7 @@ def lsx_config(tmp: Path, lsx_url: str, shop_url: str) -> Path:
         kind = "lightspeed-x"
         url = "{lsx_url}"
         credentials.token = {{ env = "LSX_TEST_TOKEN" }}
+        credentials.webhook_key = {{ env = "LSX_TEST_HOOK_KEY" }}
         # One register: 350 calls per 5 minutes, at most 70 in any minute.
         [systems.pos.budget.windows.minute]
         limit = 70
@@ -79,11 +85,14 @@ def lsx_config(tmp: Path, lsx_url: str, shop_url: str) -> Path:
         [connections.demo.schedule]
         recent = "1h"
         """,
+        head=hooks,
     )
 
 
 def daemon(config: Path, **env: str) -> Daemon:
-    return Daemon(config, {**SANDBOX_ENV, "LSX_TEST_TOKEN": TOKEN, **env})
+    return Daemon(
+        config, {**SANDBOX_ENV, "LSX_TEST_TOKEN": TOKEN, "LSX_TEST_HOOK_KEY": HOOK_KEY, **env}
+    )
 
 
 async def _compare(lsx_url: str, shop_url: str) -> tuple[dict[str, str], dict[str, str]]:

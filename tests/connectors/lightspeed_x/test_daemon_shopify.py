@@ -45,6 +45,7 @@ def config(tmp: Path, pos: str, shop: str) -> Path:
         kind = "lightspeed-x"
         url = "{pos}"
         credentials.token = {{ env = "LSX_TEST_TOKEN" }}
+        credentials.webhook_key = {{ env = "LSX_TEST_HOOK_KEY" }}
         [systems.pos.budget.windows.minute]
         limit = 70
         [systems.pos.settings]
@@ -79,7 +80,8 @@ def test_x_series_to_shopify_and_an_order_back(tmp_path: Path) -> None:
     try:
         shop.call("POST", "/_emulator/locations", {"name": "North store"})
         path = config(tmp_path, pos.url, shop.url)
-        env = {"LSX_TEST_TOKEN": TOKEN, "SHOPIFY_TEST_TOKEN": SHOP_TOKEN,
+        env = {"LSX_TEST_TOKEN": TOKEN, "LSX_TEST_HOOK_KEY": "k" * 32,
+               "SHOPIFY_TEST_TOKEN": SHOP_TOKEN,
                "SHOPIFY_TEST_SECRET": SECRET}  # fmt: skip
         Daemon(path, env).run_ok(timeout=240)
         held: list[dict[str, Any]] = shop.call("GET", "/_emulator/products")["products"]
