@@ -80,11 +80,13 @@ class Emulator:
             faults = self.faults
             if faults.slow_seconds:
                 await anyio.sleep(faults.slow_seconds)
-            if faults.roll(faults.throttle_429_rate) or not self.limit.take():
+            storm = faults.roll(faults.throttle_429_rate)
+            if storm or not self.limit.take():
+                wait = faults.throttle_retry_seconds if storm else None
                 return JSONResponse(
                     {"error": "Too Many Requests", "message": "Rate limiting enforced"},
                     status_code=429,
-                    headers={**self.limit.headers(), "Retry-After": self.limit.retry_after()},
+                    headers={**self.limit.headers(), "Retry-After": self.limit.retry_after(wait)},
                 )
             route = request.scope["route"].path
             self.calls[f"{request.method} {route}"] += 1

@@ -58,8 +58,10 @@ class RateLimit:
             "X-RateLimit-Remaining": str(max(0, self.limit - self.used)),
         }
 
-    def retry_after(self) -> str:
-        return formatdate(self.start + WINDOW, usegmt=True)
+    def retry_after(self, seconds: float | None = None) -> str:
+        """The HTTP date of the window's end (or ``seconds`` from now, for fault storms)."""
+        when = self.start + WINDOW if seconds is None else self.clock() + seconds
+        return formatdate(when, usegmt=True)
 
 
 @dataclass
@@ -72,6 +74,8 @@ class Faults:
     malformed_rate: float = 0.0  # share of calls answered 200 with broken JSON
     truncated_rate: float = 0.0  # share of calls answered 200 with half the body
     throttle_429_rate: float = 0.0  # share of calls answered 429 (a storm at 1.0)
+    #: The Retry-After of those 429s, seconds from now (None: the window's end).
+    throttle_retry_seconds: float | None = None
     #: Fail the next N sale creates *after* storing them (the answer is lost on the way back).
     lose_sale_answers: int = 0
     rng: random.Random = field(default_factory=lambda: random.Random(5))
@@ -93,5 +97,8 @@ class Faults:
                 if value < 0 or (name.endswith("rate") and value > 1):
                     raise ValueError(f"{name} out of range: {value}")
                 setattr(self, name, value)
+        if "throttle_retry_seconds" in values:
+            given = values["throttle_retry_seconds"]
+            self.throttle_retry_seconds = None if given is None else float(given)
         if "lose_sale_answers" in values:
             self.lose_sale_answers = int(values["lose_sale_answers"])
