@@ -189,6 +189,21 @@ def test_x_series_to_the_shop_and_orders_back_once(systems: Any, tmp_path: Path)
     refs = sorted(s["invoice_number"] for s in sales)
     assert refs == sorted([f"shop:{first}", f"shop:{second}"])
     assert all(s["customer_id"] for s in sales)
+
+    # An amendment (2 -> 3) and a shipment in the shop reach the same sale: its lines are
+    # rewritten under the same id and the sale is fulfilled.
+    line = {"sku": "LX-00002-1", "quantity": 3, "unit_price": "11.00", "title": "x"}
+    api(shop, "PATCH", f"/admin/orders/{second}", {"lines": [line]})
+    shipment = {"lines": [["LX-00002-1", 3]], "carrier": "DHL", "tracking": "T1"}
+    api(shop, "POST", f"/admin/orders/{second}/shipments", shipment)
+    daemon(config).run_ok(timeout=240)
+    sales = pos.call("GET", "/_emulator/sales")
+    by_ref = {s["invoice_number"]: s for s in sales["sales"]}
+    assert len(by_ref) == 2
+    amended = by_ref[f"shop:{second}"]
+    assert [x["quantity"] for x in amended["line_items"]] == [3.0]
+    assert amended["status"] == "DISPATCHED_CLOSED"
+    assert len(sales["fulfillments"][amended["id"]]) == 1
     assert state(config, "SELECT count(*) FROM jobs WHERE state = 'dead'") == [(0,)], (
         log_path(config).read_text()[-3000:] if log_path(config).exists() else ""
     )
