@@ -115,6 +115,7 @@ KINDS: dict[str, Kind] = {
             ("token", "webhook_key"),
             "syncwright.connectors.lightspeed_x.connector:build",
             webhooks="syncwright.connectors.lightspeed_x.notices:FORMAT",
+            product_ids=True,
         ),
     )
 }

@@ -60,6 +60,15 @@ class Catalog:
         page = await self._families_page(got.rows, got.high)
         return Page(page.items, ("", str(got.high)) if got.rows else None, not got.rows)
 
+    async def list_product_ids(self, query: ListQuery) -> Page[str]:
+        """Live families' ids (their parent rows), by version: no family reads needed."""
+        got = await self.http.page("/products", int(query.after or 0), query.limit)
+        if not got.rows:
+            return Page([], None, complete=True)
+        self.learn(got.rows)
+        ids = [str(r["id"]) for r in got.rows if wire.is_parent(r)]
+        return Page(ids, ("", str(got.high)), complete=False)
+
     async def _families_page(self, rows: list[Row], high: int) -> Page[Product]:
         if not rows:
             return Page([], None, complete=True)

@@ -91,6 +91,10 @@ class LightspeedX:
     async def get_product(self, id_or_sku: str) -> Product | None:
         return await self.catalog.get_product(id_or_sku)
 
+    # ProductIdLister: a safety net, deletions arrive through the feed (deleted=true) anyway
+    async def list_product_ids(self, query: ListQuery) -> Page[str]:
+        return await self.catalog.list_product_ids(query)
+
     async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
         return await self.catalog.get_stock(skus)
 
