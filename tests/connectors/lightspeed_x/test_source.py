@@ -32,7 +32,7 @@ def test_a_full_and_an_incremental_pass_make_the_fewest_calls() -> None:
                 # no family crosses a page, so no family is read again.
                 assert emu.calls == Counter({"GET /api/2.0/products": 4})
                 emu.calls.clear()
-                levels, _ = await drain(lsx.changed_stock)
+                levels, stock_high = await drain(lsx.changed_stock)
                 assert len(levels) == FAMILIES * 2 * 2
                 assert {lv.location for lv in levels} == {"Main Outlet", "Outlet 2"}
                 assert all(lv.quantity == 5 for lv in levels)
@@ -65,8 +65,12 @@ def test_a_full_and_an_incremental_pass_make_the_fewest_calls() -> None:
                 assert changed[1].variants[0] == products[500].variants[0]
                 assert emu.calls == Counter({"GET /api/2.0/products": 3})
                 emu.calls.clear()
-                _, stock_high = await drain(lsx.changed_stock)
-                assert stock_high is not None
+                changed_levels, _ = await drain(lsx.changed_stock, stock_high)
+                assert (sku, "Outlet 2", 1) in [
+                    (x.sku, x.location, x.quantity) for x in changed_levels
+                ]
+                # the level's SKU is known and so are the outlets: a page and the end
+                assert emu.calls == Counter({"GET /api/2.0/inventory": 2})
             finally:
                 await lsx.aclose()
 
