@@ -2,8 +2,8 @@
 inventory per outlet, customers, sales, store settings.
 
 Settings: ``spec.settings`` is a LightspeedXSettings (settings.py). Secrets: ``token`` (a
-personal token, or an OAuth access token the operator keeps fresh) and ``webhook_key`` (the
-key webhook URLs must carry, notices.py). ``spec.url`` is the
+personal token; with ``oauth_token_file`` set, the add-on's client secret, oauth.py) and
+``webhook_key`` (the key webhook URLs must carry, notices.py). ``spec.url`` is the
 store's base URL, e.g. ``https://example.retail.lightspeed.app``.
 """
 
@@ -22,6 +22,7 @@ from syncwright.connectors.base import (
     SystemSpec,
 )
 from syncwright.connectors.lightspeed_x.catalog import Catalog
+from syncwright.connectors.lightspeed_x.oauth import OAuth
 from syncwright.connectors.lightspeed_x.sales import Sales
 from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.lightspeed_x.transport import Transport
@@ -55,13 +56,24 @@ class LightspeedX:
     ) -> None:
         settings = spec.settings
         self.name = spec.name
+        oauth = None
+        if settings.oauth_token_file is not None and settings.oauth_client_id is not None:
+            oauth = OAuth(
+                settings.oauth_token_file,
+                spec.url.rstrip("/") + "/api/1.0/token",
+                settings.oauth_client_id,
+                spec.secret("token"),
+                system=spec.name,
+                transport=transport,
+            )
         self.http = Transport(
             spec.url,
-            spec.secret("token"),
+            None if oauth else spec.secret("token"),
             system=spec.name,
             gate=gate,
             timeout=spec.timeout,
             transport=transport,
+            oauth=oauth,
         )
         self.catalog = Catalog(self.http, settings.page_size, settings.outlet_map)
         self.sales = Sales(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, model_validator
 
 from syncwright.connectors.base import KindSettings
 
@@ -21,3 +23,16 @@ class LightspeedXSettings(KindSettings):
     page_size: int = Field(default=1000, ge=1, le=1000)
     #: The sale status an order is posted with (API 0.9 register_sales statuses).
     sale_status: str = Field(default="AWAITING_DISPATCH", min_length=1)
+    #: OAuth add-ons: the JSON file holding the access and refresh tokens (an absolute path;
+    #: the connector replaces it atomically when X-Series rotates them) and the add-on's
+    #: client id. With them, ``credentials.token`` is the add-on's client secret.
+    oauth_token_file: Path | None = None
+    oauth_client_id: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _oauth_pair(self) -> LightspeedXSettings:
+        if (self.oauth_token_file is None) != (self.oauth_client_id is None):
+            raise ValueError("oauth_token_file and oauth_client_id go together")
+        if self.oauth_token_file is not None and not self.oauth_token_file.is_absolute():
+            raise ValueError("oauth_token_file must be an absolute path")
+        return self

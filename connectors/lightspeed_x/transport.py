@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 
 from syncwright.connectors.base import CallGate
-from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.errors import AuthError, PayloadError, PermanentError
 from syncwright.connectors.http import JsonClient
+from syncwright.connectors.lightspeed_x.oauth import OAuth
 
 API = "/api/2.0"
 
@@ -33,19 +34,23 @@ class Transport:
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | None,
         *,
         system: str,
         gate: CallGate,
         timeout: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        oauth: OAuth | None = None,
     ) -> None:
+        """``token`` is the bearer token, or None when ``oauth`` supplies access tokens."""
         self.system = system
+        self.oauth = oauth
         self.http = JsonClient(
             base_url.rstrip("/"),
             system=system,
             gate=gate,
-            headers={"authorization": f"Bearer {token}", "accept": "application/json"},
+            headers={"accept": "application/json"}
+            | ({"authorization": f"Bearer {token}"} if token else {}),
             timeout=timeout,
             transport=transport,
         )
@@ -53,8 +58,23 @@ class Transport:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def _call(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> Any:
+        if self.oauth is None:
+            return await self.http.request(method, path, params=params, json_body=body)
+        used = await self.oauth.access_token()
+        self.http.set_header("authorization", f"Bearer {used}")
+        try:
+            return await self.http.request(method, path, params=params, json_body=body)
+        except AuthError:
+            # revoked or expired early: one refresh, one more try
+            await self.oauth.refresh(used)
+            self.http.set_header("authorization", f"Bearer {await self.oauth.access_token()}")
+            return await self.http.request(method, path, params=params, json_body=body)
+
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return await self.http.request("GET", API + path, params=params)
+        return await self._call("GET", API + path, params, None)
 
     async def get_or_none(self, path: str) -> dict[str, Any] | None:
         """The ``data`` object at ``path``; None when X-Series answers 404."""
@@ -70,7 +90,7 @@ class Transport:
         return data
 
     async def post(self, path: str, body: Any, *, legacy: bool = False) -> Any:
-        return await self.http.request("POST", path if legacy else API + path, json_body=body)
+        return await self._call("POST", path if legacy else API + path, None, body)
 
     async def rows(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """The ``data`` list of a GET (search, sku and family look-ups, fulfilments)."""

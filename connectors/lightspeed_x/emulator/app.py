@@ -26,11 +26,13 @@ from anyio.abc import TaskStatus
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from syncwright.connectors.lightspeed_x.emulator.api import BadRequest, api_routes, error_response
 from syncwright.connectors.lightspeed_x.emulator.control import control_routes, seed
 from syncwright.connectors.lightspeed_x.emulator.limits import Faults, RateLimit
+from syncwright.connectors.lightspeed_x.emulator.oauth import OAuthServer
 from syncwright.connectors.lightspeed_x.emulator.store import Store
 from syncwright.connectors.lightspeed_x.emulator.webhooks import WebhookSender
 from syncwright.connectors.serving import serve_asgi
@@ -53,7 +55,14 @@ class Emulator:
         #: (method, route path, query pairs, request JSON, status, response JSON)
         self.exchanges: list[tuple[str, str, list[tuple[str, str]], Any, int, Any]] = []
         self.url = ""
-        self.app = Starlette(routes=[*api_routes(self), *control_routes(self)])
+        self.oauth = OAuthServer(self.store.retailer["domain_prefix"])
+        self.app = Starlette(
+            routes=[
+                *api_routes(self),
+                *control_routes(self),
+                Route("/api/1.0/token", self.oauth.token, methods=["POST"]),
+            ]
+        )
 
     async def serve(
         self,
@@ -71,7 +80,9 @@ class Emulator:
             self.webhooks.close()
 
     def authorised(self, request: Request) -> bool:
-        return request.headers.get("authorization") == f"Bearer {self.token}"
+        given = request.headers.get("authorization", "")
+        bearer = given.removeprefix("Bearer ")
+        return given == f"Bearer {self.token}" or self.oauth.valid(bearer)
 
     def guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def wrapped(request: Request) -> Response:

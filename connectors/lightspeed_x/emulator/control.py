@@ -126,6 +126,18 @@ def control_routes(emu: Emulator) -> list[Route]:
         emu.webhooks.omit_type = bool(data.get("omit_type", False))
         return {"ok": True}
 
+    async def oauth(request: Request) -> Any:
+        """Register an add-on and a refresh token; or expire every access token."""
+        data = await body(request)
+        if data.get("expire_access"):
+            emu.oauth.access.clear()
+        if "client_id" in data:
+            emu.oauth.clients[str(data["client_id"])] = str(data["client_secret"])
+            emu.oauth.refresh[str(data["refresh_token"])] = str(data["client_id"])
+        if "ttl" in data:
+            emu.oauth.ttl = float(data["ttl"])
+        return {"issued": emu.oauth.issued}
+
     async def stats(request: Request) -> Any:
         return {
             "calls": dict(emu.calls),
@@ -164,6 +176,7 @@ def control_routes(emu: Emulator) -> list[Route]:
         Route("/_emulator/faults", guarded(faults), methods=["POST"]),
         Route("/_emulator/window", guarded(window), methods=["POST"]),
         Route("/_emulator/webhooks", guarded(webhooks), methods=["POST"]),
+        Route("/_emulator/oauth", guarded(oauth), methods=["POST"]),
         Route("/_emulator/stats", guarded(stats), methods=["GET"]),
         Route("/_emulator/sales", guarded(sales), methods=["GET"]),
         Route("/_emulator/catalogue", guarded(catalogue), methods=["GET"]),
