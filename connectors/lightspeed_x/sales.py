@@ -96,9 +96,13 @@ class Sales:
         if sale is None:
             raise PermanentError(f"sale {order_id} is not in X-Series", system=self.http.system)
         ref = str(sale.get("invoice_number") or order.external_id)
-        await self._save(order_id, order, str(sale.get("customer_id") or ""), ref)
+        # a sale fulfilled meanwhile keeps its status: only the lines change
+        kept = str(sale.get("status") or self.status)
+        await self._save(order_id, order, str(sale.get("customer_id") or ""), ref, kept)
 
-    async def _save(self, sid: str, order: Order, customer_id: str, ref: str) -> None:
+    async def _save(
+        self, sid: str, order: Order, customer_id: str, ref: str, status: str | None = None
+    ) -> None:
         lines = []
         for line in order.lines:
             pid = await self._product_id(line.sku)
@@ -114,7 +118,7 @@ class Sales:
             "id": sid,
             "register_id": await self._register_id(),
             "customer_id": customer_id or None,
-            "status": self.status if order.status != "cancelled" else "VOIDED",
+            "status": "VOIDED" if order.status == "cancelled" else status or self.status,
             "invoice_number": ref,
             "note": f"{order.number or order.external_id} ({ref})",
             "register_sale_products": lines,

@@ -62,6 +62,12 @@ def test_an_order_is_posted_once_and_amended_and_fulfilled() -> None:
                 await lsx.add_shipment(sid, ship)
                 assert await lsx.has_shipment(sid, "f1")
                 assert emu.store.sales[sid]["status"] == "DISPATCHED_CLOSED"
+                # an amendment after the fulfilment changes the lines, not the status
+                await lsx.amend_order(sid, order(qty=2))
+                assert emu.store.sales[sid]["status"] == "DISPATCHED_CLOSED"
+                assert emu.store.sales[sid]["line_items"][0]["quantity"] == 2.0
+                await lsx.amend_order(sid, order().model_copy(update={"status": "cancelled"}))
+                assert emu.store.sales[sid]["status"] == "VOIDED"
             finally:
                 await lsx.aclose()
 
