@@ -151,6 +151,7 @@ def test_x_series_to_the_shop_and_orders_back_once(systems: Any, tmp_path: Path)
     daemon(config).run_ok(timeout=240)
     want, held = anyio.run(_compare, pos.url, shop.url)
     assert len(want) == 12 and held == want
+    assert api(shop, "GET", "/api/settings")["currency"] == "NZD"  # the retailer's currency
     levels = api(shop, "GET", "/api/inventory", skus="LX-00003-2")["items"]
     assert sorted((x["location"], x["quantity"]) for x in levels) == [
         ("central", 5),
