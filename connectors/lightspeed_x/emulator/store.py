@@ -168,6 +168,12 @@ class Store:
             if self.products[pid]["variant_parent_id"] is None
             else [self.products[pid]]
         )
+        parent_id = self.products[pid]["variant_parent_id"]
+        if parent_id is not None:  # assumed: the parent's count follows, a change of its own
+            parent = self.products[parent_id]
+            parent["variant_count"] = max(1, parent["variant_count"] - 1)
+            parent["has_variants"] = parent["variant_count"] > 1
+            self.bump(parent)
         for row in targets:
             row["deleted_at"] = now_iso()
             row["active"] = row["is_active"] = False
