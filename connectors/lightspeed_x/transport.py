@@ -85,8 +85,8 @@ class Transport:
                 return None
             raise
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
-            raise PayloadError(f"GET {path}: no data object", system=self.system)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise PayloadError(f"GET {path}: no data object with an id", system=self.system)
         return data
 
     async def post(self, path: str, body: Any, *, legacy: bool = False) -> Any:
@@ -96,8 +96,22 @@ class Transport:
         """The ``data`` list of a GET (search, sku and family look-ups, fulfilments)."""
         body = await self.get(path, params)
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        return self._checked(path, data)
+
+    def _checked(self, path: str, data: Any) -> list[dict[str, Any]]:
+        """``data`` as a list of rows, each with a string id (inventory rows: also product and
+        outlet ids) and an integer version where it has one; PayloadError otherwise, so a
+        strange answer is an error on the job, never a crash further in."""
+        if not isinstance(data, list):
             raise PayloadError(f"GET {path}: no data list", system=self.system)
+        keys = ("id", "product_id", "outlet_id") if path.endswith("/inventory") else ("id",)
+        for row in data:
+            if (
+                not isinstance(row, dict)
+                or not all(isinstance(row.get(k), str) and row[k] for k in keys)
+                or ("version" in row and type(row["version"]) is not int)
+            ):
+                raise PayloadError(f"GET {path}: a row without {'/'.join(keys)}: {row!r:.200}")
         return data
 
     async def page(self, path: str, after: int, size: int, *, deleted: bool = False) -> VersionPage:
@@ -106,10 +120,8 @@ class Transport:
         if deleted:
             params["deleted"] = "true"
         body = await self.get(path, params)
-        data = body.get("data") if isinstance(body, dict) else None
+        data = self._checked(path, body.get("data") if isinstance(body, dict) else None)
         version = body.get("version") if isinstance(body, dict) else None
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise PayloadError(f"GET {path}: no data list", system=self.system)
         if not data:
             return VersionPage([], after)
         high = version.get("max") if isinstance(version, dict) else None

@@ -10,7 +10,7 @@ import pytest
 from lx_support import connector, drain, run, running
 from test_sales import order
 
-from syncwright.connectors.errors import ConnectorError, RateLimitedError
+from syncwright.connectors.errors import ConnectorError, PayloadError, RateLimitedError
 from syncwright.connectors.lightspeed_x.connector import LightspeedX
 from syncwright.connectors.lightspeed_x.emulator.control import seed
 from syncwright.connectors.lightspeed_x.emulator.limits import RateLimit
@@ -111,6 +111,30 @@ def test_an_exhausted_window_waits_for_the_next() -> None:
                 products, _ = await drain(lsx.changed_products)
                 assert len(products) == 5
                 assert emu.limit.refused == 1
+            finally:
+                await lsx.aclose()
+
+    run(main)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda row: row.pop("id"),
+        lambda row: row.update(version=row["version"] + 0.5),
+        lambda row: row.update(id=7),
+    ],
+    ids=["no id", "version not an integer", "id as number"],
+)
+def test_a_strange_row_is_a_payload_error(damage: Any) -> None:
+    async def main() -> None:
+        async with running() as emu:
+            seed(emu.store, 3, 2)
+            damage(next(iter(emu.store.products.values())))
+            lsx = connector(emu)
+            try:
+                with pytest.raises(PayloadError):
+                    await drain(lsx.changed_products)
             finally:
                 await lsx.aclose()
 
