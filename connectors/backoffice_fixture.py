@@ -45,6 +45,8 @@ class BackOfficeFixture:
     seed_products: Callable[[int], Awaitable[Sequence[SeededProduct]]]
     #: The platform's largest page; None: the connector's ``capabilities.max_page_size``.
     page_size: int | None = None
+    #: Variants each seeded product has at least: 1 where a product is one item (Xero).
+    variants: int = 2
     #: Change the content (e.g. the title) of the product with this id.
     edit_product: Callable[[str], Awaitable[None]] | None = None
     #: Set the quantity of this SKU at ``location``.

@@ -79,7 +79,9 @@ async def check_orders(
         skip(fixture, "orders: no CustomerDirectory to make the buyer with")
         return
     customer_id = await source.create_customer(_customer("bo.contract.buyer@example.com"))
-    (sku_a, price_a), (sku_b, price_b) = sorted(seeded[2].prices.items())[:2]
+    # Two SKUs: two variants of one product, or (one-variant products) of two products.
+    priced = sorted(seeded[2].prices.items()) + sorted(seeded[3].prices.items())
+    (sku_a, price_a), (sku_b, price_b) = priced[:2]
     ref = "BO-CONTRACT-1"
     assert await source.find_order(ref) is None, f"{ref} found before it was posted"
     order = _order(ref, [(sku_a, 1, price_a)])

@@ -24,12 +24,15 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
 from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.oscar.settings import OscarSettings
+from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.webhooks import WebhookFormat
+from syncwright.connectors.xero.settings import XeroSettings
 
 Role = Literal["source", "channel"]
 ROLES: tuple[Role, ...] = ("source", "channel")
@@ -100,6 +103,7 @@ KINDS: dict[str, Kind] = {
             ("api_token",),
             "syncwright.connectors.oscar.client:build",
         ),
+        Kind("rest", SOURCE, RestSettings, ("secret",), "syncwright.connectors.rest.writes:build"),
         Kind(
             "shopify",
             CHANNEL,
@@ -107,6 +111,24 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "xero",
+            SOURCE,
+            XeroSettings,
+            ("client_id", "client_secret", "webhook_key"),
+            "syncwright.connectors.xero.connector:build",
+            webhooks="syncwright.connectors.xero.webhooks:FORMAT",
+            product_ids=True,
+        ),
+        Kind(
+            "bigcommerce",
+            SOURCE | CHANNEL,
+            BigCommerceSettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.bigcommerce.connector:build",
+            webhooks="syncwright.connectors.bigcommerce.notices:FORMAT",
+            product_ids=True,
         ),
         Kind(
             "lightspeed-x",

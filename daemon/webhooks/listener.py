@@ -5,8 +5,8 @@ the system must exist and its kind must send webhooks (404); the body may not ex
 ``[webhooks] max_body`` (413, checked on Content-Length and while reading); the signature must
 verify against the system's secret, compared in constant time (401, nothing stored; or, for a
 format with ``key_in_url``, the URL's ``key`` must equal it); the delivery id and topic headers
-must be present (or the format's ``unwrap`` finds them in the body) and the body must be JSON
-(400). Then the raw
+must be present (or the format's ``identify``/``topic_of``/``unwrap`` finds them in the body)
+and the body must be JSON (400). Then the raw
 event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
 answered delivery is never lost. Turning stored events into jobs happens after the answer
 (dispatch.py), which keeps the answer far inside Shopify's 5 s.
@@ -24,7 +24,7 @@ import structlog
 from anyio.abc import TaskGroup, TaskStatus
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from syncwright.connectors.registry import webhook_format
@@ -67,7 +67,7 @@ class WebhookReceiver:
         host, port = split_listen(self.config().webhooks.listen)
         await serve_asgi(self.app, host, port, task_status=task_status)
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def receive(self, request: Request) -> Response:
         name = request.path_params["system"]
         cfg = self.config()
         system = cfg.systems.get(name)
@@ -85,13 +85,19 @@ class WebhookReceiver:
         secret = self.secrets().get(name, {}).get(fmt.secret_name, "")
         headers = {k.lower(): v for k, v in request.headers.items()}
         if getattr(fmt, "key_in_url", False):
+            # No signature to check (X-Series): the URL must carry the system's key.
             given = request.query_params.get("key", "").encode()
             trusted = bool(secret) and hmac.compare_digest(given, secret.encode())
         else:
             trusted = bool(secret) and fmt.verify(secret, body, headers)
         if not trusted:
             log.warning("webhook.bad_signature", system=name, client=_client(request))
+            if getattr(fmt, "empty_answers", False):
+                return Response(status_code=401)  # Xero's Intent to Receive: empty body
             return _answer(401, "signature does not verify")
+        # A platform that sends no id or topic headers (Xero) names them from the body; one
+        # that sends a form (X-Series) turns it into topic, delivery id and a JSON body.
+        identify = getattr(fmt, "identify", None)
         unwrap = getattr(fmt, "unwrap", None)
         if unwrap is not None:
             try:
@@ -99,9 +105,14 @@ class WebhookReceiver:
             except ValueError as exc:
                 log.warning("webhook.bad_form", system=name, error=str(exc)[:200])
                 return _answer(400, f"unreadable delivery: {exc}")
+        elif identify is not None:
+            delivery, topic = identify(body, headers)
         else:
             delivery = headers.get(fmt.delivery_header, "").strip()
             topic = headers.get(fmt.topic_header, "").strip()
+        topic_of = getattr(fmt, "topic_of", None)
+        if not topic and topic_of is not None:  # a platform with the topic in the body only
+            topic = str(topic_of(body)).strip()
         if not delivery or not topic or len(delivery) > 200 or len(topic) > 200:
             log.warning("webhook.bad_headers", system=name, topic=topic[:200])
             return _answer(400, f"{fmt.delivery_header} and {fmt.topic_header} are required")
@@ -121,6 +132,8 @@ class WebhookReceiver:
             self.on_stored()
         else:
             log.info("webhook.duplicate", system=name, topic=topic, delivery=delivery)
+        if getattr(fmt, "empty_answers", False):
+            return Response(status_code=200)  # Xero: 200 with an empty body
         return _answer(200, "stored" if stored else "duplicate")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from harness import Daemon, config_file
 from lx_support import TOKEN
-from test_daemon_lightspeed import XSeries
+from test_lsx_daemon import XSeries
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "connectors" / "shopify"))

@@ -14,7 +14,7 @@ import pytest
 from harness import free_port, wait_until
 from helpers import api, start_server, state
 from lx_support import HOOK_KEY
-from test_daemon_lightspeed import XSeries, daemon, lsx_config
+from test_lsx_daemon import XSeries, daemon, lsx_config
 
 from syncwright.connectors.lightspeed_x.notices import FORMAT
 from syncwright.connectors.webhooks import Notice

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from lx_support import connector, drain, run, running
-from test_sales import order
+from test_lsx_sales import order
 
 from syncwright.connectors.errors import ConnectorError, PayloadError, RateLimitedError
 from syncwright.connectors.lightspeed_x.connector import LightspeedX

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 from helpers import api, start_server
-from test_daemon_lightspeed import XSeries, _compare, daemon, lsx_config, place
+from test_lsx_daemon import XSeries, _compare, daemon, lsx_config, place
 
 pytestmark = pytest.mark.slow
 

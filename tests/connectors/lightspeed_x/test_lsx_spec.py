@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from lsx_spec import OUTSIDE_SPEC, check_exchange, spec
 from lx_support import connector, drain, run, running
-from spec_check import OUTSIDE_SPEC, check_exchange, spec
-from test_sales import order
+from test_lsx_sales import order
 
 from syncwright.connectors.lightspeed_x.emulator.control import seed
 from syncwright.connectors.model import Customer, Product, Shipment, Variant
