@@ -25,6 +25,7 @@ from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
 from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
+from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
@@ -137,6 +138,15 @@ KINDS: dict[str, Kind] = {
             ("api_id", "api_key"),
             "syncwright.connectors.unleashed.connector:build",
             webhooks="syncwright.connectors.unleashed.notices:FORMAT",
+        ),
+        Kind(
+            "lightspeed-x",
+            SOURCE,
+            LightspeedXSettings,
+            ("token", "webhook_key"),
+            "syncwright.connectors.lightspeed_x.connector:build",
+            webhooks="syncwright.connectors.lightspeed_x.notices:FORMAT",
+            product_ids=True,
         ),
     )
 }

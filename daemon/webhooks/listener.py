@@ -3,8 +3,10 @@
 Served by uvicorn + starlette inside the supervisor's task group. For each delivery, in order:
 the system must exist and its kind must send webhooks (404); the body may not exceed
 ``[webhooks] max_body`` (413, checked on Content-Length and while reading); the signature must
-verify against the system's secret, compared in constant time (401, nothing stored); the
-delivery id and topic headers must be present and the body must be JSON (400). Then the raw
+verify against the system's secret, compared in constant time (401, nothing stored; or, for a
+format with ``key_in_url``, the URL's ``key`` must equal it); the delivery id and topic headers
+must be present (or the format's ``identify``/``topic_of``/``unwrap`` finds them in the body)
+and the body must be JSON (400). Then the raw
 event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
 answered delivery is never lost. Turning stored events into jobs happens after the answer
 (dispatch.py), which keeps the answer far inside Shopify's 5 s.
@@ -12,6 +14,7 @@ answered delivery is never lost. Turning stored events into jobs happens after t
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
@@ -81,14 +84,28 @@ class WebhookReceiver:
             return _answer(400, "the sender went away")
         secret = self.secrets().get(name, {}).get(fmt.secret_name, "")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if not secret or not fmt.verify(secret, body, headers):
+        if getattr(fmt, "key_in_url", False):
+            # No signature to check (X-Series): the URL must carry the system's key.
+            given = request.query_params.get("key", "").encode()
+            trusted = bool(secret) and hmac.compare_digest(given, secret.encode())
+        else:
+            trusted = bool(secret) and fmt.verify(secret, body, headers)
+        if not trusted:
             log.warning("webhook.bad_signature", system=name, client=_client(request))
             if getattr(fmt, "empty_answers", False):
                 return Response(status_code=401)  # Xero's Intent to Receive: empty body
             return _answer(401, "signature does not verify")
-        # A platform that sends no id or topic headers (Xero) names them from the body.
+        # A platform that sends no id or topic headers (Xero) names them from the body; one
+        # that sends a form (X-Series) turns it into topic, delivery id and a JSON body.
         identify = getattr(fmt, "identify", None)
-        if identify is not None:
+        unwrap = getattr(fmt, "unwrap", None)
+        if unwrap is not None:
+            try:
+                topic, delivery, body = unwrap(body, headers)
+            except ValueError as exc:
+                log.warning("webhook.bad_form", system=name, error=str(exc)[:200])
+                return _answer(400, f"unreadable delivery: {exc}")
+        elif identify is not None:
             delivery, topic = identify(body, headers)
         else:
             delivery = headers.get(fmt.delivery_header, "").strip()

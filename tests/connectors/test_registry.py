@@ -51,6 +51,7 @@ def test_an_unknown_kind_names_every_registered_one() -> None:
 def test_roles_use_one_vocabulary() -> None:
     assert kinds_for("source") == [
         "bigcommerce",
+        "lightspeed-x",
         "rest",
         "sandbox-erp",
         "tryton",
