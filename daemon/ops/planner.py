@@ -24,9 +24,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from syncwright.connectors.registry import kind
+from syncwright.daemon.budget.windows import window_seconds
 from syncwright.daemon.clock import iso
 from syncwright.daemon.config.model import Config
-from syncwright.daemon.config.systems import WINDOW_SECONDS
 from syncwright.daemon.config.types import CLASS_NAMES
 from syncwright.daemon.flows import deletions
 
@@ -180,7 +180,7 @@ def plan(
         warnings: list[str] = []
         capacity = math.inf
         for wname, window in system.budget.windows.items():
-            length = WINDOW_SECONDS[wname]
+            length = window_seconds(wname)
             capacity = min(capacity, window.limit * DAY / length)
             now_used = (used or {}).get(name, {}).get(wname)
             reset = (resets or {}).get(name, {}).get(wname)

@@ -12,7 +12,7 @@ from harness import ROOT
 from syncwright.daemon.config.errors import ConfigError
 from syncwright.daemon.config.load import load_config
 
-TOML_LINE = re.compile(r"^# (\[[a-z_.]+\]|[a-z_.]+ = .*)$")
+TOML_LINE = re.compile(r"^# (\[[a-z0-9_.]+\]|[a-z_.]+ = .*)$")
 
 
 def example_lines() -> list[str]:
@@ -39,7 +39,7 @@ def test_the_commented_example_loads_with_the_plan_limits(tmp_path: Path) -> Non
     system = config.systems["bigcommerce"]
     assert system.kind == "bigcommerce"
     windows = {name: w.limit for name, w in system.budget.windows.items()}
-    assert windows == {"second": 5, "minute": 300}  # 150 per 30 s, Standard and Plus
+    assert windows == {"30s": 150}  # the store quota of Standard and Plus plans
     assert config.connections["bigcommerce"].channel == "bigcommerce"
 
 
