@@ -150,7 +150,10 @@ class Report:
             f"variants: {v.variants_live} live, {v.variants_gone} archived; "
             f"Shopify orders: {v.orders}; differences: {v.differences}",
             "emulator: "
-            + ", ".join(f"{k} {self.emulator.get(k)}" for k in ("calls", "throttled", "invalid")),
+            + ", ".join(
+                f"{k} {self.emulator.get(k)}"
+                for k in ("calls", "throttled", "invalid", "webhooks_delivered", "webhooks_failed")
+            ),
             *(f"load: {line}" for line in self.load),
             f"product differences at the first check after the storm: "
             f"{self.first_difference_count}",
@@ -220,7 +223,10 @@ class ShopifyStorm:
         self.erp, self.emu, self.options = erp, emu, options
         self.rng = random.Random(options.seed)
         workdir.mkdir(parents=True, exist_ok=True)
-        self.config = write_config(workdir, erp.url, emu.url, free_port())
+        port = free_port()
+        self.config = write_config(workdir, erp.url, emu.url, port)
+        # Subscribed as the README's setup says: orders/*, products/update, inventory_levels/*.
+        emu.call("POST", "/_emulator/webhooks", {"url": f"http://127.0.0.1:{port}/webhooks/shop"})
         self.daemon = shopify_daemon(self.config)
         self.sides = Sides(erp.url, API_KEY, emu.url, TOKEN)
         self.report = Report(options=vars(options))
