@@ -27,6 +27,7 @@ from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSe
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.connectors.sparklayer.settings import SparkLayerSettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.webhooks import WebhookFormat
 
@@ -106,6 +107,13 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "sparklayer",
+            CHANNEL,
+            SparkLayerSettings,
+            ("client_id", "client_secret"),
+            "syncwright.connectors.sparklayer.connector:build",
         ),
     )
 }
