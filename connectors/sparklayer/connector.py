@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from syncwright.connectors.base import CallGate, Capabilities, SystemSpec
-from syncwright.connectors.errors import PayloadError, PermanentError
+from syncwright.connectors.errors import PayloadError, PermanentError, TransientError
 from syncwright.connectors.model import (
     Customer,
     Order,
@@ -138,11 +138,22 @@ class SparkLayerChannel:
     # -- settings (SettingsTarget) ----------------------------------------------------------
 
     async def get_settings(self) -> StoreSettings:
-        body = await self.http.call("GET", "/api/v1/store-currency")
+        code = await self._currency()
+        if code is None:
+            raise PermanentError("SparkLayer has no store currency yet", system=self.name)
+        return StoreSettings(currency=code)
+
+    async def _currency(self) -> str | None:
+        try:
+            body = await self.http.call("GET", "/api/v1/store-currency")
+        except Problem as exc:
+            if exc.status == 404:
+                return None
+            raise
         code = body.get("currency_code") if isinstance(body, dict) else None
         if not isinstance(code, str):
             raise PayloadError("the store currency answer has no currency_code", system=self.name)
-        return StoreSettings(currency=code)
+        return code
 
     async def set_settings(self, settings: StoreSettings) -> None:
         """Set the store currency. SparkLayer sets it once: another value later is a 409."""
@@ -156,9 +167,19 @@ class SparkLayerChannel:
         except Problem as exc:
             if exc.status != 409:
                 raise
+            held = await self._currency()
+            if held == settings.currency:
+                return  # a concurrent write set the same value
+            if held is None:
+                raise TransientError(
+                    "SparkLayer answered 409 to the store currency but holds none yet; "
+                    "try again later",
+                    system=self.name,
+                    status=409,
+                ) from exc
             raise PermanentError(
-                f"SparkLayer's store currency is set already and cannot change to "
-                f"{settings.currency}; SparkLayer support can reset it",
+                f"SparkLayer's store currency is {held} and cannot change to "
+                f"{settings.currency} (it is set once); SparkLayer support can reset it",
                 system=self.name,
                 status=409,
             ) from exc
