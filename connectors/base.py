@@ -275,6 +275,18 @@ class OrderTarget(Protocol):
 
 
 @runtime_checkable
+class PurchaseTarget(Protocol):
+    """A channel that keeps the back office's order history (SparkLayer's purchases): orders
+    flow source -> channel, read from a source that is an OrderSource. ``put_purchase`` must
+    be an idempotent upsert keyed by the source's order id, so writing one again (after a
+    lost answer, or with an amendment or a shipment) replaces it and never adds a copy."""
+
+    async def put_purchase(self, order: Order, *, customer_id: str | None) -> str:
+        """Create or replace the purchase; ``customer_id`` is the linked channel customer."""
+        ...
+
+
+@runtime_checkable
 class OrderWorkflow(Protocol):
     """A back office whose orders pass through steps after the create (Tryton: quote, confirm,
     process). The daemon drives them one at a time, so a crash between two steps resumes from

@@ -127,3 +127,59 @@ def test_erp_to_sparklayer(systems: Any, tmp_path: Path) -> None:
         "PATCH /api/v1/price-lists/{slug}/pricing": 1,
         "POST /api/v1/batch-update-stock": 1,
     }, writes
+
+
+def test_erp_orders_become_purchases_once_with_their_shipments(
+    systems: Any, tmp_path: Path
+) -> None:
+    erp, portal = systems
+    flows = '"products", "stock", "prices", "customers", "settings", "purchases"'
+    config = sparklayer_config(tmp_path, erp.url, portal.url, flows=flows)
+    daemon = sparklayer_daemon(config)
+    customer = next(c for c in erp_all(erp.url, "/api/customers") if c["id"] == 3)
+    sku = erp_all(erp.url, "/api/products")[0]["variants"][0]["sku"]
+    placed = [
+        api(
+            erp.url,
+            "POST",
+            "/api/orders",
+            {
+                "channel_ref": f"phone:{n}",
+                "customer_id": customer["id"],
+                "lines": [{"sku": sku, "quantity": n + 1, "unit_price": "4.00", "title": "Item"}],
+                "currency": "EUR",
+                "total": f"{4 * (n + 1)}.00",
+                "b2b": True,
+            },
+        )
+        for n in range(3)
+    ]
+    daemon.run_ok(timeout=240)
+    held = {p["platform_id"]: p for p in portal.state()["purchases"]}
+    assert set(held) == {str(o["id"]) for o in placed}
+    first = held[str(placed[0]["id"])]
+    assert first["customer_external_id"] == str(customer["id"])
+    assert first["lines"] == [{"sku": sku, "name": "Item", "quantity": 1, "unit_price": 4}]
+    assert first["order_number"] == "phone:0"
+
+    # A shipment in the ERP replaces that purchase (the same one), and only it is written.
+    before = portal.call("GET", "/_emulator/stats")["by_route"].get(
+        "PUT /api/v1/purchases/{lookup}/{ident}", 0
+    )
+    api(
+        erp.url,
+        "POST",
+        f"/api/orders/{placed[1]['id']}/shipments",
+        {"external_id": "SH-1", "lines": [[sku, 2]], "carrier": "DHL", "tracking": "T1"},
+    )
+    daemon.run_ok(timeout=240)
+    after = portal.call("GET", "/_emulator/stats")["by_route"][
+        "PUT /api/v1/purchases/{lookup}/{ident}"
+    ]
+    assert after - before == 1
+    held = {p["platform_id"]: p for p in portal.state()["purchases"]}
+    assert len(held) == 3
+    shipped = held[str(placed[1]["id"])]["shipments"]
+    assert [(s["carrier"], s["tracking_number"], s["lines"]) for s in shipped] == [
+        ("DHL", "T1", [{"sku": sku, "quantity": 2}])
+    ]
