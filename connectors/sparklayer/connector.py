@@ -53,7 +53,7 @@ class SparkLayerChannel:
             cursor="none",
             order_cursor="none",
             max_page_size=MAX_PAGE,
-            product_batch_size=50,
+            product_batch_size=250,  # one look-up per batch: the look-up's largest page
             stock_batch_size=STOCK_CHUNK,
             webhooks=False,
             price_list_name=settings.price_list_name,

@@ -5,7 +5,8 @@ from ``POST /api/auth/token`` (a JSON body with the client id and secret, the ``
 header) and lives 3,600 s with no refresh token: it is cached and fetched again a minute
 before it expires, and once more when a call answers 401 (then the call is sent again once).
 
-Errors are RFC 7807 problem documents (``title``, ``status``, ``detail``, ``errors[]``); some
+A successful status with a body cut short or not JSON is transient (retried). Errors are
+RFC 7807 problem documents (``title``, ``status``, ``detail``, ``errors[]``); some
 have no body. 409 is a concurrent update and worth a retry, unless the caller says a conflict
 is final (the write-once store currency). A 400 keeps its problem document for the caller
 (a batch refusal names its lines).
@@ -146,6 +147,14 @@ class SparkHttp:
     ) -> Any:
         try:
             return await self.http.request(method, path, params=params, json_body=body)
+        except PayloadError as exc:
+            # A 2xx whose body is cut or not JSON is a proxy's or a connection's fault, not
+            # the request's: the same request will most likely be answered whole next time.
+            raise TransientError(
+                f"{method} {path}: SparkLayer's answer was unreadable, try again later",
+                system=self.system,
+                status=exc.status,
+            ) from exc
         except PermanentError as exc:
             if exc.status == 409 and not conflict_final:
                 raise TransientError(

@@ -290,9 +290,9 @@ class Emulator:
             if write and f.roll(f.lose_answer_rate, "lose_answer_next"):
                 return _Dropped()  # applied, but the answer never arrives
             if reply[0] < 300 and reply[1] is not None:
-                if f.roll(f.malformed_rate):
+                if f.roll(f.malformed_rate, "malformed_next"):
                     return Response(b"<html>gateway</html>", media_type="application/json")
-                if f.roll(f.truncated_rate):
+                if f.roll(f.truncated_rate, "truncated_next"):
                     text = json.dumps(reply[1])
                     return Response(text[: len(text) // 2], media_type="application/json")
             return _json(reply, self._headers)

@@ -63,6 +63,8 @@ class Faults:
     conflict_next: int = 0
     drop_next: int = 0
     lose_answer_next: int = 0
+    malformed_next: int = 0
+    truncated_next: int = 0
     #: Calls left on the plan (None: unlimited); then 429 for an hour.
     quota: int | None = None
     retry_after: float = 2.0
@@ -79,7 +81,15 @@ class Faults:
         "lose_answer_rate",
         "retry_after",
     )
-    COUNTERS = ("error_next", "throttle_next", "conflict_next", "drop_next", "lose_answer_next")
+    COUNTERS = (
+        "error_next",
+        "throttle_next",
+        "conflict_next",
+        "drop_next",
+        "lose_answer_next",
+        "malformed_next",
+        "truncated_next",
+    )
 
     def roll(self, rate: float, counter: str | None = None) -> bool:
         if counter is not None and getattr(self, counter) > 0:

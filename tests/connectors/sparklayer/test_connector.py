@@ -208,3 +208,19 @@ def test_full_and_incremental_writes_make_the_minimum_calls() -> None:
             await portal.aclose()
 
     run(main)
+
+
+def test_unreadable_answers_are_transient() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            portal = channel(emu)
+            await portal.upsert_products(sample_products("UR", 1))
+            for switch in ("malformed_rate", "truncated_rate"):
+                emu.faults.update({switch: 1.0})
+                with pytest.raises(TransientError, match="unreadable"):
+                    await portal.read_products(["UR-0"])
+                emu.faults.update({switch: 0.0})
+            assert set(await portal.read_products(["UR-0"])) == {"UR-0"}
+            await portal.aclose()
+
+    run(main)
