@@ -13,6 +13,7 @@ SKUs: only the SKUs sent are touched. Stock goes in ``POST /api/v1/batch-update-
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -20,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from syncwright.connectors.errors import PayloadError
-from syncwright.connectors.model import Product, StockLevel, WriteResult
+from syncwright.connectors.model import Product, StockLevel, WriteResult, canonical_json
 from syncwright.connectors.sparklayer import wire
 from syncwright.connectors.sparklayer.transport import Problem, SparkHttp
 
@@ -51,6 +52,13 @@ class Catalog:
         self.from_spark = {v: k for k, v in self.to_spark.items()}
         #: Our product id -> SparkLayer's, learned from look-ups and writes.
         self.ids: dict[str, str] = {}
+        #: What this process wrote last: product bodies (their hash) by our id, prices by SKU.
+        #: A page the daemon retries after a failure mid-way (a budget window spent, a 5xx)
+        #: then writes only what it had not written yet, so a page larger than one budget
+        #: window still gets through. Reading items back (verification) forgets them, so a
+        #: repair of drift is always written.
+        self.sent_bodies: dict[str, str] = {}
+        self.sent_prices: dict[str, Decimal] = {}
 
     # -- price list -------------------------------------------------------------------------
 
@@ -115,10 +123,15 @@ class Catalog:
 
     async def _write(self, product: Product) -> str:
         body = wire.product_body(product)
-        known = self.ids.get(product.external_id)
+        digest = hashlib.sha256(canonical_json(body).encode()).hexdigest()
+        pid = product.external_id
+        known = self.ids.get(pid)
+        if known is not None and self.sent_bodies.get(pid) == digest:
+            return known  # written by this process already (the page is being retried)
         if known is not None:
             try:
                 await self.http.call("PATCH", f"/api/v1/products/{quote(known)}", body=body)
+                self.sent_bodies[pid] = digest
                 return known
             except Problem as exc:
                 if exc.status != 404:
@@ -127,7 +140,8 @@ class Catalog:
         created = await self.http.call("POST", "/api/v1/products", body=body)
         if not isinstance(created, dict) or created.get("id") is None:
             raise PayloadError("the created product has no id", system=self.system)
-        self.ids[product.external_id] = str(created["id"])
+        self.ids[pid] = str(created["id"])
+        self.sent_bodies[pid] = digest
         return str(created["id"])
 
     async def write_prices(self, products: Sequence[Product]) -> dict[str, str]:
@@ -136,7 +150,7 @@ class Catalog:
         owner: list[str] = []
         for product in products:
             for v in product.variants:
-                if v.sku and v.price is not None:
+                if v.sku and v.price is not None and self.sent_prices.get(v.sku) != v.price:
                     rows.append(
                         {"sku": v.sku, "pricing": [{"quantity": 1, "price": wire.number(v.price)}]}
                     )
@@ -151,6 +165,9 @@ class Catalog:
                 for n in range(len(part)):
                     if not lines or n in lines:
                         refused[owner[start + n]] = lines.get(n, exc.message)
+                continue
+            for row in part:
+                self.sent_prices[row["sku"]] = Decimal(str(row["pricing"][0]["price"]))
         return refused
 
     async def _send_prices(self, part: list[dict[str, Any]]) -> None:
@@ -165,6 +182,8 @@ class Catalog:
             await self.http.call("PATCH", f"/api/v1/price-lists/{self.slug}/pricing", body=part)
 
     async def read(self, external_ids: Sequence[str]) -> dict[str, Product]:
+        for pid in external_ids:
+            self.sent_bodies.pop(pid, None)
         raw = await self.lookup(external_ids)
         skus = [
             v["sku"]
@@ -172,6 +191,8 @@ class Catalog:
             for v in item.get("variants") or []
             if isinstance(v, dict) and isinstance(v.get("sku"), str)
         ]
+        for sku in skus:
+            self.sent_prices.pop(sku, None)
         prices = await self.read_prices(skus)
         found: dict[str, Product] = {}
         for pid, item in raw.items():

@@ -99,10 +99,12 @@ def sparklayer_config(
     flows: str = '"products", "stock", "prices", "customers", "settings"',
     head: str = "",
     minute_limit: int = 60000,
+    extra: str = "",
 ) -> Path:
     return config_file(
         tmp,
         f"""
+        {extra}
         [systems.erp]
         kind = "sandbox-erp"
         url = "{erp_url}"

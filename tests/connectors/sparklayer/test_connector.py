@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sparklayer_support import channel, run, running
@@ -180,7 +181,8 @@ def test_sync_log_full_then_partial_then_forget() -> None:
 
 def test_full_and_incremental_writes_make_the_minimum_calls() -> None:
     """N products: one look-up per 250, one write each, one price write per 1,000 SKUs; a
-    second write of one product in the same process needs no look-up."""
+    later change of one product in the same process needs no look-up, and prices that did not
+    change are not sent again."""
 
     async def main() -> None:
         async with running() as emu:
@@ -196,11 +198,9 @@ def test_full_and_incremental_writes_make_the_minimum_calls() -> None:
                 "PATCH /api/v1/price-lists/{slug}/pricing": 1,
             }
             emu.stats.by_route.clear()
-            await portal.upsert_products(products[:1])
-            assert emu.stats.by_route == {
-                "PATCH /api/v1/products/{id}": 1,
-                "PATCH /api/v1/price-lists/{slug}/pricing": 1,
-            }
+            renamed = products[0].model_copy(update={"title": "Renamed"})
+            await portal.upsert_products([renamed])  # its prices are as written: not sent
+            assert emu.stats.by_route == {"PATCH /api/v1/products/{id}": 1}
             emu.stats.by_route.clear()
             levels = [StockLevel(sku=f"CC-{n}-0", location="WH", quantity=n) for n in range(300)]
             assert all(r.ok for r in await portal.set_stock(levels))
@@ -221,6 +221,57 @@ def test_unreadable_answers_are_transient() -> None:
                     await portal.read_products(["UR-0"])
                 emu.faults.update({switch: 0.0})
             assert set(await portal.read_products(["UR-0"])) == {"UR-0"}
+            await portal.aclose()
+
+    run(main)
+
+
+class _Window:
+    """A call gate that lets ``left`` calls through, then refuses like a spent budget."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    async def acquire(self, cost: float = 1.0) -> None:
+        if self.left <= 0:
+            raise RateLimitedError("window spent", retry_after=60, local=True)
+        self.left -= 1
+
+    def report(self, status: int, headers: Any, *, cost: float | None = None) -> None:
+        return None
+
+
+def test_a_page_retried_after_its_budget_ran_out_writes_only_the_rest() -> None:
+    """A page needing more calls than one budget window still gets through: the retry after
+    the window does not write again what the first attempt wrote."""
+
+    async def main() -> None:
+        async with running() as emu:
+            gate = _Window(12)
+            portal = channel(emu, gate=gate)
+            await portal.ensure_price_list("Sandbox Price")  # token + 2 calls
+            products = sample_products("WIN", 20)
+            with pytest.raises(RateLimitedError):
+                await portal.upsert_products(products)  # look-up + 8 creates, then refused
+            assert len(emu.catalog.products) == 8
+            gate.left = 14
+            emu.stats.by_route.clear()
+            results = await portal.upsert_products(products)
+            assert all(r.ok for r in results)
+            assert emu.stats.by_route == {
+                "GET /api/v1/products": 1,  # the 12 never looked up
+                "POST /api/v1/products": 12,
+                "PATCH /api/v1/price-lists/{slug}/pricing": 1,
+            }
+            # Verification reads them back, and forgets what it sent: a repair is written.
+            gate.left = 10
+            await portal.read_products(["WIN-0"])
+            emu.stats.by_route.clear()
+            await portal.upsert_products(products[:1])
+            assert emu.stats.by_route == {
+                "PATCH /api/v1/products/{id}": 1,
+                "PATCH /api/v1/price-lists/{slug}/pricing": 1,
+            }
             await portal.aclose()
 
     run(main)
