@@ -8,11 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sparklayer_support import channel, run, running
+from sparklayer_support import CLIENT_ID, CLIENT_SECRET, SITE, channel, run, running
 
+from syncwright.connectors.base import OpenGate
 from syncwright.connectors.errors import PermanentError, RateLimitedError, TransientError
 from syncwright.connectors.model import Customer, Order, OrderLine, StockLevel, StoreSettings
 from syncwright.connectors.sparklayer.synclog import LogError
+from syncwright.connectors.sparklayer.transport import SparkHttp
 from syncwright.connectors.testing import sample_products
 
 
@@ -273,5 +275,30 @@ def test_a_page_retried_after_its_budget_ran_out_writes_only_the_rest() -> None:
                 "PATCH /api/v1/price-lists/{slug}/pricing": 1,
             }
             await portal.aclose()
+
+    run(main)
+
+
+def test_the_token_is_renewed_a_minute_before_it_expires() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            now = [1000.0]
+            http = SparkHttp(
+                emu.url,
+                site_id=SITE,
+                client_id=CLIENT_ID,
+                client_secret=CLIENT_SECRET,
+                system="portal",
+                gate=OpenGate(),
+                clock=lambda: now[0],
+            )
+            await http.call("GET", "/api/v1/products")
+            now[0] += 3600 - 61  # still valid for 61 s: kept
+            await http.call("GET", "/api/v1/products")
+            assert http.tokens_fetched == 1
+            now[0] += 2  # 59 s left: a new one first, no 401 on the way
+            await http.call("GET", "/api/v1/products")
+            assert http.tokens_fetched == 2 and emu.stats.tokens == 2
+            await http.aclose()
 
     run(main)
