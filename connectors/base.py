@@ -134,7 +134,7 @@ class Connector(Protocol):
 class ProductIdLister(Protocol):
     """A source that lists the ids of its live products cheaply (ids only, by id). The daemon
     compares a complete listing with its links to notice deletions that show only as absence
-    (daemon/flows/deletions.py). ``Page.last_key[1]`` is the ``after`` of the next page."""
+    (daemon/flows/deletions.py). ``Page.resume_key[1]`` is the ``after`` of the next page."""
 
     async def list_product_ids(self, query: ListQuery) -> Page[str]: ...
 

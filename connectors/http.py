@@ -112,19 +112,26 @@ class JsonClient:
         json_body: Any = None,
         raw_json: bytes | None = None,
         cost: float = 1.0,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body, or raise a connector error.
-        ``raw_json`` is a body the caller has encoded already (instead of ``json_body``)."""
-        response = await self._exchange(method, path, params, json_body, raw_json, cost)
+        ``raw_json`` is a body the caller has encoded already (instead of ``json_body``);
+        ``headers`` are added to this request only (an idempotency key, If-Modified-Since)."""
+        response = await self._exchange(method, path, params, json_body, raw_json, cost, headers)
         return self.decode(method, path, response)
 
     async def get_response(
-        self, path: str, *, params: Mapping[str, Any] | None = None, cost: float = 1.0
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        cost: float = 1.0,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """GET, and the successful response with its body not yet decoded: for a caller that
         validates a whole page from its bytes and calls :meth:`decode` only when they do not
         fit. Failures raise the same connector errors as :meth:`request`."""
-        return await self._exchange("GET", path, params, None, None, cost)
+        return await self._exchange("GET", path, params, None, None, cost, headers)
 
     async def _exchange(
         self,
@@ -134,16 +141,17 @@ class JsonClient:
         json_body: Any,
         raw_json: bytes | None,
         cost: float,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         await self.gate.acquire(cost)
         if raw_json is None and json_body is not None:
             raw_json = json.dumps(json_body, default=str, separators=(",", ":")).encode()
+        sent = dict(headers or {})
+        if raw_json is not None:
+            sent["content-type"] = "application/json"
         try:
             response = await self._client.request(
-                method,
-                request_url(path, params),
-                content=raw_json,
-                headers=None if raw_json is None else {"content-type": "application/json"},
+                method, request_url(path, params), content=raw_json, headers=sent or None
             )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{method} {path} timed out", system=self.system) from exc

@@ -30,6 +30,7 @@ from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.sparklayer.settings import SparkLayerSettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.webhooks import WebhookFormat
+from syncwright.connectors.xero.settings import XeroSettings
 
 Role = Literal["source", "channel"]
 ROLES: tuple[Role, ...] = ("source", "channel")
@@ -107,6 +108,15 @@ KINDS: dict[str, Kind] = {
             ("access_token", "client_secret"),
             "syncwright.connectors.shopify.connector:build",
             webhooks="syncwright.connectors.shopify.notices:FORMAT",
+        ),
+        Kind(
+            "xero",
+            SOURCE,
+            XeroSettings,
+            ("client_id", "client_secret", "webhook_key"),
+            "syncwright.connectors.xero.connector:build",
+            webhooks="syncwright.connectors.xero.webhooks:FORMAT",
+            product_ids=True,
         ),
         Kind(
             "sparklayer",

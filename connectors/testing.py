@@ -19,7 +19,7 @@ and how to make orders appear there (a ChannelFixture). The checks:
 - when it is a CustomerDirectory: look-up by e-mail ignores case.
 
 Optional parts are chosen by the connector's declared protocols and capabilities, never by its
-name. The back-office suite is in connectors/testing_source.py.
+name. The back-office suite is connectors/backoffice_testing.py.
 """
 
 from __future__ import annotations

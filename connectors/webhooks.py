@@ -6,6 +6,9 @@ body becomes ``Notice`` records. Notices name items the way the daemon's event j
 (a SKU, an order id); when a platform only gives its own id (Shopify's inventory item), the
 notice says so and the receiver asks the connector (``resolve_sku``) before queueing a job.
 A kind names its format in its registry entry (connectors/registry.py, ``Kind.webhooks``).
+A platform that sends no delivery-id or topic header (Xero) gives its format an
+``identify(body, headers) -> (delivery id, topic)`` method, and ``empty_answers = True`` when it
+wants its answers without a body; the receiver looks for both.
 """
 
 from __future__ import annotations

@@ -28,7 +28,10 @@ LIVE_ROWS = 15
 
 
 class ConnectionScreen(LiveScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("d", "plan", "Dry run")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "plan", "Dry run"),
+        Binding("i", "item", "Item"),
+    ]
 
     def __init__(self, name: str) -> None:
         super().__init__(id="connection")
@@ -70,6 +73,15 @@ class ConnectionScreen(LiveScreen):
         from syncwright.tui.plan import PlanScreen
 
         self.app.push_screen(PlanScreen(self.connection))
+
+    def action_item(self) -> None:
+        from syncwright.tui.item import AskItemModal, ItemScreen
+
+        def chosen(item: str | None) -> None:
+            if item is not None:
+                self.app.push_screen(ItemScreen(self.connection, item))
+
+        self.app.push_screen(AskItemModal(self.connection), chosen)
 
     def summary(self) -> str:
         """What the latest snapshot says of this connection."""
@@ -130,18 +142,22 @@ class ConnectionScreen(LiveScreen):
             recent.add_row(str(job.id), job.kind, job.flow or "-", clock(job.finished_at))
 
     def show_progress(self) -> None:
-        """A running full sync as a bar (indeterminate until a total is known) and a line."""
+        """Long work in progress (a full sync, a first change pass, a backlog): a bar for the
+        first that knows its total (else indeterminate) and a line for each."""
         snap = self.sw.snapshot
         row = (
             next((c for c in snap.connections if c.name == self.connection), None) if snap else None
         )
-        work = row.progress if row is not None else None
+        works: list[ProgressRow] = []
+        if row is not None:
+            works = list(row.work) or ([row.progress] if row.progress is not None else [])
         bar = self.query_one("#progress", ProgressBar)
         text = self.query_one("#progress-text", Static)
-        bar.display = text.display = work is not None
-        if work is not None:
-            bar.update(total=work.items_total, progress=work.items_done)
-            text.update(progress_text(work))
+        bar.display = text.display = bool(works)
+        if works:
+            main = next((w for w in works if w.items_total), works[0])
+            bar.update(total=main.items_total, progress=main.items_done)
+            text.update("\n".join(progress_text(w) for w in works))
 
     def show_events(self) -> None:
         live = self.query_one("#live", DataTable)
@@ -156,11 +172,22 @@ class ConnectionScreen(LiveScreen):
 
 def progress_text(p: ProgressRow) -> str:
     """E.g. "Full sync 3 (products): 1200 of ~5000 items, 15 pages, 300/min, about 12m left
-    (the budgets allow 60 calls/min)"."""
-    of = f" of ~{p.items_total}" if p.items_total else ""
-    text = f"Full sync {p.run} ({', '.join(p.flows)}): {p.items_done}{of} items"
-    text += f", {p.pages_done} pages, {p.rate_per_minute:.0f}/min"
-    text += f", about {duration(p.eta_seconds)} left" if p.eta_seconds is not None else ""
+    (the budgets allow 60 calls/min)"; "First change pass (products): 800 items, 8 pages,
+    200/min, total not known (the source does not say)"; "Backlog: 120 of 460 jobs done, 340
+    left, 30/min, about 11m left"."""
+    if p.kind == "backlog":
+        left = (p.items_total or p.items_done) - p.items_done
+        text = f"Backlog: {p.items_done} of {p.items_total} jobs done, {left} left"
+        text += f", {p.rate_per_minute:.0f}/min"
+    else:
+        what = "First change pass" if p.kind == "first_pass" else f"Full sync {p.run}"
+        of = f" of ~{p.items_total}" if p.items_total else ""
+        text = f"{what} ({', '.join(p.flows)}): {p.items_done}{of} items"
+        text += f", {p.pages_done} pages, {p.rate_per_minute:.0f}/min"
+    if p.eta_seconds is not None:
+        text += f", about {duration(p.eta_seconds)} left"
+    elif not p.items_total:
+        text += ", total not known (the source does not say)"
     if p.budget_calls_per_minute is not None:
         text += f" (the budgets allow {p.budget_calls_per_minute:g} calls/min)"
     return text

@@ -1,6 +1,7 @@
 """One sync error in full: the whole message (the part that explains it is often at the end),
-first and last seen, the item's links, and "sync this item" for the items that can be synced
-one by one (products and stock)."""
+first and last seen, the item's links, and "sync this item" and its sync health for the items
+that can be synced one by one (products and stock), or "link a customer by hand" for a
+customer ambiguity."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ def links_text(row: ErrorRow) -> str:
 class ErrorDetailModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sync", "Sync this item", show=True),
+        Binding("i", "item", "Item health", show=True),
+        Binding("l", "link", "Link customer", show=True),
         Binding("escape,q", "close", "Close", show=True),
     ]
     DEFAULT_CSS = """
@@ -78,6 +81,9 @@ class ErrorDetailModal(ModalScreen[None]):
             with Horizontal():
                 if self.row.flow in SYNCABLE:
                     yield Button("Sync this item (s)", variant="primary", id="sync")
+                    yield Button("Item health (i)", id="item")
+                elif self.row.link_choice is not None:
+                    yield Button("Link a customer by hand (l)", variant="warning", id="link")
                 else:
                     yield Static(
                         f"{self.row.flow} items are not synced one by one: the error clears "
@@ -111,6 +117,10 @@ class ErrorDetailModal(ModalScreen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "sync":
             self.action_sync()
+        elif event.button.id == "item":
+            self.action_item()
+        elif event.button.id == "link":
+            self.action_link()
         else:
             self.action_close()
 
@@ -130,6 +140,40 @@ class ErrorDetailModal(ModalScreen[None]):
             wait=SYNC_WAIT,
         )
         self.dismiss(None)
+
+    def action_item(self) -> None:
+        """The item's sync health screen (products and stock: the id or SKU the error names)."""
+        row = self.row
+        if row.flow not in SYNCABLE:
+            self.notify(f"{row.flow} items have no item health screen", severity="warning")
+            return
+        from syncwright.tui.item import ItemScreen
+
+        self.dismiss(None)
+        self.app.push_screen(ItemScreen(row.connection, row.external_id))
+
+    def action_link(self) -> None:
+        """Settle a customer ambiguity: pick the back-office customer; the daemon links it."""
+        row = self.row
+        if row.link_choice is None:
+            self.notify("this error is not a customer ambiguity to link", severity="warning")
+            return
+        from syncwright.tui.link import LinkCustomerModal, made_by
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            back_office, channel = answer
+            self.sw.send(
+                "link",
+                connection=row.connection,
+                back_office_id=back_office,
+                channel_id=channel,
+                made_by=made_by(),
+            )
+            self.dismiss(None)
+
+        self.app.push_screen(LinkCustomerModal(row), chosen)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -63,6 +63,19 @@ def window_cell(window: WindowRow) -> Text:
     return text
 
 
+def budget_share(budget: BudgetRow | None) -> Text:
+    """A budget in five characters for a table row: its fullest window's share ("95%"), or
+    "BLOCK" while it is blocked (the bars are in the overview's budget panel)."""
+    if budget is None:
+        return Text("  -  ", style="dim")
+    if budget.blocked_until is not None:
+        return Text("BLOCK", style="bold white on red")
+    shares = [w.used / w.limit for w in budget.windows if w.limit > 0]
+    share = max(shares, default=0.0)
+    style = "red" if share >= 0.9 else "yellow" if share >= 0.7 else "green"
+    return Text(f"{share:5.0%}", style=style)
+
+
 def budget_cell(budget: BudgetRow | None, now: float) -> Text:
     if budget is None:
         return Text("-")

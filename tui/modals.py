@@ -84,9 +84,17 @@ HELP_KEYS = (
     ("F", "full resync of the selected connection (asks first)"),
     ("p", "pause / resume the selected connection"),
     ("r", "dead jobs of the selected connection (r retries one, a all)"),
-    ("e", "sync errors (/ filters: conn:NAME flow:NAME words); enter on one shows it whole"),
+    (
+        "e",
+        "sync errors (/ filters: conn:NAME flow:NAME words); enter on one shows it whole: "
+        "s syncs its item, i its sync health, l links a customer by hand",
+    ),
     ("b", "budgets per system and window"),
-    ("enter", "the selected connection's queues, cursors and recent activity"),
+    (
+        "enter",
+        "the selected connection's queues, cursors and recent activity; there d: dry run, "
+        "i: one item's sync health",
+    ),
     ("/", "filter the list"),
     ("escape", "back"),
     ("?", "this help"),

@@ -2,8 +2,11 @@
 
 The columns an operator needs first come first, so they fit a standard 80x24 terminal: the
 connection, its state, what holds it back now (:func:`holding`), open errors and dead jobs;
-the queues per class, last syncs and budget bars follow on wider screens. While the daemon is
-unreachable every row is the last snapshot's, dimmed and marked "as of" its time."""
+the queues per class, last syncs and each side's fullest budget window follow on wider
+screens. The budget bars of the selected connection's two systems, every window in full, sit
+under the table (:func:`budget_panel`): a budget belongs to a system, not a row, so its bars
+are drawn once, at any width. While the daemon is unreachable every row is the last
+snapshot's, dimmed and marked "as of" its time."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from syncwright.daemon.control.protocol import CLASS_NAMES, ConnectionRow, Snapshot
-from syncwright.tui.format import ago, budget_cell, clock, duration, state_cell
+from syncwright.tui.format import ago, budget_cell, budget_share, clock, duration, state_cell
 
 COLUMNS = (
     ("name", "Connection"),
@@ -30,7 +33,7 @@ COLUMNS = (
     *((f"c{i}", name.capitalize()) for i, name in enumerate(CLASS_NAMES)),
     ("full", "Last full"),
     ("partial", "Last partial"),
-    ("budgets", "Budgets (source, channel)"),
+    ("budgets", "Budgets"),
 )
 
 Cells = tuple[str | Text, ...]
@@ -49,7 +52,8 @@ def _cut(text: str, width: int = HOLDING_CHARS) -> str:
 def holding(conn: ConnectionRow, snap: Snapshot) -> Text:
     """The one fact that limits the connection now, most pressing first: auth failed, paused,
     crashed, a blocked budget, a budget at its reserve for the classes that have work, a
-    backlog, a full sync under way; else "nothing"."""
+    backlog (jobs left and the time they take, where the daemon says), a full sync or a first
+    change pass under way; else "nothing"."""
     reason = (conn.pause_reason or "").removeprefix("authentication failed: ")
     if conn.state == "auth_failed":
         return Text(_cut(f"auth failed: {reason or 'credentials rejected'}"), style="bold red")
@@ -73,10 +77,18 @@ def holding(conn: ConnectionRow, snap: Snapshot) -> Text:
             share = fullest.used / fullest.limit if fullest.limit else 0
             text = f"{system} {fullest.name} {share:.0%}: {','.join(held)} wait"
             return Text(_cut(text), style="yellow")
+    backlog = next((w for w in conn.work if w.kind == "backlog"), None)
+    if backlog is not None:
+        jobs_left = (backlog.items_total or 0) - backlog.items_done
+        eta = f", ~{duration(backlog.eta_seconds)}" if backlog.eta_seconds is not None else ""
+        return Text(_cut(f"backlog {jobs_left} jobs{eta}"), style="yellow")
     if conn.oldest_ready_age is not None and conn.oldest_ready_age > BACKLOG_AGE:
         return Text(_cut(f"backlog {duration(conn.oldest_ready_age)} old"), style="yellow")
     if conn.full_running:
         return Text("full sync running")
+    first = next((w for w in conn.work if w.kind == "first_pass" and w.flows), None)
+    if first is not None:
+        return Text(_cut(f"first pass {first.flows[0]}: {first.items_done}"))
     return Text("nothing", style="dim")
 
 
@@ -90,9 +102,8 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
             queued[i] += n
     dead = sum(conn.jobs.get("dead", []))
     full = ago(conn.last_full_sync, snap.at)
-    if conn.full_running:
-        blocked = conn.state in _BLOCKED
-        full += f" (blocked: {conn.state.replace('_', ' ')})" if blocked else " (running)"
+    if conn.full_running:  # why it is blocked is in the "holding it back" cell
+        full += " (blocked)" if conn.state in _BLOCKED else " (running)"
     cells: Cells = (
         conn.name,
         state_cell(conn.state),
@@ -103,9 +114,9 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
         *(str(n) if n else "·" for n in queued),
         full,
         ago(conn.last_partial_sync, snap.at),
-        budget_cell(budgets.get(conn.source), snap.at)
-        + Text("  ")
-        + budget_cell(budgets.get(conn.channel), snap.at),
+        budget_share(budgets.get(conn.source))
+        + Text(" ")
+        + budget_share(budgets.get(conn.channel)),
     )
     if not stale:
         return cells
@@ -113,6 +124,23 @@ def row_cells(conn: ConnectionRow, snap: Snapshot, *, stale: bool = False) -> Ce
     dim[1] = Text(f"as of {clock(snap.at)}", style="dim italic")
     dim[2] = Text("unknown (disconnected)", style="dim italic")
     return tuple(dim)
+
+
+def budget_panel(conn: ConnectionRow | None, snap: Snapshot, *, stale: bool = False) -> Text:
+    """The selected connection's budgets, one line per system with every window's bar."""
+    if conn is None:
+        return Text("")
+    budgets = {b.system: b for b in snap.budgets}
+    text = Text(f"Budgets of {conn.name}", style="bold")
+    if stale:
+        text.append(f" (as of {clock(snap.at)})", style="italic")
+    for role, system in (("source", conn.source), ("channel", conn.channel)):
+        text.append(f"\n{role:>7} ")
+        budget = budgets.get(system)
+        text.append_text(budget_cell(budget, snap.at) if budget else Text(f"{system}: no budget"))
+    if stale:
+        text.stylize("dim")
+    return text
 
 
 class OverviewScreen(Screen[None]):
@@ -139,6 +167,7 @@ class OverviewScreen(Screen[None]):
             for key, label in COLUMNS:
                 table.add_column(label, key=key)
             yield table
+            yield Static("", id="budget-panel")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
@@ -159,6 +188,7 @@ class OverviewScreen(Screen[None]):
         except NoMatches:  # not composed yet, or being torn down: on_mount shows _last
             return
         self._show_reload(snap)
+        self.call_after_refresh(self._show_budgets)
         wanted = [c for c in snap.connections if self._filter in c.name]
         names = [c.name for c in wanted]
         if list(self._cells) != names:  # rows added, removed or filtered: rebuild
@@ -179,6 +209,22 @@ class OverviewScreen(Screen[None]):
                 if new != before:
                     table.update_cell(conn.name, key, new)
             self._cells[conn.name] = cells
+
+    def _show_budgets(self) -> None:
+        snap = self._last
+        try:
+            panel = self.query_one("#budget-panel", Static)
+        except NoMatches:
+            return
+        name = self.selected()
+        rows = {c.name: c for c in snap.connections} if snap is not None else {}
+        conn = rows.get(name) if name is not None else None
+        panel.display = conn is not None
+        if snap is not None:
+            panel.update(budget_panel(conn, snap, stale=self.stale))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_budgets()
 
     def _show_reload(self, snap: Snapshot) -> None:
         """The daemon's notices: a refused config reload, schedules the budgets cannot serve."""

@@ -24,6 +24,7 @@ QUOTA_HEADERS = (
     "x-minlimit-remaining",
     "x-daylimit-remaining",
     "x-applimit-remaining",
+    "x-appminlimit-remaining",  # Xero: calls left this minute for the app, all tenants
     "x-rate-limit-problem",
     "x-shopify-shop-api-call-limit",
     "retry-after",

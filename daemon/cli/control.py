@@ -197,10 +197,13 @@ def format_status(snap: dict[str, Any]) -> str:
     for c in snap["connections"]:
         if c.get("pause_reason"):
             out.append(f"{c['name']}: {c['state']}: {c['pause_reason']}")
-        if c.get("progress"):
+        # Every long piece of work: a full sync, first change passes, a backlog (an older
+        # daemon sends only the full sync, as "progress").
+        works = c.get("work") or ([c["progress"]] if c.get("progress") else [])
+        for work in works:
             from syncwright.daemon.ops.progress import describe
 
-            out.append(f"{c['name']}: {describe(c['progress'])}")
+            out.append(f"{c['name']}: {describe(work)}")
     for b in snap["budgets"]:
         if b["blocked_until"] is not None:
             out.append(

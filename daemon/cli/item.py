@@ -1,5 +1,6 @@
 """``syncwright item CONN ID|SKU [--json]``: one product's sync health from the running daemon:
-its ids on both sides, what was last written (hash, change token, time) and verified, the
+its ids on both sides, when it was last seen at the source (and its change token then), what
+was last written (hash, change token, time) and verified, the
 stock last pushed per location, open errors, and the last jobs that touched it."""
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def format_item(h: dict[str, Any]) -> str:
             "variants: " + ", ".join(f"{v['sku']} -> {v['channel_id']}" for v in h["variants"])
         )
     state = h["state"]
+    if state is not None and state.get("seen_at") is not None:
+        out.append(
+            f"last seen at the source {iso(state['seen_at'])}"
+            f" (change token {state.get('seen_token') or '-'})"
+        )
     if state is not None:
         out.append(
             f"last written {iso(state['written_at']) or 'never'}"

@@ -98,8 +98,10 @@ class BudgetRow(_Message):
 
 
 class ProgressRow(_Message):
-    """A long piece of work in progress (daemon/ops/progress.py): a full sync's items and
-    pages done, the total when known, the rate, and the time left at the budgets' pace."""
+    """A long piece of work in progress (daemon/ops/progress.py, work.py): kind "full" (a full
+    sync's items and pages), "first_pass" (a flow's first change pass: items and pages, no
+    total) or "backlog" (queued jobs: done, total = done + left); the total when known, the
+    rate, and the time left at the budgets' pace."""
 
     kind: str
     run: int
@@ -112,6 +114,8 @@ class ProgressRow(_Message):
     rate_per_minute: float
     budget_calls_per_minute: float | None = None
     eta_seconds: float | None = None
+    #: What items_done counts: "items", or "jobs" for a backlog (kind "backlog").
+    unit: str = "items"
 
 
 class ConnectionRow(_Message):
@@ -143,6 +147,9 @@ class ConnectionRow(_Message):
     deletion_check: str = ""
     #: A full sync in progress (None: none running).
     progress: ProgressRow | None = None
+    #: Every long piece of work in progress: the full sync (as ``progress``), first change
+    #: passes and a backlog (empty: none).
+    work: list[ProgressRow] = Field(default_factory=list)
 
 
 class Snapshot(_Message):
@@ -300,6 +307,11 @@ class LinkRow(_Message):
     channel_id: str
 
 
+class LinkChoiceRow(_Message):
+    back_office_ids: list[str]
+    channel_id: str | None = None
+
+
 class ErrorRow(_Message):
     connection: str
     flow: str
@@ -309,6 +321,9 @@ class ErrorRow(_Message):
     last_seen: float
     #: The links whose back-office or channel id is this item's id (empty: none yet).
     links: list[LinkRow] = Field(default_factory=list)
+    #: A customer ambiguity a person may settle (daemon/flows/link_choice.py): the back-office
+    #: customers to pick from and the channel customer (null: not named; ask for it).
+    link_choice: LinkChoiceRow | None = None
 
 
 class ErrorsPage(_Message):

@@ -19,7 +19,7 @@ from syncwright.daemon.control.protocol import (
 from syncwright.daemon.control.reader import SnapshotReader
 from syncwright.daemon.flows.deletions import deletion_bound
 from syncwright.daemon.flows.ghost import rotation_seconds
-from syncwright.daemon.ops import progress
+from syncwright.daemon.ops import work
 
 #: The ghost rotation counts every link: refreshed at most this often.
 GHOST_REFRESH = 60.0
@@ -85,10 +85,13 @@ class SnapshotBuilder:
             )
         }
         await self._refresh_ghost()
-        work = await self._progress(now) if full else {}
+        work = await self._progress(now, full=bool(full))
         rows = [
             self._row(name, jobs.get(name), oldest.get(name), errors, states, full).model_copy(
-                update={"progress": work.get(name)}
+                update={
+                    "progress": next((w for w in work.get(name, []) if w.kind == "full"), None),
+                    "work": work.get(name, []),
+                }
             )
             for name in ctx.config.connections
         ]
@@ -155,20 +158,23 @@ class SnapshotBuilder:
             deletion_check=how,
         )
 
-    async def _progress(self, now: float) -> dict[str, ProgressRow]:
-        assert self._reader is not None
+    async def _progress(self, now: float, *, full: bool) -> dict[str, list[ProgressRow]]:
+        """Long work by connection (daemon/ops/work.py): full syncs only when one runs."""
+        reader = self._reader
+        assert reader is not None
         conns = self.ctx.config.connections
         budgets = {name: b.statistics() for name, b in self.ctx.services.budgets.items()}
-        found = progress.running(
-            await self._reader.fetchall(progress.RUNNING_SQL),
+        found = await work.collect(
+            reader.fetchall,
             now,
             {name: c.page_size for name, c in conns.items()},
             {name: (c.source, c.channel) for name, c in conns.items()},
             budgets,
+            full=full,
         )
         return {
-            name: ProgressRow.model_validate(_without_connection(p.as_dict()))
-            for name, p in found.items()
+            name: [ProgressRow.model_validate(_without_connection(p.as_dict())) for p in works]
+            for name, works in found.items()
         }
 
     async def _refresh_ghost(self) -> None:

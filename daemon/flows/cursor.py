@@ -30,6 +30,9 @@ class Cursor:
     pass_high: str | None = None
     #: When the pass in progress read its first page (daemon clock, epoch seconds).
     pass_started: float | None = None
+    #: Pages and items the pass in progress has applied (its progress; daemon/ops/work.py).
+    pass_pages: int = 0
+    pass_items: int = 0
 
     @property
     def in_pass(self) -> bool:
@@ -104,8 +107,8 @@ def continuation(
 
 async def load(store: Store, connection: str, flow: str) -> Cursor:
     row = await store.fetchone(
-        "SELECT value, pass_since, pass_after, pass_high, pass_started FROM cursors"
-        " WHERE connection = ? AND flow = ?",
+        "SELECT value, pass_since, pass_after, pass_high, pass_started, pass_pages, pass_items"
+        " FROM cursors WHERE connection = ? AND flow = ?",
         (connection, flow),
     )
     if row is None:
@@ -117,17 +120,20 @@ async def load(store: Store, connection: str, flow: str) -> Cursor:
         tuple(after) if after else None,
         row["pass_high"],
         row["pass_started"],
+        row["pass_pages"] or 0,
+        row["pass_items"] or 0,
     )
 
 
 def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, now: float) -> None:
     conn.execute(
         "INSERT INTO cursors (connection, flow, value, pass_since, pass_after, pass_high,"
-        " pass_started, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " pass_started, pass_pages, pass_items, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (connection, flow) DO UPDATE SET value = excluded.value,"
         " pass_since = excluded.pass_since, pass_after = excluded.pass_after,"
         " pass_high = excluded.pass_high, pass_started = excluded.pass_started,"
+        " pass_pages = excluded.pass_pages, pass_items = excluded.pass_items,"
         " updated_at = excluded.updated_at",
         (
             connection,
@@ -137,6 +143,8 @@ def save(conn: sqlite3.Connection, connection: str, flow: str, cursor: Cursor, n
             json.dumps(list(cursor.pass_after)) if cursor.pass_after else None,
             cursor.pass_high,
             cursor.pass_started,
+            cursor.pass_pages,
+            cursor.pass_items,
             now,
         ),
     )

@@ -61,9 +61,9 @@ async def _listed(ctx: FlowContext) -> set[str]:
             seen.update(p.external_id for p in page.items)
         if page.complete:
             return seen
-        if page.last_key is None:  # more to come, but nowhere to go on from: infer nothing
+        if page.resume_key is None:  # more to come, but nowhere to go on from: infer nothing
             raise TransientError("the source's listing said more exists but gave no position")
-        after = page.last_key[1]
+        after = page.resume_key[1]
 
 
 async def check(ctx: FlowContext, job: Job) -> Commit:

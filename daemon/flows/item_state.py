@@ -13,6 +13,8 @@ items). Rows are keyed by the back-office id (``source_id``); ``entity`` is "pro
 - seen: an order as last read from the channel (its hash decides whether it is posted again).
 - gone: the source no longer has the item (flows/deletions.py); its token becomes :data:`GONE`
   until it is written again, so later deletion checks do not fetch it again.
+- read at the source: when the item was last read from the source and its change token then
+  (``seen_at``, ``seen_token``), written or not (an item's sync health shows it).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ _SEEN = (
     "INSERT INTO item_state (connection, entity, source_id, hash, token, last_error)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (connection, entity, source_id) DO UPDATE SET"
     " hash = excluded.hash, token = excluded.token, last_error = excluded.last_error"
+)
+
+_READ = (
+    "UPDATE item_state SET seen_at = ?, seen_token = ? WHERE connection = ? AND entity = ?"
+    " AND source_id = ?"
 )
 
 #: The token of an item the source no longer has.
@@ -113,6 +120,18 @@ def seen(
 ) -> None:
     """Versions read from the other side: (source id, hash, change token, note or None)."""
     conn.executemany(_SEEN, [(connection, entity, *row) for row in rows])
+
+
+def read_at_source(
+    conn: sqlite3.Connection,
+    connection: str,
+    entity: str,
+    rows: Iterable[tuple[str, str | None]],
+    at: float,
+) -> None:
+    """Items just read from the source, as (source id, change token): only items with a row
+    (written, refused or verified before) are marked."""
+    conn.executemany(_READ, [(at, token, connection, entity, sid) for sid, token in rows])
 
 
 def gone(conn: sqlite3.Connection, connection: str, entity: str, ids: Iterable[str]) -> None:

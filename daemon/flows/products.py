@@ -87,6 +87,12 @@ async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> lis
     return outcomes
 
 
+def read_mark(product: Product) -> tuple[str, str | None]:
+    """What :func:`item_state.read_at_source` records of a product read: its id and token."""
+    token = product.modified_at.isoformat() if product.modified_at else None
+    return product.external_id, token
+
+
 def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
     """The writes that make ``outcomes`` durable: links, hashes, sync-log entries. Rows go in
     with one ``executemany`` per statement: a page is a thousand items."""
@@ -118,6 +124,9 @@ def record(ctx: FlowContext, outcomes: Sequence[ProductOutcome]) -> Commit:
                     variants[variant.sku] = f"{out.result.remote_id or pid}:{variant.sku}"
         item_state.refused(conn, cn, "product", refused)
         item_state.written(conn, cn, "product", written)
+        item_state.read_at_source(
+            conn, cn, "product", [read_mark(out.product) for out in outcomes], now
+        )
         replace_links(conn, cn, "product", links, now)
         new_skus = keep_links(conn, cn, "variant", variants, now)
         synclog.resolve(conn, cn, FLOW, ok_ids)

@@ -146,7 +146,13 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
         next_query = None
     else:
         new = replace(
-            cur, pass_since=since, pass_after=follow, pass_high=high, pass_started=started
+            cur,
+            pass_since=since,
+            pass_after=follow,
+            pass_high=high,
+            pass_started=started,
+            pass_pages=(cur.pass_pages if cur.in_pass else 0) + 1,
+            pass_items=(cur.pass_items if cur.in_pass else 0) + len(page.items),
         )
         next_query = ChangeQuery(since=since, after=follow, limit=page_size)
     # The next page is read while this one is written (flows/readahead.py).
@@ -170,8 +176,17 @@ async def pull_page(ctx: FlowContext, job: Job) -> Commit:
             ctx.queue.enqueue_in(conn, ctx.connection, next_page)
             if cur.value is None:  # a first pass: the passes following it may go on now
                 _wake_followers(ctx.queue, conn, ctx.connection, flow_name, now)
+                _stage_pass_progress(conn, ctx.connection, flow_name, new, now)
 
     return commit
+
+
+def _stage_pass_progress(
+    conn: sqlite3.Connection, connection: str, flow: str, cur: cursors.Cursor, now: float
+) -> None:
+    from syncwright.daemon.ops import work  # ops reads the store; flows only announce
+
+    work.stage_pass_progress(conn, connection, flow, cur, now)
 
 
 #: How long a first pass held back waits before it looks again by itself (pages of the pass it

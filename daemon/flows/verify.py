@@ -75,6 +75,8 @@ async def repair_products(
         apply(conn)
         hashes = [(pid, digests[pid]) for pid in verified]
         item_state.verified(conn, ctx.connection, "product", hashes, now)
+        reads = [products.read_mark(p) for p in items]
+        item_state.read_at_source(conn, ctx.connection, "product", reads, now)
         synclog.resolve(conn, ctx.connection, products.FLOW, verified)
 
     return commit, len(changed)

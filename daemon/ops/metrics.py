@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.config.types import CLASS_NAMES
-from syncwright.daemon.ops import progress
+from syncwright.daemon.ops import work
 from syncwright.daemon.ops.job_timing import BUCKETS, Timing
 
 log = structlog.get_logger("syncwright.metrics")
@@ -218,33 +218,35 @@ class SyncwrightCollector(Collector):
     def _progress(
         self, conn: sqlite3.Connection, now: float, actors: list[ActorView]
     ) -> list[Metric]:
-        """Gauges of each running full sync (daemon/ops/progress.py); no series when none runs."""
+        """Gauges of each piece of long work (daemon/ops/progress.py, work.py): a running full
+        sync (kind "full"), a first change pass ("first_pass", per flow) and a backlog
+        ("backlog", in jobs); no series when none runs."""
         names = {
-            "items_done": "Items a running full sync has listed so far",
-            "items_total": "Items the running full sync is expected to list (its last run's)",
-            "pages_done": "Pages (slices) a running full sync has finished",
-            "rate_per_minute": "Items per minute a running full sync has managed so far",
-            "eta_seconds": "Seconds a running full sync has left at the budgets' pace",
+            "items_done": "Items (a backlog: jobs) long work has done so far",
+            "items_total": "Items (jobs) long work is expected to do in all, where known",
+            "pages_done": "Pages (slices) long work has finished",
+            "rate_per_minute": "Items (jobs) per minute long work has managed so far",
+            "eta_seconds": "Seconds long work has left at the slower of its rate and the budgets'",
         }
+        labels = ["connection", "kind", "flow"]
         gauges = {
-            n: GaugeMetricFamily(f"syncwright_progress_{n}", text, labels=["connection", "kind"])
+            n: GaugeMetricFamily(f"syncwright_progress_{n}", text, labels=labels)
             for n, text in names.items()
         }
-        cursor = conn.cursor()
-        cursor.row_factory = sqlite3.Row
         budgets = {name: b.statistics() for name, b in self.sources.budgets().items()}
-        found = progress.running(
-            cursor.execute(progress.RUNNING_SQL).fetchall(),
+        found = work.collect_now(
+            conn,
             now,
             {a.connection: a.page_size for a in actors},
             {a.connection: a.systems for a in actors if a.systems is not None},
             budgets,
         )
-        for p in found.values():
-            for n, gauge in gauges.items():
-                value = getattr(p, n)
-                if value is not None:
-                    gauge.add_metric([p.connection, p.kind], float(value))
+        for works in found.values():
+            for p in works:
+                for n, gauge in gauges.items():
+                    value = getattr(p, n)
+                    if value is not None:
+                        gauge.add_metric([p.connection, p.kind, ",".join(p.flows)], float(value))
         return list(gauges.values())
 
 

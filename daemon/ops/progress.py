@@ -51,6 +51,8 @@ class Progress:
     budget_calls_per_minute: float | None
     #: Seconds left at the slower of the run's rate and the budgets' pace (None: no total).
     eta_seconds: float | None
+    #: What ``items_done`` counts: "items" (a full sync, a change pass) or "jobs" (a backlog).
+    unit: str = "items"
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "flows": list(self.flows)}
@@ -120,9 +122,13 @@ def running(
 
 def describe(p: Mapping[str, Any]) -> str:
     """One line for an operator, e.g. "full sync 3: 1200 of ~5000 items (24%), 300/min, about
-    12m left (the budgets allow 60 calls/min)"."""
+    12m left (the budgets allow 60 calls/min)"; a first change pass and a backlog likewise
+    (daemon/ops/work.py)."""
     from syncwright.daemon.durations import format_duration
 
+    kind = p.get("kind", "full")
+    if kind != "full":
+        return _describe_other(p)
     done, total = p["items_done"], p["items_total"]
     text = f"full sync {p['run']}: {done} items in {p['pages_done']} pages"
     if total:
@@ -132,6 +138,28 @@ def describe(p: Mapping[str, Any]) -> str:
         text += f", about {format_duration(max(1, round(p['eta_seconds'])))} left"
     else:
         text += ", total not known yet"
+    if p["budget_calls_per_minute"] is not None:
+        text += f" (the budgets allow {p['budget_calls_per_minute']:g} calls/min)"
+    return text
+
+
+def _describe_other(p: Mapping[str, Any]) -> str:
+    """E.g. "first change pass of products: 1200 items in 12 pages, 300/min, total not known
+    (the source does not say)" or "backlog: 120 of 460 jobs done, 340 left, 30/min, about 11m
+    left (the budgets allow 60 calls/min)"."""
+    from syncwright.daemon.durations import format_duration
+
+    done, total = p["items_done"], p["items_total"]
+    if p["kind"] == "first_pass":
+        flows = ", ".join(p["flows"])
+        text = f"first change pass of {flows}: {done} items in {p['pages_done']} pages"
+    else:
+        text = f"backlog: {done} of {total} jobs done, {(total or done) - done} left"
+    text += f", {p['rate_per_minute']:.0f}/min"
+    if p["eta_seconds"] is not None:
+        text += f", about {format_duration(max(1, round(p['eta_seconds'])))} left"
+    elif total is None:
+        text += ", total not known (the source does not say)"
     if p["budget_calls_per_minute"] is not None:
         text += f" (the budgets allow {p['budget_calls_per_minute']:g} calls/min)"
     return text

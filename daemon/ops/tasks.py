@@ -1,5 +1,6 @@
 """The operations tasks the supervisor starts beside the actors: the Prometheus endpoint, the
-budget planner's history recorder, and the planner's fit check at start-up and after reloads.
+budget planner's history recorder, the backlog watcher (``backlog.progress`` events), and the
+planner's fit check at start-up and after reloads.
 
 Kept out of daemon/supervisor.py so it starts them with one call (:func:`start`) and checks the
 plan after a reload with another (:func:`check_plan`).
@@ -14,7 +15,9 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup, TaskStatus
 
+from syncwright.daemon.budget.budget import BudgetStats
 from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, warn_if_unfit
+from syncwright.daemon.ops.work import BacklogWatcher
 
 if TYPE_CHECKING:
     from syncwright.daemon.ops.metrics import Sources
@@ -32,6 +35,7 @@ async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
         await tg.start(serve_metrics, _sources(supervisor), host, port, name="metrics")
     recorder = HistoryRecorder(svc.budgets, svc.store, supervisor.clock)
     await tg.start(recorder.run, name="planner.history")
+    await tg.start(_backlog_watcher(supervisor).run, name="backlog.watcher")
     await check_plan(supervisor, "start-up")
 
 
@@ -62,6 +66,19 @@ async def check_plan(supervisor: Supervisor, when: str) -> None:
         return
     warn_if_unfit(report, when)
     supervisor.notices.plan_warnings = report.warnings
+
+
+def _backlog_watcher(supervisor: Supervisor) -> BacklogWatcher:
+    svc = supervisor.services
+    assert svc is not None
+
+    def systems() -> dict[str, tuple[str, str]]:
+        return {n: (c.source, c.channel) for n, c in supervisor.config.connections.items()}
+
+    def budgets() -> dict[str, BudgetStats]:
+        return {name: b.statistics() for name, b in svc.budgets.items()}
+
+    return BacklogWatcher(supervisor.hub, svc.store.fetchall, supervisor.clock, systems, budgets)
 
 
 def _sources(supervisor: Supervisor) -> Sources:

@@ -205,6 +205,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE cursors ADD COLUMN pass_started REAL;
     """,
+    # Progress of long work (issue 15): the pages and items the pass in progress has applied,
+    # so status, events, metrics and the TUI show a first change pass's progress; and when an
+    # item was last read from the source, with its change token then (an item's sync health).
+    """
+    ALTER TABLE cursors ADD COLUMN pass_pages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cursors ADD COLUMN pass_items INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE item_state ADD COLUMN seen_at REAL;
+    ALTER TABLE item_state ADD COLUMN seen_token TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

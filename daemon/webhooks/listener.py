@@ -22,7 +22,7 @@ import structlog
 from anyio.abc import TaskGroup, TaskStatus
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from syncwright.connectors.registry import webhook_format
@@ -72,7 +72,7 @@ class WebhookReceiver:
         host, port = split_listen(self.config().webhooks.listen)
         await serve_asgi(self.app, host, port, task_status=task_status)
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def receive(self, request: Request) -> Response:
         name = request.path_params["system"]
         cfg = self.config()
         system = cfg.systems.get(name)
@@ -91,9 +91,16 @@ class WebhookReceiver:
         headers = {k.lower(): v for k, v in request.headers.items()}
         if not secret or not fmt.verify(secret, body, headers):
             log.warning("webhook.bad_signature", system=name, client=_client(request))
+            if getattr(fmt, "empty_answers", False):
+                return Response(status_code=401)  # Xero's Intent to Receive: empty body
             return _answer(401, "signature does not verify")
-        delivery = headers.get(fmt.delivery_header, "").strip()
-        topic = headers.get(fmt.topic_header, "").strip()
+        # A platform that sends no id or topic headers (Xero) names them from the body.
+        identify = getattr(fmt, "identify", None)
+        if identify is not None:
+            delivery, topic = identify(body, headers)
+        else:
+            delivery = headers.get(fmt.delivery_header, "").strip()
+            topic = headers.get(fmt.topic_header, "").strip()
         if not delivery or not topic or len(delivery) > 200 or len(topic) > 200:
             log.warning("webhook.bad_headers", system=name, topic=topic[:200])
             return _answer(400, f"{fmt.delivery_header} and {fmt.topic_header} are required")
@@ -113,6 +120,8 @@ class WebhookReceiver:
             self.on_stored()
         else:
             log.info("webhook.duplicate", system=name, topic=topic, delivery=delivery)
+        if getattr(fmt, "empty_answers", False):
+            return Response(status_code=200)  # Xero: 200 with an empty body
         return _answer(200, "stored" if stored else "duplicate")
 
 

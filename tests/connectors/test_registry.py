@@ -49,7 +49,7 @@ def test_an_unknown_kind_names_every_registered_one() -> None:
 
 
 def test_roles_use_one_vocabulary() -> None:
-    assert kinds_for("source") == ["sandbox-erp", "tryton"]
+    assert kinds_for("source") == ["sandbox-erp", "tryton", "xero"]
     assert kinds_for("channel") == ["oscar", "sandbox-shop", "shopify", "sparklayer"]
 
 

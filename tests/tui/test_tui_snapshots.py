@@ -232,6 +232,7 @@ ERRORS = {
                 "another e-mail address in the back office; the next pass links the other."
             ),
             "links": [{"entity": "customer", "source_id": "C-5", "channel_id": "sc_9"}],
+            "link_choice": {"back_office_ids": ["C-5", "C-4"], "channel_id": "sc_1"},
             "first_seen": AT - 9000,
             "last_seen": AT - 900,
         },
@@ -374,9 +375,70 @@ PLAN: dict[str, Any] = {
 }
 
 
+ITEM: dict[str, Any] = {
+    "connection": "berlin-store",
+    "query": "SKU-3",
+    "found": True,
+    "product": {"source_id": "3", "channel_id": "gid://shop/Product/8803"},
+    "variants": [{"sku": "SKU-3", "channel_id": "gid://shop/Product/8803:41"}],
+    "state": {
+        "hash": "9f2c41d07a5be3e1c0",
+        "token": "2026-11-18T06:10:00Z",
+        "written_at": AT - 3600,
+        "last_verified_at": AT - 600,
+        "last_error": None,
+        "seen_at": AT - 120,
+        "seen_token": "2026-11-18T06:10:00Z",
+    },
+    "stock": [
+        {
+            "sku": "SKU-3",
+            "location": "central",
+            "quantity": 9,
+            "pending": None,
+            "pushed_at": AT - 60,
+        },
+        {"sku": "SKU-3", "location": "annex", "quantity": None, "pending": 4, "pushed_at": None},
+    ],
+    "errors": [
+        {
+            "flow": "stock",
+            "external_id": "SKU-3",
+            "message": "unknown stock location 'annex'",
+            "first_seen": AT - 7200,
+            "last_seen": AT - 600,
+        }
+    ],
+    "jobs": [
+        {
+            "id": 905,
+            "kind": "sync_item",
+            "cls": 1,
+            "state": "done",
+            "enqueued_at": AT - 62,
+            "finished_at": AT - 60,
+            "attempts": 1,
+            "last_error": None,
+        },
+        {
+            "id": 870,
+            "kind": "push_stock",
+            "cls": 2,
+            "state": "dead",
+            "enqueued_at": AT - 7300,
+            "finished_at": AT - 7200,
+            "attempts": 1,
+            "last_error": "unknown stock location 'annex'",
+        },
+    ],
+}
+
+
 def app_in(state: Snapshot | None, *, down: str | None = None) -> SyncwrightApp:
     app = SyncwrightApp(None)
-    app.link = CannedLink({"queue": QUEUE, "errors": ERRORS, "budgets": BUDGETS, "plan": PLAN})
+    app.link = CannedLink(
+        {"queue": QUEUE, "errors": ERRORS, "budgets": BUDGETS, "plan": PLAN, "item": ITEM}
+    )
 
     async def prepare(pilot: Pilot[None]) -> None:
         app.post_message(LinkUp("0.1.0", 4242))
@@ -549,3 +611,29 @@ def test_error_detail_80x24_shows_the_whole_message(snap_compare: Any) -> None:
 
 def test_error_detail_of_a_product_offers_sync_this_item(snap_compare: Any) -> None:
     assert compare(snap_compare, app_in(snap(busy_rows())), "e", "enter", size=(80, 24))
+
+
+def test_item_health_screen(snap_compare: Any) -> None:
+    keys = ("enter", "i", *"SKU-3", "enter")
+    assert compare(snap_compare, app_in(snap(busy_rows())), *keys, size=(120, 32))
+
+
+def test_link_a_customer_by_hand_from_an_ambiguity(snap_compare: Any) -> None:
+    app = app_in(snap(busy_rows()))
+    assert compare(snap_compare, app, "e", "down", "down", "enter", "l", size=(80, 24))
+
+
+def test_connection_screen_with_a_first_pass_and_a_backlog(snap_compare: Any) -> None:
+    from test_tui_progress import BACKLOG, FIRST_PASS
+
+    rows = busy_rows()
+    rows[0] = rows[0].model_copy(update={"work": [FIRST_PASS, BACKLOG], "full_running": False})
+    assert compare(snap_compare, app_in(snap(rows)), "enter")
+
+
+def test_overview_80x24_names_a_backlog_and_its_time_left(snap_compare: Any) -> None:
+    from test_tui_progress import BACKLOG
+
+    rows = busy_rows()
+    rows[0] = rows[0].model_copy(update={"work": [BACKLOG], "full_running": False})
+    assert compare(snap_compare, app_in(snap(rows)), size=(80, 24))

@@ -68,8 +68,10 @@ class SandboxErp(SandboxClient):
         body = await self._get("/api/products/ids", after_id=query.after, limit=limit)
         items, after = page_body(body, "product ids", self.name)
         ids = [str(item) for item in items]
-        last = None if after is None else ("", str(after.integer("after_id")))
-        return Page(ids, last, complete=after is None)
+        last = ("", ids[-1]) if ids else None
+        if after is None:
+            return Page(ids, last, complete=True)
+        return Page(ids, last, complete=False, next_key=("", str(after.integer("after_id"))))
 
     async def get_product(self, id_or_sku: str) -> Product | None:
         """By id when it is all digits (falling back to SKU), else by SKU; None if unknown."""

@@ -5,7 +5,9 @@ matched case-insensitively against the item id and message), ``offset`` (int >= 
 0), ``limit`` (int 1-500, default 50). result: an ErrorsPage: ``total`` matching, ``offset``,
 ``limit`` and ``rows`` (each: connection, flow, external_id, the whole message, first_seen,
 last_seen, and with ``links`` (bool, default false) the item's links: entity, back-office
-and channel id; a lookup over every link, so meant for one item, not for every refresh).
+and channel id; a lookup over every link, so meant for one item, not for every refresh), and
+``link_choice`` on a customer ambiguity a person may settle with ``link``: ``back_office_ids``
+to pick from and the ``channel_id`` to link (null: the error names none).
 errors: 2001 unknown connection.
 """
 
@@ -17,7 +19,8 @@ from pydantic import Field
 
 from syncwright.daemon.control.commands.base import Args as BaseArgs
 from syncwright.daemon.control.commands.base import Call, Result
-from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage, LinkRow
+from syncwright.daemon.control.protocol import ErrorRow, ErrorsPage, LinkChoiceRow, LinkRow
+from syncwright.daemon.flows.link_choice import choice
 
 
 class Args(BaseArgs):
@@ -48,6 +51,13 @@ async def _links(store: Any, items: list[tuple[str, str]]) -> dict[tuple[str, st
             if (r["connection"], item) in wanted:
                 found.setdefault((r["connection"], item), []).append(link)
     return found
+
+
+def _choice(flow: str, message: str) -> LinkChoiceRow | None:
+    found = choice(flow, message)
+    if found is None:
+        return None
+    return LinkChoiceRow(back_office_ids=list(found.back_office_ids), channel_id=found.channel_id)
 
 
 def _like(text: str) -> str:
@@ -85,7 +95,11 @@ async def run(call: Call, args: Args) -> Result:
         offset=args.offset,
         limit=args.limit,
         rows=[
-            ErrorRow(**dict(r), links=links.get((r["connection"], r["external_id"]), []))
+            ErrorRow(
+                **dict(r),
+                links=links.get((r["connection"], r["external_id"]), []),
+                link_choice=_choice(r["flow"], r["message"]),
+            )
             for r in rows
         ],
     )

@@ -1,13 +1,14 @@
 """``item`` - one product's sync health: what Syncwright knows of it, for "is this item in step?".
 
-args: ``connection`` (str), ``id`` (str: the product's back-office or channel id, or one of
-its SKUs). result: ``{"connection", "query", "found": bool, "product": {"source_id",
-"channel_id"} or null, "variants": [{"sku", "channel_id"}], "state": {"hash", "token" (the
-change token of the version last written), "written_at", "last_verified_at", "last_error"} or
-null, "stock": [{"sku", "location", "quantity" (last pushed; null: never), "pending",
-"pushed_at"}], "errors": [open sync-log errors of the product or its SKUs: "flow",
-"external_id", "message", "first_seen", "last_seen"], "jobs": [the last 10 jobs that named
-it: "id", "kind", "cls", "state", "enqueued_at", "finished_at", "attempts", "last_error"]}``.
+args: ``connection`` (str), ``id`` (str: the product's back-office or channel id, or one of its
+SKUs). result: ``{"connection", "query", "found": bool, "product": {"source_id", "channel_id"}
+or null, "variants": [{"sku", "channel_id"}], "state": {"hash", "token" (the change token of
+the version last written), "written_at", "last_verified_at", "last_error", "seen_at" (when it
+was last read from the source; null: not since this was recorded), "seen_token" (its change
+token then)} or null, "stock": [{"sku", "location", "quantity" (last pushed; null: never),
+"pending", "pushed_at"}], "errors": [open sync-log errors of the product or its SKUs: "flow",
+"external_id", "message", "first_seen", "last_seen"], "jobs": [the last 10 jobs that named it:
+"id", "kind", "cls", "state", "enqueued_at", "finished_at", "attempts", "last_error"]}``.
 Nothing known of the id is not an error: ``found`` is false. errors: 2001 unknown connection.
 """
 
@@ -65,7 +66,8 @@ async def run(call: Call, args: Args) -> Result:
             )
         ]
         row = await store.fetchone(
-            "SELECT hash, token, written_at, last_verified_at, last_error FROM item_state"
+            "SELECT hash, token, written_at, last_verified_at, last_error, seen_at, seen_token"
+            " FROM item_state"
             " WHERE connection = ? AND entity = 'product' AND source_id = ?",
             (name, product[0]),
         )

@@ -49,3 +49,21 @@ def test_item_shows_ids_writes_stock_errors_and_jobs(daemon_factory: Any) -> Non
     assert "unknown stock location annex" in text.stdout and "sync_item" in text.stdout
     unknown = cli("item", "demo", "NO-SUCH", *sock)
     assert unknown.returncode == 5 and "knows nothing of 'NO-SUCH'" in unknown.stderr
+
+
+def test_item_says_when_it_was_last_seen_at_the_source_even_unchanged(
+    daemon_factory: Any,
+) -> None:
+    d = daemon_factory()
+    d.wait_for_event("full.finished")
+    sock = ["--socket", str(d.socket)]
+    assert cli("sync", "demo", "products", "3", "--wait", "30", *sock).returncode == 0
+    first = json.loads(cli("item", "demo", "3", "--json", *sock).stdout)["state"]
+    assert first["seen_at"] is not None and first["seen_token"] == first["token"]
+    # Synced again unchanged: nothing is written, but it was read at the source just now.
+    assert cli("sync", "demo", "products", "3", "--wait", "30", *sock).returncode == 0
+    again = json.loads(cli("item", "demo", "3", "--json", *sock).stdout)["state"]
+    assert again["written_at"] == first["written_at"]
+    assert again["seen_at"] > first["seen_at"]
+    text = cli("item", "demo", "3", *sock).stdout
+    assert "last seen at the source" in text and f"change token {again['seen_token']}" in text

@@ -95,11 +95,9 @@ def test_a_running_full_sync_shows_its_progress_everywhere(
         assert p["budget_calls_per_minute"] == pytest.approx(PER_SECOND * 0.7 * 60)
         assert f"of ~{PRODUCTS} items" in seen["text"]
         assert "calls/min" in seen["text"]
-        assert (
-            f'syncwright_progress_items_total{{connection="demo",kind="full"}} {PRODUCTS}.0'
-            in (seen["metrics"])
-        )
-        assert 'syncwright_progress_eta_seconds{connection="demo",kind="full"}' in seen["metrics"]
+        labels = 'connection="demo",flow="products",kind="full"'
+        assert f"syncwright_progress_items_total{{{labels}}} {PRODUCTS}.0" in seen["metrics"]
+        assert f"syncwright_progress_eta_seconds{{{labels}}}" in seen["metrics"]
 
         def progress_events() -> list[dict[str, Any]]:
             lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]

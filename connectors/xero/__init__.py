@@ -1,0 +1,1 @@
+"""The Xero back office (Accounting API): items, stock, contacts, invoices, organisation."""
