@@ -198,6 +198,16 @@ class CustomerDirectory(Protocol):
 
 
 @runtime_checkable
+class CustomerWriter(Protocol):
+    """A channel that can replace a linked customer whole (SparkLayer's customer PUT); used
+    only where the connection allows updates of linked customers."""
+
+    async def put_customer(self, customer: Customer) -> None:
+        """Write the complete customer under its ``external_id`` on this side."""
+        ...
+
+
+@runtime_checkable
 class CustomerSource(Protocol):
     """A back office whose customers flow to the channel."""
 

@@ -183,3 +183,24 @@ def test_erp_orders_become_purchases_once_with_their_shipments(
     assert [(s["carrier"], s["tracking_number"], s["lines"]) for s in shipped] == [
         ("DHL", "T1", [{"sku": sku, "quantity": 2}])
     ]
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_linked_customers_are_updated_only_when_the_connection_says_so(
+    systems: Any, tmp_path: Path, update: bool
+) -> None:
+    erp, portal = systems
+    policy = f"[connections.demo.customers]\nupdate_linked = {str(update).lower()}\n"
+    config = sparklayer_config(tmp_path, erp.url, portal.url, extra=policy)
+    daemon = sparklayer_daemon(config)
+    daemon.run_ok(timeout=240)
+    before = {c["external_id"]: c for c in portal.state()["customers"]}["3"]
+    api(erp.url, "PATCH", "/admin/customers/3", {"company": "Renamed Trading Ltd"})
+    daemon.run_ok(timeout=240)
+    after = {c["external_id"]: c for c in portal.state()["customers"]}["3"]
+    if update:  # written again, whole: its other fields are still there
+        assert after["company_name"] == "Renamed Trading Ltd"
+        assert after["email"] == before["email"] and after["group"] == before["group"]
+        assert after["addresses"] == before["addresses"]
+    else:  # the default: a linked customer belongs to the channel
+        assert after == before
