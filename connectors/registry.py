@@ -24,7 +24,9 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
 from syncwright.connectors.oscar.settings import OscarSettings
+from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.sparklayer.settings import SparkLayerSettings
@@ -101,6 +103,7 @@ KINDS: dict[str, Kind] = {
             ("api_token",),
             "syncwright.connectors.oscar.client:build",
         ),
+        Kind("rest", SOURCE, RestSettings, ("secret",), "syncwright.connectors.rest.writes:build"),
         Kind(
             "shopify",
             CHANNEL,
@@ -116,6 +119,15 @@ KINDS: dict[str, Kind] = {
             ("client_id", "client_secret", "webhook_key"),
             "syncwright.connectors.xero.connector:build",
             webhooks="syncwright.connectors.xero.webhooks:FORMAT",
+            product_ids=True,
+        ),
+        Kind(
+            "bigcommerce",
+            SOURCE | CHANNEL,
+            BigCommerceSettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.bigcommerce.connector:build",
+            webhooks="syncwright.connectors.bigcommerce.notices:FORMAT",
             product_ids=True,
         ),
         Kind(

@@ -9,6 +9,8 @@ A kind names its format in its registry entry (connectors/registry.py, ``Kind.we
 A platform that sends no delivery-id or topic header (Xero) gives its format an
 ``identify(body, headers) -> (delivery id, topic)`` method, and ``empty_answers = True`` when it
 wants its answers without a body; the receiver looks for both.
+A platform that sends no topic header (BigCommerce: the scope is in the body) also gives
+``topic_of(body) -> str``, which the receiver asks when the header is absent.
 """
 
 from __future__ import annotations

@@ -101,6 +101,9 @@ class WebhookReceiver:
         else:
             delivery = headers.get(fmt.delivery_header, "").strip()
             topic = headers.get(fmt.topic_header, "").strip()
+        topic_of = getattr(fmt, "topic_of", None)
+        if not topic and topic_of is not None:  # a platform with the topic in the body only
+            topic = str(topic_of(body)).strip()
         if not delivery or not topic or len(delivery) > 200 or len(topic) > 200:
             log.warning("webhook.bad_headers", system=name, topic=topic[:200])
             return _answer(400, f"{fmt.delivery_header} and {fmt.topic_header} are required")

@@ -16,6 +16,13 @@ from syncwright.connectors.registry import kind as kind_of
 from syncwright.connectors.sandbox.clients.build import build_shop
 from syncwright.connectors.sandbox.wire.products import erp_product
 
+#: The rest kind's manifests for the source's two wires: the sandbox back office's keyset
+#: pages (the shipped example) and numbered pages with a Link header (numbered.toml here).
+MANIFESTS = {
+    "rest": Path(__file__).resolve().parents[2] / "connectors/rest/examples/keyset.toml",
+    "rest-numbered": Path(__file__).resolve().parent / "numbered.toml",
+}
+
 #: Retries fast enough for a test that lasts seconds; the give-up times stay the defaults.
 FAST_RETRY = """
 [daemon.retry]
@@ -33,15 +40,26 @@ def write_config(
     overlap: str = "2m",
     timeout: str = "1s",
     pull_mode: str = "auto",
+    source_kind: str = "sandbox-erp",
 ) -> Path:
-    """A config: the adversarial source (kind sandbox-erp) -> a sandbox shop, products and
-    stock, fast retries; the credential comes from the variable SYNCWRIGHT_TEST_KEY."""
-    body = textwrap.dedent(f"""
-        [systems.erp]
+    """A config: the adversarial source -> a sandbox shop, products and stock, fast retries;
+    the credential comes from the variable SYNCWRIGHT_TEST_KEY. The source is read by the
+    sandbox back office's connector (``source_kind`` "sandbox-erp"), or by the rest kind with
+    the keyset example manifest on the same wire ("rest"), or with numbered.toml on the
+    source's second wire ("rest-numbered")."""
+    if source_kind in MANIFESTS:
+        source = f"""
+        kind = "rest"
+        credentials = {{ secret = {{ env = "SYNCWRIGHT_TEST_KEY" }} }}
+        settings = {{ manifest = "{MANIFESTS[source_kind]}" }}"""
+    else:
+        source = """
         kind = "sandbox-erp"
+        credentials = { api_key = { env = "SYNCWRIGHT_TEST_KEY" } }"""
+    body = textwrap.dedent(f"""
+        [systems.erp]{source}
         url = "{source_url}"
         timeout = "{timeout}"
-        credentials = {{ api_key = {{ env = "SYNCWRIGHT_TEST_KEY" }} }}
         [systems.erp.budget.windows.minute]
         limit = 100000
 

@@ -151,6 +151,29 @@ class Feed:
             rows.sort(key=lambda row: row[0])
             return self._cut(rows, limit, entity, by_time=True)
 
+    def numbered(
+        self, entity: str, since: str | None, page: int, size: int, *, by_time: bool
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Page ``page`` (from 1) of ``size`` rows: the change feed from ``since`` by (stamp,
+        id) when ``by_time``, else the listing by id; and whether more pages follow. Hidden
+        rows are dropped after the page is cut when ``filter_after_limit`` is on."""
+        with self.lock:
+            rows = []
+            for item in self.items.values():
+                if (entity == "stock" or not by_time) and item.deleted:
+                    continue
+                stamp = format_token(item.modified if entity == "products" else item.stock_modified)
+                if by_time and since is not None and stamp < since:
+                    continue
+                if item.hidden and not self.filter_after_limit:
+                    continue
+                rows.append(((stamp, item.id) if by_time else (item.id,), item))
+            rows.sort(key=lambda row: row[0])
+            cut = rows[(page - 1) * size : page * size]
+            shown = [item for _, item in cut if not item.hidden]
+            body = [product_json(i) if entity == "products" else stock_json(i) for i in shown]
+            return body, page * size < len(rows)
+
     def listing(
         self, entity: str, after_id: int, limit: int
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

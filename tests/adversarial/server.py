@@ -89,6 +89,8 @@ class FeedServer:
                 Route("/api/stock/by-sku", self._stock_by_sku),
                 Route("/api/stock", self._listing("stock")),
                 Route("/api/settings", self._settings),
+                Route("/v2/products", self._numbered("products")),
+                Route("/v2/stock", self._numbered("stock")),
             ]
         )
 
@@ -108,6 +110,35 @@ class FeedServer:
             if self.on_page is not None:
                 self.on_page(entity, self.pages[entity], [int(i["id"]) for i in items])
             return self._page(items, follow)
+
+        return answer
+
+    def _numbered(self, entity: str) -> Callable[[Request], Any]:
+        """The second wire: numbered pages with a ``Link`` header (rel="next"), the change
+        feed with ``sort=updated`` and an inclusive ``updated_since``, records under "data"."""
+
+        async def answer(request: Request) -> Response:
+            refused = await self._guard(request)
+            if refused is not None:
+                return refused
+            q = request.query_params
+            page, size = int(q.get("page", "1")), int(q.get("per_page", "100"))
+            by_time = q.get("sort") == "updated"
+            if not by_time and self.faults.listing_fails(page):
+                return self._json({"error": "the listing broke half-way"}, 500)
+            items, more = self.feed.numbered(
+                entity, q.get("updated_since"), page, size, by_time=by_time
+            )
+            if by_time:
+                if self.faults.slow_pages and self.faults.slow_entity in (None, entity):
+                    await anyio.sleep(self.faults.slow_pages)
+                self.pages[entity] = self.pages.get(entity, 0) + 1
+                if self.on_page is not None:
+                    self.on_page(entity, self.pages[entity], [int(i["id"]) for i in items])
+            link = {}
+            if more:
+                link["link"] = f'<{request.url.include_query_params(page=page + 1)}>; rel="next"'
+            return self._json({"data": items}, 200, link)
 
         return answer
 

@@ -28,13 +28,17 @@ class World:
     source: FeedServer
     shop: Server
     tmp: Path
+    #: The source's connector: the sandbox back office's own, or the rest kind's manifest.
+    kind: str = "sandbox-erp"
     config: Path | None = None
     overlap: float = 120.0
 
     def configure(self, **options: str | int) -> Path:
         overlap = str(options.get("overlap", "2m"))
         self.overlap = {"2m": 120.0, "1s": 1.0, "30s": 30.0}[overlap]
-        self.config = write_config(self.tmp, self.source.url, self.shop.url, **options)
+        self.config = write_config(
+            self.tmp, self.source.url, self.shop.url, source_kind=self.kind, **options
+        )
         return self.config
 
     def run(self) -> str:
@@ -64,13 +68,16 @@ class World:
         return int(api(self.shop.url, "GET", "/admin/stats")["product_writes"])
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+@pytest.fixture(params=["sandbox-erp", "rest", "rest-numbered"])
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """Every scenario three times: through the sandbox back office's connector; through the
+    rest kind's keyset manifest (connectors/rest/examples/keyset.toml) on the same wire; and
+    through the rest kind on the source's numbered wire (numbered.toml)."""
     feed, faults = Feed(), Faults()
     shop = start_server("shop", tmp_path / "shop.db")
     try:
         with FeedServer(feed, faults, api_key=API_KEY) as source:
-            yield World(feed, faults, source, shop, tmp_path)
+            yield World(feed, faults, source, shop, tmp_path, kind=request.param)
     finally:
         shop.stop()
 

@@ -49,8 +49,8 @@ def test_an_unknown_kind_names_every_registered_one() -> None:
 
 
 def test_roles_use_one_vocabulary() -> None:
-    assert kinds_for("source") == ["sandbox-erp", "tryton", "xero"]
-    assert kinds_for("channel") == ["oscar", "sandbox-shop", "shopify", "sparklayer"]
+    assert kinds_for("source") == ["bigcommerce", "rest", "sandbox-erp", "tryton", "xero"]
+    assert kinds_for("channel") == ["bigcommerce", "oscar", "sandbox-shop", "shopify", "sparklayer"]
 
 
 def test_optional_parts_are_found_by_kind() -> None:

@@ -71,7 +71,9 @@ def test_a_kind_that_serves_one_role_is_refused_in_the_other(tmp_path: Path) -> 
         load_config(write(tmp_path, TWO_WAY))
     message = str(info.value)
     assert "connections.portal.source = \"hub\": system 'hub' is of kind sandbox-shop" in message
-    assert "not a back-office system; expected a system of kind sandbox-erp, tryton" in message
+    assert (
+        "not a back-office system; expected a system of kind rest, sandbox-erp, tryton" in message
+    )
     assert "connections.feed" not in message
 
 
