@@ -30,6 +30,7 @@ from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.connectors.sparklayer.settings import SparkLayerSettings
 from syncwright.connectors.tryton.settings import TrytonSettings
 from syncwright.connectors.unleashed.settings import UnleashedSettings
 from syncwright.connectors.webhooks import WebhookFormat
@@ -147,6 +148,13 @@ KINDS: dict[str, Kind] = {
             "syncwright.connectors.lightspeed_x.connector:build",
             webhooks="syncwright.connectors.lightspeed_x.notices:FORMAT",
             product_ids=True,
+        ),
+        Kind(
+            "sparklayer",
+            CHANNEL,
+            SparkLayerSettings,
+            ("client_id", "client_secret"),
+            "syncwright.connectors.sparklayer.connector:build",
         ),
     )
 }

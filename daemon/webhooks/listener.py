@@ -9,7 +9,8 @@ must be present (or the format's ``identify``/``topic_of``/``unwrap`` finds them
 and the body must be JSON (400). Then the raw
 event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
 answered delivery is never lost. Turning stored events into jobs happens after the answer
-(dispatch.py), which keeps the answer far inside Shopify's 5 s.
+(dispatch.py), which keeps the answer far inside Shopify's 5 s. The same listener serves
+SparkLayer's "sync now" trigger (trigger.py).
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import split_listen
+from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.ops.listen import listening
 from syncwright.daemon.store.db import Store
 from syncwright.daemon.webhooks import inbox
+from syncwright.daemon.webhooks.trigger import PATH as TRIGGER_PATH
+from syncwright.daemon.webhooks.trigger import SyncTrigger
 
 log = structlog.get_logger("syncwright.webhooks")
 
@@ -55,6 +59,7 @@ class WebhookReceiver:
         config: Callable[[], Config],
         secrets: Callable[[], dict[str, dict[str, str]]],
         on_stored: Callable[[], None] = lambda: None,
+        queue: Queue | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -62,6 +67,9 @@ class WebhookReceiver:
         self.secrets = secrets
         self.on_stored = on_stored
         self.app = Starlette(routes=[Route("/webhooks/{system}", self.receive, methods=["POST"])])
+        if queue is not None:  # SparkLayer's Dashboard "sync now" (trigger.py)
+            trigger = SyncTrigger(store, queue, clock, config, secrets)
+            self.app.router.routes.append(Route(TRIGGER_PATH, trigger.handle, methods=["POST"]))
 
     async def serve(self, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
         host, port = split_listen(self.config().webhooks.listen)
@@ -172,7 +180,12 @@ async def start(
         services.store, services.queue, services.clock, config, services.connectors
     )
     receiver = WebhookReceiver(
-        services.store, services.clock, config, secrets, on_stored=dispatcher.wake
+        services.store,
+        services.clock,
+        config,
+        secrets,
+        on_stored=dispatcher.wake,
+        queue=services.queue,
     )
     tg.start_soon(dispatcher.run, name="webhooks.dispatch")
     url: str = await listening(

@@ -58,7 +58,7 @@ def test_roles_use_one_vocabulary() -> None:
         "unleashed",
         "xero",
     ]
-    assert kinds_for("channel") == ["bigcommerce", "oscar", "sandbox-shop", "shopify"]
+    assert kinds_for("channel") == ["bigcommerce", "oscar", "sandbox-shop", "shopify", "sparklayer"]
 
 
 def test_optional_parts_are_found_by_kind() -> None:
