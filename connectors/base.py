@@ -198,6 +198,16 @@ class CustomerDirectory(Protocol):
 
 
 @runtime_checkable
+class CustomerWriter(Protocol):
+    """A channel that can replace a linked customer whole (SparkLayer's customer PUT); used
+    only where the connection allows updates of linked customers."""
+
+    async def put_customer(self, customer: Customer) -> None:
+        """Write the complete customer under its ``external_id`` on this side."""
+        ...
+
+
+@runtime_checkable
 class CustomerSource(Protocol):
     """A back office whose customers flow to the channel."""
 
@@ -271,6 +281,18 @@ class OrderTarget(Protocol):
 
     async def create_product(self, product: Product) -> str:
         """Create a product (at sale time, when an order names a SKU the back office lacks)."""
+        ...
+
+
+@runtime_checkable
+class PurchaseTarget(Protocol):
+    """A channel that keeps the back office's order history (SparkLayer's purchases): orders
+    flow source -> channel, read from a source that is an OrderSource. ``put_purchase`` must
+    be an idempotent upsert keyed by the source's order id, so writing one again (after a
+    lost answer, or with an amendment or a shipment) replaces it and never adds a copy."""
+
+    async def put_purchase(self, order: Order, *, customer_id: str | None) -> str:
+        """Create or replace the purchase; ``customer_id`` is the linked channel customer."""
         ...
 
 

@@ -103,6 +103,10 @@ class JsonClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def set_header(self, name: str, value: str) -> None:
+        """Send ``name: value`` with every later request (a rotated OAuth token)."""
+        self._client.headers[name] = value
+
     async def request(
         self,
         method: str,

@@ -24,12 +24,16 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncwright.connectors.base import CallGate, Connector, EmbeddedSpec, KindSettings, SystemSpec
+from syncwright.connectors.bigcommerce.settings import BigCommerceSettings
+from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.oscar.settings import OscarSettings
 from syncwright.connectors.rest.settings import RestSettings
 from syncwright.connectors.sandbox.clients.settings import SandboxErpSettings, SandboxShopSettings
 from syncwright.connectors.shopify.settings import ShopifySettings
+from syncwright.connectors.sparklayer.settings import SparkLayerSettings
 from syncwright.connectors.sql.settings import SqlSettings
 from syncwright.connectors.tryton.settings import TrytonSettings
+from syncwright.connectors.unleashed.settings import UnleashedSettings
 from syncwright.connectors.webhooks import WebhookFormat
 from syncwright.connectors.xero.settings import XeroSettings
 
@@ -127,6 +131,39 @@ KINDS: dict[str, Kind] = {
             "syncwright.connectors.xero.connector:build",
             webhooks="syncwright.connectors.xero.webhooks:FORMAT",
             product_ids=True,
+        ),
+        Kind(
+            "bigcommerce",
+            SOURCE | CHANNEL,
+            BigCommerceSettings,
+            ("access_token", "client_secret"),
+            "syncwright.connectors.bigcommerce.connector:build",
+            webhooks="syncwright.connectors.bigcommerce.notices:FORMAT",
+            product_ids=True,
+        ),
+        Kind(
+            "unleashed",
+            SOURCE,
+            UnleashedSettings,
+            ("api_id", "api_key"),
+            "syncwright.connectors.unleashed.connector:build",
+            webhooks="syncwright.connectors.unleashed.notices:FORMAT",
+        ),
+        Kind(
+            "lightspeed-x",
+            SOURCE,
+            LightspeedXSettings,
+            ("token", "webhook_key"),
+            "syncwright.connectors.lightspeed_x.connector:build",
+            webhooks="syncwright.connectors.lightspeed_x.notices:FORMAT",
+            product_ids=True,
+        ),
+        Kind(
+            "sparklayer",
+            CHANNEL,
+            SparkLayerSettings,
+            ("client_id", "client_secret"),
+            "syncwright.connectors.sparklayer.connector:build",
         ),
     )
 }

@@ -9,6 +9,12 @@ A kind names its format in its registry entry (connectors/registry.py, ``Kind.we
 A platform that sends no delivery-id or topic header (Xero) gives its format an
 ``identify(body, headers) -> (delivery id, topic)`` method, and ``empty_answers = True`` when it
 wants its answers without a body; the receiver looks for both.
+A platform that sends no topic header (BigCommerce: the scope is in the body) also gives
+``topic_of(body) -> str``, which the receiver asks when the header is absent.
+A platform that posts form fields and signs nothing (Lightspeed X-Series) gives
+``unwrap(body, headers) -> (topic, delivery id, JSON body)`` (ValueError when unusable), and
+``key_in_url = True``: the receiver then accepts a delivery only when the URL's ``key`` query
+parameter equals the system's secret (compared in constant time), instead of ``verify``.
 """
 
 from __future__ import annotations

@@ -123,6 +123,7 @@ def actor_settings(config: Config, name: str, secrets: dict[str, dict[str, str]]
             overlap=conn.overlap,
             pull_mode=conn.pull_mode,
             only_b2b_orders=conn.orders.only_b2b,
+            update_linked_customers=conn.customers.update_linked,
             channel_name=conn.channel,
             bulk_read_threshold=conn.bulk_read_threshold,
         ),

@@ -563,20 +563,7 @@ class Storm:
     # -- the killer ---------------------------------------------------------------------------
 
     def posting(self) -> bool:
-        """A post_order job is leased in the state file right now."""
-        path = state_db(self.config)
-        if not path.exists():
-            return False
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            row = conn.execute(
-                "SELECT 1 FROM jobs WHERE kind = 'post_order' AND state = 'leased' LIMIT 1"
-            ).fetchone()
-            return row is not None
-        except sqlite3.Error:
-            return False
-        finally:
-            conn.close()
+        return leased_post(self.config)
 
     def kill(self, running: DaemonProcess, started: float, *, in_post: bool) -> None:
         during = False
@@ -671,6 +658,23 @@ class Storm:
             shared={SHARED},
             deleted=self.deleted,
         )
+
+
+def leased_post(config: Path) -> bool:
+    """A post_order job of the daemon on ``config`` is leased in its state file right now."""
+    path = state_db(config)
+    if not path.exists():
+        return False
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM jobs WHERE kind = 'post_order' AND state = 'leased' LIMIT 1"
+        ).fetchone()
+        return row is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def _ymd(day: date) -> dict[str, int]:

@@ -138,3 +138,12 @@ def test_long_modules_say_why() -> None:
     assert not unexplained, (
         f"over {LONG_MODULE} lines with no reason in the docstring: {unexplained}"
     )
+
+
+def test_test_modules_have_unique_names() -> None:
+    # tests/ folders are not packages: pytest imports each test module by its bare name, so two
+    # files of one name in different folders stop the whole suite at collection.
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        other = seen.setdefault(path.name, path)
+        assert other == path, f"{path.relative_to(ROOT)} and {other.relative_to(ROOT)} share a name"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import httpx
 
 from syncwright.connectors.base import CallGate
@@ -25,16 +26,28 @@ from syncwright.connectors.errors import PermanentError, RateLimitedError
 from syncwright.connectors.http import JsonClient, retry_after_of
 from syncwright.connectors.xero.auth import Tokens
 
+#: Xero answers a tenant's sixth call in flight with 429 (problem "concurrent").
+IN_FLIGHT = 5
+
 
 class TokenTransport(httpx.AsyncBaseTransport):
-    """Adds ``Authorization`` and ``xero-tenant-id``; one retry with a new token on a 401."""
+    """Adds ``Authorization`` and ``xero-tenant-id``; one retry with a new token on a 401; at
+    most ``IN_FLIGHT`` calls at once, each holding its slot until its body is read."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, tokens: Tokens, tenant_id: str) -> None:
         self.inner = inner
         self.tokens = tokens
         self.tenant_id = tenant_id
+        self.slots = anyio.Semaphore(IN_FLIGHT)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self.slots:
+            response = await self._send(request)
+            # Xero's answers are small JSON documents: read here, so the slot covers the body.
+            await response.aread()
+            return response
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
         for attempt in (1, 2):
             token = await self.tokens.access_token()
             request.headers["authorization"] = f"Bearer {token}"

@@ -34,7 +34,7 @@ import structlog
 from syncwright.connectors.http import parse_retry_after
 from syncwright.daemon.budget.headers import QuotaHint, kept_headers, quota_hints
 from syncwright.daemon.budget.persist import LOAD_STATE, LOAD_USAGE, BudgetRows, headers_from_json
-from syncwright.daemon.budget.windows import WINDOW_SECONDS, Usage, WindowSpec, new_usage
+from syncwright.daemon.budget.windows import Usage, WindowSpec, new_usage, window_seconds
 from syncwright.daemon.clock import Clock, iso
 from syncwright.daemon.events_bus import Event, EventHub
 from syncwright.daemon.store.db import Store
@@ -165,7 +165,7 @@ class Budget:
                 usage.merge(stored.pop(usage.spec.key, {}), now)
                 # Rows of the same window under an older mode or zone: count what may still
                 # count, once, in the current bucket.
-                horizon = now - WINDOW_SECONDS[name] - usage.step
+                horizon = now - window_seconds(name) - usage.step
                 others = [b for key, b in stored.items() if key.split(":")[0] == name]
                 carried = sum(u for b in others for start, u in b.items() if start > horizon)
                 if others:
@@ -482,14 +482,14 @@ class Budget:
 
     def _target(self, hint: QuotaHint) -> Usage | None:
         """The window a hint speaks of: by name, by the length nearest its reset, or smallest."""
-        ordered = sorted(self._windows.values(), key=lambda u: WINDOW_SECONDS[u.spec.name])
+        ordered = sorted(self._windows.values(), key=lambda u: window_seconds(u.spec.name))
         if not ordered:
             return None
         if hint.target in ("minute", "day"):
             return self._windows.get(hint.target)
         if hint.target == "by-reset" and hint.reset_in is not None:
             for usage in ordered:
-                if WINDOW_SECONDS[usage.spec.name] * 1.1 >= hint.reset_in:
+                if window_seconds(usage.spec.name) * 1.1 >= hint.reset_in:
                     return usage
             return ordered[-1]
         return ordered[0]

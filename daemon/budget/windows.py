@@ -19,6 +19,7 @@ between the two, so no span of the window's length at the server holds more than
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,12 +32,30 @@ WINDOW_SECONDS: dict[str, int] = {
     "day": 86_400,
     "month": 30 * 86_400,
 }
+#: A window named by its span ("30s", "5m", "2h"): rolling only, for limits such as 150 calls
+#: per 30 seconds or 350 per 5 minutes.
+_SPAN = re.compile(r"([1-9][0-9]{0,4})([smh])")
+_UNIT = {"s": 1, "m": 60, "h": 3600}
 MODES = ("rolling", "calendar")
 #: Sub-buckets per rolling window: the count may run ahead of the truth by 1/60 of a window.
 SUBBUCKETS = 60
 #: A call in flight this long without an answer (its connector gave up on it) counts as
 #: answered then.
 MAX_FLIGHT = 120.0
+
+
+def window_seconds(name: str) -> int:
+    """The length of a rolling window: a named one (``WINDOW_SECONDS``) or a span ("5m")."""
+    fixed = WINDOW_SECONDS.get(name)
+    if fixed is not None:
+        return fixed
+    span = _SPAN.fullmatch(name)
+    if span is None:
+        raise ValueError(
+            f"unknown budget window {name!r}: use one of {', '.join(WINDOW_SECONDS)},"
+            " or a span such as 30s, 5m or 2h"
+        )
+    return int(span[1]) * _UNIT[span[2]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +68,13 @@ class WindowSpec:
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        if self.name not in WINDOW_SECONDS:
-            raise ValueError(
-                f"unknown budget window {self.name!r}: use one of {', '.join(WINDOW_SECONDS)}"
-            )
+        window_seconds(self.name)  # raises ValueError naming the choices
         if self.mode not in MODES:
             raise ValueError(
                 f"unknown mode {self.mode!r} for the {self.name} window: use rolling or calendar"
             )
+        if self.mode == "calendar" and self.name not in WINDOW_SECONDS:
+            raise ValueError(f"a {self.name} window is rolling only: no calendar has that period")
         if not (math.isfinite(self.limit) and self.limit > 0):
             raise ValueError(f"the {self.name} window needs a positive limit, not {self.limit!r}")
         try:
@@ -171,7 +189,7 @@ class Usage:
         if until is None:
             self._put(self.current(now), amount)
         elif until > now:
-            longest = max(self.counted_until(now), now + WINDOW_SECONDS[self.spec.name])
+            longest = max(self.counted_until(now), now + window_seconds(self.spec.name))
             self.holds.append((min(until, longest), amount))
 
     def counted_until(self, now: float) -> float:
@@ -246,8 +264,12 @@ class RollingUsage(Usage):
 
     def __init__(self, spec: WindowSpec) -> None:
         super().__init__(spec)
-        self.length = float(WINDOW_SECONDS[spec.name])
-        self.step = self.length / SUBBUCKETS
+        self.length = float(window_seconds(spec.name))
+        # Whole-second sub-buckets from a 2-second span up (persisted, like the minute window's);
+        # a 30s window then has 30 of them and may run ahead of the truth by 1/30 of itself.
+        self.step = (
+            max(1.0, self.length / SUBBUCKETS) if self.length >= 2 else self.length / SUBBUCKETS
+        )
         self._next_expiry = math.inf
 
     @property

@@ -36,6 +36,15 @@ class Schedule(StrictModel):
     deletions: OptionalDuration = 3600.0
 
 
+class CustomerOptions(StrictModel):
+    """``[connections.X.customers]``: what the customers flow may do to linked customers."""
+
+    #: Write a linked customer again when it changed in the back office (the whole customer,
+    #: where the channel can take it: SparkLayer). Default off: a linked customer belongs to
+    #: the channel and is never overwritten (DESIGN.md rule 5).
+    update_linked: bool = False
+
+
 class ConnectionConfig(StrictModel):
     #: The system in the source role (the back office).
     source: Name
@@ -49,6 +58,7 @@ class ConnectionConfig(StrictModel):
     workers: int = Field(default=4, ge=2, le=64)
     schedule: Schedule = Schedule()
     orders: OrderOptions = OrderOptions()
+    customers: CustomerOptions = CustomerOptions()
     #: Full syncs verify products against one bulk read of the channel (when it can) once
     #: this many products are linked; 0: never (daemon/flows/bulk_read.py).
     bulk_read_threshold: int = Field(default=2000, ge=0)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from syncwright.connectors.registry import KINDS, ROLE_NAMES, ROLES
+from syncwright.daemon.budget.windows import window_seconds
 from syncwright.daemon.config.connections import ConnectionConfig
 from syncwright.daemon.config.errors import show_value
 from syncwright.daemon.config.model import Config
-from syncwright.daemon.config.systems import WINDOW_NAMES, Budget, SystemBase
+from syncwright.daemon.config.systems import Budget, SystemBase
 from syncwright.daemon.config.types import CLASS_NAMES, fmt
 
 #: Catalogue size used to make the ghost rotation rate concrete.
@@ -79,7 +80,7 @@ def _system(name: str, system: SystemBase, users: list[str], roles: str) -> list
 
 def _budget(budget: Budget) -> list[str]:
     windows = []
-    ordered = sorted(budget.windows.items(), key=lambda item: WINDOW_NAMES.index(item[0]))
+    ordered = sorted(budget.windows.items(), key=lambda item: window_seconds(item[0]))
     for window_name, window in ordered:
         text = f"{window.limit:,} per {window_name} ({window.mode}"
         text += f", {window.timezone})" if window.mode == "calendar" else ")"

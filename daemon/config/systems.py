@@ -21,18 +21,23 @@ from pydantic_core import PydanticCustomError
 
 from syncwright.connectors.base import KindSettings, url_scheme_ok
 from syncwright.connectors.registry import KINDS, Kind
+from syncwright.daemon.budget.windows import WINDOW_SECONDS, window_seconds
 from syncwright.daemon.config.types import CLASS_NAMES, CredentialRef, Duration, StrictModel
 
-WINDOW_NAMES = ("second", "minute", "hour", "day", "month")
-WindowName = Literal["second", "minute", "hour", "day", "month"]
-#: Length of each window in rolling mode; a rolling "month" is 30 days.
-WINDOW_SECONDS: dict[str, float] = {
-    "second": 1.0,
-    "minute": 60.0,
-    "hour": 3600.0,
-    "day": 86400.0,
-    "month": 30 * 86400.0,
-}
+
+def _check_window(name: str) -> str:
+    try:
+        window_seconds(name)
+    except ValueError:
+        raise PydanticCustomError(
+            "budget_window",
+            "expected second, minute, hour, day, month, or a span such as 30s, 5m or 2h",
+        ) from None
+    return name
+
+
+#: second, minute, hour, day, month, or a span such as "30s" or "5m" (rolling only).
+WindowName = Annotated[str, AfterValidator(_check_window)]
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -94,6 +99,18 @@ class Budget(StrictModel):
 
     reserve: Reserves = Reserves()
     windows: dict[WindowName, Window] = Field(default_factory=dict)
+
+    @field_validator("windows")
+    @classmethod
+    def _spans_roll(cls, value: dict[str, Window]) -> dict[str, Window]:
+        for name, window in value.items():
+            if window.mode == "calendar" and name not in WINDOW_SECONDS:
+                raise PydanticCustomError(
+                    "budget_window",
+                    "the {name} window is rolling only: no calendar has that period",
+                    {"name": name},
+                )
+        return value
 
 
 class SystemBase(StrictModel):

@@ -28,8 +28,8 @@ from syncwright.daemon.durations import format_duration, parse_duration
 CLASS_NAMES = ("sale", "manual", "recent", "ghost", "full")
 ClassName = Literal["sale", "manual", "recent", "ghost", "full"]
 
-FLOW_NAMES = ("products", "stock", "prices", "customers", "orders", "settings")
-FlowName = Literal["products", "stock", "prices", "customers", "orders", "settings"]
+FLOW_NAMES = ("products", "stock", "prices", "customers", "orders", "settings", "purchases")
+FlowName = Literal["products", "stock", "prices", "customers", "orders", "settings", "purchases"]
 
 
 class StrictModel(BaseModel):

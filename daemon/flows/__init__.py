@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from syncwright.daemon.flows import customers as _customers  # noqa: F401  (registers PULLS["customers"])
+from syncwright.daemon.flows import purchases as _purchases  # noqa: F401  (PULLS["purchases"])
 from syncwright.daemon.flows.audit import audit_gone
 from syncwright.daemon.flows.context import Commit, FlowContext, FlowSettings, Handler
 from syncwright.daemon.flows.deletions import check as check_deletions

@@ -41,6 +41,8 @@ class FlowSettings:
     #: Orders (flows/orders.py): post only B2B orders; the channel system's name, which
     #: prefixes the reference an order is posted under in the back office.
     only_b2b_orders: bool = False
+    #: Customers (flows/customers.py): write linked customers again when they changed.
+    update_linked_customers: bool = False
     channel_name: str = ""
     #: flows/bulk_read.py: linked products from which full syncs read the channel in bulk.
     bulk_read_threshold: int = 2000

@@ -1,18 +1,22 @@
 """Customers flow (back office -> channel): link by e-mail or account id, create when absent.
 
 A customer already linked is never written again: the channel's copy belongs to the channel
-(DESIGN.md rule 5); seeing it only records that it was verified. An unlinked customer is looked
-up on the channel by e-mail or accounting id: one match is linked, none is created there and
-linked, several are an error in the sync log naming them all, never a guess. A match that is
-already linked to another back-office customer is an error too. Two back-office customers
-that share an e-mail (and no account id tells them apart) are an error on both before any
-look-up on the channel: no flow links either (neither does the sale-time link, flows/sale.py)
-until a person does (``syncwright link``). Refusals from the channel ("address line 1 is
-empty") are per-item errors; an item whose error is still open is not tried again until
-its content changes.
+(DESIGN.md rule 5); seeing it only records that it was verified. A connection may allow
+otherwise (``[connections.X.customers] update_linked``, for a channel that takes whole
+customers, a CustomerWriter such as SparkLayer): a linked customer whose content hash differs
+from the one last written is then written again, whole, under its channel id.
 
-Creating before linking is safe to repeat: a job that dies after a create finds the customer
-on its next attempt by the same e-mail or accounting id, and links it.
+An unlinked customer is looked up on the channel by e-mail or accounting id: one match is
+linked, none is created there and linked, several are an error in the sync log naming them all,
+never a guess. A match that is already linked to another back-office customer is an error too.
+Two back-office customers that share an e-mail (and no account id tells them apart) are an
+error on both before any look-up on the channel: no flow links either (neither does the
+sale-time link, flows/sale.py) until a person does (``syncwright link``). Refusals from the
+channel ("address line 1 is empty") are per-item errors; an item whose error is still open is
+not tried again until its content changes.
+
+Creating before linking is safe to repeat: a job that dies after a create finds the customer on
+its next attempt by the same e-mail or accounting id, and links it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from syncwright.connectors.base import (
     ChangeQuery,
     CustomerDirectory,
     CustomerSource,
+    CustomerWriter,
     ListQuery,
     Page,
 )
@@ -40,15 +45,17 @@ from syncwright.daemon.flows.pull import PULLS, PullFlow
 FLOW = "customers"
 ENTITY = "customer"
 
-Action = Literal["verified", "linked", "created", "failed", "skipped"]
+Action = Literal["verified", "updated", "linked", "created", "failed", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerOutcome:
     customer: Customer
     hash: str
-    #: verified: linked before, left alone; linked: matched one channel customer; created: made
-    #: on the channel; failed: ``error`` says why; skipped: same content, its error still open.
+    #: verified: linked before, left alone; updated: linked before and written again (only
+    #: with the connection's ``customers.update_linked``); linked: matched one channel
+    #: customer; created: made on the channel; failed: ``error`` says why; skipped: same
+    #: content, its error still open.
     action: Action
     channel_id: str | None = None
     error: str | None = None
@@ -77,9 +84,12 @@ async def push_customers(ctx: FlowContext, customers: Sequence[Customer]) -> lis
     directory = directory_of(ctx) if len(links) < len(latest) else None
     claimed: dict[str, str] = {}  # channel id -> back-office id, linked in this batch
     outcomes: list[CustomerOutcome] = []
+    written = await _written_hashes(ctx, list(links)) if _updates(ctx) else {}
     for customer in _parents_first(latest):
         cid, digest = customer.external_id, customer.content_hash()
-        if cid in links:
+        if cid in links and cid in written and written[cid] != digest:
+            outcomes.append(await _update(ctx, customer, digest, links))
+        elif cid in links:
             outcomes.append(CustomerOutcome(customer, digest, "verified", links[cid]))
         elif failed.get(cid) == digest and not _parent_arrived(customer, links):
             outcomes.append(CustomerOutcome(customer, digest, "skipped"))
@@ -90,6 +100,38 @@ async def push_customers(ctx: FlowContext, customers: Sequence[Customer]) -> lis
                 links[cid], claimed[out.channel_id] = out.channel_id, cid
             outcomes.append(out)
     return outcomes
+
+
+def _updates(ctx: FlowContext) -> bool:
+    return ctx.settings.update_linked_customers and isinstance(ctx.channel, CustomerWriter)
+
+
+async def _update(
+    ctx: FlowContext, customer: Customer, digest: str, links: dict[str, str]
+) -> CustomerOutcome:
+    """Write a linked customer that changed, whole, under its channel id (update policy on)."""
+    assert isinstance(ctx.channel, CustomerWriter)
+    cid = customer.external_id
+    parent = customer.parent_external_id
+    outgoing = customer.model_copy(
+        update={"external_id": links[cid], "parent_external_id": links.get(parent or "")}
+    )
+    try:
+        await ctx.channel.put_customer(outgoing)
+    except PermanentError as exc:
+        return CustomerOutcome(customer, digest, "failed", error=f"customer {cid}: {exc.message}")
+    return CustomerOutcome(customer, digest, "updated", links[cid])
+
+
+async def _written_hashes(ctx: FlowContext, ids: Sequence[str]) -> dict[str, str]:
+    rows = await fetch_in(
+        ctx.store,
+        "SELECT source_id, hash FROM item_state WHERE connection = ? AND entity = 'customer'"
+        " AND hash IS NOT NULL AND source_id IN",
+        (ctx.connection,),
+        ids,
+    )
+    return {row["source_id"]: row["hash"] for row in rows}
 
 
 async def _link_or_create(
@@ -243,6 +285,9 @@ def record(ctx: FlowContext, outcomes: Sequence[CustomerOutcome]) -> Commit:
             token = customer.modified_at.isoformat() if customer.modified_at else None
             if out.action == "verified":
                 item_state.checked(conn, ctx.connection, ENTITY, [cid], now)
+                ok.append(cid)
+            elif out.action == "updated":
+                item_state.written(conn, ctx.connection, ENTITY, [(cid, out.hash, token, now, now)])
                 ok.append(cid)
             elif out.action in ("linked", "created"):
                 error = _link(conn, ctx.connection, cid, out.channel_id or "", now)

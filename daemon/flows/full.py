@@ -104,17 +104,22 @@ async def start(
     return run_id
 
 
-async def due(
-    store: Store, connection: str, every: float | None, now: float, *, first_start: bool
-) -> str | None:
-    """Why a full sync should start now ("first start", "schedule"), or None."""
-    running = await store.fetchone(
+async def running(store: Store, connection: str) -> bool:
+    """Whether a full sync of ``connection`` is running (its slices are queued or leased)."""
+    row = await store.fetchone(
         "SELECT 1 FROM full_runs r WHERE r.connection = ? AND r.state = 'running' AND EXISTS"
         " (SELECT 1 FROM jobs j WHERE j.connection = r.connection AND j.kind = 'full'"
         " AND j.state IN ('pending', 'leased'))",
         (connection,),
     )
-    if running is not None:
+    return row is not None
+
+
+async def due(
+    store: Store, connection: str, every: float | None, now: float, *, first_start: bool
+) -> str | None:
+    """Why a full sync should start now ("first start", "schedule"), or None."""
+    if await running(store, connection):
         return None
     row = await store.fetchone(
         "SELECT max(started_at) AS last, sum(state = 'done') AS done FROM full_runs"

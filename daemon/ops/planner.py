@@ -24,9 +24,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from syncwright.connectors.registry import kind
+from syncwright.daemon.budget.windows import window_seconds
 from syncwright.daemon.clock import iso
 from syncwright.daemon.config.model import Config
-from syncwright.daemon.config.systems import WINDOW_SECONDS
 from syncwright.daemon.config.types import CLASS_NAMES
 from syncwright.daemon.flows import deletions
 
@@ -180,7 +180,7 @@ def plan(
         warnings: list[str] = []
         capacity = math.inf
         for wname, window in system.budget.windows.items():
-            length = WINDOW_SECONDS[wname]
+            length = window_seconds(wname)
             capacity = min(capacity, window.limit * DAY / length)
             now_used = (used or {}).get(name, {}).get(wname)
             reset = (resets or {}).get(name, {}).get(wname)
@@ -213,6 +213,13 @@ def plan(
                 warnings.append(
                     f"{name}: the schedules alone need {scheduled:.0f} calls per {wname}, more "
                     f"than its limit of {window.limit} allows"
+                )
+            if now_used is not None and length >= DAY and now_used >= 0.9 * window.limit:
+                # Billing quotas (Unleashed's month) warn at 90 %: say so before they block.
+                when = f"; it resets at {iso(reset)}" if reset is not None else ""
+                warnings.append(
+                    f"{name}: the {wname} window is at {100 * now_used / window.limit:.0f} % of "
+                    f"its limit of {window.limit}{when}"
                 )
             if exhausted is not None and rate_hour > 0:
                 warnings.append(

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from syncwright.daemon.budget.budget import BudgetStats
-from syncwright.daemon.budget.windows import WINDOW_SECONDS
+from syncwright.daemon.budget.windows import window_seconds
 
 FULL_CLASS = 4
 #: A full slice reads a page of the source's listing and compares it with the channel's copies:
@@ -62,9 +62,8 @@ def class_pace(stats: BudgetStats, cls: int = FULL_CLASS) -> float | None:
     """Calls per minute ``cls`` may spend on this budget in the long run: the tightest window's
     limit less the class's reserve (None: the budget has no windows)."""
     paces = [
-        w.limit * (1.0 - w.reserve.get(cls, 0.0)) * 60.0 / WINDOW_SECONDS[w.name]
+        w.limit * (1.0 - w.reserve.get(cls, 0.0)) * 60.0 / window_seconds(w.name)
         for w in stats.windows
-        if w.name in WINDOW_SECONDS
     ]
     return min(paces) if paces else None
 

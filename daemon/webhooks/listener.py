@@ -3,15 +3,19 @@
 Served by uvicorn + starlette inside the supervisor's task group. For each delivery, in order:
 the system must exist and its kind must send webhooks (404); the body may not exceed
 ``[webhooks] max_body`` (413, checked on Content-Length and while reading); the signature must
-verify against the system's secret, compared in constant time (401, nothing stored); the
-delivery id and topic headers must be present and the body must be JSON (400). Then the raw
+verify against the system's secret, compared in constant time (401, nothing stored; or, for a
+format with ``key_in_url``, the URL's ``key`` must equal it); the delivery id and topic headers
+must be present (or the format's ``identify``/``topic_of``/``unwrap`` finds them in the body)
+and the body must be JSON (400). Then the raw
 event is stored, deduplicated by (system, delivery id), and only then is 200 returned, so an
 answered delivery is never lost. Turning stored events into jobs happens after the answer
-(dispatch.py), which keeps the answer far inside Shopify's 5 s.
+(dispatch.py), which keeps the answer far inside Shopify's 5 s. The same listener serves
+SparkLayer's "sync now" trigger (trigger.py).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
@@ -30,9 +34,12 @@ from syncwright.daemon.actor import Services
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.config.model import Config
 from syncwright.daemon.config.types import split_listen
+from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.ops.listen import listening
 from syncwright.daemon.store.db import Store
 from syncwright.daemon.webhooks import inbox
+from syncwright.daemon.webhooks.trigger import PATH as TRIGGER_PATH
+from syncwright.daemon.webhooks.trigger import SyncTrigger
 
 log = structlog.get_logger("syncwright.webhooks")
 
@@ -52,6 +59,7 @@ class WebhookReceiver:
         config: Callable[[], Config],
         secrets: Callable[[], dict[str, dict[str, str]]],
         on_stored: Callable[[], None] = lambda: None,
+        queue: Queue | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -59,6 +67,9 @@ class WebhookReceiver:
         self.secrets = secrets
         self.on_stored = on_stored
         self.app = Starlette(routes=[Route("/webhooks/{system}", self.receive, methods=["POST"])])
+        if queue is not None:  # SparkLayer's Dashboard "sync now" (trigger.py)
+            trigger = SyncTrigger(store, queue, clock, config, secrets)
+            self.app.router.routes.append(Route(TRIGGER_PATH, trigger.handle, methods=["POST"]))
 
     async def serve(self, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
         host, port = split_listen(self.config().webhooks.listen)
@@ -81,18 +92,35 @@ class WebhookReceiver:
             return _answer(400, "the sender went away")
         secret = self.secrets().get(name, {}).get(fmt.secret_name, "")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if not secret or not fmt.verify(secret, body, headers):
+        if getattr(fmt, "key_in_url", False):
+            # No signature to check (X-Series): the URL must carry the system's key.
+            given = request.query_params.get("key", "").encode()
+            trusted = bool(secret) and hmac.compare_digest(given, secret.encode())
+        else:
+            trusted = bool(secret) and fmt.verify(secret, body, headers)
+        if not trusted:
             log.warning("webhook.bad_signature", system=name, client=_client(request))
             if getattr(fmt, "empty_answers", False):
                 return Response(status_code=401)  # Xero's Intent to Receive: empty body
             return _answer(401, "signature does not verify")
-        # A platform that sends no id or topic headers (Xero) names them from the body.
+        # A platform that sends no id or topic headers (Xero) names them from the body; one
+        # that sends a form (X-Series) turns it into topic, delivery id and a JSON body.
         identify = getattr(fmt, "identify", None)
-        if identify is not None:
+        unwrap = getattr(fmt, "unwrap", None)
+        if unwrap is not None:
+            try:
+                topic, delivery, body = unwrap(body, headers)
+            except ValueError as exc:
+                log.warning("webhook.bad_form", system=name, error=str(exc)[:200])
+                return _answer(400, f"unreadable delivery: {exc}")
+        elif identify is not None:
             delivery, topic = identify(body, headers)
         else:
             delivery = headers.get(fmt.delivery_header, "").strip()
             topic = headers.get(fmt.topic_header, "").strip()
+        topic_of = getattr(fmt, "topic_of", None)
+        if not topic and topic_of is not None:  # a platform with the topic in the body only
+            topic = str(topic_of(body)).strip()
         if not delivery or not topic or len(delivery) > 200 or len(topic) > 200:
             log.warning("webhook.bad_headers", system=name, topic=topic[:200])
             return _answer(400, f"{fmt.delivery_header} and {fmt.topic_header} are required")
@@ -152,7 +180,12 @@ async def start(
         services.store, services.queue, services.clock, config, services.connectors
     )
     receiver = WebhookReceiver(
-        services.store, services.clock, config, secrets, on_stored=dispatcher.wake
+        services.store,
+        services.clock,
+        config,
+        secrets,
+        on_stored=dispatcher.wake,
+        queue=services.queue,
     )
     tg.start_soon(dispatcher.run, name="webhooks.dispatch")
     url: str = await listening(

@@ -49,8 +49,17 @@ def test_an_unknown_kind_names_every_registered_one() -> None:
 
 
 def test_roles_use_one_vocabulary() -> None:
-    assert kinds_for("source") == ["rest", "sandbox-erp", "sql", "tryton", "xero"]
-    assert kinds_for("channel") == ["oscar", "sandbox-shop", "shopify"]
+    assert kinds_for("source") == [
+        "bigcommerce",
+        "lightspeed-x",
+        "rest",
+        "sandbox-erp",
+        "sql",
+        "tryton",
+        "unleashed",
+        "xero",
+    ]
+    assert kinds_for("channel") == ["bigcommerce", "oscar", "sandbox-shop", "shopify", "sparklayer"]
 
 
 def test_optional_parts_are_found_by_kind() -> None:

@@ -185,6 +185,23 @@ class SandboxErp(SandboxClient):
     async def get_settings(self) -> StoreSettings:
         return wire_sales.settings(await self._get("/api/settings"), self.name)
 
+    # -- its own orders (OrderSource: order history for a channel that keeps it) -----------
+
+    async def changed_orders(self, query: ChangeQuery) -> Page[Order]:
+        """No change feed for orders: the whole book by id (``order_cursor`` "none")."""
+        return await self.list_orders(
+            ListQuery(after=query.after[1] if query.after else None, limit=query.limit)
+        )
+
+    async def list_orders(self, query: ListQuery) -> Page[Order]:
+        return await self._page("/api/orders", "order listing", wire_sales.erp_order, query)
+
+    async def get_order(self, external_id: str) -> Order | None:
+        if not external_id.isdigit():
+            return None
+        body = await self._get_or_none(f"/api/orders/{external_id}")
+        return None if body is None else wire_sales.erp_order(body, self.name)[0]
+
     # -- helpers ---------------------------------------------------------------------------
 
     async def _page(

@@ -108,6 +108,39 @@ def shop_order(data: Any, system: str | None) -> tuple[Order, str, str]:
     return order, token, ident
 
 
+def erp_order(data: Any, system: str | None) -> tuple[Order, str, int]:
+    """A back-office order as (canonical order, change token, id): its customer is named by
+    id only (``Customer.email`` None), its number is the channel reference when it has one."""
+    obj = Obj(data, "order", system)
+    ident = obj.integer("id")
+    obj.what = f"order {ident}"
+    token, modified = obj.token("modified_at")
+    order: Order = build(
+        obj.what,
+        system,
+        Order,
+        external_id=str(ident),
+        number=obj.opt_text("channel_ref") or str(ident),
+        customer=Customer(external_id=str(obj.integer("customer_id")), email=None),
+        lines=tuple(
+            _line(Obj(raw, f"{obj.what} line #{n}", system))
+            for n, raw in enumerate(obj.array("lines"))
+        ),
+        currency=obj.text("currency"),
+        total=obj.decimal("total"),
+        status=obj.text("status"),
+        b2b=obj.flag("b2b"),
+        shipping_address=address(obj.opt_obj("shipping_address")),
+        shipments=tuple(
+            _shipment(Obj(raw, f"{obj.what} shipment #{n}", system), "external_id")
+            for n, raw in enumerate(obj.array("shipments"))
+        ),
+        created_at=obj.opt_time("created_at"),
+        modified_at=modified,
+    )
+    return order, token, ident
+
+
 def settings(data: Any, system: str | None) -> StoreSettings:
     obj = Obj(data, "store settings", system)
     code = obj.text("currency")
@@ -132,7 +165,7 @@ def _line(obj: Obj) -> OrderLine:
     return line
 
 
-def _shipment(obj: Obj) -> Shipment:
+def _shipment(obj: Obj, id_key: str = "id") -> Shipment:
     pairs = []
     for pair in obj.array("lines"):
         if (
@@ -147,7 +180,7 @@ def _shipment(obj: Obj) -> Shipment:
         obj.what,
         obj.system,
         Shipment,
-        external_id=obj.text("id"),
+        external_id=obj.text(id_key),
         lines=tuple(pairs),
         carrier=obj.text("carrier"),
         tracking=obj.text("tracking"),

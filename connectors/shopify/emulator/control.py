@@ -2,7 +2,8 @@
 
 They let a test or benchmark act as shoppers and staff would: place, fulfil and cancel orders,
 change stock at the shop, edit customers; and set faults, bucket limits and the webhook URL,
-read the catalogue and statistics, and fetch bulk results. Same access token as the API.
+read the catalogue (with each variant's fixed price in every price list), the orders and
+statistics, and fetch bulk results. Same access token as the API.
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ def control_routes(emu: Emulator) -> list[Route]:
                             "sku": v["sku"],
                             "price": v["price"],
                             "compare_at_price": v["compareAtPrice"],
+                            "list_prices": {
+                                pl["name"]: str(pl["prices"][v["id"]][0])
+                                for pl in shop.price_lists.values()
+                                if v["id"] in pl["prices"]
+                            },
                             "levels": {
                                 shop.locations[lid]["name"]: q
                                 for lid, q in shop.items[v["item"]]["levels"].items()
@@ -137,6 +143,20 @@ def control_routes(emu: Emulator) -> list[Route]:
                 }
             )
         return {"products": out}
+
+    async def orders(request: Request) -> Any:
+        return {
+            "orders": [
+                {
+                    "id": o["id"],
+                    "email": o["email"],
+                    "cancelled": o["cancelled_at"] is not None,
+                    "fulfillments": len(o["fulfillments"]),
+                    "lines": [{"sku": ln["sku"], "quantity": ln["quantity"]} for ln in o["lines"]],
+                }
+                for o in shop.orders.values()
+            ]
+        }
 
     async def stats(request: Request) -> Any:
         return {
@@ -159,6 +179,7 @@ def control_routes(emu: Emulator) -> list[Route]:
 
     return [
         Route("/_emulator/orders", guarded(place), methods=["POST"]),
+        Route("/_emulator/orders", guarded(orders), methods=["GET"]),
         Route("/_emulator/orders/{oid:int}/fulfill", guarded(fulfil), methods=["POST"]),
         Route("/_emulator/orders/{oid:int}/cancel", guarded(cancel), methods=["POST"]),
         Route("/_emulator/customers/{cid:int}", guarded(customer), methods=["POST"]),

@@ -198,7 +198,7 @@ class Emulator:
             if request.headers.get("if-modified-since"):
                 counted += " (If-Modified-Since)"
             self.by_route[counted] = self.by_route.get(counted, 0) + 1
-            self.limits.active += 1
+            self.limits.enter()
             try:
                 return await self._answer(handler, request, route)
             finally:

@@ -29,6 +29,12 @@ class Limits:
     refused: int = 0
     #: Most calls seen within any rolling minute (for tests: never above ``minute``).
     busiest_minute: int = 0
+    #: Most calls seen in flight at once (for tests: never above ``concurrent``).
+    busiest_concurrent: int = 0
+
+    def enter(self) -> None:
+        self.active += 1
+        self.busiest_concurrent = max(self.busiest_concurrent, self.active)
 
     def _trim(self, now: float) -> None:
         while self._minute_calls and self._minute_calls[0] <= now - 60:

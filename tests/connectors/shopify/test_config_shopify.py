@@ -57,7 +57,9 @@ def test_the_connector_refuses_an_unsupported_version_too() -> None:
 
 def test_the_commented_example_in_config_toml_is_valid(tmp_path: Path) -> None:
     shipped = (ROOT / "config.toml").read_text()
-    block = shipped[shipped.index("# --- Shopify and webhooks") :]
+    start = shipped.index("# --- Shopify and webhooks")
+    end = shipped.find("\n# --- ", start + 1)  # the next kind's example, if any
+    block = shipped[start : end if end > 0 else None]
     toml = re.compile(r"^# (\[[a-z_.]+\]|[a-z_.]+ = .*)$")
     lines = [m.group(1) for m in map(toml.match, block.splitlines()) if m]
     assert any(line == "[webhooks]" for line in lines) and any("kind = " in line for line in lines)

@@ -25,7 +25,7 @@ credentials = { api_key = { env = "K" } }
 def example() -> str:
     text = (ROOT / "config.toml").read_text()
     start = text.index("# [systems.xero]")
-    end = text.index("#\n# The webhook listener")
+    end = text.index("\n# --- ", start)  # the next kind's example
     lines = text[start:end].splitlines()
     return "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines)
 

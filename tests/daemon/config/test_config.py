@@ -297,7 +297,7 @@ def test_calendar_window_needs_a_valid_timezone(tmp_path: Path) -> None:
 def test_unknown_window_name(tmp_path: Path) -> None:
     message = error_of(tmp_path, edit("windows.minute]", "windows.week]"))
     assert "systems.erp.budget.windows.week: not allowed as a name here" in message
-    assert "'second', 'minute', 'hour', 'day' or 'month'" in message
+    assert "second, minute, hour, day, month, or a span such as 30s, 5m or 2h" in message
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1.0", "less than 1"), ("-0.1", "of at least 0")])

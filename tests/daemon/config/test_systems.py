@@ -72,8 +72,8 @@ def test_a_kind_that_serves_one_role_is_refused_in_the_other(tmp_path: Path) -> 
     message = str(info.value)
     assert "connections.portal.source = \"hub\": system 'hub' is of kind sandbox-shop" in message
     assert (
-        "not a back-office system; expected a system of kind rest, sandbox-erp, sql, tryton"
-        in message
+        "not a back-office system; expected a system of kind bigcommerce, lightspeed-x, rest,"
+        " sandbox-erp, sql, tryton, unleashed, xero" in message
     )
     assert "connections.feed" not in message
 

@@ -1,0 +1,1 @@
+"""BigCommerce (catalog v3, orders v2, inventory v3): channel and source connector, emulator."""

@@ -1,0 +1,1 @@
+"""The Lightspeed Retail X-Series (formerly Vend) back office, API 2.0."""

@@ -1,0 +1,1 @@
+"""The SparkLayer emulator: a local stand-in for a SparkLayer site (see app.py)."""
