@@ -52,7 +52,7 @@ TOKEN = "shpat_bench"
 SECRET = "shpss_bench"
 
 
-def config_text(erp: str, shop: str, per_minute: int, workers: int) -> str:
+def config_text(erp: str, shop: str, per_minute: int, workers: int, page: int = 250) -> str:
     return f"""
 [daemon]
 state_file = "state.db"
@@ -82,7 +82,7 @@ full = 0.0
 source = "erp"
 channel = "shop"
 flows = ["products"]
-page_size = 250
+page_size = {page}
 workers = {workers}
 [connections.bench.schedule]
 full = ""
@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--bucket", type=float, default=2000.0)
     parser.add_argument("--restore-rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--page-size", type=int, default=250, help="the connection's page_size")
     parser.add_argument("--full-resync", action="store_true", help="then measure full syncs")
     parser.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     args = parser.parse_args()
@@ -121,7 +122,7 @@ def main() -> int:
     try:
         config = tmp / "config.toml"
         per_minute = int(args.restore_rate * 60 + args.bucket)
-        config.write_text(config_text(erp.url, url, per_minute, args.workers))
+        config.write_text(config_text(erp.url, url, per_minute, args.workers, args.page_size))
         env = {**daemon_env(), "SHOPIFY_BENCH_TOKEN": TOKEN, "SHOPIFY_BENCH_SECRET": SECRET}
         print(f"syncing {n:,} products to the emulator ...", flush=True)
         started = time.monotonic()

@@ -9,15 +9,17 @@ caller to write per call, so nothing is written twice. Bulk lines draw nothing f
 bucket: a bulk write costs a few calls whatever its size.
 
 A daemon killed while an operation runs finds it again: the first bulk write of a connector
-looks for a running bulk mutation of ours (its mutation text is ours), waits for it and keeps
+looks for the latest bulk mutations of ours (their mutation text is ours; running, or ended
+while no daemon was there to collect them), waits for those still running and keeps
 its answers by the source id each line reads back; the batches that hold those products take
-them instead of writing again.
+them instead of writing again, once a read-back shows the shop holds the product as it is to be
+written (it may have changed at the source since the killed daemon uploaded it).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -31,6 +33,7 @@ from syncwright.connectors.shopify.transport import ShopifyTransport
 from syncwright.connectors.shopify.versions import Features
 
 Answer = dict[str, Any]
+Verifier = Callable[[Sequence[Product]], Awaitable[set[str]]]
 #: Polls start at the first interval and back off up to the second (seconds).
 POLL_FIRST, POLL_MAX = 0.25, 5.0
 #: How long a write waits for a free bulk slot before it writes per call instead.
@@ -51,15 +54,23 @@ class BulkWriter:
         self.poll_first = POLL_FIRST
         self.slot_wait = SLOT_WAIT_SECONDS
 
-    async def write(self, products: Sequence[Product]) -> dict[str, Answer]:
+    async def write(
+        self, products: Sequence[Product], verify: Verifier | None = None
+    ) -> dict[str, Answer]:
         """productSet answers (or ``{"errors": [...]}`` for a line Shopify could not run) by
-        source id; products missing from it were not written."""
+        source id; products missing from it were not written. ``verify`` names, of products
+        that a recovered operation wrote, those the shop holds as they are now: only their
+        answers are taken, the others are written again."""
         await self._recover()
-        answers = {
-            p.external_id: self.recovered.pop(p.external_id)
-            for p in products
-            if p.external_id in self.recovered
-        }
+        taken = [p for p in products if p.external_id in self.recovered]
+        if taken and verify is not None:
+            same = await verify(taken)
+            taken = [p for p in taken if p.external_id in same]
+        kept = {p.external_id for p in taken}
+        for p in products:
+            if p.external_id in self.recovered and p.external_id not in kept:
+                del self.recovered[p.external_id]  # the shop holds something else: write it
+        answers = {p.external_id: self.recovered[p.external_id] for p in taken}
         todo = [p for p in products if p.external_id not in answers]
         if not todo:
             return answers
@@ -161,16 +172,16 @@ class BulkWriter:
         async with self._lock:
             if self._recovery_done:
                 return
-            self._recovery_done = True
-            for op in await self._ours_running():
+            for op in await self._ours():
                 for row in await self._collect(str(op["id"])):
                     answer = _answer(row)
                     product = ((answer or {}).get("productSet") or {}).get("product") or {}
                     source = (product.get("source") or {}).get("value")
                     if isinstance(source, str) and answer is not None:
                         self.recovered[source] = answer
+            self._recovery_done = True  # only once it worked: a failed look-up is tried again
 
-    async def _ours_running(self) -> list[dict[str, Any]]:
+    async def _ours(self) -> list[dict[str, Any]]:
         if self.features.version >= "2026-01":
             data = await self.t.call(queries.BULK_MUTATIONS_RUNNING)
             nodes = (data.get("bulkOperations") or {}).get("nodes") or []
@@ -180,7 +191,6 @@ class BulkWriter:
             n
             for n in nodes
             if isinstance(n, dict)
-            and n.get("status") in ACTIVE
             and n.get("query") == queries.PRODUCT_SET_BULK
             and n.get("id") not in self.started
         ]

@@ -109,7 +109,7 @@ class ShopifyChannel:
         250 prices)."""
         answers: dict[str, Any] = {}
         if self.bulk_write_min is not None and len(products) >= self.bulk_write_min:
-            answers = await self.bulk_writer.write(products)
+            answers = await self.bulk_writer.write(products, self._held_as)
         results = []
         prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
@@ -128,6 +128,15 @@ class ShopifyChannel:
                 for r in results
             ]
         return results
+
+    async def _held_as(self, products: Sequence[Product]) -> set[str]:
+        """The source ids of ``products`` that the shop holds exactly as given."""
+        held = await self.read_products([p.external_id for p in products])
+        return {
+            p.external_id
+            for p in products
+            if p.external_id in held and held[p.external_id].content_hash() == p.content_hash()
+        }
 
     async def ensure_price_list(self, name: str) -> str:
         """The PriceLists role: find the list by name or create it; its id."""

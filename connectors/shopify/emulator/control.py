@@ -148,6 +148,10 @@ def control_routes(emu: Emulator) -> list[Route]:
         return {
             **asdict(emu.stats),
             "bucket": emu.bucket.status(),
+            "bulk_lines": emu.imports.lines_run,
+            "bulk_operations": {
+                str(op["id"]): f"{op['type']} {op['status']}" for op in emu.bulk.operations.values()
+            },
             "webhooks_delivered": len(emu.webhooks.delivered),
             "webhooks_failed": len(emu.webhooks.failed),
             "webhook_retries": sum(

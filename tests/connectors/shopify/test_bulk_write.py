@@ -115,6 +115,16 @@ def test_restarted_connector_collects_the_running_operation() -> None:
             ops = emu.stats.by_operation
             assert ops["bulkOperationRunMutation"] == 1  # not started again
             assert "productSet" not in ops and emu.imports.lines_run == 4
+            # A third connector finds the same operation; one product changed at the source
+            # since: only that one is written again, after a read-back shows the difference.
+            third = channel(emu, bulk_write_min=3)
+            products[0] = products[0].model_copy(update={"title": "Changed"})
+            results = await third.upsert_products(products)
+            assert all(r.ok for r in results)
+            assert emu.imports.lines_run == 5 and ops["bulkOperationRunMutation"] == 2
+            read = await third.read_products([products[0].external_id])
+            assert read[products[0].external_id].title == "Changed"
+            await third.aclose()
             await second.aclose()
 
     run(main)
