@@ -6,10 +6,13 @@ import json
 
 import anyio
 import httpx
+import pytest
 from harness import async_wait_until
+from pydantic import ValidationError
 from shopify_support import channel, post, run, running
 
 from syncwright.connectors.shopify import queries
+from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.testing import sample_products
 
 STAGE = queries.STAGED_UPLOAD
@@ -181,5 +184,21 @@ def test_emulator_staged_upload_limits_and_line_validation() -> None:
                 "gid://shopify/Product/"
             )
             assert rows[1].get("errors") and "data" in rows[1]
+
+    run(main)
+
+
+def test_bulk_settings_shape_the_batches_the_daemon_hands_over() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            on = channel(emu)
+            assert on.capabilities.product_batch_size == 1000 and on.bulk_write_min == 200
+            off = channel(emu, bulk_writes=False)
+            assert off.capabilities.product_batch_size == 25 and off.bulk_write_min is None
+            assert type(on).capabilities.product_batch_size == 25  # the class is untouched
+            await on.aclose()
+            await off.aclose()
+        with pytest.raises(ValidationError):
+            ShopifySettings(bulk_write_min=0)
 
     run(main)
