@@ -10,15 +10,18 @@ so the budget is not the limit and the connector's pacing is.
 Measured: wall time from daemon start to exit; GraphQL calls by root field; requested and
 actual cost points; THROTTLED answers.
 
-Theoretical minimum for this API: a product with its variants, options, prices and metafields
-can only be created by one ``productSet`` call each (``productCreate`` takes no variants, and
-``bulkOperationRunMutation`` needs a staged upload plus the same per-product cost), and every
-mutation costs 10 points. The default price list takes the same prices as fixed prices, at
-most 250 per ``priceListFixedPricesAdd``. So N products need at least N + ceil(N / 250) calls
-and 10 points each, and since the bucket starts full and refills at R points/s, at least
-(points - bucket) / R seconds.
+Per-call minimum for this API: a product with its variants, options, prices and metafields
+takes one ``productSet`` call (``productCreate`` takes no variants), and every mutation costs 10
+points. The default price list takes the same prices as fixed prices, at most 250 per
+``priceListFixedPricesAdd``. So per call, N products need at least N + ceil(N / 250) calls and
+10 points each, and since the bucket starts full and refills at R points/s, at least
+(points - bucket) / R seconds. With bulk writes (the connector's default for batches of at
+least ``bulk_write_min``), the productSet lines run inside ``bulkOperationRunMutation`` outside
+the bucket; each batch then costs a staged upload (10), the start (10), its polls (1 each) and
+its price-list calls. ``--page-size`` sets the connection's page size, which bounds a batch.
 
-    .venv/bin/python scripts/bench_shopify.py [--products 20000] [--restore-rate 100] [--write]
+    .venv/bin/python scripts/bench_shopify.py [--products 20000] [--restore-rate 100] \
+        [--page-size 250] [--write]
 
 With ``--full-resync`` (scripts/bench_shopify_full.py), the initial sync is followed by two
 operator full syncs of the same catalogue: verifying against one bulk read, then with the paged

@@ -49,6 +49,7 @@ class BulkWriter:
         self.system = system
         self.started: set[str] = set()
         self.recovered: dict[str, Answer] = {}
+        self.unfinished: list[str] = []  # started here, not collected (polling failed)
         self._recovery_done = False
         self._lock = anyio.Lock()
         self.poll_first = POLL_FIRST
@@ -62,6 +63,9 @@ class BulkWriter:
         that a recovered operation wrote, those the shop holds as they are now: only their
         answers are taken, the others are written again."""
         await self._recover()
+        while self.unfinished:
+            await self._keep(self.unfinished[0])
+            self.unfinished.pop(0)
         taken = [p for p in products if p.external_id in self.recovered]
         if taken and verify is not None:
             same = await verify(taken)
@@ -77,7 +81,14 @@ class BulkWriter:
         op_id = await self._start(todo)
         if op_id is None:
             return answers
-        for row in await self._collect(op_id):
+        try:
+            rows = await self._collect(op_id)
+        except BaseException:
+            # Polling or the download failed (or the job was cancelled): the operation may
+            # still write. The job's next try collects it first instead of writing again.
+            self.unfinished.append(op_id)
+            raise
+        for row in rows:
             number = row.get("__lineNumber")
             if isinstance(number, int) and 0 <= number < len(todo):
                 answer = _answer(row)
@@ -173,13 +184,17 @@ class BulkWriter:
             if self._recovery_done:
                 return
             for op in await self._ours():
-                for row in await self._collect(str(op["id"])):
-                    answer = _answer(row)
-                    product = ((answer or {}).get("productSet") or {}).get("product") or {}
-                    source = (product.get("source") or {}).get("value")
-                    if isinstance(source, str) and answer is not None:
-                        self.recovered[source] = answer
+                await self._keep(str(op["id"]))
             self._recovery_done = True  # only once it worked: a failed look-up is tried again
+
+    async def _keep(self, op_id: str) -> None:
+        """Wait for an operation nobody collected; keep its answers by the source id read back."""
+        for row in await self._collect(op_id):
+            answer = _answer(row)
+            product = ((answer or {}).get("productSet") or {}).get("product") or {}
+            source = (product.get("source") or {}).get("value")
+            if isinstance(source, str) and answer is not None:
+                self.recovered[source] = answer
 
     async def _ours(self) -> list[dict[str, Any]]:
         if self.features.version >= "2026-01":

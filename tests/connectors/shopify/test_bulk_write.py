@@ -11,6 +11,7 @@ from harness import async_wait_until
 from pydantic import ValidationError
 from shopify_support import channel, post, run, running
 
+from syncwright.connectors.errors import TransientError
 from syncwright.connectors.shopify import queries
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.testing import sample_products
@@ -105,13 +106,16 @@ def test_cancelled_operation_falls_back_per_call() -> None:
 def test_restarted_connector_collects_the_running_operation() -> None:
     async def main() -> None:
         async with running() as emu:
-            emu.imports.hold_seconds = 0.5
+            emu.imports.hold_seconds = 60
             products = sample_products("BR", 4)
             first = channel(emu, bulk_write_min=3)
-            with anyio.move_on_after(0.2):  # the daemon is killed while the operation runs
-                await first.upsert_products(products)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(first.upsert_products, products)
+                await async_wait_until(lambda: 1 in emu.bulk.operations, timeout=30)
+                tg.cancel_scope.cancel()  # the daemon is killed while the operation runs
             assert emu.bulk.operations[1]["status"] in ("CREATED", "RUNNING")
             await first.aclose()
+            emu.imports.hold_seconds = 0
             second = channel(emu, bulk_write_min=3)
             results = await second.upsert_products(products)
             assert all(r.ok for r in results) and all(r.remote_id for r in results)
@@ -158,6 +162,7 @@ def test_emulator_staged_upload_limits_and_line_validation() -> None:
                 assert ok.status_code == 201
             mutation = "mutation($input: ProductSetInput!) { productSet(input: $input) { product { id } userErrors { message } } }"  # noqa: E501
             variables = {"mutation": mutation, "path": fields["key"], "client": "t"}
+            emu.imports.hold_seconds = 60  # the first operation runs while the second asks
             run_one = (
                 await post(emu, queries.BULK_RUN_MUTATION, variables, version="2025-10")
             ).json()
@@ -165,6 +170,7 @@ def test_emulator_staged_upload_limits_and_line_validation() -> None:
             busy = (await post(emu, queries.BULK_RUN_MUTATION, variables, version="2025-10")).json()
             codes = [e["code"] for e in busy["data"]["bulkOperationRunMutation"]["userErrors"]]
             assert codes == ["OPERATION_IN_PROGRESS"]  # one at a time before 2026-01
+            emu.imports.hold_seconds = 0
             await async_wait_until(
                 lambda: emu.bulk.operations[1]["status"] == "COMPLETED", timeout=30
             )
@@ -200,5 +206,24 @@ def test_bulk_settings_shape_the_batches_the_daemon_hands_over() -> None:
             await off.aclose()
         with pytest.raises(ValidationError):
             ShopifySettings(bulk_write_min=0)
+
+    run(main)
+
+
+def test_a_write_whose_polling_failed_collects_that_operation_on_its_next_try() -> None:
+    async def main() -> None:
+        async with running() as emu:
+            emu.faults.fail_fields = frozenset({"node"})  # every poll answered 502
+            shop = channel(emu, bulk_write_min=3)
+            products = sample_products("BP", 3)
+            with pytest.raises(TransientError):
+                await shop.upsert_products(products)
+            emu.faults.fail_fields = frozenset()
+            results = await shop.upsert_products(products)  # the job's next try
+            assert all(r.ok for r in results)
+            ops = emu.stats.by_operation
+            assert ops["bulkOperationRunMutation"] == 1 and "productSet" not in ops
+            assert emu.imports.lines_run == 3
+            await shop.aclose()
 
     run(main)
