@@ -10,15 +10,18 @@ so the budget is not the limit and the connector's pacing is.
 Measured: wall time from daemon start to exit; GraphQL calls by root field; requested and
 actual cost points; THROTTLED answers.
 
-Theoretical minimum for this API: a product with its variants, options, prices and metafields
-can only be created by one ``productSet`` call each (``productCreate`` takes no variants, and
-``bulkOperationRunMutation`` needs a staged upload plus the same per-product cost), and every
-mutation costs 10 points. The default price list takes the same prices as fixed prices, at
-most 250 per ``priceListFixedPricesAdd``. So N products need at least N + ceil(N / 250) calls
-and 10 points each, and since the bucket starts full and refills at R points/s, at least
-(points - bucket) / R seconds.
+Per-call minimum for this API: a product with its variants, options, prices and metafields
+takes one ``productSet`` call (``productCreate`` takes no variants), and every mutation costs 10
+points. The default price list takes the same prices as fixed prices, at most 250 per
+``priceListFixedPricesAdd``. So per call, N products need at least N + ceil(N / 250) calls and
+10 points each, and since the bucket starts full and refills at R points/s, at least
+(points - bucket) / R seconds. With bulk writes (the connector's default for batches of at
+least ``bulk_write_min``), the productSet lines run inside ``bulkOperationRunMutation`` outside
+the bucket; each batch then costs a staged upload (10), the start (10), its polls (1 each) and
+its price-list calls. ``--page-size`` sets the connection's page size, which bounds a batch.
 
-    .venv/bin/python scripts/bench_shopify.py [--products 20000] [--restore-rate 100] [--write]
+    .venv/bin/python scripts/bench_shopify.py [--products 20000] [--restore-rate 100] \
+        [--page-size 250] [--write]
 
 With ``--full-resync`` (scripts/bench_shopify_full.py), the initial sync is followed by two
 operator full syncs of the same catalogue: verifying against one bulk read, then with the paged
@@ -52,7 +55,7 @@ TOKEN = "shpat_bench"
 SECRET = "shpss_bench"
 
 
-def config_text(erp: str, shop: str, per_minute: int, workers: int) -> str:
+def config_text(erp: str, shop: str, per_minute: int, workers: int, page: int = 250) -> str:
     return f"""
 [daemon]
 state_file = "state.db"
@@ -82,7 +85,7 @@ full = 0.0
 source = "erp"
 channel = "shop"
 flows = ["products"]
-page_size = 250
+page_size = {page}
 workers = {workers}
 [connections.bench.schedule]
 full = ""
@@ -109,6 +112,7 @@ def main() -> int:
     parser.add_argument("--bucket", type=float, default=2000.0)
     parser.add_argument("--restore-rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--page-size", type=int, default=250, help="the connection's page_size")
     parser.add_argument("--full-resync", action="store_true", help="then measure full syncs")
     parser.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     args = parser.parse_args()
@@ -121,7 +125,7 @@ def main() -> int:
     try:
         config = tmp / "config.toml"
         per_minute = int(args.restore_rate * 60 + args.bucket)
-        config.write_text(config_text(erp.url, url, per_minute, args.workers))
+        config.write_text(config_text(erp.url, url, per_minute, args.workers, args.page_size))
         env = {**daemon_env(), "SHOPIFY_BENCH_TOKEN": TOKEN, "SHOPIFY_BENCH_SECRET": SECRET}
         print(f"syncing {n:,} products to the emulator ...", flush=True)
         started = time.monotonic()

@@ -5,12 +5,14 @@ CustomerDirectory (look-up by e-mail, creation), SettingsSource (the store curre
 customer change feed. ``spec.url`` is the shop's base URL (e.g.
 ``https://example.myshopify.com``); ``spec.settings`` is a ShopifySettings (settings.py:
 ``api_version``, ``location_map`` back-office location -> Shopify location name or id, ``bulk``
-to use bulk operations for full reads). Secret: ``access_token``.
+to use bulk operations for full reads, ``bulk_writes`` / ``bulk_write_min`` /
+``bulk_write_batch`` for product writes through bulk mutations). Secret: ``access_token``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +38,7 @@ from syncwright.connectors.model import (
 )
 from syncwright.connectors.shopify import queries, wire
 from syncwright.connectors.shopify.bulk import bulk_products
+from syncwright.connectors.shopify.bulk_write import BulkWriter, outcome
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST
 from syncwright.connectors.shopify.inventory import Inventory
 from syncwright.connectors.shopify.prices import PriceList, with_list_prices
@@ -87,6 +90,12 @@ class ShopifyChannel:
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
         self._resume: dict[tuple[str, str], str] = {}
         self.price_list = PriceList(self.t, self.capabilities.price_list_name)
+        self.bulk_writer = BulkWriter(self.t, self.features, spec.name)
+        self.bulk_write_min = settings.bulk_write_min if settings.bulk_writes else None
+        if settings.bulk_writes:
+            self.capabilities = replace(
+                self.capabilities, product_batch_size=settings.bulk_write_batch
+            )
 
     async def aclose(self) -> None:
         await self.t.aclose()
@@ -94,30 +103,22 @@ class ShopifyChannel:
     # -- products -------------------------------------------------------------------------
 
     async def upsert_products(self, products: Sequence[Product]) -> list[WriteResult]:
-        """One productSet per product (10 points each), keyed by our source id; then the
-        written variants' prices onto the default price list (one call per 250 prices)."""
+        """One productSet per product (10 points each), keyed by our source id, or one bulk
+        mutation for a batch of at least ``bulk_write_min`` (what it did not run goes per
+        call); then the written variants' prices onto the default price list (one call per
+        250 prices)."""
+        answers: dict[str, Any] = {}
+        if self.bulk_write_min is not None and len(products) >= self.bulk_write_min:
+            answers = await self.bulk_writer.write(products, self._held_as)
         results = []
         prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
-            data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
-            answer = data.get("productSet")
-            if not isinstance(answer, dict):
-                raise PayloadError("productSet answer missing", system=self.name)
-            errors = answer.get("userErrors") or []
-            created = answer.get("product")
-            if errors or not isinstance(created, dict):
-                text = "; ".join(
-                    f"{'.'.join(str(p) for p in e.get('field') or [])}: {e.get('message')}"
-                    for e in errors
-                    if isinstance(e, dict)
-                )
-                results.append(
-                    WriteResult(external_id=product.external_id, error=text or "refused")
-                )
-            else:
-                results.append(
-                    WriteResult(external_id=product.external_id, remote_id=str(created.get("id")))
-                )
+            data = answers.get(product.external_id)
+            if data is None:
+                data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
+            result, created = outcome(product, data, self.name)
+            results.append(result)
+            if created is not None:
                 prices += _variant_prices(product, created)
         refusals = await self.price_list.write(prices)
         if refusals:  # recorded as errors, so the products are written again next time
@@ -127,6 +128,15 @@ class ShopifyChannel:
                 for r in results
             ]
         return results
+
+    async def _held_as(self, products: Sequence[Product]) -> set[str]:
+        """The source ids of ``products`` that the shop holds exactly as given."""
+        held = await self.read_products([p.external_id for p in products])
+        return {
+            p.external_id
+            for p in products
+            if p.external_id in held and held[p.external_id].content_hash() == p.content_hash()
+        }
 
     async def ensure_price_list(self, name: str) -> str:
         """The PriceLists role: find the list by name or create it; its id."""

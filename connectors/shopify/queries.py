@@ -206,3 +206,61 @@ query ProductsPage($first: Int!, $after: String) {{
   }}
 }}
 """
+
+# -- bulk imports (bulk_write.py) -------------------------------------------------------------
+
+#: The mutation a bulk product write runs once per JSONL line. It reads back our source id, so
+#: a daemon that finds the operation again after a restart can tell which product each line is.
+PRODUCT_SET_BULK = """
+mutation ProductSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
+  productSet(input: $input, identifier: $identifier, synchronous: true) {
+    product {
+      id
+      source: metafield(namespace: "syncwright", key: "source_id") { value }
+      variants(first: 100) { nodes { id sku inventoryItem { id } } }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+STAGED_UPLOAD = """
+mutation Stage($input: [StagedUploadInput!]!) {
+  stagedUploadsCreate(input: $input) {
+    stagedTargets { url resourceUrl parameters { name value } }
+    userErrors { field message }
+  }
+}
+"""
+
+BULK_RUN_MUTATION = """
+mutation BulkWrite($mutation: String!, $path: String!, $client: String) {
+  bulkOperationRunMutation(
+    mutation: $mutation, stagedUploadPath: $path, clientIdentifier: $client, groupObjects: false
+  ) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_WRITE_POLL = """
+query BulkWritePoll($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+  }
+}
+"""
+
+_BULK_FIELDS = "id status type query errorCode objectCount url partialDataUrl"
+
+#: Running bulk mutations from 2026-01 (several may run at once).
+BULK_MUTATIONS_RUNNING = (
+    "query BulkRunning {\n  bulkOperations(first: 10, reverse: true, "
+    'query: "operation_type:mutation") {\n    nodes { ' + _BULK_FIELDS + " }\n  }\n}\n"
+)
+
+#: Before 2026-01, one bulk mutation at a time: the current one.
+BULK_MUTATION_CURRENT = (
+    "query BulkCurrent {\n  currentBulkOperation(type: MUTATION) { " + _BULK_FIELDS + " }\n}\n"
+)

@@ -9,6 +9,9 @@
     [systems.shop.settings]
     api_version = "2026-01"
     location_map = { "Main" = "Main warehouse" }           # back office -> Shopify location
+    bulk_writes = true        # large product writes as one bulk mutation (outside the bucket)
+    bulk_write_min = 200      # a batch of at least this many products goes bulk
+    bulk_write_batch = 1000   # products handed to the connector at once while bulk writes are on
 
 An API version we do not support is a config error naming the supported ones.
 """
@@ -28,6 +31,12 @@ class ShopifySettings(KindSettings):
     location_map: dict[str, str] = Field(default_factory=dict)
     #: Full reads through bulk operations (falls back to paging when refused).
     bulk: bool = True
+    #: Product writes of at least ``bulk_write_min`` products go through one bulk mutation
+    #: (bulkOperationRunMutation), which spends a few calls instead of 10 points per product;
+    #: smaller writes stay per call. The daemon hands over ``bulk_write_batch`` at a time.
+    bulk_writes: bool = True
+    bulk_write_min: int = Field(default=200, ge=1)
+    bulk_write_batch: int = Field(default=1000, ge=1, le=100_000)
 
     @field_validator("api_version")
     @classmethod

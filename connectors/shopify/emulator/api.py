@@ -26,11 +26,12 @@ BULK_KIND = "BulkOperation"
 
 
 class Api:
-    def __init__(self, shop: Shop, version: str, bulk: Any = None) -> None:
+    def __init__(self, shop: Shop, version: str, bulk: Any = None, imports: Any = None) -> None:
         self.shop = shop
         self.version = version
         self.views = Views(shop)
         self.bulk = bulk  # emulator_bulk.BulkRunner, set by the server
+        self.imports = imports  # imports.BulkImports: bulk mutations and staged uploads
 
     def roots(self) -> tuple[View, View]:
         query = {
@@ -53,6 +54,9 @@ class Api:
             "bulkOperationRunQuery": self.bulk_run,
         }
         mutation.update(InventoryApi(self.shop, self.views, self.version).mutations())
+        if self.imports is not None:
+            query.update(self.imports.queries(self.version))
+            mutation.update(self.imports.mutations(self.version))
         prices = PriceListApi(self.shop, self.views)
         query.update(prices.queries())
         mutation.update(prices.mutations())

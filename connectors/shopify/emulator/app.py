@@ -46,6 +46,7 @@ from syncwright.connectors.shopify.emulator.api import Api
 from syncwright.connectors.shopify.emulator.bucket import Bucket, Faults
 from syncwright.connectors.shopify.emulator.bulk import BulkRunner
 from syncwright.connectors.shopify.emulator.control import control_routes
+from syncwright.connectors.shopify.emulator.imports import BulkImports
 from syncwright.connectors.shopify.emulator.schema import check, schema
 from syncwright.connectors.shopify.emulator.store import Shop
 from syncwright.connectors.shopify.emulator.webhooks import WebhookSender
@@ -86,10 +87,12 @@ class Emulator:
         self.shop.emit = self.webhooks.emit
         self.bulk = BulkRunner(self._run_bulk, lambda: self.url)
         self.bulk.should_fail = lambda: self.faults.roll(self.faults.bulk_fail_rate)
-        self.apis = {v: Api(self.shop, v, self.bulk) for v in SUPPORTED}
+        self.imports = BulkImports(self.bulk, self._run_line)
+        self.apis = {v: Api(self.shop, v, self.bulk, self.imports) for v in SUPPORTED}
         self.app = Starlette(
             routes=[
                 Route("/admin/api/{version}/graphql.json", self.graphql, methods=["POST"]),
+                Route("/_emulator/uploads", self.imports.upload, methods=["POST"]),
                 *control_routes(self),
             ]
         )
@@ -240,6 +243,24 @@ class Emulator:
         if result.errors:
             raise RuntimeError("; ".join(e.message for e in result.errors))
         return result.data or {}
+
+    def _run_line(
+        self, version: str, document: DocumentNode, variables: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One line of a bulk mutation: its variables coerced and checked against the
+        mutation's schema types, then run like a call, drawing nothing from the bucket."""
+        _, mutation_root = self.apis[version].roots()
+        result = execute_sync(
+            _schema(version),
+            document,
+            root_value=mutation_root,
+            variable_values=variables,
+            context_value={},
+        )
+        line: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            line["errors"] = [_shaped(e) for e in result.errors]
+        return line
 
 
 def _schema(version: str) -> GraphQLSchema:

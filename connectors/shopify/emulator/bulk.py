@@ -4,7 +4,8 @@ The inner query is validated against the schema like any other. It then runs in 
 with unbounded connections; the result is flattened to JSONL the way Shopify writes it: each
 node of a connection one line, nested connection nodes their own lines with ``__parentId``, after
 their parent. The file is served at ``/_emulator/bulk/<id>.jsonl``. Before 2026-01 a shop runs
-one bulk query at a time; from 2026-01, five.
+one bulk query at a time; from 2026-01, five. Bulk mutations (imports.py) share the operations and
+files, with their own limit.
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ class BulkRunner:
                 ],
             }
         limit = 5 if version >= "2026-01" else 1
-        running = [o for o in self.operations.values() if o["status"] in ("CREATED", "RUNNING")]
+        running = [
+            o
+            for o in self.operations.values()
+            if o["type"] == "QUERY" and o["status"] in ("CREATED", "RUNNING")
+        ]
         if len(running) >= limit:
             return {
                 "bulkOperation": None,
@@ -66,10 +71,23 @@ class BulkRunner:
                     }
                 ],
             }
+        op = self.new_operation("QUERY", query)
+        op_id = op["id"]
+        if self.tg is None:
+            raise RuntimeError("the bulk runner is not started")
+        self.tg.start_soon(self._run, op_id, version, document)
+        return {
+            "bulkOperation": self.view(f"gid://shopify/BulkOperation/{op_id}"),
+            "userErrors": [],
+        }
+
+    def new_operation(self, kind: str, query: str) -> dict[str, Any]:
+        """A CREATED operation of ``kind`` (QUERY or MUTATION), registered under a new id."""
         op_id = self._next
         self._next += 1
-        op = {
+        op: dict[str, Any] = {
             "id": op_id,
+            "type": kind,
             "status": "CREATED",
             "query": query,
             "created_at": now(),
@@ -78,15 +96,10 @@ class BulkRunner:
             "roots": 0,
             "size": None,
             "error": None,
+            "partial": False,
         }
         self.operations[op_id] = op
-        if self.tg is None:
-            raise RuntimeError("the bulk runner is not started")
-        self.tg.start_soon(self._run, op_id, version, document)
-        return {
-            "bulkOperation": self.view(f"gid://shopify/BulkOperation/{op_id}"),
-            "userErrors": [],
-        }
+        return op
 
     async def _run(self, op_id: int, version: str, document: DocumentNode) -> None:
         op = self.operations[op_id]
@@ -118,6 +131,7 @@ class BulkRunner:
         if op is None:
             return None
         done = op["status"] == "COMPLETED" and op["size"]
+        link = f"{self.base_url()}/_emulator/bulk/{op['id']}.jsonl"
         return {
             "__typename": "BulkOperation",
             "id": f"gid://shopify/BulkOperation/{op['id']}",
@@ -128,10 +142,10 @@ class BulkRunner:
             "objectCount": str(op["objects"]),
             "rootObjectCount": str(op["roots"]),
             "fileSize": str(op["size"]) if op["size"] is not None else None,
-            "url": f"{self.base_url()}/_emulator/bulk/{op['id']}.jsonl" if done else None,
-            "partialDataUrl": None,
+            "url": link if done else None,
+            "partialDataUrl": link if op["partial"] else None,
             "query": op["query"],
-            "type": "QUERY",
+            "type": op["type"],
         }
 
 

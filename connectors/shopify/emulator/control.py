@@ -90,7 +90,13 @@ def control_routes(emu: Emulator) -> list[Route]:
         return {"id": f"gid://shopify/Location/{shop.add_location(str(data['name']))}"}
 
     async def faults(request: Request) -> Any:
-        emu.faults.update(await body(request))
+        values = await body(request)
+        emu.faults.update(values)
+        if "bulk_fail_after" in values:  # a bulk mutation fails after N lines (null: never)
+            after = values["bulk_fail_after"]
+            emu.imports.fail_after = None if after is None else int(after)
+        if "bulk_hold_seconds" in values:  # bulk mutations wait before their first line
+            emu.imports.hold_seconds = float(values["bulk_hold_seconds"])
         return {"ok": True}
 
     async def bucket(request: Request) -> Any:
@@ -162,6 +168,10 @@ def control_routes(emu: Emulator) -> list[Route]:
         return {
             **asdict(emu.stats),
             "bucket": emu.bucket.status(),
+            "bulk_lines": emu.imports.lines_run,
+            "bulk_operations": {
+                str(op["id"]): f"{op['type']} {op['status']}" for op in emu.bulk.operations.values()
+            },
             "webhooks_delivered": len(emu.webhooks.delivered),
             "webhooks_failed": len(emu.webhooks.failed),
             "webhook_retries": sum(

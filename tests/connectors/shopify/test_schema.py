@@ -35,6 +35,10 @@ def test_connector_documents_validate_against_the_published_schema(version: str)
             errors = validate(published, parse(document))
             assert any("idempotent" in e.message for e in errors), name
             continue
+        if name == "BULK_MUTATIONS_RUNNING" and version < "2026-01":
+            errors = validate(published, parse(document))
+            assert any("bulkOperations" in e.message for e in errors), name  # not there yet
+            continue
         errors = validate(published, parse(document))
         assert errors == [], f"{name} on {version}: {[e.message for e in errors]}"
 
