@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 import structlog
 
 from syncwright.connectors.base import Capabilities, ChangeQuery, Page
 from syncwright.connectors.errors import PermanentError, TransientError
-from syncwright.connectors.model import Product, WriteResult
+from syncwright.connectors.model import Product, StockLevel, WriteResult
 from syncwright.daemon.actor import Services
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.gate import BudgetGate
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import FakeClock
 from syncwright.daemon.flows.context import FlowContext, FlowSettings
+from syncwright.daemon.flows.links import keep_links
 from syncwright.daemon.flows.pull import pull_spec
 from syncwright.daemon.jobs.queue import Queue
 from syncwright.daemon.jobs.retry import RetryPolicy
@@ -57,12 +59,25 @@ class OnePageSource:
         last = items[-1]
         return Page(items, (last.modified_at.isoformat(), last.external_id), complete=True)  # type: ignore[union-attr]
 
+    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
+        items = levels()
+        last = items[-1]
+        return Page(items, (last.modified_at.isoformat(), last.sku), complete=True)  # type: ignore[union-attr]
+
+
+def levels() -> list[StockLevel]:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        StockLevel(sku=f"s{i:03}", location="main", quantity=i, modified_at=when)
+        for i in range(ITEMS)
+    ]
+
 
 class CountingChannel:
     """One gate call per product written; counts writes per product."""
 
     kind = "fake-channel"
-    capabilities = Capabilities(cursor="none", product_batch_size=5)
+    capabilities = Capabilities(cursor="none", product_batch_size=5, stock_batch_size=5)
 
     def __init__(self, gate: BudgetGate, fail_at: int | None = None) -> None:
         self.gate = gate
@@ -73,26 +88,27 @@ class CountingChannel:
     async def aclose(self) -> None: ...
 
     async def upsert_products(self, items: Sequence[Product]) -> list[WriteResult]:
-        results = []
-        for product in items:
-            await self.gate.acquire()
-            if sum(self.writes.values()) >= CEILING:
-                raise PermanentError("the page was started again too often")
-            if self.fail_at is not None and sum(self.writes.values()) == self.fail_at:
-                self.fail_at = None
-                raise TransientError("503 from the shop")
-            self.writes[product.external_id] += 1
-            self.gate.report(200, {})
-            results.append(
-                WriteResult(external_id=product.external_id, remote_id=f"r-{product.external_id}")
-            )
-        return results
+        return [await self._write(p.external_id) for p in items]
+
+    async def set_stock(self, items: Sequence[StockLevel]) -> list[WriteResult]:
+        return [await self._write(f"{level.sku}|{level.location}") for level in items]
+
+    async def _write(self, key: str) -> WriteResult:
+        await self.gate.acquire()
+        if sum(self.writes.values()) >= CEILING:
+            raise PermanentError("the page was started again too often")
+        if self.fail_at is not None and sum(self.writes.values()) == self.fail_at:
+            self.fail_at = None
+            raise TransientError("503 from the shop")
+        self.writes[key] += 1
+        self.gate.report(200, {})
+        return WriteResult(external_id=key, remote_id=f"r-{key}")
 
 
 def run_page(
-    tmp_path: Path, window: WindowSpec, *, fail_at: int | None = None
+    tmp_path: Path, window: WindowSpec, *, fail_at: int | None = None, flow: str = "products"
 ) -> tuple[Counter[str], list[Any]]:
-    """Run the products pull until no job is left; the channel's write counts and the jobs."""
+    """Run ``flow``'s pull until no job is left; the channel's write counts and the jobs."""
 
     async def main() -> tuple[Counter[str], list[Any]]:
         store = await Store.open(tmp_path / "state.db")
@@ -112,7 +128,10 @@ def run_page(
                         raise AssertionError(reason)
 
                     worker = Worker("c", services, structlog.get_logger(), on_auth_failed=paused)
-                    await queue.enqueue("c", pull_spec("products"))
+                    if flow == "stock":  # every SKU's product is on the channel already
+                        linked = {lvl.sku: f"v-{lvl.sku}" for lvl in levels()}
+                        await store.write(lambda conn: keep_links(conn, "c", "variant", linked, T0))
+                    await queue.enqueue("c", pull_spec(flow))
                     for _ in range(100):
                         (job,) = await queue.lease("c", "t", range(5), 1) or (None,)
                         if job is not None:
@@ -141,11 +160,17 @@ def assert_each_written_once(writes: Counter[str], jobs: list[Any]) -> None:
     assert not again, f"written more than once: {again}"
 
 
-def test_a_page_longer_than_a_minute_window_completes_writing_each_item_once(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    "window",
+    # 12 calls a minute, 10 of them open to a recent pull: three windows for 30 products;
+    # a BigCommerce-like 30 s window, as tight.
+    [WindowSpec("minute", 12, "rolling", "UTC"), WindowSpec("30s", 12)],
+    ids=["minute", "30s"],
+)
+def test_a_page_longer_than_a_short_window_completes_writing_each_item_once(
+    tmp_path: Path, window: WindowSpec
 ) -> None:
-    # 12 calls a minute, 10 of them open to a recent pull: three windows for 30 products.
-    writes, jobs = run_page(tmp_path, WindowSpec("minute", 12, "rolling", "UTC"))
+    writes, jobs = run_page(tmp_path, window)
     assert_each_written_once(writes, jobs)
 
 
@@ -164,3 +189,10 @@ def test_a_server_error_mid_page_keeps_the_batches_written_before_it(tmp_path: P
     assert sorted(writes) == [p.external_id for p in products()]
     again = sum(writes.values()) - ITEMS
     assert again <= 2 * CountingChannel.capabilities.product_batch_size, writes
+
+
+def test_a_stock_page_refused_for_an_hour_keeps_the_levels_it_wrote(tmp_path: Path) -> None:
+    writes, jobs = run_page(tmp_path, WindowSpec("hour", 24, "rolling", "UTC"), flow="stock")
+    assert [j["state"] for j in jobs] == ["done"], jobs
+    assert sorted(writes) == [f"{lvl.sku}|main" for lvl in levels()]
+    assert set(writes.values()) == {1}, writes
