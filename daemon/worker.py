@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from syncwright.connectors.errors import PermanentError
-from syncwright.daemon.budget.gate import current_class, land_unanswered
+from syncwright.daemon.budget.gate import current_class, land_unanswered, run_spent
 from syncwright.daemon.clock import iso
 from syncwright.daemon.events_bus import Event
 from syncwright.daemon.flows import FAILURE_HOOKS, HANDLERS, write_groups
@@ -57,6 +57,7 @@ class Worker:
         """Run ``job`` to its outcome. Raises only cancellation (the job is put back first)."""
         svc = self.services
         token = current_class.set(job.cls)
+        spent = run_spent.set([0])  # a run that has spent waits longer for its budget
         jlog = self.log.bind(job=job.id, kind=job.kind, cls=job.cls, flow=job.payload.get("flow"))
         started = svc.clock.now()
         try:
@@ -95,6 +96,7 @@ class Worker:
         finally:
             land_unanswered()  # a call that raised never reported its answer
             svc.timings.observe(self.connection, job.cls, job.kind, svc.clock.now() - started)
+            run_spent.reset(spent)
             current_class.reset(token)
 
     async def _failed(self, job: Job, exc: Exception, jlog: Any) -> None:

@@ -44,7 +44,7 @@ SECRET = "bc_bench_secret"
 HEADING = "BigCommerce first sync at 150 calls per 30 s (scripts/bench_bigcommerce.py)"
 
 
-def config_text(erp: str, base: str, per_second: int) -> str:
+def config_text(erp: str, base: str, per_second: int, page_size: int = 100) -> str:
     return f"""
 [daemon]
 state_file = "state.db"
@@ -81,7 +81,7 @@ price_list = "Sandbox Price"
 source = "erp"
 channel = "bc"
 flows = ["products", "stock", "prices"]
-page_size = 100
+page_size = {page_size}
 workers = 4
 [connections.bench.schedule]
 full = ""
@@ -111,6 +111,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--quota", type=int, default=150)
+    parser.add_argument("--page-size", type=int, default=100, help="the connection's page_size")
     parser.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     args = parser.parse_args()
     n = args.products
@@ -123,7 +124,7 @@ def main() -> int:
     try:
         httpx.post(f"{url}/_emulator/locations", json={"label": "North store"}, headers=headers)
         config = tmp / "config.toml"
-        config.write_text(config_text(erp.url, f"{url}/stores/abc123", per_second))
+        config.write_text(config_text(erp.url, f"{url}/stores/abc123", per_second, args.page_size))
         env = {**daemon_env(), "BC_BENCH_TOKEN": TOKEN, "BC_BENCH_SECRET": SECRET}
         print(f"syncing {n:,} products x 3 variants at 2 locations ...", flush=True)
         started = time.monotonic()

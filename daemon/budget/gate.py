@@ -4,7 +4,10 @@ A connector calls :meth:`BudgetGate.acquire` before a request and :meth:`BudgetG
 with the response. The gate spends for the priority class of the job running in this task
 (:data:`current_class`, set by the worker), waits a little when the budget will allow the call
 soon, and otherwise refuses it as rate limited, so the job is rescheduled instead of holding
-a worker. The spend is persisted before the call goes out (a restart never forgets it).
+a worker. A job that has already spent in this run (a page read, part of it written) waits
+longer, up to ``long_wait`` (a 30 s or one-minute window's turn): refused, it would start its
+work again from the beginning, and a page needing more calls than one window allows would
+never finish. The spend is persisted before the call goes out (a restart never forgets it).
 
 A budget with a second window is also smoothed: calls go out at most one per ``1/limit``
 seconds (aiolimiter's leaky bucket, one call deep), and the window counts each call from its
@@ -27,6 +30,12 @@ from syncwright.daemon.store.db import Store
 
 #: The priority class of the job running in this task; the worker sets it.
 current_class: ContextVar[int] = ContextVar("budget_class", default=2)
+#: Calls the running job has spent in this run, on every gate (the worker starts each run at
+#: zero; None outside a job). A list, so the tasks a job starts (batches written side by side)
+#: add to the same count.
+run_spent: ContextVar[list[int] | None] = ContextVar("budget_run_spent", default=None)
+#: How long a job that has spent in this run may wait for its budget before it is refused.
+LONG_WAIT = 90.0
 #: (gate, estimated cost, flight token) of the last acquire in this task, to land the call
 #: and reconcile its cost on report.
 _last_spend: ContextVar[tuple[BudgetGate, float, int] | None] = ContextVar(
@@ -50,20 +59,26 @@ class BudgetGate:
     """The connectors' CallGate for one budget: spends for the running job's class (from
     :data:`current_class`) and persists the spend before the call goes out."""
 
-    def __init__(self, budget: Budget, store: Store, *, max_wait: float = 2.0) -> None:
+    def __init__(
+        self, budget: Budget, store: Store, *, max_wait: float = 2.0, long_wait: float = LONG_WAIT
+    ) -> None:
         self.budget = budget
         self.store = store
         self.max_wait = max_wait
+        self.long_wait = long_wait
         self._pacer: AsyncLimiter | None = None
 
     async def acquire(self, cost: float = 1.0) -> None:
-        """Spend ``cost`` now, or after a short wait (at most ``max_wait`` in all); otherwise
+        """Spend ``cost`` now, or after a short wait (at most ``max_wait`` in all, or
+        ``long_wait`` for a job that has spent in this run: it keeps what it did); otherwise
         raise RateLimitedError(local=True) with the wait as ``retry_after``."""
         cls = current_class.get()
         land_unanswered()  # this task's previous call is over: it is making another
         await self._pace()
         clock = self.budget.clock
-        deadline = clock.now() + self.max_wait
+        spent = run_spent.get()
+        patience = max(self.max_wait, self.long_wait) if spent and spent[0] > 0 else self.max_wait
+        deadline = clock.now() + patience
         while (token := self.budget.spend_call(cls, cost)) is None:
             wait = self.budget.wait_time(cls, cost)
             what = f"class {cls} ({CLASS_NAMES.get(cls, 'unknown')})"
@@ -85,6 +100,8 @@ class BudgetGate:
                 )
             await clock.sleep(max(wait, 1e-3))
         _last_spend.set((self, cost, token))
+        if spent is not None:
+            spent[0] += 1
         self._tally(cost)
         await self.budget.flush(self.store)
 

@@ -88,17 +88,24 @@ PARALLEL_BATCHES = 4
 
 
 async def map_batches(
-    items: Sequence[T], size: int, call: Callable[[Sequence[T]], Awaitable[R]]
+    items: Sequence[T],
+    size: int,
+    call: Callable[[Sequence[T]], Awaitable[R]],
+    keep: Callable[[list[tuple[Sequence[T], R]]], Awaitable[None]] | None = None,
 ) -> list[tuple[Sequence[T], R]]:
     """``call`` each batch of ``items`` (up to PARALLEL_BATCHES at once); results in order.
-    The first failure cancels the rest and is raised as itself, not as a group."""
+    The first failure cancels the rest and is raised as itself, not as a group; before that,
+    ``keep`` gets the batches that finished (a page refused by its budget midway, or meeting
+    a server error, records what it wrote, so its retry does not write it again)."""
     batches = list(chunks(items, size))
     results: list[Any] = [None] * len(batches)
+    finished = [False] * len(batches)
     limiter = anyio.CapacityLimiter(PARALLEL_BATCHES)
 
     async def one(index: int, batch: Sequence[T]) -> None:
         async with limiter:
             results[index] = await call(batch)
+            finished[index] = True
 
     try:
         async with anyio.create_task_group() as tg:
@@ -108,6 +115,9 @@ async def map_batches(
         first: BaseException = group
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
+        done = [(b, r) for b, r, ok in zip(batches, results, finished, strict=True) if ok]
+        if keep is not None and done and isinstance(first, Exception):
+            await keep(done)
         raise first from None
     return list(zip(batches, results, strict=True))
 

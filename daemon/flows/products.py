@@ -69,15 +69,27 @@ async def push_products(ctx: FlowContext, products: Sequence[Product]) -> list[P
     return outcomes + await write(ctx, changed)
 
 
+Batches = list[tuple[Sequence[tuple[Product, str]], list[WriteResult]]]
+
+
 async def write(ctx: FlowContext, changed: Sequence[tuple[Product, str]]) -> list[ProductOutcome]:
-    """Upsert ``(product, hash)`` pairs in the channel's batch size; an outcome per product."""
-    outcomes: list[ProductOutcome] = []
+    """Upsert ``(product, hash)`` pairs in the channel's batch size; an outcome per product.
+    When a batch fails (its budget refused it, the server erred), the batches written before
+    are recorded at once: the job's retry finds their hashes and does not write them again."""
     batch_size = ctx.channel.capabilities.product_batch_size
 
     async def upsert(batch: Sequence[tuple[Product, str]]) -> list[WriteResult]:
         return await ctx.channel.upsert_products([p for p, _ in batch])
 
-    for batch, results in await map_batches(changed, batch_size, upsert):
+    async def keep(done: Batches) -> None:
+        await ctx.store.write(record(ctx, _outcomes(done)))
+
+    return _outcomes(await map_batches(changed, batch_size, upsert, keep))
+
+
+def _outcomes(batches: Batches) -> list[ProductOutcome]:
+    outcomes: list[ProductOutcome] = []
+    for batch, results in batches:
         by_id = {r.external_id: r for r in results}
         for product, digest in batch:
             result = by_id.get(product.external_id) or WriteResult(

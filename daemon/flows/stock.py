@@ -65,7 +65,17 @@ async def push_levels(
         else:
             to_write.append(level)
     size = ctx.channel.capabilities.stock_batch_size
-    for batch, answers in await map_batches(to_write, size, ctx.channel.set_stock):
+
+    async def keep(done: list[tuple[Sequence[StockLevel], list[WriteResult]]]) -> None:
+        # Batches written before one failed: recorded now, so the retry skips them.
+        await ctx.store.write(record(ctx, _outcomes(done)))
+
+    return outcomes + _outcomes(await map_batches(to_write, size, ctx.channel.set_stock, keep))
+
+
+def _outcomes(batches: list[tuple[Sequence[StockLevel], list[WriteResult]]]) -> list[StockOutcome]:
+    outcomes: list[StockOutcome] = []
+    for batch, answers in batches:
         results = {r.external_id: r for r in answers}
         for level in batch:
             result = results.get(level_id(level)) or WriteResult(
