@@ -278,3 +278,31 @@ def forget_channel(conn: sqlite3.Connection, channel: str) -> None:
         (channel,),
     )
     conn.execute("DELETE FROM synclog_mirror WHERE channel = ?", (channel,))
+
+
+# -- forgetting a connection -------------------------------------------------------------------
+
+
+def channels_of(conn: sqlite3.Connection, connection: str) -> list[str]:
+    """The channels ``connection``'s sync log was mirrored to."""
+    rows = conn.execute(
+        "SELECT DISTINCT channel FROM synclog_mirror WHERE connection = ? ORDER BY channel",
+        (connection,),
+    )
+    return [row[0] for row in rows]
+
+
+async def forget_remote(channels: Mapping[str, Connector | None]) -> dict[str, str]:
+    """Ask each channel to delete its site's sync logs (``syncwright forget``); returns why,
+    per channel that could not: a channel missing from the config, or a failed call. The
+    caller forgets nothing locally then, so running ``forget`` again retries."""
+    failed: dict[str, str] = {}
+    for name, connector in channels.items():
+        if connector is None:
+            failed[name] = "the system is no longer in the config"
+        elif isinstance(connector, SyncLogMirror):
+            try:
+                await connector.forget_logs()
+            except Exception as exc:  # reported; the caller keeps the state
+                failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+    return failed

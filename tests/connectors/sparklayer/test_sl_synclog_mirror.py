@@ -135,7 +135,8 @@ def test_full_sync_errors_and_partial_fixes_are_mirrored(
     erp, portal = systems
     sock = sock_dir / "control.sock"
     config = sparklayer_config(tmp_path, erp.url, portal.url, flows=FLOWS, extra=control(sock))
-    with sparklayer_daemon(config).start():
+    daemon = sparklayer_daemon(config)
+    with daemon.start():
         settle(config, portal, first_pass_done)
         # A full sync that finds the errors again: started with a PUT (clearing them on
         # SparkLayer too), errors added as found, last_full_sync once it is done.
@@ -160,6 +161,13 @@ def test_full_sync_errors_and_partial_fixes_are_mirrored(
         assert after["stock"]["last_partial_sync"] is not None
         assert after["stock"]["last_full_sync"] == mine["stock"]["last_full_sync"]
         assert after["customers"]["errors"] == mine["customers"]["errors"]
+
+    # `syncwright forget` deletes the site's sync logs on SparkLayer, then our state.
+    forget = syncwright("forget", "demo", "--force", "--config", str(config), env=daemon.environ())
+    assert forget.returncode == 0, forget.stdout + forget.stderr
+    assert portal.state()["sync_logs"] == []
+    assert state(config, "SELECT count(*) FROM synclog_mirror") == [(0,)]
+    assert state(config, "SELECT count(*) FROM sync_errors") == [(0,)]
 
 
 @pytest.mark.timeout(600)
