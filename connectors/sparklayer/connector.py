@@ -11,6 +11,7 @@ to us, so it is not an OrderSource; it has no change feed or webhooks for our re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from syncwright.connectors.model import (
 from syncwright.connectors.sparklayer import wire
 from syncwright.connectors.sparklayer.catalog import STOCK_CHUNK, Catalog
 from syncwright.connectors.sparklayer.settings import SparkLayerSettings
-from syncwright.connectors.sparklayer.synclog import SyncLogApi
+from syncwright.connectors.sparklayer.synclog import DATA_TYPES, LogError, SyncLogApi
 from syncwright.connectors.sparklayer.transport import Problem, SparkHttp
 
 #: The largest page SparkLayer serves (price lists; purchases allow 500 by limit/offset).
@@ -223,6 +224,48 @@ class SparkLayerChannel:
             if len(page) < PURCHASE_PAGE:
                 return found
             offset += len(page)
+
+    # -- our sync log, mirrored (connectors.base.SyncLogMirror) -----------------------------
+
+    def mirrors_flow(self, flow: str) -> bool:
+        return flow in DATA_TYPES
+
+    async def log_full(
+        self,
+        flow: str,
+        *,
+        started: float | None,
+        finished: float | None,
+        errors: Sequence[tuple[str, str]],
+    ) -> None:
+        await self.sync_log.full(
+            DATA_TYPES[flow],
+            started=None if started is None else _when(started),
+            finished=None if finished is None else _when(finished),
+            errors=[LogError(item, message) for item, message in errors],
+        )
+
+    async def log_partial(
+        self,
+        flow: str,
+        *,
+        when: float | None,
+        errors: Sequence[tuple[str, str]],
+        resolved: Sequence[str],
+    ) -> None:
+        await self.sync_log.partial(
+            DATA_TYPES[flow],
+            when=None if when is None else _when(when),
+            errors=[LogError(item, message) for item, message in errors],
+            resolved=resolved,
+        )
+
+    async def forget_logs(self) -> None:
+        await self.sync_log.forget()
+
+
+def _when(at: float) -> datetime:
+    return datetime.fromtimestamp(at, UTC)
 
 
 def build(spec: SystemSpec[SparkLayerSettings], gate: CallGate) -> SparkLayerChannel:

@@ -26,6 +26,7 @@ DATA_TYPES = {
     "stock": "stock",
     "prices": "pricing",
     "orders": "purchases",
+    "purchases": "purchases",
 }
 
 
@@ -61,7 +62,7 @@ class SyncLogApi:
         self,
         data_type: str,
         *,
-        started: datetime,
+        started: datetime | None,
         finished: datetime | None,
         errors: Sequence[LogError] = (),
         succeeded: bool = True,

@@ -44,6 +44,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def forget(path: Path, connection: str, *, force: bool = False) -> int:
+    from syncwright.daemon import synclog_mirror as mirror
     from syncwright.daemon.synclog import forget_connection
 
     config = offline.load(path)
@@ -59,9 +60,13 @@ def forget(path: Path, connection: str, *, force: bool = False) -> int:
         print(f"{state}: no state file, nothing to forget")
         return ExitCode.OK
     with offline.state_file(state, f"forget {connection!r}") as conn:
+        channels = mirror.channels_of(conn, connection)
+        _forget_remote(path, channels)
         conn.execute("BEGIN IMMEDIATE")  # one transaction: all of it goes, or nothing
         try:
             deleted = forget_connection(conn, connection)
+            for channel in channels:  # the site's logs are gone: others mirror theirs again
+                mirror.forget_channel(conn, channel)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -70,6 +75,47 @@ def forget(path: Path, connection: str, *, force: bool = False) -> int:
     detail = ", ".join(f"{table} {n}" for table, n in deleted.items() if n)
     print(f"forgot {connection!r}: {total} rows deleted" + (f" ({detail})" if detail else ""))
     return ExitCode.OK
+
+
+def _forget_remote(path: Path, channels: list[str]) -> None:
+    """Delete the sync logs the connection mirrored to its channels (SparkLayer's, by site)
+    first: when that fails nothing is forgotten here, so running forget again retries."""
+    if not channels:
+        return
+    import anyio
+
+    from syncwright.connectors.base import Connector, OpenGate
+    from syncwright.connectors.registry import build
+    from syncwright.daemon.config.secrets import resolve_secrets
+    from syncwright.daemon.runtime import system_spec
+    from syncwright.daemon.synclog_mirror import forget_remote
+
+    config = offline.load(path, secrets=True)
+    secrets = resolve_secrets(config)
+    built: dict[str, Connector | None] = {
+        name: build(system_spec(config, name, secrets), OpenGate())
+        if name in config.systems
+        else None
+        for name in channels
+    }
+
+    async def main() -> dict[str, str]:
+        try:
+            return await forget_remote(built)
+        finally:
+            for connector in built.values():
+                if connector is not None:
+                    await connector.aclose()
+
+    failed = anyio.run(main)
+    if failed:
+        detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        raise CommandError(
+            ExitCode.FAILED,
+            f"the sync logs mirrored to {', '.join(failed)} could not be deleted ({detail}); "
+            "nothing was forgotten, run forget again",
+        )
+    print(f"deleted the sync logs on {', '.join(channels)}")
 
 
 def forget_via_daemon(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from anyio.abc import TaskGroup, TaskStatus
 from syncwright.daemon.budget.budget import BudgetStats
 from syncwright.daemon.ops.planner_history import HistoryRecorder, live_report, warn_if_unfit
 from syncwright.daemon.ops.work import BacklogWatcher
+from syncwright.daemon.synclog_mirror import Mirror, Target
 
 if TYPE_CHECKING:
     from syncwright.daemon.ops.metrics import Sources
@@ -36,6 +37,7 @@ async def start(supervisor: Supervisor, tg: TaskGroup) -> None:
     recorder = HistoryRecorder(svc.budgets, svc.store, supervisor.clock)
     await tg.start(recorder.run, name="planner.history")
     await tg.start(_backlog_watcher(supervisor).run, name="backlog.watcher")
+    await tg.start(_synclog_mirror(supervisor).run, name="synclog.mirror")
     await check_plan(supervisor, "start-up")
 
 
@@ -142,3 +144,18 @@ async def serve_metrics(
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(server.close)
+
+
+def _synclog_mirror(supervisor: Supervisor) -> Mirror:
+    """Our sync log mirrored to the channels that show it (daemon/synclog_mirror.py); the
+    targets are read from the config in force at each round, so reloads apply."""
+    svc = supervisor.services
+    assert svc is not None
+
+    def targets() -> list[Target]:
+        return [
+            Target(name, conn.channel, tuple(conn.flows))
+            for name, conn in supervisor.config.connections.items()
+        ]
+
+    return Mirror(svc.store, supervisor.clock, targets, svc.connectors)

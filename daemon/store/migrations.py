@@ -214,6 +214,29 @@ MIGRATIONS: list[str] = [
     ALTER TABLE item_state ADD COLUMN seen_at REAL;
     ALTER TABLE item_state ADD COLUMN seen_token TEXT;
     """,
+    # Our sync log mirrored to a channel that shows it (daemon/synclog_mirror.py): what the
+    # channel was last told per connection and flow (the full run whose start and end it has,
+    # the partial sync time) and the errors it holds; the difference to sync_errors is owed.
+    """
+    CREATE TABLE synclog_mirror (
+        connection TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        run_started INTEGER NOT NULL DEFAULT 0,
+        run_finished INTEGER NOT NULL DEFAULT 0,
+        partial_at REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (connection, flow)
+    ) WITHOUT ROWID;
+    CREATE TABLE synclog_mirror_errors (
+        connection TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (connection, flow, external_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

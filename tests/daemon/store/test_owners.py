@@ -27,6 +27,8 @@ OWNERS: dict[str, frozenset[str]] = {
     "connection_state": frozenset({"daemon/synclog.py"}),
     "sync_errors": frozenset({"daemon/synclog.py"}),
     "full_runs": frozenset({"daemon/synclog.py"}),
+    "synclog_mirror": frozenset({"daemon/synclog_mirror.py"}),
+    "synclog_mirror_errors": frozenset({"daemon/synclog_mirror.py"}),
     "budget_usage": frozenset({"daemon/budget/persist.py"}),
     "budget_state": frozenset({"daemon/budget/persist.py"}),
     # The recorder marks the minutes the daemon runs; each budget adds its spend to them in
