@@ -1,5 +1,5 @@
 """Our sync log, mirrored to a channel that shows it to the merchant (SparkLayer's sync-log API,
-``connectors.base.SyncLogMirror``).
+``connectors.history.SyncLogMirror``).
 
 The mirror is owed work kept durably: ``synclog_mirror`` records, per connection and flow, what
 the channel was last told (the full run whose start it has, the run whose end it has, the last
@@ -33,7 +33,8 @@ import anyio
 import structlog
 from anyio.abc import TaskStatus
 
-from syncwright.connectors.base import Connector, SyncLogMirror
+from syncwright.connectors.base import Connector
+from syncwright.connectors.history import SyncLogMirror
 from syncwright.daemon.clock import Clock
 from syncwright.daemon.store.db import Store
 

@@ -225,7 +225,7 @@ class SparkLayerChannel:
                 return found
             offset += len(page)
 
-    # -- our sync log, mirrored (connectors.base.SyncLogMirror) -----------------------------
+    # -- our sync log, mirrored (connectors.history.SyncLogMirror) -----------------------------
 
     def mirrors_flow(self, flow: str) -> bool:
         return flow in DATA_TYPES

@@ -26,9 +26,9 @@ from syncwright.connectors.base import (
     ListQuery,
     OrderSource,
     Page,
-    PurchaseTarget,
 )
 from syncwright.connectors.errors import PermanentError, TransientError
+from syncwright.connectors.history import PurchaseTarget
 from syncwright.connectors.model import Order
 from syncwright.daemon import synclog
 from syncwright.daemon.flows import item_state
