@@ -38,6 +38,7 @@ from syncwright.connectors.shopify import queries, wire
 from syncwright.connectors.shopify.bulk import bulk_products
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST
 from syncwright.connectors.shopify.inventory import Inventory
+from syncwright.connectors.shopify.notices import Echoes
 from syncwright.connectors.shopify.prices import PriceList, with_list_prices
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.shopify.transport import ShopifyTransport
@@ -86,6 +87,7 @@ class ShopifyChannel:
         )
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
         self._resume: dict[tuple[str, str], str] = {}
+        self.echoes = Echoes()  # what our product writes look like when they come back
         self.price_list = PriceList(self.t, self.capabilities.price_list_name)
 
     async def aclose(self) -> None:
@@ -99,7 +101,9 @@ class ShopifyChannel:
         results = []
         prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
-            data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
+            variables = wire.product_set(product)
+            self.echoes.sending(variables["input"])
+            data = await self.t.call(queries.PRODUCT_SET, variables)
             answer = data.get("productSet")
             if not isinstance(answer, dict):
                 raise PayloadError("productSet answer missing", system=self.name)
