@@ -36,6 +36,9 @@ class Notice:
     #: name) and the quantity the platform now holds, so an echo of our own write is skipped.
     location: str | None = None
     quantity: int | None = None
+    #: Product notices: a digest of what the notice says the channel holds, in the form the
+    #: channel's connector also takes of what it writes, so an echo of our own write is skipped.
+    digest: str | None = None
 
 
 class WebhookFormat(Protocol):

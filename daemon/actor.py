@@ -45,6 +45,10 @@ log = structlog.get_logger("syncwright.actor")
 
 #: Longest the dispatcher sleeps without looking again (a safety net, not the wake-up path).
 MAX_IDLE = 300.0
+#: A job of a lower class (below the best one leased) that has been ready this long takes the
+#: next low-class slot before the better classes (one such job per lease): a steady stream of
+#: 2 s pulls or webhook checks cannot starve ghost sweeps and full-sync slices.
+PROMOTE_AFTER = 60.0
 #: Burst mode stops when what is left may not spend for longer than this.
 BURST_HORIZON = 60.0
 
@@ -300,7 +304,8 @@ class Actor:
 
     async def _lease(self, both: frozenset[int], alone: frozenset[int]) -> list[Job]:
         """Fill free slots with jobs that can run now (:meth:`_filter`): class 0 may take
-        any, lower classes at most ``workers - 1``."""
+        any, lower classes at most ``workers - 1``, the oldest job ready for longer than
+        :data:`PROMOTE_AFTER` first (whatever its class), then class order."""
         q, workers = self.services.queue, max(2, self.settings.workers)
         allowed = both | alone
         leased: list[Job] = []
@@ -310,6 +315,13 @@ class Actor:
         low = sorted(allowed - {0})
         busy_low = sum(1 for j in self.running.values() if j.cls)
         room = min(free - len(leased), workers - 1 - busy_low)
+        if room > 0 and len(low) > 1:  # fairness: a class waiting too long goes first, once
+            before = self.services.clock.now() - PROMOTE_AFTER
+            starved = await q.oldest_overdue(self.name, low, before)
+            if starved is not None:
+                only = self._filter(alone, leased)
+                taken = await q.lease(self.name, self.owner, [starved], 1, only)
+                leased, room = leased + taken, room - len(taken)
         if room > 0 and low:
             only = self._filter(alone, leased)
             leased += await q.lease(self.name, self.owner, low, room, only)

@@ -41,6 +41,7 @@ from syncwright.connectors.shopify.bulk import bulk_products
 from syncwright.connectors.shopify.bulk_write import BulkWriter, outcome
 from syncwright.connectors.shopify.cost import MAX_QUERY_COST
 from syncwright.connectors.shopify.inventory import Inventory
+from syncwright.connectors.shopify.notices import Echoes
 from syncwright.connectors.shopify.prices import PriceList, with_list_prices
 from syncwright.connectors.shopify.settings import ShopifySettings
 from syncwright.connectors.shopify.transport import ShopifyTransport
@@ -89,6 +90,7 @@ class ShopifyChannel:
         )
         self.inventory = Inventory(self.t, self.features, mapping, spec.name)
         self._resume: dict[tuple[str, str], str] = {}
+        self.echoes = Echoes()  # what our product writes look like when they come back
         self.price_list = PriceList(self.t, self.capabilities.price_list_name)
         self.bulk_writer = BulkWriter(self.t, self.features, spec.name)
         self.bulk_write_min = settings.bulk_write_min if settings.bulk_writes else None
@@ -109,13 +111,17 @@ class ShopifyChannel:
         250 prices)."""
         answers: dict[str, Any] = {}
         if self.bulk_write_min is not None and len(products) >= self.bulk_write_min:
+            for product in products:  # each line's products/update webhook is our own echo
+                self.echoes.sending(wire.product_set(product)["input"])
             answers = await self.bulk_writer.write(products, self._held_as)
         results = []
         prices: list[tuple[str, Decimal, Decimal | None]] = []
         for product in products:
             data = answers.get(product.external_id)
             if data is None:
-                data = await self.t.call(queries.PRODUCT_SET, wire.product_set(product))
+                variables = wire.product_set(product)
+                self.echoes.sending(variables["input"])
+                data = await self.t.call(queries.PRODUCT_SET, variables)
             result, created = outcome(product, data, self.name)
             results.append(result)
             if created is not None:

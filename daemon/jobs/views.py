@@ -44,6 +44,23 @@ class QueueView:
         row = await self._store.fetchone(sql, [v for c in wanted for v in (connection, c)])
         return None if row is None else row[0]
 
+    async def oldest_overdue(
+        self, connection: str, classes: Collection[int], before: float
+    ) -> int | None:
+        """The class whose oldest pending job has been ready since before ``before``, the
+        oldest such; None when none has waited that long. One index lookup per class."""
+        oldest: tuple[float, int] | None = None
+        for cls in sorted(set(classes)):
+            row = await self._store.fetchone(
+                "SELECT min(run_at) FROM jobs WHERE connection = ? AND state = 'pending'"
+                " AND class = ?",
+                (connection, cls),
+            )
+            since = None if row is None else row[0]
+            if since is not None and since < before and (oldest is None or since < oldest[0]):
+                oldest = (since, cls)
+        return None if oldest is None else oldest[1]
+
     async def counts(self, connection: str) -> QueueCounts:
         now = self._clock.now()
         params = {"c": connection, "now": now}

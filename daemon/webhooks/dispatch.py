@@ -13,8 +13,11 @@ connection that uses the system:
       customer notice -> no job: customers flow from the back office to the channel
     from the back office: product, stock, customer -> class-2 ``event`` jobs
 
-Jobs never trust the notice: they read the item now, so an echo of our own write, a duplicate
-or a late notice costs reads and no write, and no change token crosses clocks. An inventory
+Jobs never trust the notice: they read the item now, so a duplicate or a late notice costs
+reads and no write, and no change token crosses clocks. An echo of our own write queues no job
+at all: a stock notice with the quantity we last pushed (stock_state), a product notice whose
+content digest equals that of our last write of the product (the connector's ``echoes``). Two
+notices of one item while its check is still pending make one job (the dedup key). An inventory
 notice names Shopify's item; the connector resolves its SKU first (one small call). If that
 fails the event stays pending with its error and is tried again; a payload that cannot be read
 is marked processed with its error (it will never become readable) and logged.
@@ -135,7 +138,7 @@ class EventDispatcher:
             for notice in resolved:
                 if notice is None:
                     continue
-                if system == conn_cfg.channel and await self._echo(name, notice):
+                if system == conn_cfg.channel and await self._echo(name, system, notice):
                     continue  # Shopify tells us what we wrote: nothing to repair
                 jobs += [(name, spec) for spec in _specs(notice, system, conn_cfg)]
         await self._mark(event_id, jobs, None)
@@ -160,8 +163,13 @@ class EventDispatcher:
         location = await where(notice.location) if where and notice.location else None
         return Notice("stock", sku, notice.token, location=location, quantity=notice.quantity)
 
-    async def _echo(self, connection: str, notice: Notice) -> bool:
-        """True when a stock notice reports the quantity we last pushed there ourselves."""
+    async def _echo(self, connection: str, system: str, notice: Notice) -> bool:
+        """True when a stock notice reports the quantity we last pushed there ourselves, or a
+        product notice the content of our last write of that product (the channel's connector
+        keeps its digest: ``echoes.is_echo``); a later edit there differs, so it is checked."""
+        if notice.entity == "product":
+            echoes: Any = getattr(self.connectors.get(system), "echoes", None)
+            return echoes is not None and bool(echoes.is_echo(notice))
         if notice.entity != "stock" or notice.location is None or notice.quantity is None:
             return False
         row = await self.store.fetchone(

@@ -16,7 +16,7 @@ from harness import async_wait_until
 
 from syncwright.connectors.base import Capabilities, KindSettings, SystemSpec
 from syncwright.daemon import flows
-from syncwright.daemon.actor import Actor, ActorSettings, Services
+from syncwright.daemon.actor import PROMOTE_AFTER, Actor, ActorSettings, Services
 from syncwright.daemon.budget.budget import Budget
 from syncwright.daemon.budget.windows import WindowSpec
 from syncwright.daemon.clock import FakeClock
@@ -306,3 +306,35 @@ def test_a_budget_wait_is_a_wait_not_a_failure(tmp_path: Path) -> None:
         assert actor.statistics().jobs_failed == 0 and actor.statistics().last_error is None
 
     run_with_actor(tmp_path, body, source_windows=(WindowSpec("minute", 20, "rolling", "UTC"),))
+
+
+def test_a_lower_class_waiting_too_long_is_promoted_once(tmp_path: Path) -> None:
+    # One slot for classes 1-4, kept busy by a pull that queues the next (as the 2 s pulls
+    # do): a class-4 full-sync slice ready for longer than PROMOTE_AFTER takes the next turn,
+    # once; then class order again.
+    async def body(
+        actor: Actor, queue: Queue, started: list[tuple[int, str]], release: anyio.Event
+    ) -> None:
+        clock = actor.services.clock
+
+        async def chained(ctx: Any, job: Any) -> None:
+            n = int(job.payload["n"])
+            started.append((job.cls, f"pull{n}"))
+            specs = [JobSpec("chain", 2, {"n": n + 1})] if n < 19 else []
+            if n == 4:  # a slice that has waited (its run_at long past) joins the queue
+                specs.append(JobSpec("quick", 4, {}, run_at=clock.now() - PROMOTE_AFTER - 1))
+            await actor.enqueue(specs)
+
+        async def quick(ctx: Any, job: Any) -> None:
+            started.append((job.cls, "full"))
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setitem(flows.HANDLERS, "chain", chained)
+            mp.setitem(flows.HANDLERS, "quick", quick)
+            await actor.enqueue([JobSpec("chain", 2, {"n": 0})])
+            await started_count(started, 21)
+        order = [name for _, name in started]
+        assert order.index("full") == 5, f"the full-sync slice starved: {order}"
+        assert order[6:] == [f"pull{n}" for n in range(5, 20)]
+
+    run_with_actor(tmp_path, body, workers=2)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 
 import pytest
 
 from syncwright.connectors.errors import PayloadError
 from syncwright.connectors.registry import webhook_format
 from syncwright.connectors.shopify import bulk, wire
-from syncwright.connectors.shopify.notices import FORMAT
+from syncwright.connectors.shopify.notices import FORMAT, Echoes, product_digest
 from syncwright.connectors.webhooks import Notice
 
 
@@ -24,6 +25,23 @@ def test_a_payload_of_the_wrong_shape_is_a_payload_error() -> None:
     assert wire.product({"id": "gid://shopify/Product/1", "title": "not ours"}, "shop") is None
 
 
+def test_product_digest_is_what_both_sides_of_an_echo_agree_on() -> None:
+    sent = {"title": "T", "status": "ACTIVE", "variants": [{"sku": "B", "price": "17"}]}
+    echoes = Echoes()
+    echoes.sending(sent)
+    back = {"id": 1, "title": "T", "status": "active", "variants": [{"sku": "B", "price": "17.00"}]}
+    (echo,) = FORMAT.notices("products/update", back)
+    assert echoes.is_echo(echo)  # status case and price form differ, the content does not
+    for edit in (
+        {"title": "U"},
+        {"status": "archived"},
+        {"variants": [{"sku": "B", "price": "18"}]},
+    ):
+        (notice,) = FORMAT.notices("products/update", {**back, **edit})
+        assert not echoes.is_echo(notice)
+    assert not Echoes().is_echo(echo)  # nothing sent by this process: checked
+
+
 def test_notices_from_shopify_payloads() -> None:
     product = {
         "id": 1,
@@ -31,9 +49,9 @@ def test_notices_from_shopify_payloads() -> None:
         "variants": [{"sku": "B"}, {"sku": "A"}, {"sku": None}],
     }
     # One notice per product: the back office finds the whole product by any of its SKUs.
-    assert FORMAT.notices("products/update", product) == [
-        Notice("product", "A", "2026-01-01T00:00:00Z")
-    ]
+    (notice,) = FORMAT.notices("products/update", product)
+    assert replace(notice, digest=None) == Notice("product", "A", "2026-01-01T00:00:00Z")
+    assert notice.digest == product_digest(None, None, [("A", None), ("B", None)])
     level = {"inventory_item_id": 55, "location_id": 1, "available": 3}
     assert FORMAT.notices("inventory_levels/update", level) == [
         Notice(
