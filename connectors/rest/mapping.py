@@ -1,8 +1,11 @@
 """Wire records -> canonical records by the manifest's JMESPath fields, and change tokens.
 
-A record that cannot be mapped raises PayloadError naming the record and the fields that did
-not fit (``probe`` prints the same findings instead of raising). Change tokens are kept as the
-daemon's canonical form: a time as ISO 8601 UTC with a "Z", a version as its decimal digits.
+A record whose fields do not fit the canonical model raises FixableError naming the record and
+the fields (the manifest, or the record, needs a person: the job is retried with backoff and
+the problem shown to the operator meanwhile; ``probe`` prints the same findings instead of
+raising). A record without an id, or an answer without its list, is a PayloadError. Change
+tokens are kept as the daemon's canonical form: a time as ISO 8601 UTC with a "Z", a version
+as its decimal digits.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 from pydantic import BaseModel, ValidationError
 
-from syncwright.connectors.errors import PayloadError
+from syncwright.connectors.errors import FixableError, PayloadError
 from syncwright.connectors.rest.manifest import ChangeFeed, Entity
 
 R = TypeVar("R", bound=BaseModel)
@@ -76,8 +79,10 @@ class Mapper(Generic[R]):
         try:
             record = self.model.model_validate(self.values(raw))
         except ValidationError as exc:
-            raise PayloadError(
-                f"{self.what} {ident} cannot be mapped: {problems(exc)}", system=self.system
+            raise FixableError(
+                f"{self.what} {ident} cannot be mapped: {problems(exc)}"
+                " (check the manifest's fields: syncwright probe shows each record's mapping)",
+                system=self.system,
             ) from None
         token = ""
         if self.entity.feed.style != "none":

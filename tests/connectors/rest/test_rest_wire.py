@@ -14,9 +14,16 @@ import pytest
 from rest_helpers import rest_spec
 
 from syncwright.connectors.base import ChangeQuery, ListQuery, OpenGate
-from syncwright.connectors.errors import AuthError, PermanentError, RateLimitedError, TransientError
+from syncwright.connectors.errors import (
+    AuthError,
+    FixableError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
 from syncwright.connectors.rest.source import RestSource
 from syncwright.connectors.rest.writes import build
+from syncwright.daemon.jobs.retry import ErrorKind, classify
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -309,8 +316,12 @@ def test_a_record_that_does_not_map_names_itself_and_the_field() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"rows": [{"n": 3, "name": None}]})
 
-    with pytest.raises(PermanentError, match="product 3 cannot be mapped: title"):
+    # The manifest (or the record) needs a person: retried with backoff and shown meanwhile,
+    # never a job that dies at once nor a silent transient retry.
+    with pytest.raises(FixableError, match="product 3 cannot be mapped: title") as info:
         one_call(make(handler, manifest()))
+    assert classify(info.value) is ErrorKind.FIXABLE
+    assert "syncwright probe" in str(info.value)
 
 
 def test_a_body_that_is_not_json_is_a_payload_error() -> None:
