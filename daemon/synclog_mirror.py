@@ -14,7 +14,9 @@ For each flow a round sends, in order:
   at that moment, which replace the channel's (a full sync clears earlier errors); a flow no
   full run covers yet (or ever: those a full sync cannot list) starts with a PUT with no times;
 - errors added, changed or resolved since: ``log_partial`` (PATCH), with our last partial sync
-  time when it moved;
+  time when it moved; a PATCH that would only move that time waits until the time the channel
+  shows is ``partial_every`` seconds old (default 5 minutes), so a pull every 30 s costs one
+  call per flow every 5 minutes, not two a minute;
 - the run finished (every slice done, ``full_runs.state = 'done'``): ``log_full`` with both
   times and every open error, so ``last_full_sync`` reaches the channel only then.
 
@@ -41,6 +43,8 @@ from syncwright.daemon.store.db import Store
 log = structlog.get_logger("syncwright.synclog_mirror")
 
 MAX_PAUSE = 300.0
+#: Seconds between PATCHes that only move the last partial sync time.
+PARTIAL_EVERY = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +73,14 @@ class Mirror:
         targets: Callable[[], list[Target]],
         connectors: Mapping[str, Connector],
         interval: float = 1.0,
+        partial_every: float = PARTIAL_EVERY,
     ) -> None:
         self.store = store
         self.clock = clock
         self.targets = targets
         self.connectors = connectors
         self.interval = interval
+        self.partial_every = partial_every
         self._retry_at: dict[tuple[str, str], float] = {}
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -97,7 +103,14 @@ class Mirror:
                 if self.clock.now() < self._retry_at.get(key, 0.0):
                     continue
                 try:
-                    done += await mirror_flow(self.store, channel, target, flow)
+                    done += await mirror_flow(
+                        self.store,
+                        channel,
+                        target,
+                        flow,
+                        now=self.clock.now(),
+                        partial_every=self.partial_every,
+                    )
                 except anyio.get_cancelled_exc_class():
                     raise
                 except Exception as exc:  # a failed round is retried later
@@ -121,8 +134,17 @@ class Mirror:
         )
 
 
-async def mirror_flow(store: Store, channel: SyncLogMirror, target: Target, flow: str) -> int:
-    """Bring the channel's log of one flow up to ours; returns the calls made."""
+async def mirror_flow(
+    store: Store,
+    channel: SyncLogMirror,
+    target: Target,
+    flow: str,
+    *,
+    now: float,
+    partial_every: float = PARTIAL_EVERY,
+) -> int:
+    """Bring the channel's log of one flow up to ours; returns the calls made. A change of
+    the last partial sync time alone is sent once the channel's is ``partial_every`` old."""
     cn = target.connection
     run = await store.fetchone(
         "SELECT run_id, state, started_at, finished_at FROM full_runs WHERE connection = ?"
@@ -154,7 +176,8 @@ async def mirror_flow(store: Store, channel: SyncLogMirror, target: Target, flow
     moved = partial is not None and (sent.partial_at is None or partial > sent.partial_at)
     added = {k: v for k, v in mine.items() if sent.errors.get(k) != v}
     resolved = sorted(k for k in sent.errors if k not in mine)
-    if added or resolved or moved:
+    due = sent.partial_at is None or now >= sent.partial_at + partial_every
+    if added or resolved or (moved and due):
         when = partial if moved else None
         await channel.log_partial(flow, when=when, errors=sorted(added.items()), resolved=resolved)
         await store.write(lambda c: _save_partial(c, cn, flow, when, added, resolved))

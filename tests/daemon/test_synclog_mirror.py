@@ -128,3 +128,42 @@ def test_a_full_sync_and_partial_syncs_are_mirrored_in_order(tmp_path: Path) -> 
         await store.aclose()
 
     anyio.run(main)
+
+
+def test_a_partial_sync_time_alone_is_sent_at_most_once_per_interval(tmp_path: Path) -> None:
+    """A pull every 30 s moves the last partial sync time each time; the channel hears of it
+    every ``partial_every`` seconds, with the latest time, while errors still go at once."""
+    portal = Recorder()
+    clock = FakeClock(1000.0)
+    target = Target("c", "portal", ("stock",))
+
+    async def main() -> None:
+        store = await Store.open(tmp_path / "state.db")
+        mirror = Mirror(store, clock, lambda: [target], {"portal": portal}, partial_every=300.0)  # type: ignore[dict-item]
+        async with anyio.create_task_group() as tg:
+            await tg.start(store.serve)
+            await mirror.round()  # the flow's log starts (a PUT with no times)
+            sent: list[tuple[Any, ...]] = []
+            for _ in range(20):  # ten minutes of pulls every 30 s
+                now = clock.now()
+                await store.write(lambda c, now=now: synclog.touch_partial(c, "c", now))
+                portal.calls.clear()
+                await mirror.round()
+                sent += portal.calls
+                clock.advance(30.0)
+            assert [call[2] for call in sent] == [1000.0, 1300.0]
+            # An error is not held back; it carries the newest time with it.
+            now = clock.now()
+            await store.write(
+                lambda c: (
+                    synclog.add_error(c, "c", "stock", "A|north", "unknown location", now),
+                    synclog.touch_partial(c, "c", now),
+                )
+            )
+            portal.calls.clear()
+            await mirror.round()
+            assert portal.calls == [("PATCH", "stock", now, {"A|north": "unknown location"}, [])]
+            store.stop_writes()
+        await store.aclose()
+
+    anyio.run(main)

@@ -22,6 +22,8 @@ from harness import syncwright, wait_until
 from helpers import api, start_server, state
 from sparklayer_support import EmulatorProcess, sparklayer_config, sparklayer_daemon
 
+from syncwright.daemon.synclog_mirror import PARTIAL_EVERY
+
 pytestmark = pytest.mark.slow
 
 FLOWS = '"products", "stock", "prices", "customers"'
@@ -86,15 +88,35 @@ def theirs(portal: EmulatorProcess) -> dict[str, Any]:
 
 
 def mirrored(config: Path, portal: EmulatorProcess) -> dict[str, Any] | None:
-    """Our log once SparkLayer's equals it and no full sync runs; None before."""
+    """Our log once SparkLayer's equals it and no full sync runs; None before. SparkLayer's
+    last partial sync may lag ours by up to ``PARTIAL_EVERY`` (a PATCH that would only move it
+    waits), never more, and never runs ahead."""
     if state(config, "SELECT count(*) FROM full_runs WHERE state = 'running'") != [(0,)]:
         return None
     mine = ours(config)
-    held = {
-        k: {n: v for n, v in log.items() if n != "started_full_sync"}
-        for k, log in theirs(portal).items()
-    }
-    return mine if held == mine else None
+    held = theirs(portal)
+    if set(held) != set(mine):
+        return None
+    for data_type, log in held.items():
+        want = mine[data_type]
+        if {n: v for n, v in log.items() if n not in SLACK} != {
+            n: v for n, v in want.items() if n not in SLACK
+        }:
+            return None
+        if not _partial_close(log["last_partial_sync"], want["last_partial_sync"]):
+            return None
+    return mine
+
+
+#: Fields compared apart: when the full sync started (not ours to show) and the partial time.
+SLACK = ("started_full_sync", "last_partial_sync")
+
+
+def _partial_close(theirs_at: str | None, ours_at: str | None) -> bool:
+    if theirs_at is None or ours_at is None:
+        return theirs_at == ours_at
+    lag = datetime.fromisoformat(ours_at) - datetime.fromisoformat(theirs_at)
+    return 0 <= lag.total_seconds() <= PARTIAL_EVERY
 
 
 def settle(
