@@ -219,6 +219,10 @@ def test_every_fault_switch_during_a_full_sync_and_orders_loses_nothing(tmp_path
     try:
         path = config(tmp_path, emu, shop, '["products", "stock", "orders"]')
         text = path.read_text().replace("page_size = 500", "page_size = 40")
+        # Backoff in seconds, not the default 15 s doubling: with 5 % of every fault, a job that
+        # failed five times in a row waited 8 minutes and `run --until-idle` ran out of time.
+        text += '[daemon.retry]\nbase = "1s"\n'
+        text += 'cap = { sale = "2s", manual = "2s", recent = "2s", ghost = "2s", full = "2s" }\n'
         path.write_text(text.replace("limit = 100000", "limit = 5000"))
         refs = [place(shop, "buyer1@example.com", [("UL-00001", 1)]) for _ in range(3)]
         faults = {
