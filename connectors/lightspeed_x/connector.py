@@ -9,34 +9,27 @@ store's base URL, e.g. ``https://example.retail.lightspeed.app``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import httpx
 
 from syncwright.connectors.base import (
     CallGate,
     Capabilities,
-    ChangeQuery,
     ListQuery,
     Page,
     SystemSpec,
 )
+from syncwright.connectors.forwarding import CatalogAndSales
 from syncwright.connectors.lightspeed_x.catalog import Catalog
 from syncwright.connectors.lightspeed_x.oauth import OAuth
 from syncwright.connectors.lightspeed_x.sales import Sales
 from syncwright.connectors.lightspeed_x.settings import LightspeedXSettings
 from syncwright.connectors.lightspeed_x.transport import Transport
 from syncwright.connectors.model import (
-    Customer,
-    Order,
     Product,
-    Shipment,
-    StockLevel,
-    StoreSettings,
 )
 
 
-class LightspeedX:
+class LightspeedX(CatalogAndSales[Catalog, Sales]):
     kind = "lightspeed-x"
     # X-Series has no product or customer batch writes; it is read through version cursors.
     capabilities = Capabilities(
@@ -87,63 +80,11 @@ class LightspeedX:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    # SourceConnector
-    async def changed_products(self, query: ChangeQuery) -> Page[Product]:
-        return await self.catalog.changed_products(query)
-
-    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
-        return await self.catalog.changed_stock(query)
-
-    async def list_products(self, query: ListQuery) -> Page[Product]:
-        return await self.catalog.list_products(query)
-
-    async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
-        return await self.catalog.list_stock(query)
-
-    async def get_product(self, id_or_sku: str) -> Product | None:
-        return await self.catalog.get_product(id_or_sku)
-
     # ProductIdLister: a safety net, deletions arrive through the feed (deleted=true) anyway
     async def list_product_ids(self, query: ListQuery) -> Page[str]:
         return await self.catalog.list_product_ids(query)
 
-    async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await self.catalog.get_stock(skus)
-
-    # CustomerSource, CustomerDirectory, CustomerLookup
-    async def changed_customers(self, query: ChangeQuery) -> Page[Customer]:
-        return await self.sales.changed_customers(query)
-
-    async def list_customers(self, query: ListQuery) -> Page[Customer]:
-        return await self.sales.list_customers(query)
-
-    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
-        return await self.sales.find_customers(email=email, account_id=account_id)
-
-    async def create_customer(self, customer: Customer) -> str:
-        return await self.sales.create_customer(customer)
-
-    async def get_customer(self, external_id: str) -> Customer | None:
-        return await self.sales.get_customer(external_id)
-
-    # OrderTarget, ShipmentLookup
-    async def find_order(self, channel_ref: str) -> str | None:
-        return await self.sales.find_order(channel_ref)
-
-    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
-        return await self.sales.create_order(
-            order, customer_id=customer_id, channel_ref=channel_ref
-        )
-
-    async def amend_order(self, order_id: str, order: Order) -> None:
-        await self.sales.amend_order(order_id, order)
-
-    async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
-        await self.sales.add_shipment(order_id, shipment)
-
-    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
-        return await self.sales.has_shipment(order_id, shipment_id)
-
+    # OrderTarget: a product named by an order (the rest is forwarded by CatalogAndSales)
     async def create_product(self, product: Product) -> str:
         return await self.sales.create_product(product)
 
@@ -153,10 +94,6 @@ class LightspeedX:
 
     async def source_location(self, outlet_id: str) -> str | None:
         return await self.catalog.location_of(outlet_id)
-
-    # SettingsSource
-    async def get_settings(self) -> StoreSettings:
-        return await self.sales.get_settings()
 
 
 def build(spec: SystemSpec[LightspeedXSettings], gate: CallGate) -> LightspeedX:

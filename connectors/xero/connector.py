@@ -7,25 +7,18 @@ Settings: ``spec.settings`` is a XeroSettings (settings.py). Secrets: ``client_i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import httpx
 
 from syncwright.connectors.base import (
     CallGate,
     Capabilities,
-    ChangeQuery,
     ListQuery,
     Page,
     SystemSpec,
 )
+from syncwright.connectors.forwarding import CatalogAndSales
 from syncwright.connectors.model import (
-    Customer,
-    Order,
     Product,
-    Shipment,
-    StockLevel,
-    StoreSettings,
 )
 from syncwright.connectors.xero.auth import Tokens
 from syncwright.connectors.xero.catalog import Catalog
@@ -34,7 +27,7 @@ from syncwright.connectors.xero.settings import XeroSettings
 from syncwright.connectors.xero.transport import XeroHttp
 
 
-class XeroBooks:
+class XeroBooks(CatalogAndSales[Catalog, Sales]):
     kind = "xero"
     # Items come whole in one answer, so a page may be as large as the catalogue.
     capabilities = Capabilities(
@@ -84,67 +77,12 @@ class XeroBooks:
         await self.http.aclose()
 
     # SourceConnector, ProductIdLister
-    async def changed_products(self, query: ChangeQuery) -> Page[Product]:
-        return await self.catalog.changed_products(query)
-
-    async def changed_stock(self, query: ChangeQuery) -> Page[StockLevel]:
-        return await self.catalog.changed_stock(query)
-
-    async def list_products(self, query: ListQuery) -> Page[Product]:
-        return await self.catalog.list_products(query)
-
-    async def list_stock(self, query: ListQuery) -> Page[StockLevel]:
-        return await self.catalog.list_stock(query)
-
     async def list_product_ids(self, query: ListQuery) -> Page[str]:
         return await self.catalog.list_product_ids(query)
 
-    async def get_product(self, id_or_sku: str) -> Product | None:
-        return await self.catalog.get_product(id_or_sku)
-
-    async def get_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await self.catalog.get_stock(skus)
-
-    # CustomerSource, CustomerDirectory, CustomerLookup
-    async def changed_customers(self, query: ChangeQuery) -> Page[Customer]:
-        return await self.sales.changed_customers(query)
-
-    async def list_customers(self, query: ListQuery) -> Page[Customer]:
-        return await self.sales.list_customers(query)
-
-    async def find_customers(self, *, email: str | None, account_id: str | None) -> list[Customer]:
-        return await self.sales.find_customers(email=email, account_id=account_id)
-
-    async def create_customer(self, customer: Customer) -> str:
-        return await self.sales.create_customer(customer)
-
-    async def get_customer(self, external_id: str) -> Customer | None:
-        return await self.sales.get_customer(external_id)
-
-    # OrderTarget, ShipmentLookup
-    async def find_order(self, channel_ref: str) -> str | None:
-        return await self.sales.find_order(channel_ref)
-
-    async def create_order(self, order: Order, *, customer_id: str, channel_ref: str) -> str:
-        return await self.sales.create_order(
-            order, customer_id=customer_id, channel_ref=channel_ref
-        )
-
-    async def amend_order(self, order_id: str, order: Order) -> None:
-        await self.sales.amend_order(order_id, order)
-
-    async def add_shipment(self, order_id: str, shipment: Shipment) -> None:
-        await self.sales.add_shipment(order_id, shipment)
-
-    async def has_shipment(self, order_id: str, shipment_id: str) -> bool:
-        return await self.sales.has_shipment(order_id, shipment_id)
-
+    # OrderTarget: a product named by an order (the rest is forwarded by CatalogAndSales)
     async def create_product(self, product: Product) -> str:
         return await self.catalog.create_product(product)
-
-    # SettingsSource
-    async def get_settings(self) -> StoreSettings:
-        return await self.sales.get_settings()
 
 
 def build(spec: SystemSpec[XeroSettings], gate: CallGate) -> XeroBooks:
